@@ -1,0 +1,39 @@
+# The two commands in README.md are the whole set-up: each target creates .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test demo bench bench-quick dist lint typecheck clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m ispclient --run-or-demo
+
+demo: $(STAMP)
+	$(PY) -m ispclient --demo
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench
+
+bench-quick: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench --quick
+
+dist: $(STAMP)
+	$(PY) -m PyInstaller --noconfirm --clean build.spec
+	QT_QPA_PLATFORM=offscreen dist/ispclient/ispclient --smoke-test --data-dir "$$(mktemp -d)"
+
+lint: $(STAMP)
+	$(PY) -m ruff check ispclient tests bench
+	$(PY) -m mypy ispclient
+
+clean:
+	rm -rf build dist .pytest_cache

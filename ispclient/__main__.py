@@ -1,0 +1,3 @@
+from ispclient.app import main
+
+raise SystemExit(main())

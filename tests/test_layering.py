@@ -1,0 +1,47 @@
+"""Only ispclient/ui and app.py may import Qt: the other layers stay testable without a GUI."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "ispclient"
+QT_FREE = ["domain", "store", "routeros", "simulator"]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", QT_FREE)
+def test_layer_has_no_qt_import(layer: str) -> None:
+    files = sorted((PACKAGE / layer).rglob("*.py"))
+    assert files, f"layer {layer} has no modules"
+    offenders = [
+        f"{f.relative_to(PACKAGE)}: {m}"
+        for f in files
+        for m in _imported_modules(f)
+        if m.split(".")[0] in {"PySide6", "shiboken6", "PyQt5", "PyQt6"}
+    ]
+    assert offenders == []
+
+
+def test_domain_imports_no_peewee_or_sockets() -> None:
+    for f in sorted((PACKAGE / "domain").rglob("*.py")):
+        for m in _imported_modules(f):
+            assert m.split(".")[0] not in {"peewee", "socket", "librouteros", "keyring"}, f"{f}: {m}"
+
+
+def test_the_checker_sees_qt_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "x.py"
+    sample.write_text("from PySide6.QtCore import QObject\n", encoding="utf-8")
+    assert "PySide6.QtCore" in _imported_modules(sample)
