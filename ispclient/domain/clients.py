@@ -1,0 +1,82 @@
+"""Client rules: when a client may be deleted, quick stats, Client ID suggestions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ispclient.domain.subscriptions import (
+    BLOCKING_STATUSES,
+    S,
+    SubscriptionLike,
+    SubscriptionStatus,
+    status,
+)
+
+
+def delete_blocker(subs: Sequence[S], today: date) -> S | None:
+    """The subscription that keeps this client from being deleted, if any.
+
+    Only clients whose subscriptions are all Expired or Cancelled may go.
+    """
+    for sub in subs:
+        if status(sub, today) in BLOCKING_STATUSES:
+            return sub
+    return None
+
+
+def delete_refusal(sub: SubscriptionLike, package_name: str, today: date) -> str:
+    """The seed's “Unable to delete client”, naming the subscription that blocks it."""
+    st = status(sub, today)
+    verb = "is scheduled to start" if st is SubscriptionStatus.SCHEDULED else f"is {st.value.lower()}"
+    return (
+        f"Unable to delete client: the “{package_name}” subscription from {sub.starts_on:%d %b %Y} "
+        f"to {sub.ends_on:%d %b %Y} {verb}. Cancel it first, then delete the client."
+    )
+
+
+@dataclass(frozen=True)
+class QuickStats:
+    total_subscriptions: int
+    total_revenue_minor: int
+    active_since: date | None
+
+
+def quick_stats(subs: Iterable[S], payments_minor: Iterable[int]) -> QuickStats:
+    subs = list(subs)
+    starts = [s.starts_on for s in subs if not s.is_cancelled] or [s.starts_on for s in subs]
+    return QuickStats(len(subs), sum(payments_minor), min(starts) if starts else None)
+
+
+def customer_for(active_since: date | None, today: date) -> str:
+    """'2 years 3 months', '5 months', '12 days' — how long they've been a customer."""
+    if active_since is None or active_since > today:
+        return "Not yet"
+    months = (today.year - active_since.year) * 12 + today.month - active_since.month
+    if today.day < active_since.day:
+        months -= 1
+    if months <= 0:
+        days = (today - active_since).days
+        return f"{days} day{'s' if days != 1 else ''}"
+    years, months = divmod(months, 12)
+    parts = []
+    if years:
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    if months:
+        parts.append(f"{months} month{'s' if months != 1 else ''}")
+    return " ".join(parts)
+
+
+_CODE = re.compile(r"^(.*?)(\d+)$")
+
+
+def next_client_code(existing: Iterable[str], prefix: str = "C", width: int = 5) -> str:
+    """The Client ID after the highest numbered one with this prefix: C00041 → C00042."""
+    highest = 0
+    for code in existing:
+        m = _CODE.match(code)
+        if m and m.group(1) == prefix:
+            highest = max(highest, int(m.group(2)))
+    return f"{prefix}{highest + 1:0{width}d}"

@@ -1,0 +1,178 @@
+"""A client's PPPoE connection status as the front desk sees it: Online, Offline or Unknown.
+
+Unknown always carries a reason the user can act on; :func:`troubleshooting` turns it into the
+"Connection status unavailable" explanation in plain words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class ConnectionState(StrEnum):
+    ONLINE = "Online"
+    OFFLINE = "Offline"
+    UNKNOWN = "Unknown"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @property
+    def dot(self) -> str:
+        return _DOTS[self]
+
+
+_DOTS = {ConnectionState.ONLINE: "🟢", ConnectionState.OFFLINE: "🔴", ConnectionState.UNKNOWN: "⚪"}
+
+
+class UnknownReason(StrEnum):
+    """Why a status could not be determined; values are stable codes (logs, filters)."""
+
+    UNREACHABLE = "unreachable"
+    TIMED_OUT = "timed-out"
+    LOGIN_REFUSED = "login-refused"
+    TLS_REJECTED = "tls-rejected"
+    CONNECTION_DROPPED = "connection-dropped"
+    PROTOCOL_ERROR = "protocol-error"
+    NO_SERVER = "no-server"
+    NO_USERNAME = "no-username"
+    NO_CREDENTIALS = "no-credentials"
+    NOT_CHECKED = "not-checked"
+
+    @property
+    def label(self) -> str:
+        return _REASON_LABELS[self]
+
+
+_REASON_LABELS = {
+    UnknownReason.UNREACHABLE: "server unreachable",
+    UnknownReason.TIMED_OUT: "server timed out",
+    UnknownReason.LOGIN_REFUSED: "login refused",
+    UnknownReason.TLS_REJECTED: "TLS certificate rejected",
+    UnknownReason.CONNECTION_DROPPED: "connection dropped",
+    UnknownReason.PROTOCOL_ERROR: "unexpected router reply",
+    UnknownReason.NO_SERVER: "no server assigned",
+    UnknownReason.NO_USERNAME: "no PPPoE username",
+    UnknownReason.NO_CREDENTIALS: "no API password saved",
+    UnknownReason.NOT_CHECKED: "not checked yet",
+}
+
+# What the front desk can do about each reason (the seed's "Connection status unavailable").
+_ADVICE = {
+    UnknownReason.UNREACHABLE: (
+        "The MikroTik server is offline or unreachable. Check that the router is switched on, "
+        "that this computer's network (and VPN, if you use one) is connected, and that the "
+        "server's address and API port are right in Servers."
+    ),
+    UnknownReason.TIMED_OUT: (
+        "The MikroTik server did not answer in time. This is usually a network connectivity "
+        "issue or a slow VPN link; try again in a moment, or raise the server's timeout in Servers."
+    ),
+    UnknownReason.LOGIN_REFUSED: (
+        "The MikroTik server refused the login: the API user name or password is wrong, or the "
+        "user is not allowed to use the API. Fix them in Servers."
+    ),
+    UnknownReason.TLS_REJECTED: (
+        "The MikroTik server's certificate was rejected (a certificate problem: wrong CA "
+        "certificate file, expired certificate or a host name that does not match). Check the "
+        "TLS settings in Servers."
+    ),
+    UnknownReason.CONNECTION_DROPPED: (
+        "The connection to the MikroTik server was dropped while checking. This is usually a "
+        "network connectivity issue; try again in a moment."
+    ),
+    UnknownReason.PROTOCOL_ERROR: (
+        "The MikroTik server sent a reply this app could not understand. Check that the server's "
+        "API port and text encoding are right in Servers."
+    ),
+    UnknownReason.NO_SERVER: "The client has no server assigned. Assign one in Edit.",
+    UnknownReason.NO_USERNAME: "The client has no PPPoE username. Assign one in Edit.",
+    UnknownReason.NO_CREDENTIALS: (
+        "No API password is saved for this client's server. Enter it in Servers."
+    ),
+    UnknownReason.NOT_CHECKED: "The status has not been checked yet. Press F5 to check now.",
+}
+
+_NEVER_CONNECTED = (
+    "The client has never connected: the router knows the PPPoE username but has no record of a "
+    "login. Check the PPPoE username and password set in the customer's router."
+)
+_OFFLINE = (
+    "The client is not connected right now. Ask the customer to check that their router is "
+    "switched on and its cables are plugged in."
+)
+
+
+@dataclass(frozen=True)
+class ClientConnection:
+    """One client's status at ``checked_at`` (UTC, aware; None when nothing was asked)."""
+
+    state: ConnectionState
+    reason: UnknownReason | None = None
+    detail: str = ""  # human text: the router's own words or the precise failure
+    address: str = ""
+    uptime: str = ""  # RouterOS duration as the router wrote it, e.g. "1d2h3m4s"
+    caller_id: str = ""  # the customer's MAC for PPPoE
+    never_connected: bool = False
+    checked_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if (self.state is ConnectionState.UNKNOWN) != (self.reason is not None):
+            raise ValueError("an Unknown status needs a reason, and only an Unknown one")
+        if self.never_connected and self.state is not ConnectionState.OFFLINE:
+            raise ValueError("only an Offline client can have never connected")
+        if self.checked_at is not None and self.checked_at.utcoffset() != UTC.utcoffset(None):
+            raise ValueError("checked_at must be an aware UTC datetime")
+
+    @classmethod
+    def online(
+        cls, address: str = "", uptime: str = "", caller_id: str = "", *, checked_at: datetime | None = None
+    ) -> ClientConnection:
+        return cls(ConnectionState.ONLINE, address=address, uptime=uptime, caller_id=caller_id,
+                   checked_at=checked_at)
+
+    @classmethod
+    def offline(
+        cls, *, never_connected: bool = False, detail: str = "", checked_at: datetime | None = None
+    ) -> ClientConnection:
+        return cls(ConnectionState.OFFLINE, never_connected=never_connected, detail=detail,
+                   checked_at=checked_at)
+
+    @classmethod
+    def unknown(
+        cls, reason: UnknownReason, detail: str = "", *, checked_at: datetime | None = None
+    ) -> ClientConnection:
+        return cls(ConnectionState.UNKNOWN, reason=reason, detail=detail, checked_at=checked_at)
+
+    @property
+    def label(self) -> str:
+        """Short text for lists: "Online", "Offline — never connected", "Unknown — timed out"."""
+        if self.reason is not None:
+            return f"{self.state.label} — {self.reason.label}"
+        if self.never_connected:
+            return f"{self.state.label} — never connected"
+        return self.state.label
+
+
+NOT_CHECKED = ClientConnection.unknown(UnknownReason.NOT_CHECKED)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def troubleshooting(conn: ClientConnection) -> str:
+    """Plain front-desk words on why the status is what it is; empty for Online."""
+    if conn.state is ConnectionState.ONLINE:
+        return ""
+    if conn.state is ConnectionState.OFFLINE:
+        text = _NEVER_CONNECTED if conn.never_connected else _OFFLINE
+    else:
+        assert conn.reason is not None  # guaranteed by __post_init__
+        text = f"Connection status unavailable. {_ADVICE[conn.reason]}"
+    if conn.detail:
+        text += f"\n\nDetails: {conn.detail}"
+    return text

@@ -1,0 +1,160 @@
+"""Packages and servers (routers): create, edit, delete — each one transaction plus audit."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee
+
+from ispclient.domain import subscriptions as rules
+from ispclient.domain import validation
+from ispclient.domain.errors import Collector, ValidationError
+from ispclient.domain.money import parse_amount
+from ispclient.store import audit, settings
+from ispclient.store.db import atomic
+from ispclient.store.models import Client, Package, Server
+
+ENCODINGS = ("utf-8", "cp1252")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+
+
+@dataclass(frozen=True)
+class PackageInput:
+    name: str
+    price: str
+    validity_days: int
+    ppp_profile: str = "default"
+    description: str = ""
+    active: bool = True
+
+
+def _clean_package(data: PackageInput, currency: str, package_id: int | None) -> dict[str, object]:
+    errors = Collector()
+    name = errors.check("name", validation.required_text, data.name, "name", "package name")
+    price = errors.check("price", lambda: parse_amount(data.price, currency, allow_zero=True))
+    errors.check("validity_days", rules.validate_validity, data.validity_days)
+    profile = errors.check("ppp_profile", validation.required_text, data.ppp_profile, "ppp_profile", "PPP profile")
+    if name and Package.select().where((Package.name == name) & (Package.id != (package_id or 0))).exists():
+        errors.add("name", f"A package named “{name}” already exists.")
+    errors.raise_if_any()
+    return {"name": name, "price_minor": price, "validity_days": data.validity_days,
+            "ppp_profile": profile, "description": data.description.strip(), "active": data.active}
+
+
+def create_package(data: PackageInput, *, actor: str | None = None) -> Package:
+    values = _clean_package(data, settings.load().currency, None)
+    with atomic():
+        pkg = Package.create(**values)
+        audit.record("package.create", "package", pkg.id, summary=f"Package “{pkg.name}” created",
+                     after=audit.snapshot(pkg), actor=actor)
+    return pkg
+
+
+def edit_package(package_id: int, data: PackageInput, *, actor: str | None = None) -> Package:
+    values = _clean_package(data, settings.load().currency, package_id)
+    with atomic():
+        pkg = Package.get_by_id(package_id)
+        before = audit.snapshot(pkg)
+        for k, v in values.items():
+            setattr(pkg, k, v)
+        pkg.save()
+        old, new = audit.changes(before, audit.snapshot(pkg))
+        audit.record("package.edit", "package", pkg.id, summary=f"Package “{pkg.name}” edited",
+                     before=old, after=new, actor=actor)
+    return pkg
+
+
+@dataclass(frozen=True)
+class ServerInput:
+    name: str
+    host: str
+    port: int = 8728
+    tls: bool = False
+    ca_file: str = ""
+    username: str = "admin"
+    timeout_s: float = 5.0
+    encoding: str = "utf-8"
+
+
+def validate_host(host: str) -> str:
+    cleaned = host.strip()
+    if not cleaned:
+        raise ValidationError.single("host", "Enter the router's address (IP or host name).")
+    try:
+        ipaddress.ip_address(cleaned)
+        return cleaned
+    except ValueError:
+        pass
+    if not _HOSTNAME.match(cleaned):
+        raise ValidationError.single("host", f"“{cleaned}” is not an IP address or host name.")
+    return cleaned
+
+
+def _clean_server(data: ServerInput, server_id: int | None) -> dict[str, object]:
+    errors = Collector()
+    name = errors.check("name", validation.required_text, data.name, "name", "router name")
+    host = errors.check("host", validate_host, data.host)
+    if not 1 <= data.port <= 65535:
+        errors.add("port", "The API port is a number from 1 to 65535 (usually 8728, or 8729 with TLS).")
+    username = errors.check("username", validation.required_text, data.username, "username", "API user name")
+    if not 1 <= data.timeout_s <= 120:
+        errors.add("timeout_s", "The timeout is between 1 and 120 seconds.")
+    if data.encoding not in ENCODINGS:
+        errors.add("encoding", "The router's text encoding is utf-8 or cp1252.")
+    ca_file = data.ca_file.strip()
+    if ca_file and not data.tls:
+        errors.add("ca_file", "A CA certificate is only used with TLS (API-SSL) on.")
+    elif ca_file and not Path(ca_file).is_file():
+        errors.add("ca_file", f"No certificate file at {ca_file}.")
+    if name and Server.select().where((Server.name == name) & (Server.id != (server_id or 0))).exists():
+        errors.add("name", f"A router named “{name}” already exists.")
+    errors.raise_if_any()
+    return {"name": name, "host": host, "port": data.port, "tls": data.tls, "ca_file": ca_file,
+            "username": username, "timeout_s": float(data.timeout_s), "encoding": data.encoding}
+
+
+def create_server(data: ServerInput, *, actor: str | None = None) -> Server:
+    values = _clean_server(data, None)
+    with atomic():
+        srv = Server.create(**values)
+        audit.record("server.create", "server", srv.id, summary=f"Router “{srv.name}” added",
+                     after=audit.snapshot(srv), actor=actor)
+    return srv
+
+
+def edit_server(server_id: int, data: ServerInput, *, actor: str | None = None) -> Server:
+    values = _clean_server(data, server_id)
+    with atomic():
+        srv = Server.get_by_id(server_id)
+        before = audit.snapshot(srv)
+        for k, v in values.items():
+            setattr(srv, k, v)
+        srv.save()
+        old, new = audit.changes(before, audit.snapshot(srv))
+        audit.record("server.edit", "server", srv.id, summary=f"Router “{srv.name}” edited",
+                     before=old, after=new, actor=actor)
+    return srv
+
+
+def delete_server(server_id: int, *, actor: str | None = None) -> None:
+    """Remove a router; refused while clients are assigned to it. The caller deletes its
+    keyring secret after this succeeds."""
+    with atomic():
+        srv = Server.get_by_id(server_id)
+        assigned = Client.select().where((Client.server == srv) & Client.deleted_at.is_null()).count()
+        if assigned:
+            raise ValidationError.single(
+                "__all__", f"“{srv.name}” still has {assigned} client(s). Move them to another router first."
+            )
+        # Deleted clients keep history but no longer need the router.
+        Client.update(server=None).where(Client.server == srv).execute()
+        before = audit.snapshot(srv)
+        try:
+            srv.delete_instance()
+        except peewee.IntegrityError:
+            raise ValidationError.single("__all__", f"“{srv.name}” is still in use.") from None
+        audit.record("server.delete", "server", server_id, summary=f"Router “{srv.name}” removed",
+                     before=before, actor=actor)

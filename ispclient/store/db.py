@@ -1,0 +1,58 @@
+"""Opening the database: SQLite (one PC) with safe pragmas, or PostgreSQL (several PCs)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect as connect_url
+
+log = logging.getLogger(__name__)
+
+db = peewee.DatabaseProxy()
+
+BUSY_TIMEOUT_MS = 5000
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",  # safe with WAL: a power cut loses at most the last commits, never the file
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "cache_size": -32_000,  # 32 MB
+}
+
+
+def make_database(target: str | Path) -> peewee.Database:
+    """A database object for a file path or a ``postgresql://`` / ``sqlite:///`` URL."""
+    text = str(target)
+    if text.startswith(("postgres://", "postgresql://")):
+        return connect_url(text.replace("postgres://", "postgresql://", 1), autorollback=True)
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///"):]
+    return peewee.SqliteDatabase(
+        text, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, autoconnect=True
+    )
+
+
+def is_sqlite(database: peewee.Database | peewee.DatabaseProxy | None = None) -> bool:
+    d = database if database is not None else db
+    if isinstance(d, peewee.DatabaseProxy):
+        d = d.obj
+    return isinstance(d, peewee.SqliteDatabase)
+
+
+def sqlite_path(database: peewee.Database | peewee.DatabaseProxy | None = None) -> Path | None:
+    d = database if database is not None else db
+    if isinstance(d, peewee.DatabaseProxy):
+        d = d.obj
+    if isinstance(d, peewee.SqliteDatabase) and d.database != ":memory:":
+        return Path(d.database)
+    return None
+
+
+def atomic() -> peewee._transaction:  # noqa: SLF001 - peewee's own return type
+    """A write transaction; IMMEDIATE on SQLite so two writers queue instead of deadlocking."""
+    obj = db.obj
+    if isinstance(obj, peewee.SqliteDatabase):
+        return obj.atomic("IMMEDIATE")
+    return db.atomic()

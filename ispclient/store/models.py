@@ -1,0 +1,117 @@
+"""The peewee models: clients, routers, packages, subscriptions, payments, audit, settings."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from ispclient.domain.clock import utcnow
+from ispclient.store.db import db
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class Server(BaseModel):
+    """A MikroTik router. Its API password lives only in the OS keyring, keyed by id."""
+
+    name = pw.CharField(max_length=100, unique=True)
+    host = pw.CharField(max_length=255)
+    port = pw.IntegerField(default=8728)
+    tls = pw.BooleanField(default=False)
+    ca_file = pw.CharField(max_length=1000, default="")
+    username = pw.CharField(max_length=100, default="admin")
+    timeout_s = pw.FloatField(default=5.0)
+    encoding = pw.CharField(max_length=20, default="utf-8")
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class Package(BaseModel):
+    name = pw.CharField(max_length=100, unique=True)
+    description = pw.TextField(default="")
+    price_minor = pw.BigIntegerField()
+    validity_days = pw.IntegerField()
+    ppp_profile = pw.CharField(max_length=100, default="default")
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class Client(BaseModel):
+    # The ISP's own reference ("Client ID" on screen); unique among clients not deleted.
+    client_code = pw.CharField(max_length=32)
+    name = pw.CharField(max_length=200)
+    phone = pw.CharField(max_length=32, default="")
+    email = pw.CharField(max_length=254, default="")
+    address = pw.TextField(default="")
+    notes = pw.TextField(default="")
+    pppoe_username = pw.CharField(max_length=64, default="")
+    server = pw.ForeignKeyField(Server, null=True, backref="clients", on_delete="RESTRICT")
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+    # Deleting only sets this, so "Undo" brings the client back with all their history.
+    deleted_at = pw.DateTimeField(null=True, index=True)
+    deleted_by = pw.CharField(max_length=100, default="")
+
+
+class Subscription(BaseModel):
+    client = pw.ForeignKeyField(Client, backref="subscriptions", on_delete="CASCADE")
+    package = pw.ForeignKeyField(Package, backref="subscriptions", on_delete="RESTRICT")
+    # As sold: later edits of the package don't rewrite history.
+    package_name = pw.CharField(max_length=100)
+    price_minor = pw.BigIntegerField()
+    starts_on = pw.DateField()
+    ends_on = pw.DateField()  # first day without service
+    auto_renew = pw.BooleanField(default=False)
+    renewed_from = pw.ForeignKeyField("self", null=True, unique=True, backref="renewals", on_delete="SET NULL")
+    created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.CharField(max_length=100, default="")
+    cancelled_at = pw.DateTimeField(null=True)
+    cancelled_by = pw.CharField(max_length=100, default="")
+    cancel_reason = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("client", "starts_on"), False),)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class Payment(BaseModel):
+    subscription = pw.ForeignKeyField(Subscription, backref="payments", on_delete="CASCADE")
+    amount_minor = pw.BigIntegerField()
+    method = pw.CharField(max_length=40)
+    reference = pw.CharField(max_length=100, default="")
+    note = pw.TextField(default="")
+    paid_at = pw.DateTimeField(default=utcnow)
+    taken_by = pw.CharField(max_length=100, default="")
+
+
+class AuditEvent(BaseModel):
+    at = pw.DateTimeField(default=utcnow, index=True)
+    actor = pw.CharField(max_length=100)
+    action = pw.CharField(max_length=60)  # "client.create", "subscription.cancel", "router.command" …
+    entity = pw.CharField(max_length=40)
+    entity_id = pw.IntegerField(null=True)
+    # A plain id, not a foreign key: the trail outlives anything it describes.
+    client_id = pw.IntegerField(null=True)
+    summary = pw.TextField(default="")
+    before = pw.TextField(default="")  # JSON
+    after = pw.TextField(default="")  # JSON
+
+    class Meta:
+        indexes = ((("client_id", "at"), False),)
+
+
+class Setting(BaseModel):
+    key = pw.CharField(max_length=100, primary_key=True)
+    value = pw.TextField()
+
+
+class SchemaVersion(BaseModel):
+    version = pw.IntegerField()
+
+
+MODELS: list[type[BaseModel]] = [Server, Package, Client, Subscription, Payment, AuditEvent, Setting, SchemaVersion]

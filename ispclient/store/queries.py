@@ -1,0 +1,208 @@
+"""Read models for the screens: one SQL pass each, shaped as plain frozen records.
+
+The list of 100,000 clients is built from three aggregate queries, not per-client lookups.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import peewee
+
+from ispclient.domain import subscriptions as rules
+from ispclient.domain.clients import QuickStats, delete_blocker, delete_refusal, quick_stats
+from ispclient.domain.subscriptions import NO_SUBSCRIPTION, Period
+from ispclient.store.db import db
+from ispclient.store.models import AuditEvent, Client, Package, Payment, Server, Subscription
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRow:
+    """One line of the client list."""
+
+    id: int
+    client_code: str
+    name: str
+    phone: str
+    email: str
+    pppoe_username: str
+    server_id: int | None
+    server_name: str
+    package_name: str
+    status: str  # a SubscriptionStatus value or NO_SUBSCRIPTION
+    starts_on: date | None
+    ends_on: date | None
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+_ROWS_SQL = """
+SELECT c.id, c.client_code, c.name, c.phone, c.email, c.pppoe_username, c.server_id,
+       COALESCE(sv.name, ''),
+       s.package_name, s.starts_on, s.ends_on
+FROM client c
+LEFT JOIN server sv ON sv.id = c.server_id
+LEFT JOIN subscription s ON s.id = (
+    SELECT s2.id FROM subscription s2
+    WHERE s2.client_id = c.id AND s2.cancelled_at IS NULL AND s2.starts_on <= {p}
+    ORDER BY s2.ends_on DESC LIMIT 1)
+WHERE c.deleted_at IS NULL {extra}
+"""
+
+_SCHEDULED_SQL = """
+SELECT s.client_id, s.package_name, s.starts_on, s.ends_on FROM subscription s
+WHERE s.cancelled_at IS NULL AND s.starts_on > {p} {extra}
+ORDER BY s.client_id, s.starts_on
+"""
+
+
+def client_rows(today: date, expiring_days: int, client_ids: list[int] | None = None) -> list[ClientRow]:
+    """The list's rows: each client with the subscription that describes them today."""
+    p = db.obj.param
+    extra_c = extra_s = ""
+    params_extra: list[object] = []
+    if client_ids is not None:
+        if not client_ids:
+            return []
+        marks = ",".join([p] * len(client_ids))
+        extra_c = f"AND c.id IN ({marks})"
+        extra_s = f"AND s.client_id IN ({marks})"
+        params_extra = list(client_ids)
+    scheduled: dict[int, tuple[str, date, date]] = {}
+    for cid, pkg, start, end in db.execute_sql(_SCHEDULED_SQL.format(p=p, extra=extra_s), [today, *params_extra]):
+        scheduled.setdefault(cid, (pkg, _as_date(start), _as_date(end)))  # type: ignore[arg-type]
+    rows: list[ClientRow] = []
+    cursor = db.execute_sql(_ROWS_SQL.format(p=p, extra=extra_c), [today, *params_extra])
+    for cid, code, name, phone, email, user, server_id, server_name, pkg, start, end in cursor:
+        start, end = _as_date(start), _as_date(end)
+        if end is not None and end > today:  # running now
+            period = Period(start, end)  # type: ignore[arg-type]
+            status = rules.status(period, today, expiring_days).value
+        elif cid in scheduled:
+            pkg, start, end = scheduled[cid]
+            status = rules.SubscriptionStatus.SCHEDULED.value
+        elif end is not None:
+            status = rules.SubscriptionStatus.EXPIRED.value
+        else:
+            pkg, status = "", NO_SUBSCRIPTION
+        rows.append(ClientRow(cid, code, name, phone, email, user, server_id, server_name, pkg or "", status, start, end))
+    return rows
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    id: int
+    package_id: int
+    package_name: str
+    price_minor: int
+    starts_on: date
+    ends_on: date
+    auto_renew: bool
+    is_cancelled: bool
+    cancelled_at: datetime | None
+    cancelled_by: str
+    cancel_reason: str
+    created_at: datetime
+    created_by: str
+    paid_minor: int
+    renewed_from_id: int | None
+
+    def status(self, today: date, expiring_days: int) -> rules.SubscriptionStatus:
+        return rules.status(self, today, expiring_days)
+
+    @property
+    def balance_minor(self) -> int:
+        return self.price_minor - self.paid_minor
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    id: int
+    subscription_id: int
+    amount_minor: int
+    method: str
+    reference: str
+    note: str
+    paid_at: datetime
+    taken_by: str
+
+
+@dataclass(frozen=True)
+class ClientDetail:
+    client: Client
+    server: Server | None
+    subscriptions: list[SubscriptionView]  # newest first
+    payments: list[PaymentView]  # newest first
+    stats: QuickStats
+    today: date
+
+    def current(self) -> SubscriptionView | None:
+        return rules.current(self.subscriptions, self.today)
+
+    def headline(self) -> SubscriptionView | None:
+        return rules.headline(self.subscriptions, self.today)
+
+    def delete_blocker(self) -> SubscriptionView | None:
+        return delete_blocker(self.subscriptions, self.today)
+
+    def delete_refusal(self) -> str | None:
+        sub = self.delete_blocker()
+        return delete_refusal(sub, sub.package_name, self.today) if sub else None
+
+
+def client_detail(client_id: int, today: date) -> ClientDetail:
+    """Everything the client window shows, in three queries."""
+    client = Client.get_by_id(client_id)
+    server = Server.get_or_none(Server.id == client.server_id) if client.server_id else None
+    paid = (Payment.select(Payment.subscription, peewee.fn.SUM(Payment.amount_minor).alias("paid"))
+            .group_by(Payment.subscription).alias("paid_q"))
+    subs_q = (Subscription.select(Subscription, peewee.fn.COALESCE(paid.c.paid, 0).alias("paid_minor"))
+              .join(paid, peewee.JOIN.LEFT_OUTER, on=(paid.c.subscription_id == Subscription.id))
+              .where(Subscription.client == client_id)
+              .order_by(Subscription.starts_on.desc(), Subscription.id.desc()))
+    subs = [
+        SubscriptionView(s.id, s.package_id, s.package_name, s.price_minor, s.starts_on, s.ends_on,
+                         s.auto_renew, s.cancelled_at is not None, s.cancelled_at, s.cancelled_by,
+                         s.cancel_reason, s.created_at, s.created_by, int(s.paid_minor or 0), s.renewed_from_id)
+        for s in subs_q.objects()
+    ]
+    pays = [
+        PaymentView(p.id, p.subscription_id, p.amount_minor, p.method, p.reference, p.note, p.paid_at, p.taken_by)
+        for p in (Payment.select().join(Subscription).where(Subscription.client == client_id)
+                  .order_by(Payment.paid_at.desc(), Payment.id.desc()))
+    ]
+    stats = quick_stats(subs, (p.amount_minor for p in pays))
+    return ClientDetail(client, server, subs, pays, stats, today)
+
+
+def activity(client_id: int, limit: int = 500) -> list[AuditEvent]:
+    return list(AuditEvent.select().where(AuditEvent.client_id == client_id)
+                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+
+
+def servers() -> list[Server]:
+    return list(Server.select().order_by(Server.name))
+
+
+def packages(active_only: bool = False) -> list[Package]:
+    q = Package.select().order_by(Package.active.desc(), Package.name)
+    if active_only:
+        q = q.where(Package.active)
+    return list(q)
+
+
+def usernames_by_server() -> dict[int, list[tuple[int, str]]]:
+    """(client id, PPPoE username) per router, for the status check's one query per router."""
+    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    q = (Client.select(Client.server, Client.id, Client.pppoe_username)
+         .where(Client.deleted_at.is_null() & Client.server.is_null(False) & (Client.pppoe_username != ""))
+         .tuples())
+    for server_id, cid, user in q:
+        out[server_id].append((cid, user))
+    return dict(out)
