@@ -42,15 +42,14 @@ def parse_amount(text: str | int | Decimal, currency: str, *, allow_zero: bool =
         raise ValidationError.single("amount", "The amount can't be negative.")
     if value == 0 and not allow_zero:
         raise ValidationError.single("amount", "The amount must be more than zero.")
+    if value > Decimal(MAX_AMOUNT_MINOR).scaleb(-digits):
+        raise ValidationError.single("amount", "That amount is too large; check the number.")
     quantum = Decimal(1).scaleb(-digits)
     if value != value.quantize(quantum, rounding=ROUND_HALF_UP):
         raise ValidationError.single(
             "amount", f"{currency} amounts have at most {digits} digits after the decimal point."
         )
-    minor = int(value.scaleb(digits))
-    if minor > MAX_AMOUNT_MINOR:
-        raise ValidationError.single("amount", "That amount is too large; check the number.")
-    return minor
+    return int(value.scaleb(digits))
 
 
 def to_decimal(minor: int, currency: str) -> Decimal:

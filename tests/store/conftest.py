@@ -1,0 +1,79 @@
+"""A fresh database per test: SQLite always, PostgreSQL too when ISPCLIENT_TEST_PG_URL is set."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import peewee
+import pytest
+
+from ispclient import store
+from ispclient.store import catalog, clients, settings
+from ispclient.store import subscriptions as subs
+
+PG_URL = os.environ.get("ISPCLIENT_TEST_PG_URL", "")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def reset_postgres(url: str) -> None:
+    from ispclient.store.db import make_database
+
+    database = make_database(url)
+    database.connect()
+    database.execute_sql("DROP SCHEMA IF EXISTS public CASCADE")
+    database.execute_sql("CREATE SCHEMA public")
+    database.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[peewee.Database]:
+    if request.param == "postgres":
+        if not PG_URL:
+            pytest.skip("PostgreSQL tests need ISPCLIENT_TEST_PG_URL (.ci/run sets it)")
+        reset_postgres(PG_URL)
+        database = store.open_database(PG_URL)
+    else:
+        database = store.open_database(tmp_path / "test.sqlite3", backup_dir=tmp_path / "backups")
+    yield database
+    store.close_database()
+
+
+class Clock:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.today = date(2026, 1, 15)
+        monkeypatch.setattr(settings, "today", lambda: self.today)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+class Factory:
+    """Short ways to make rows through the real services."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def server(self, name: str = "Main router", **kw: object) -> int:
+        return int(catalog.create_server(catalog.ServerInput(name=name, host="127.0.0.1", **kw)).id)  # type: ignore[arg-type]
+
+    def package(self, name: str = "Home 10M", price: str = "1500", days: int = 30, **kw: object) -> int:
+        return int(catalog.create_package(catalog.PackageInput(name, price, days, **kw)).id)  # type: ignore[arg-type]
+
+    def client(self, name: str = "Amina Wanjiru", **kw: object) -> int:
+        self.n += 1
+        values: dict[str, object] = {"client_code": f"T{self.n:05d}", "name": name}
+        values.update(kw)
+        return int(clients.create_client(clients.ClientInput(**values)).id)  # type: ignore[arg-type]
+
+    def subscription(self, client_id: int, package_id: int, start: date, **kw: object) -> int:
+        return int(subs.create_subscription(client_id, package_id, start, **kw).id)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def make(db: peewee.Database) -> Factory:
+    return Factory()
