@@ -26,7 +26,7 @@ def make_database(target: str | Path) -> peewee.Database:
     """A database object for a file path or a ``postgresql://`` / ``sqlite:///`` URL."""
     text = str(target)
     if text.startswith(("postgres://", "postgresql://")):
-        return connect_url(text.replace("postgres://", "postgresql://", 1), autorollback=True)
+        return connect_url(text.replace("postgres://", "postgresql://", 1))
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///"):]
     return peewee.SqliteDatabase(
