@@ -20,7 +20,9 @@ def zone(tz_name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError.single("timezone", f"“{tz_name}” is not a known time zone (e.g. Africa/Nairobi).") from None
+        raise ValidationError.single(
+            "timezone", f"“{tz_name}” is not a known time zone (e.g. Africa/Nairobi)."
+        ) from None
 
 
 def today(tz_name: str = "") -> date:

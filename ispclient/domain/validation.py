@@ -65,7 +65,7 @@ def phone(value: str, default_country: str = DEFAULT_COUNTRY) -> str:
 
 
 def _region_text(parsed: phonenumbers.PhoneNumber, default_country: str) -> str:
-    region = phonenumbers.region_code_for_country_code(parsed.country_code)
+    region = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
     return region if region and region != "ZZ" else default_country.upper()
 
 
@@ -145,7 +145,9 @@ def client_code(value: str) -> str:
 def country_code(value: str) -> str:
     cleaned = value.strip().upper()
     if cleaned not in phonenumbers.SUPPORTED_REGIONS:
-        raise ValidationError.single("default_country", f"“{value}” is not a two-letter country code (e.g. KE, NG, US).")
+        raise ValidationError.single(
+            "default_country", f"“{value}” is not a two-letter country code (e.g. KE, NG, US)."
+        )
     return cleaned
 
 

@@ -50,7 +50,7 @@ def sqlite_path(database: peewee.Database | peewee.DatabaseProxy | None = None) 
     return None
 
 
-def atomic() -> peewee._transaction:  # noqa: SLF001 - peewee's own return type
+def atomic() -> peewee._atomic:
     """A write transaction; IMMEDIATE on SQLite so two writers queue instead of deadlocking."""
     obj = db.obj
     if isinstance(obj, peewee.SqliteDatabase):

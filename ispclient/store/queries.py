@@ -91,7 +91,9 @@ def client_rows(today: date, expiring_days: int, client_ids: list[int] | None = 
             status = rules.SubscriptionStatus.EXPIRED.value
         else:
             pkg, status = "", NO_SUBSCRIPTION
-        rows.append(ClientRow(cid, code, name, phone, email, user, server_id, server_name, pkg or "", status, start, end))
+        rows.append(
+            ClientRow(cid, code, name, phone, email, user, server_id, server_name, pkg or "", status, start, end)
+        )
     return rows
 
 

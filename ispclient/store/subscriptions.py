@@ -133,7 +133,9 @@ def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | 
         if st is rules.SubscriptionStatus.CANCELLED:
             raise ValidationError.single("__all__", "This subscription is already cancelled.")
         if st is rules.SubscriptionStatus.EXPIRED:
-            raise ValidationError.single("__all__", "This subscription has already ended; there is nothing to cancel.")
+            raise ValidationError.single(
+                "__all__", "This subscription has already ended; there is nothing to cancel."
+            )
         before = audit.snapshot(sub)
         sub.cancelled_at = utcnow()
         sub.cancelled_by = actor or audit.current_actor()
@@ -206,7 +208,8 @@ def run_auto_renew(today: date | None = None, *, actor: str = "auto-renew") -> l
                     renewed_from=prev, created_by=actor,
                 )
                 audit.record("subscription.auto_renew", "subscription", nxt.id, client_id=sub.client_id,
-                             summary=f"“{nxt.package_name}” renewed automatically: {start:%d %b %Y} – {end:%d %b %Y} (unpaid)",
+                             summary=f"“{nxt.package_name}” renewed automatically: "
+                                     f"{start:%d %b %Y} – {end:%d %b %Y} (unpaid)",
                              after=audit.snapshot(nxt), actor=actor)
                 siblings.append(nxt)
                 created.append(nxt)

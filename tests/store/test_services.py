@@ -205,7 +205,9 @@ def test_auto_renew_twice_creates_nothing_twice(make: Factory, clock: Clock) -> 
     make.subscription(cid, pkg, date(2025, 12, 1), auto_renew=True)  # ends 31 Dec
     catalog.edit_package(pkg, catalog.PackageInput("Home 10M", "1800", 30))  # current price applies
     created = subs.run_auto_renew(date(2026, 1, 15))
-    assert [(s.starts_on, s.ends_on, s.price_minor) for s in created] == [(date(2025, 12, 31), date(2026, 1, 30), 180000)]
+    assert [(s.starts_on, s.ends_on, s.price_minor) for s in created] == [
+        (date(2025, 12, 31), date(2026, 1, 30), 180000)
+    ]
     assert subs.run_auto_renew(date(2026, 1, 15)) == []
     assert Subscription.select().count() == 2
     assert created[0].payments.count() == 0  # unpaid until a payment is recorded
@@ -295,7 +297,8 @@ def test_list_rows_show_the_right_subscription(make: Factory, clock: Clock) -> N
 
 
 def test_server_validation(db: object) -> None:
-    errors = refused(catalog.create_server, catalog.ServerInput("", "not a host!", port=0, timeout_s=0, encoding="latin9"))
+    bad = catalog.ServerInput("", "not a host!", port=0, timeout_s=0, encoding="latin9")
+    errors = refused(catalog.create_server, bad)
     assert set(errors) == {"name", "host", "port", "timeout_s", "encoding"}
 
 
