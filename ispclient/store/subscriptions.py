@@ -169,7 +169,9 @@ def record_payment(subscription_id: int, data: PaymentInput, *, actor: str | Non
     with atomic():
         sub = Subscription.get_by_id(subscription_id)
         if sub.is_cancelled:
-            raise ValidationError.single("__all__", "This subscription is cancelled; record the payment on another one.")
+            raise ValidationError.single(
+                "__all__", "This subscription is cancelled; record the payment on another one."
+            )
         _live_client(sub.client_id)
         return _add_payment(sub, values, actor)
 
