@@ -1,0 +1,142 @@
+"""Online/Offline/Unknown for PPPoE clients, one router at a time.
+
+A whole router costs one ``/ppp/active/print`` (plus, when someone is offline, one
+``/ppp/secret/print`` to tell "never connected"), however many clients it serves: never one
+query per client. Failures never escape: every asked-for client comes back Unknown with the
+reason instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from ispclient.domain.connection import ClientConnection, UnknownReason, now_utc
+from ispclient.routeros.errors import RouterError
+from ispclient.routeros.session import RouterSession, open_session
+from ispclient.routeros.target import RouterTarget
+from ispclient.routeros.wire import Row
+
+log = logging.getLogger(__name__)
+
+ACTIVE_PROPLIST = ("name", "address", "uptime", "caller-id")
+SECRET_PROPLIST = ("name", "last-logged-out", "disabled")
+NO_SECRET = "no PPP secret with this name on the router"
+SECRET_DISABLED = "the PPP secret is disabled on the router"
+# How RouterOS versions spell "has never logged out"; a missing value means the same.
+_NEVER = ("", "never", "jan/01/1970 00:00:00", "1970-01-01 00:00:00")
+
+StatusKey = tuple[int, str]  # (server id, PPPoE username): usernames are unique per server only
+
+
+@dataclass(frozen=True)
+class RouterBatch:
+    """The GUI thread's plain-data request for one router: who to look up, and how.
+
+    ``target`` is None when the router cannot be asked at all; ``problem`` then says why
+    (e.g. ``NO_CREDENTIALS`` when the keyring has no password for it).
+    """
+
+    server_id: int
+    target: RouterTarget | None
+    usernames: tuple[str, ...]
+    problem: UnknownReason | None = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if (self.target is None) == (self.problem is None):
+            raise ValueError("a batch has either a target or a problem")
+
+
+def fetch_statuses(target: RouterTarget, usernames: Iterable[str]) -> dict[str, ClientConnection]:
+    """Every username's status on ``target`` from one active-sessions query (and one secrets query)."""
+    wanted = list(dict.fromkeys(usernames))
+    if not wanted:
+        return {}
+    try:
+        with open_session(target) as session:
+            online = _by_name(session.print("/ppp/active", ACTIVE_PROPLIST))
+            checked_at = now_utc()
+            offline = [name for name in wanted if name not in online]
+            secrets = _secrets(session) if offline else None
+    except RouterError as error:
+        return dict.fromkeys(wanted, _unknown(error))
+    reports_logout = secrets is not None and any("last-logged-out" in row for row in secrets.values())
+    return {
+        name: _online(online[name], checked_at) if name in online
+        else _offline(secrets, name, checked_at, reports_logout)
+        for name in wanted
+    }
+
+
+def fetch_client_status(target: RouterTarget, username: str) -> ClientConnection:
+    """One client, for their window: two ``?name=`` queries at most, and the fullest answer."""
+    try:
+        with open_session(target) as session:
+            active = session.print("/ppp/active", ACTIVE_PROPLIST, name=username)
+            checked_at = now_utc()
+            if active:
+                return _online(active[0], checked_at)
+            secrets = _by_name(session.print("/ppp/secret", SECRET_PROPLIST, name=username))
+    except RouterError as error:
+        return _unknown(error)
+    return _offline(secrets, username, checked_at, reports_logout=True)
+
+
+def check_batch(batch: RouterBatch) -> dict[StatusKey, ClientConnection]:
+    """A whole :class:`RouterBatch`, keyed by (server id, username); what a worker runs."""
+    if batch.target is None:
+        assert batch.problem is not None  # guaranteed by RouterBatch
+        unknown = ClientConnection.unknown(batch.problem, batch.detail)
+        return {(batch.server_id, name): unknown for name in batch.usernames}
+    statuses = fetch_statuses(batch.target, batch.usernames)
+    return {(batch.server_id, name): conn for name, conn in statuses.items()}
+
+
+def check_one(batch: RouterBatch) -> ClientConnection:
+    """The single client of ``batch`` with :func:`fetch_client_status`'s detail."""
+    if len(batch.usernames) != 1:
+        raise ValueError("check_one needs a batch of exactly one username")
+    if batch.target is None:
+        assert batch.problem is not None
+        return ClientConnection.unknown(batch.problem, batch.detail)
+    return fetch_client_status(batch.target, batch.usernames[0])
+
+
+def _secrets(session: RouterSession) -> dict[str, Row] | None:
+    """All secrets' last log-out; None if the router won't say (the active list still stands)."""
+    try:
+        return _by_name(session.print("/ppp/secret", SECRET_PROPLIST))
+    except RouterError as error:
+        log.info("%s: no never-connected detail: %s", session.target.name, error)
+        return None
+
+
+def _by_name(rows: list[Row]) -> dict[str, Row]:
+    by_name: dict[str, Row] = {}
+    for row in rows:  # a secret allowing several sessions appears once per session: keep the first
+        by_name.setdefault(row.get("name", ""), row)
+    return by_name
+
+
+def _online(row: Row, checked_at: datetime) -> ClientConnection:
+    return ClientConnection.online(row.get("address", ""), row.get("uptime", ""), row.get("caller-id", ""),
+                                   checked_at=checked_at)
+
+
+def _offline(secrets: dict[str, Row] | None, name: str, checked_at: datetime,
+             reports_logout: bool) -> ClientConnection:
+    if secrets is None:
+        return ClientConnection.offline(checked_at=checked_at)
+    secret = secrets.get(name)
+    if secret is None:
+        return ClientConnection.offline(detail=NO_SECRET, checked_at=checked_at)
+    never = reports_logout and secret.get("last-logged-out", "").strip().lower() in _NEVER
+    detail = SECRET_DISABLED if secret.get("disabled", "") in ("true", "yes") else ""
+    return ClientConnection.offline(never_connected=never, detail=detail, checked_at=checked_at)
+
+
+def _unknown(error: RouterError) -> ClientConnection:
+    return ClientConnection.unknown(error.reason, error.detail, checked_at=now_utc())

@@ -1,0 +1,45 @@
+"""Everything a worker needs to reach one router, as plain frozen data (no database rows)."""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+
+API_PORT = 8728
+API_SSL_PORT = 8729
+DEFAULT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class RouterTarget:
+    """One MikroTik router's API endpoint and login.
+
+    The password is excluded from ``repr``/``str`` so a target can be logged or shown in a
+    traceback safely; it is kept out of comparisons too, so a target never leaks it by
+    appearing in an assertion message.
+    """
+
+    server_id: int
+    name: str
+    host: str
+    port: int = API_PORT
+    tls: bool = False
+    ca_file: str | None = None  # verify the router's certificate against this CA (TLS only)
+    username: str = "admin"
+    password: str = field(default="", repr=False, compare=False)
+    timeout: float = DEFAULT_TIMEOUT  # seconds a connect, handshake or single read may take
+    encoding: str = "utf-8"  # how the router stores text: RouterOS keeps raw bytes
+
+    def __post_init__(self) -> None:
+        if not self.host:
+            raise ValueError("a router target needs a host")
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port {self.port} is not a TCP port")
+        if not self.timeout > 0:
+            raise ValueError("the timeout must be positive")
+        codecs.lookup(self.encoding)  # LookupError now beats a confusing failure mid-reply
+
+    @property
+    def address(self) -> str:
+        """``host:port`` for messages."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"

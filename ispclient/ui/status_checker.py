@@ -1,0 +1,205 @@
+"""Keeps connection statuses fresh without ever blocking the GUI thread.
+
+Work is queued per router: at most one job runs against a router at a time (a refresh that
+arrives while it is busy waits for it, and only the latest waiting request is kept). Each
+refresh has a generation number; results of an older generation are dropped, so a slow router
+can't overwrite what the user is looking at now. A router that hangs costs its pool thread at
+most its timeout; the event loop keeps running meanwhile.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+
+from ispclient.domain.connection import ClientConnection, UnknownReason
+from ispclient.routeros.status import RouterBatch, StatusKey, check_batch, check_one
+from ispclient.ui.workers import Worker, start
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_S = 60.0
+# Router checks wait on the network, not the CPU: more threads than cores is right, and a
+# pool of our own keeps a few hanging routers from starving the app's other background work.
+MAX_PARALLEL_ROUTERS = 8
+
+BatchProvider = Callable[[], Iterable[RouterBatch]]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    server_id: int
+    ticket: int  # the refresh generation, or the single lookup's ticket
+    batch: dict[StatusKey, ClientConnection] = field(default_factory=dict)
+    username: str | None = None  # set for a single-client lookup
+    single: ClientConnection | None = None
+
+
+class StatusChecker(QObject):
+    router_done = Signal(int, object)  # server id, {(server id, username): ClientConnection}
+    refresh_finished = Signal()  # every router of the latest refresh has reported
+    client_status = Signal(int, str, object)  # server id, username, ClientConnection
+
+    def __init__(self, provider: BatchProvider, parent: QObject | None = None,
+                 pool: QThreadPool | None = None, interval_s: float = DEFAULT_INTERVAL_S) -> None:
+        super().__init__(parent)
+        self._provider = provider
+        if pool is None:
+            pool = QThreadPool(self)
+            pool.setMaxThreadCount(MAX_PARALLEL_ROUTERS)
+        self._pool = pool
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+        self.set_interval(interval_s)
+        self._generation = 0
+        self._outstanding: set[int] = set()  # routers of the current generation yet to report
+        self._busy: set[int] = set()  # routers with a job running
+        self._waiting_batch: dict[int, tuple[int, RouterBatch]] = {}
+        self._waiting_clients: dict[int, dict[str, tuple[int, RouterBatch]]] = {}
+        self._tickets = itertools.count(1)
+        self._latest_ticket: dict[StatusKey, int] = {}
+
+    # -- timer ----------------------------------------------------------------------------
+
+    @property
+    def interval_s(self) -> float:
+        return self._timer.interval() / 1000
+
+    def set_interval(self, seconds: float) -> None:
+        if seconds <= 0:
+            raise ValueError("the refresh interval must be positive")
+        self._timer.setInterval(round(seconds * 1000))
+
+    def start(self, refresh_now: bool = True) -> None:
+        self._timer.start()
+        if refresh_now:
+            self.refresh()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def is_active(self) -> bool:
+        return self._timer.isActive()
+
+    def shutdown(self, wait_ms: int = -1) -> bool:
+        """Stop, forget waiting work, drop late results; wait for running jobs (True if done)."""
+        self.stop()
+        self._generation += 1
+        self._waiting_batch.clear()
+        self._waiting_clients.clear()
+        self._latest_ticket.clear()
+        self._outstanding.clear()
+        return bool(self._pool.waitForDone(wait_ms))
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Check every router the provider lists now (F5, the timer)."""
+        self._generation += 1
+        generation = self._generation
+        batches = list(self._provider())
+        self._outstanding = {batch.server_id for batch in batches}
+        self._waiting_batch.clear()  # requests of older generations are superseded
+        for batch in batches:
+            if batch.target is None:  # nothing to ask: answer at once
+                self._report_batch(generation, batch.server_id, check_batch(batch))
+            else:
+                self._waiting_batch[batch.server_id] = (generation, batch)
+                self._pump(batch.server_id)
+        if not batches:
+            self.refresh_finished.emit()
+
+    def check_client(self, batch: RouterBatch) -> None:
+        """Look one client up in detail (their window opened); answers with ``client_status``."""
+        if len(batch.usernames) != 1:
+            raise ValueError("check_client needs a batch of exactly one username")
+        username = batch.usernames[0]
+        ticket = next(self._tickets)
+        self._latest_ticket[(batch.server_id, username)] = ticket
+        if batch.target is None:
+            self._report_client(batch.server_id, username, ticket, check_one(batch))
+            return
+        self._waiting_clients.setdefault(batch.server_id, {})[username] = (ticket, batch)
+        self._pump(batch.server_id)
+
+    def is_busy(self, server_id: int) -> bool:
+        return server_id in self._busy
+
+    # -- the per-router queue ---------------------------------------------------------------
+
+    def _pump(self, server_id: int) -> None:
+        if server_id in self._busy:
+            return  # its turn comes when the running job reports
+        job = self._next_job(server_id)
+        if job is None:
+            return
+        self._busy.add(server_id)
+        worker = Worker(job)
+        worker.signals.result.connect(self._on_outcome)
+        worker.signals.error.connect(self._on_error)
+        start(worker, self._pool)
+
+    def _next_job(self, server_id: int) -> Callable[[], _Outcome] | None:
+        clients = self._waiting_clients.get(server_id)
+        if clients:  # someone is looking at a client window: they go first
+            username = next(iter(clients))
+            ticket, batch = clients.pop(username)
+            return lambda: _run_one(batch, ticket)
+        if server_id in self._waiting_batch:
+            generation, batch = self._waiting_batch.pop(server_id)
+            return lambda: _run_batch(batch, generation)
+        return None
+
+    def _on_outcome(self, outcome: _Outcome) -> None:
+        self._busy.discard(outcome.server_id)
+        if outcome.username is not None and outcome.single is not None:
+            self._report_client(outcome.server_id, outcome.username, outcome.ticket, outcome.single)
+        else:
+            self._report_batch(outcome.ticket, outcome.server_id, outcome.batch)
+        self._pump(outcome.server_id)
+
+    def _on_error(self, error: BaseException) -> None:
+        # Only a BaseException (KeyboardInterrupt…) gets past _run_*; the router stays marked busy.
+        log.error("A status check was interrupted: %r", error)
+
+    def _report_batch(self, generation: int, server_id: int,
+                      results: dict[StatusKey, ClientConnection]) -> None:
+        if generation != self._generation:
+            log.debug("Dropped stale statuses of server %s (generation %s)", server_id, generation)
+            return
+        self.router_done.emit(server_id, results)
+        if server_id in self._outstanding:
+            self._outstanding.discard(server_id)
+            if not self._outstanding:
+                self.refresh_finished.emit()
+
+    def _report_client(self, server_id: int, username: str, ticket: int, conn: ClientConnection) -> None:
+        if self._latest_ticket.get((server_id, username)) != ticket:
+            return  # a newer lookup of this client is on its way
+        del self._latest_ticket[(server_id, username)]
+        self.client_status.emit(server_id, username, conn)
+
+
+# Run in pool threads: plain data in, plain data out, and never an exception.
+
+def _run_batch(batch: RouterBatch, generation: int) -> _Outcome:
+    try:
+        results = check_batch(batch)
+    except Exception:
+        log.exception("Status check of server %s failed", batch.server_id)
+        unknown = ClientConnection.unknown(UnknownReason.NOT_CHECKED, "The check failed (see the log).")
+        results = {(batch.server_id, name): unknown for name in batch.usernames}
+    return _Outcome(batch.server_id, generation, batch=results)
+
+
+def _run_one(batch: RouterBatch, ticket: int) -> _Outcome:
+    try:
+        conn = check_one(batch)
+    except Exception:
+        log.exception("Status check of a client on server %s failed", batch.server_id)
+        conn = ClientConnection.unknown(UnknownReason.NOT_CHECKED, "The check failed (see the log).")
+    return _Outcome(batch.server_id, ticket, username=batch.usernames[0], single=conn)
