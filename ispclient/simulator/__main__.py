@@ -20,15 +20,21 @@ def _user(text: str) -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ispclient.simulator",
-                                     description="MikroTik RouterOS API simulator (loopback only).")
+    parser = argparse.ArgumentParser(
+        prog="python -m ispclient.simulator", description="MikroTik RouterOS API simulator (loopback only)."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8728, help="0 picks a free port")
     parser.add_argument("--clients", type=int, default=0, help="create PPP secrets client00001…")
     parser.add_argument("--online-ratio", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--user", type=_user, action="append", metavar="NAME:PASSWORD",
-                        help="API user (repeatable); default admin with an empty password")
+    parser.add_argument(
+        "--user",
+        type=_user,
+        action="append",
+        metavar="NAME:PASSWORD",
+        help="API user (repeatable); default admin with an empty password",
+    )
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--encoding", choices=["utf-8", "cp1252"], default="utf-8")
     parser.add_argument("--tls-cert")
@@ -46,10 +52,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.tls_key and not args.tls_cert:
         build_parser().error("--tls-key needs --tls-cert")
     sim = RouterSim(
-        host=args.host, port=args.port, users=dict(args.user) if args.user else None,
-        encoding=args.encoding, latency_ms=args.latency_ms, fault=args.fault,
-        tls_cert=args.tls_cert, tls_key=args.tls_key, legacy_login=args.legacy_login,
-        send_empty=not args.no_empty, identity=args.identity, version=args.version,
+        host=args.host,
+        port=args.port,
+        users=dict(args.user) if args.user else None,
+        encoding=args.encoding,
+        latency_ms=args.latency_ms,
+        fault=args.fault,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        legacy_login=args.legacy_login,
+        send_empty=not args.no_empty,
+        identity=args.identity,
+        version=args.version,
     )
     if args.clients:
         sim.populate(args.clients, args.online_ratio, args.seed)
@@ -63,8 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.start()
     try:
         print(f"listening on {sim.host}:{sim.port}", flush=True)
-        print(f"{len(sim.secrets())} secrets, {len(sim.active())} active, users: {', '.join(sim.users)}"
-              f"{', TLS' if args.tls_cert else ''}", flush=True)
+        print(
+            f"{len(sim.secrets())} secrets, {len(sim.active())} active, users: {', '.join(sim.users)}"
+            f"{', TLS' if args.tls_cert else ''}",
+            flush=True,
+        )
         while not finished.wait(0.5):  # a timed wait lets Windows deliver Ctrl+C
             pass
     finally:

@@ -6,7 +6,7 @@ import ipaddress
 import random
 from datetime import datetime, timedelta
 
-from .state import RouterState
+from .state import RouterState, secret_defaults
 from .values import format_datetime, format_duration
 
 CGNAT_BASE = int(ipaddress.IPv4Address("100.64.0.0"))
@@ -37,9 +37,8 @@ def populate_state(state: RouterState, clients: int, online_ratio: float, seed: 
             name = client_name(index, clients)
             if name in secrets.by_name:
                 continue
-            row = {"name": name, "service": "pppoe", "caller-id": "", "password": f"pw{rng.randrange(10**8):08d}",
-                   "profile": "default", "routes": "", "ipv6-routes": "", "limit-bytes-in": "0",
-                   "limit-bytes-out": "0", "disabled": "false"}
+            row = secret_defaults()
+            row.update(name=name, service="pppoe", password=f"pw{rng.randrange(10**8):08d}")
             if rng.random() < 0.8:  # the rest never connected yet
                 moment = now - timedelta(seconds=rng.randrange(60, 90 * 86400))
                 row["last-logged-out"] = format_datetime(moment, state.version)
@@ -50,12 +49,23 @@ def populate_state(state: RouterState, clients: int, online_ratio: float, seed: 
             if name in state.active.by_name:
                 continue
             try:
-                state.connect(name, str(ipaddress.IPv4Address(CGNAT_BASE + index)), _mac(index),
-                              format_duration(rng.randrange(30, 30 * 86400)), None)
+                state.connect(
+                    name,
+                    _address(index),
+                    _mac(index),
+                    format_duration(rng.randrange(30, 30 * 86400)),
+                    None,
+                )
             except (KeyError, ValueError):
                 continue
 
 
 def _mac(index: int) -> str:
-    raw = (0x4C5E0C000000 + index).to_bytes(6, "big")
-    return ":".join(f"{b:02X}" for b in raw)
+    h = f"{0x4C5E0C000000 + index:012X}"
+    return f"{h[0:2]}:{h[2:4]}:{h[4:6]}:{h[6:8]}:{h[8:10]}:{h[10:12]}"
+
+
+def _address(index: int) -> str:
+    """100.64.0.0/10 (carrier-grade NAT), as small ISPs hand out."""
+    n = CGNAT_BASE + index
+    return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"

@@ -62,8 +62,9 @@ def parse_command(words: Sequence[str]) -> Command:
 
 
 class Session:
-    def __init__(self, state: RouterState, users: Mapping[str, str], encoding: str,
-                 legacy_login: bool, send_empty: bool) -> None:
+    def __init__(
+        self, state: RouterState, users: Mapping[str, str], encoding: str, legacy_login: bool, send_empty: bool
+    ) -> None:
         self.state = state
         self.users = users
         self.encoding = encoding

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 import select
 import socket
@@ -43,7 +44,7 @@ class RouterSim:
         identity: str = "MikroTik",
         version: str = "7.16.2 (stable)",
     ) -> None:
-        "".encode(encoding)  # fail early on an unknown encoding
+        codecs.lookup(encoding)  # fail early on an unknown encoding
         self.host = host
         self.port = port
         self.users: dict[str, str] = dict(users) if users is not None else {"admin": ""}
@@ -106,8 +107,11 @@ class RouterSim:
         self._wake = socket.socketpair()
         self._listener = listener
         self._listen_thread = threading.Thread(
-            target=self._accept_loop, args=(listener, self._wake[0], self._stopped),
-            name=f"routersim-{self.port}", daemon=True)
+            target=self._accept_loop,
+            args=(listener, self._wake[0], self._stopped),
+            name=f"routersim-{self.port}",
+            daemon=True,
+        )
         self._listen_thread.start()
         return self
 
@@ -134,16 +138,31 @@ class RouterSim:
     def __enter__(self) -> RouterSim:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- the router's data ------------------------------------------------------------------
 
-    def add_secret(self, name: str, password: str = "", profile: str = "default", service: str = "pppoe",
-                   comment: str = "", disabled: bool = False, last_logged_out: object = None) -> str:
-        props = {"name": name, "password": password, "profile": profile, "service": service,
-                 "comment": comment, "disabled": "true" if disabled else "false"}
+    def add_secret(
+        self,
+        name: str,
+        password: str = "",
+        profile: str = "default",
+        service: str = "pppoe",
+        comment: str = "",
+        disabled: bool = False,
+        last_logged_out: object = None,
+    ) -> str:
+        props = {
+            "name": name,
+            "password": password,
+            "profile": profile,
+            "service": service,
+            "comment": comment,
+            "disabled": "true" if disabled else "false",
+        }
         if not comment:
             del props["comment"]
         with self.state.lock:
@@ -156,8 +175,14 @@ class RouterSim:
                 self.state.secrets.update(secret_id, {"last-logged-out": stamp})
         return secret_id
 
-    def connect(self, name: str, address: str = "10.0.0.2", caller_id: str = "AA:BB:CC:DD:EE:FF",
-                uptime: str = "0s", service: str | None = None) -> str:
+    def connect(
+        self,
+        name: str,
+        address: str = "10.0.0.2",
+        caller_id: str = "AA:BB:CC:DD:EE:FF",
+        uptime: str = "0s",
+        service: str | None = None,
+    ) -> str:
         """Start a PPP session for an existing secret; returns the /ppp/active .id."""
         return self.state.connect(name, address, caller_id, uptime, service)
 
@@ -193,8 +218,9 @@ class RouterSim:
                 conn, _ = listener.accept()
             except OSError:
                 continue
-            thread = threading.Thread(target=self._serve, args=(conn, stopped),
-                                      name=f"routersim-{self.port}-conn", daemon=True)
+            thread = threading.Thread(
+                target=self._serve, args=(conn, stopped), name=f"routersim-{self.port}-conn", daemon=True
+            )
             with self._lock:
                 self._threads.add(thread)
             thread.start()
@@ -238,8 +264,7 @@ class RouterSim:
                 if not self._answer(conn, session, words, stopped):
                     return
 
-    def _answer(self, conn: socket.socket, session: Session, words: list[str],
-                stopped: threading.Event) -> bool:
+    def _answer(self, conn: socket.socket, session: Session, words: list[str], stopped: threading.Event) -> bool:
         """Send the reply to one sentence; False when the connection must close."""
         fault = self.fault
         if fault == "hang":

@@ -14,21 +14,57 @@ from .values import format_datetime, format_duration
 SERVICES = frozenset({"any", "async", "l2tp", "ovpn", "pppoe", "pptp", "sstp"})
 
 SECRET_WRITABLE = frozenset(
-    {"name", "password", "profile", "service", "caller-id", "comment", "disabled", "local-address",
-     "remote-address", "routes", "ipv6-routes", "limit-bytes-in", "limit-bytes-out"}
+    {
+        "name",
+        "password",
+        "profile",
+        "service",
+        "caller-id",
+        "comment",
+        "disabled",
+        "local-address",
+        "remote-address",
+        "routes",
+        "ipv6-routes",
+        "limit-bytes-in",
+        "limit-bytes-out",
+    }
 )
 PROFILE_WRITABLE = frozenset(
-    {"name", "local-address", "remote-address", "rate-limit", "only-one", "change-tcp-mss",
-     "use-encryption", "address-list", "dns-server", "comment", "bridge", "incoming-filter",
-     "outgoing-filter", "on-up", "on-down"}
+    {
+        "name",
+        "local-address",
+        "remote-address",
+        "rate-limit",
+        "only-one",
+        "change-tcp-mss",
+        "use-encryption",
+        "address-list",
+        "dns-server",
+        "comment",
+        "bridge",
+        "incoming-filter",
+        "outgoing-filter",
+        "on-up",
+        "on-down",
+    }
 )
 OPTIONAL = frozenset({"comment", "local-address", "remote-address", "rate-limit", "dns-server"})
 
 
-def _secret_defaults() -> Row:
-    return {"name": "", "service": "any", "caller-id": "", "password": "", "profile": "default",
-            "routes": "", "ipv6-routes": "", "limit-bytes-in": "0", "limit-bytes-out": "0",
-            "disabled": "false"}
+def secret_defaults() -> Row:
+    return {
+        "name": "",
+        "service": "any",
+        "caller-id": "",
+        "password": "",
+        "profile": "default",
+        "routes": "",
+        "ipv6-routes": "",
+        "limit-bytes-in": "0",
+        "limit-bytes-out": "0",
+        "disabled": "false",
+    }
 
 
 class RouterState:
@@ -45,15 +81,28 @@ class RouterState:
         self.active = Table("active", frozenset(), id_base=0x80000001)
         self._session_counter = 0
         self.profiles.insert(
-            {"name": "default", "use-encryption": "default", "only-one": "default",
-             "change-tcp-mss": "yes", "default": "true"}, "*0")
+            {
+                "name": "default",
+                "use-encryption": "default",
+                "only-one": "default",
+                "change-tcp-mss": "yes",
+                "default": "true",
+            },
+            "*0",
+        )
         self.profiles.insert(
-            {"name": "default-encryption", "use-encryption": "yes", "only-one": "default",
-             "change-tcp-mss": "yes", "default": "true"}, "*FFFFFFFE")
+            {
+                "name": "default-encryption",
+                "use-encryption": "yes",
+                "only-one": "default",
+                "change-tcp-mss": "yes",
+                "default": "true",
+            },
+            "*FFFFFFFE",
+        )
 
     def table(self, menu: str) -> Table | None:
-        return {"/ppp/secret": self.secrets, "/ppp/active": self.active,
-                "/ppp/profile": self.profiles}.get(menu)
+        return {"/ppp/secret": self.secrets, "/ppp/active": self.active, "/ppp/profile": self.profiles}.get(menu)
 
     def now_text(self) -> str:
         return format_datetime(self.clock(), self.version)
@@ -82,9 +131,10 @@ class RouterState:
             self._check_unique(table, name)
             if table is self.secrets:
                 self._check_secret(clean)
-                return table.insert({**_secret_defaults(), **clean})
-            return table.insert({"name": name, "only-one": "default", "change-tcp-mss": "default",
-                                 "use-encryption": "default", **clean})
+                return table.insert({**secret_defaults(), **clean})
+            return table.insert(
+                {"name": name, "only-one": "default", "change-tcp-mss": "default", "use-encryption": "default", **clean}
+            )
 
     def set(self, table: Table, ids: str, props: Mapping[str, str]) -> None:
         with self.lock:
@@ -128,11 +178,20 @@ class RouterState:
             if service is None:
                 service = secret["service"] if secret["service"] != "any" else "pppoe"
             self._session_counter += 1
-            return self.active.insert({
-                "name": name, "service": service, "caller-id": caller_id, "address": address,
-                "uptime": uptime, "encoding": "", "session-id": f"0x{0x81000000 + self._session_counter:X}",
-                "limit-bytes-in": "0", "limit-bytes-out": "0", "radius": "false",
-            })
+            return self.active.insert(
+                {
+                    "name": name,
+                    "service": service,
+                    "caller-id": caller_id,
+                    "address": address,
+                    "uptime": uptime,
+                    "encoding": "",
+                    "session-id": f"0x{0x81000000 + self._session_counter:X}",
+                    "limit-bytes-in": "0",
+                    "limit-bytes-out": "0",
+                    "radius": "false",
+                }
+            )
 
     def disconnect(self, name: str) -> bool:
         with self.lock:
@@ -145,8 +204,9 @@ class RouterState:
     def _logged_out(self, session: Row) -> None:
         secret_id = self.secrets.by_name.get(session["name"])
         if secret_id is not None:
-            self.secrets.update(secret_id, {"last-logged-out": self.now_text(),
-                                            "last-caller-id": session.get("caller-id", "")})
+            self.secrets.update(
+                secret_id, {"last-logged-out": self.now_text(), "last-caller-id": session.get("caller-id", "")}
+            )
 
     # -- /system --------------------------------------------------------------------
 
@@ -155,13 +215,21 @@ class RouterState:
         with self.lock:
             load = (len(self.active.rows) // 1000 + uptime) % 7 + 1
             return {
-                "uptime": format_duration(uptime), "version": self.version,
-                "build-time": "2024-11-26 12:00:00", "factory-software": "7.1",
+                "uptime": format_duration(uptime),
+                "version": self.version,
+                "build-time": "2024-11-26 12:00:00",
+                "factory-software": "7.1",
                 "free-memory": str(812_000_000 - 2_000 * len(self.active.rows)),
-                "total-memory": "1073741824", "cpu": "ARM64", "cpu-count": "4",
-                "cpu-frequency": "1400", "cpu-load": str(load), "free-hdd-space": "900000000",
-                "total-hdd-space": "1073741824", "architecture-name": "arm64",
-                "board-name": "RB5009UG+S+", "platform": "MikroTik",
+                "total-memory": "1073741824",
+                "cpu": "ARM64",
+                "cpu-count": "4",
+                "cpu-frequency": "1400",
+                "cpu-load": str(load),
+                "free-hdd-space": "900000000",
+                "total-hdd-space": "1073741824",
+                "architecture-name": "arm64",
+                "board-name": "RB5009UG+S+",
+                "platform": "MikroTik",
             }
 
     # -- rules --------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 
 _DURATION_UNITS = (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-_DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _TRUE = {"true", "yes"}
 _FALSE = {"false", "no"}
 
@@ -20,13 +19,6 @@ def format_duration(seconds: int) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"
-
-
-def parse_duration(text: str) -> int | None:
-    match = _DURATION_RE.match(text)
-    if not match or not text:
-        return None
-    return sum(int(g) * size for g, (_, size) in zip(match.groups(), _DURATION_UNITS, strict=True) if g)
 
 
 def version_tuple(version: str) -> tuple[int, int]:

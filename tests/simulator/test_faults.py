@@ -9,7 +9,7 @@ import librouteros
 import pytest
 from librouteros.exceptions import ConnectionClosed, ProtocolError, TrapError
 
-from ispclient.simulator import RouterSim
+from ispclient.simulator import Fault, RouterSim
 from ispclient.simulator.codec import CodecError, SentenceReader
 
 from .raw import RawClient
@@ -105,6 +105,7 @@ def test_stop_refuses_and_start_restores_on_same_port(sim: RouterSim) -> None:
     assert time.perf_counter() - started < 1
     with pytest.raises((ConnectionClosed, OSError)):
         list(api.path("/ppp/secret"))  # the open session was closed too
+    api.close()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     sim.start()
@@ -114,8 +115,9 @@ def test_stop_refuses_and_start_restores_on_same_port(sim: RouterSim) -> None:
     api.close()
 
 
-def test_stop_closes_idle_and_hung_connections_promptly() -> None:
-    sim = RouterSim(users={"admin": "secret"}, fault="hang", latency_ms=10_000).start()
+@pytest.mark.parametrize("fault", ["hang", None])  # None: the reply is waiting out the latency
+def test_stop_closes_idle_and_busy_connections_promptly(fault: Fault | None) -> None:
+    sim = RouterSim(users={"admin": "secret"}, fault=fault, latency_ms=10_000).start()
     clients = [RawClient(sim.port, timeout=2) for _ in range(5)]
     clients[0].send("/login", "=name=admin", "=password=secret")
     time.sleep(0.05)

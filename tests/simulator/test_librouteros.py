@@ -18,8 +18,7 @@ NAME, DISABLED, ADDRESS = Key("name"), Key("disabled"), Key("address")
 
 
 def connect(sim: RouterSim, password: str = "secret", **kwargs: object) -> librouteros.Api:
-    return librouteros.connect("127.0.0.1", "admin", password, port=sim.port, timeout=5,
-                               encoding="utf-8", **kwargs)  # type: ignore[arg-type]
+    return librouteros.connect("127.0.0.1", "admin", password, port=sim.port, timeout=5, encoding="utf-8", **kwargs)
 
 
 @pytest.fixture
@@ -51,11 +50,15 @@ def test_commands_before_login_are_refused(sim: RouterSim) -> None:
 
 def test_print_values_as_librouteros_parses_them(sim: RouterSim, api: librouteros.Api) -> None:
     sim.add_secret("1001", password="123", comment="true")
-    row = next(iter(api.path("/ppp/secret").select(Key(".id"), NAME, Key("password"), DISABLED, Key("comment"),
-                                                  Key("limit-bytes-in")).where(NAME == "1001")))
+    row = next(
+        iter(
+            api.path("/ppp/secret")
+            .select(Key(".id"), NAME, Key("password"), DISABLED, Key("comment"), Key("limit-bytes-in"))
+            .where(NAME == "1001")
+        )
+    )
     # The wire carries strings; librouteros turns digits into int and true/false/yes/no into bool.
-    assert row == {".id": "*7", "name": 1001, "password": 123, "disabled": False, "comment": True,
-                   "limit-bytes-in": 0}
+    assert row == {".id": "*7", "name": 1001, "password": 123, "disabled": False, "comment": True, "limit-bytes-in": 0}
 
 
 def test_proplist_limits_and_orders_properties(api: librouteros.Api) -> None:
@@ -82,9 +85,19 @@ def test_add_set_remove(sim: RouterSim, api: librouteros.Api) -> None:
     secrets = api.path("/ppp/secret")
     new_id = secrets.add(name="newclient", password="pw", profile="default", service="pppoe", comment="new")
     assert sim.secret("newclient") == {
-        ".id": new_id, "name": "newclient", "service": "pppoe", "caller-id": "", "password": "pw",
-        "profile": "default", "routes": "", "ipv6-routes": "", "limit-bytes-in": "0",
-        "limit-bytes-out": "0", "disabled": "false", "comment": "new"}
+        ".id": new_id,
+        "name": "newclient",
+        "service": "pppoe",
+        "caller-id": "",
+        "password": "pw",
+        "profile": "default",
+        "routes": "",
+        "ipv6-routes": "",
+        "limit-bytes-in": "0",
+        "limit-bytes-out": "0",
+        "disabled": "false",
+        "comment": "new",
+    }
     secrets.update(**{".id": new_id, "password": "pw2", "disabled": True, "comment": ""})
     row = sim.secret("newclient")
     assert row is not None and row["password"] == "pw2" and row["disabled"] == "true" and "comment" not in row
@@ -100,8 +113,10 @@ def test_add_set_remove(sim: RouterSim, api: librouteros.Api) -> None:
         (lambda s: s.remove("*1", "*99"), "no such item"),
         (lambda s: s.add(name="x", colour="red"), "unknown parameter colour"),
         (lambda s: s.add(name="x", profile="gold"), "input does not match any value of profile"),
-        (lambda s: s.update(**{".id": "*2", "name": "client00001"}),
-         "failure: secret with the same name already exists"),
+        (
+            lambda s: s.update(**{".id": "*2", "name": "client00001"}),
+            "failure: secret with the same name already exists",
+        ),
     ],
 )
 def test_errors_are_traps(sim: RouterSim, api: librouteros.Api, call: object, message: str) -> None:
@@ -143,8 +158,7 @@ def test_empty_reply_on_and_off(sim: RouterSim, api: librouteros.Api) -> None:
     with RawClient(sim.port) as raw:
         raw.login()
         assert raw.command("/ppp/secret/print", "?name=nobody") == [["!empty"], ["!done"]]
-        assert raw.command("/ppp/secret/print", "?name=nobody", ".tag=4") == [
-            ["!empty", ".tag=4"], ["!done", ".tag=4"]]
+        assert raw.command("/ppp/secret/print", "?name=nobody", ".tag=4") == [["!empty", ".tag=4"], ["!done", ".tag=4"]]
         sim.send_empty = False
         assert raw.command("/ppp/secret/print", "?name=nobody") == [["!done"]]
     assert list(query) == []
@@ -158,7 +172,9 @@ def test_tags_are_echoed_on_every_sentence(sim: RouterSim, api: librouteros.Api)
         assert [s[0] for s in reply] == ["!re", "!re", "!re", "!done"]
         assert all(s[-1] == ".tag=17" for s in reply)
         assert raw.command("/nothing/here", ".tag=x") == [
-            ["!trap", "=message=no such command prefix", ".tag=x"], ["!done", ".tag=x"]]
+            ["!trap", "=message=no such command prefix", ".tag=x"],
+            ["!done", ".tag=x"],
+        ]
 
 
 def test_count_only_and_system_menus(sim: RouterSim, api: librouteros.Api) -> None:
