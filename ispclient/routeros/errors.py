@@ -8,6 +8,7 @@ word it failed on, and during login that word is ``=password=…``.
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 import ssl
 from typing import Literal
@@ -16,6 +17,8 @@ from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosErro
 
 from ispclient.domain.connection import UnknownReason
 from ispclient.routeros.target import RouterTarget
+
+log = logging.getLogger(__name__)
 
 Phase = Literal["tls-setup", "connect", "tls", "login", "command"]
 
@@ -55,7 +58,8 @@ def _classify(exc: BaseException, phase: Phase, target: RouterTarget) -> RouterE
                                            f"loaded ({type(exc).__name__}).")
     if isinstance(exc, TimeoutError) or getattr(exc, "errno", None) in _TIMEOUT_ERRNOS:
         doing = _DOING.get(phase, "get an answer from")
-        return RouterError(R.TIMED_OUT, f"Could not {doing} {where} within {target.timeout:g} s.")
+        hint = " Is API-SSL enabled on this port?" if phase == "tls" else ""
+        return RouterError(R.TIMED_OUT, f"Could not {doing} {where} within {target.timeout:g} s.{hint}")
     if isinstance(exc, ssl.SSLCertVerificationError):
         return RouterError(R.TLS_REJECTED, f"{where}: certificate rejected: {exc.verify_message}.")
     if phase == "tls" and isinstance(exc, OSError):  # SSLError, or the peer hung up mid-handshake
@@ -84,12 +88,14 @@ def _classify(exc: BaseException, phase: Phase, target: RouterTarget) -> RouterE
         return RouterError(R.PROTOCOL_ERROR, f"{where} sent text that is not valid {target.encoding}; check "
                                              "the server's text encoding setting.")
     if isinstance(exc, UnicodeEncodeError):
-        what = "The API user name or password" if phase == "login" else "A name"
+        what = "The API user name or password" if phase == "login" else "Text sent to the router"
         return RouterError(R.PROTOCOL_ERROR, f"{what} contains characters that cannot be sent in "
                                              f"{target.encoding}.")
     if isinstance(exc, (LibRouterosError, ValueError, LookupError, TypeError)):
         return RouterError(R.PROTOCOL_ERROR, f"{where} sent a reply that is not RouterOS API "
                                              f"({type(exc).__name__}). Is this the API port?")
+    # Not a failure we know of: likely our bug, so keep the traceback (log handlers scrub secrets).
+    log.warning("Unexpected %s talking to %s", type(exc).__name__, where, exc_info=exc)
     return RouterError(R.PROTOCOL_ERROR, f"Unexpected failure talking to {where} ({type(exc).__name__}).")
 
 

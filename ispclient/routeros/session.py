@@ -10,6 +10,7 @@ Every failure leaves this module as a :class:`RouterError` carrying an ``Unknown
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import ssl
 import time
@@ -29,6 +30,9 @@ from ispclient.routeros.wire import BufferedTransport, Row, StrictProtocol, Stri
 log = logging.getLogger(__name__)
 
 
+_LOGIN_WORD = re.compile(r"=(password|response)=.*", re.DOTALL)
+
+
 class _HideLoginWords(logging.Filter):
     """librouteros logs every API word at DEBUG, ``=password=`` included, when its own
     protocol class is used (we use ours, which logs nothing). Keep that out of any log."""
@@ -36,7 +40,7 @@ class _HideLoginWords(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.msg if isinstance(record.msg, str) else ""
         if "=password=" in message or "=response=" in message:
-            record.msg, record.args = f"{message.partition('=')[0]}=… (login word hidden)", None
+            record.msg, record.args = _LOGIN_WORD.sub(r"=\1=<hidden>", message), None
         return True
 
 

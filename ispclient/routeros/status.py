@@ -25,7 +25,8 @@ ACTIVE_PROPLIST = ("name", "address", "uptime", "caller-id")
 SECRET_PROPLIST = ("name", "last-logged-out", "disabled")
 NO_SECRET = "no PPP secret with this name on the router"
 SECRET_DISABLED = "the PPP secret is disabled on the router"
-# How RouterOS versions spell "has never logged out"; a missing value means the same.
+# How RouterOS spells "has never logged out": it leaves the property out (or says "never"; older
+# versions show the epoch). A RouterOS without the property at all would read as never connected.
 _NEVER = ("", "never", "jan/01/1970 00:00:00", "1970-01-01 00:00:00")
 
 StatusKey = tuple[int, str]  # (server id, PPPoE username): usernames are unique per server only
@@ -63,10 +64,8 @@ def fetch_statuses(target: RouterTarget, usernames: Iterable[str]) -> dict[str, 
             secrets = _secrets(session) if offline else None
     except RouterError as error:
         return dict.fromkeys(wanted, _unknown(error))
-    reports_logout = secrets is not None and any("last-logged-out" in row for row in secrets.values())
     return {
-        name: _online(online[name], checked_at) if name in online
-        else _offline(secrets, name, checked_at, reports_logout)
+        name: _online(online[name], checked_at) if name in online else _offline(secrets, name, checked_at)
         for name in wanted
     }
 
@@ -82,7 +81,7 @@ def fetch_client_status(target: RouterTarget, username: str) -> ClientConnection
             secrets = _by_name(session.print("/ppp/secret", SECRET_PROPLIST, name=username))
     except RouterError as error:
         return _unknown(error)
-    return _offline(secrets, username, checked_at, reports_logout=True)
+    return _offline(secrets, username, checked_at)
 
 
 def check_batch(batch: RouterBatch) -> dict[StatusKey, ClientConnection]:
@@ -126,14 +125,13 @@ def _online(row: Row, checked_at: datetime) -> ClientConnection:
                                    checked_at=checked_at)
 
 
-def _offline(secrets: dict[str, Row] | None, name: str, checked_at: datetime,
-             reports_logout: bool) -> ClientConnection:
+def _offline(secrets: dict[str, Row] | None, name: str, checked_at: datetime) -> ClientConnection:
     if secrets is None:
         return ClientConnection.offline(checked_at=checked_at)
     secret = secrets.get(name)
     if secret is None:
         return ClientConnection.offline(detail=NO_SECRET, checked_at=checked_at)
-    never = reports_logout and secret.get("last-logged-out", "").strip().lower() in _NEVER
+    never = secret.get("last-logged-out", "").strip().lower() in _NEVER
     detail = SECRET_DISABLED if secret.get("disabled", "") in ("true", "yes") else ""
     return ClientConnection.offline(never_connected=never, detail=detail, checked_at=checked_at)
 

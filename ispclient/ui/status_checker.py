@@ -98,7 +98,7 @@ class StatusChecker(QObject):
     # -- requests ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Check every router the provider lists now (F5, the timer)."""
+        """Check every router the provider lists now (F5, the timer); one batch per server id."""
         self._generation += 1
         generation = self._generation
         batches = list(self._provider())

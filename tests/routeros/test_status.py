@@ -18,6 +18,7 @@ from ispclient.routeros.status import (
 )
 from ispclient.routeros.target import RouterTarget
 from ispclient.simulator import RouterSim
+from tests.routeros.helpers import PASSWORD, target_for
 
 
 def sent(sim: RouterSim, command: str) -> list[list[str]]:
@@ -151,3 +152,18 @@ def test_a_batch_needs_a_target_or_a_problem(target: RouterTarget) -> None:
         RouterBatch(1, None, ("alice",))
     with pytest.raises(ValueError):
         RouterBatch(1, target, ("alice",), UnknownReason.NO_SERVER)
+
+
+def test_accented_usernames_on_a_cp1252_router() -> None:
+    with RouterSim(users={"admin": PASSWORD}, encoding="cp1252") as router:
+        router.add_secret("josé", comment="José Müller")
+        router.add_secret("müller")
+        router.connect("müller", address="10.9.0.1")
+        target = target_for(router, encoding="cp1252")
+        batch = fetch_statuses(target, ["josé", "müller"])
+        single = fetch_client_status(target, "josé")
+        unsendable = fetch_client_status(target, "łukasz")  # no "ł" in cp1252
+    assert batch["müller"].address == "10.9.0.1"
+    assert batch["josé"].label == single.label == "Offline — never connected"
+    assert unsendable.reason is UnknownReason.PROTOCOL_ERROR
+    assert "cannot be sent in cp1252" in unsendable.detail
