@@ -1,6 +1,6 @@
 """The Windows version resource of ispclient.exe, generated from ``ispclient.__version__``.
 
-build.spec writes :func:`version_file_text` to ``build/ispclient/version_info.txt`` on every
+build.spec writes :func:`version_file_text` to ``build/build/version_info.txt`` on every
 platform and passes it to ``EXE(version=...)`` on Windows, where PyInstaller evaluates it into a
 ``PyInstaller.utils.win32.versioninfo.VSVersionInfo``. It is text rather than that object because
 the ``versioninfo`` module cannot be imported off Windows (it needs pefile and pywin32-ctypes).

@@ -45,7 +45,7 @@ class Known:
     usernames_here: frozenset[str]  # live clients on this router
     deleted_here: Mapping[str, str]  # username → "C00012 Name" of a deleted client on this router
     elsewhere: Mapping[str, str]  # username → "C00012 Name on North POP"
-    unassigned: Mapping[str, str]  # username → client without a router using it
+    folded_here: Mapping[str, str]  # lower-case username → "C00012 Name" of a live client on this router
     codes: frozenset[str]  # Client IDs in use
     packages: Mapping[str, tuple[int, str]]  # PPP profile → (package id, name), active packages
 
@@ -76,9 +76,10 @@ def preview(rows: Iterable[Row], known: Known, next_code: Callable[[set[str]], s
         except ValidationError as e:
             problems.append(f"Invalid username: {'; '.join(e.errors.values())}")
             blocking = True
-        if username in known.unassigned:
-            problems.append(f"Duplicate: {known.unassigned[username]} already has this username without a "
-                            "router; assign the router in their Edit window instead.")
+        twin = known.folded_here.get(username.lower())
+        if twin is not None:
+            problems.append(f"Duplicate: {twin} has the same username in other capitals; PPPoE dialers "
+                            "and staff would mix them up. Rename one on the router first.")
             blocking = True
         if username in known.elsewhere:
             problems.append(f"Same username as {known.elsewhere[username]}.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import peewee
 
@@ -10,7 +10,7 @@ from ispclient.domain import clients as client_rules
 from ispclient.domain import validation
 from ispclient.domain.clock import utcnow
 from ispclient.domain.errors import Collector, ValidationError
-from ispclient.store import audit, settings
+from ispclient.store import audit, provisioning, secrets, settings
 from ispclient.store.db import atomic
 from ispclient.store.models import Client, Server, Subscription
 
@@ -27,6 +27,7 @@ class ClientInput:
     pppoe_username: str = ""
     server_id: int | None = None
     notes: str = ""
+    pppoe_password: str | None = field(default=None, repr=False)  # None: unchanged; "": remove
 
 
 class DeleteRefused(ValidationError):
@@ -35,6 +36,41 @@ class DeleteRefused(ValidationError):
     def __init__(self, message: str, subscription_id: int) -> None:
         super().__init__({"__all__": message})
         self.subscription_id = subscription_id
+
+
+MAX_PPPOE_PASSWORD = 64
+# Stored encrypted and never in the audit trail; only whether it changed is.
+_NOT_AUDITED = ("pppoe_password_enc", "router_desired")
+
+
+def validate_pppoe_password(value: str) -> str:
+    """A password a PPPoE dialer can type: printable ASCII, no leading/trailing spaces."""
+    if value != value.strip():
+        raise ValidationError.single("pppoe_password", "The PPPoE password can't start or end with a space.")
+    if len(value) > MAX_PPPOE_PASSWORD:
+        raise ValidationError.single(
+            "pppoe_password", f"The PPPoE password is too long (at most {MAX_PPPOE_PASSWORD} characters)."
+        )
+    if not all(" " <= ch <= "~" for ch in value):
+        raise ValidationError.single(
+            "pppoe_password", "The PPPoE password can only use English letters, digits and punctuation."
+        )
+    return value
+
+
+def _encrypted_password(data: ClientInput) -> str | None:
+    """The new encrypted password ("" to remove it), or None to keep the stored one."""
+    if data.pppoe_password is None:
+        return None
+    if data.pppoe_password == "":
+        return ""
+    return secrets.cipher().encrypt(data.pppoe_password)
+
+
+def pppoe_password(client_id: int) -> str | None:
+    """The client's PPPoE password in clear, for the reveal button; None when none is stored."""
+    token = Client.get_by_id(client_id).pppoe_password_enc
+    return secrets.cipher(create=False).decrypt(token) if token else None
 
 
 def _live() -> peewee.Expression:
@@ -62,6 +98,10 @@ def validate(data: ClientInput, client_id: int | None = None) -> dict[str, objec
     address = errors.check("address", validation.address, data.address)
     notes = errors.check("notes", validation.notes, data.notes)
     username = errors.check("pppoe_username", validation.pppoe_username, data.pppoe_username)
+    if data.pppoe_password:
+        errors.check("pppoe_password", validate_pppoe_password, data.pppoe_password)
+        if not username and not errors.errors.get("pppoe_username"):
+            errors.add("pppoe_password", "Enter the PPPoE username this password belongs to.")
     server = None
     if data.server_id is not None:
         server = Server.get_or_none(Server.id == data.server_id)
@@ -83,23 +123,34 @@ def validate(data: ClientInput, client_id: int | None = None) -> dict[str, objec
 
 
 def _unique_violation(e: peewee.IntegrityError) -> ValidationError:
-    """Another PC took the same Client ID or username between our check and our write."""
-    text = str(e).lower()
-    if "pppoe" in text:
+    """Another PC took the same Client ID or username between our check and our write.
+
+    Matched on the index or columns the database names — PostgreSQL: unique constraint
+    "client_pppoe_live"; SQLite: "client.server_id, client.pppoe_username" — and never on
+    PostgreSQL's DETAIL line, which quotes the clashing value (a Client ID may read "PPPOE-7")."""
+    text = str(e).lower().split("\ndetail:")[0]
+    if "client_pppoe_live" in text or "client.pppoe_username" in text:
         return ValidationError.single("pppoe_username", "That PPPoE username was just taken on this router.")
-    if "code" in text:
+    if "client_code_live" in text or "client.client_code" in text:
         return ValidationError.single("client_code", "That Client ID was just taken by another client.")
     return ValidationError.single("__all__", "The change clashes with another record; reload and try again.")
 
 
 def create_client(data: ClientInput, *, actor: str | None = None) -> Client:
     values = validate(data)
+    token = _encrypted_password(data)  # before the transaction: the keyring may be slow
+    if token:
+        values["pppoe_password_enc"] = token
     try:
         with atomic():
             client = Client.create(**values)
+            after = audit.snapshot(client, exclude=_NOT_AUDITED)
+            if token:
+                after["pppoe_password_set"] = True
             audit.record("client.create", "client", client.id, client_id=client.id,
                          summary=f"Client {client.client_code} “{client.name}” created",
-                         after=audit.snapshot(client), actor=actor)
+                         after=after, actor=actor)
+            provisioning.sync_client(client.id, "Client created", actor=actor)
     except peewee.IntegrityError as e:
         raise _unique_violation(e) from None
     return client
@@ -107,17 +158,24 @@ def create_client(data: ClientInput, *, actor: str | None = None) -> Client:
 
 def edit_client(client_id: int, data: ClientInput, *, actor: str | None = None) -> Client:
     values = validate(data, client_id)
+    token = _encrypted_password(data)
+    if token is not None:
+        values["pppoe_password_enc"] = token
     try:
         with atomic():
             client = Client.get((Client.id == client_id) & _live())
-            before = audit.snapshot(client)
+            before = audit.snapshot(client, exclude=_NOT_AUDITED)
+            had_password = bool(client.pppoe_password_enc)
             for k, v in values.items():
                 setattr(client, k, v)
             client.updated_at = utcnow()
             client.save()
-            old, new = audit.changes(before, audit.snapshot(client, exclude=("updated_at",)))
+            old, new = audit.changes(before, audit.snapshot(client, exclude=("updated_at", *_NOT_AUDITED)))
+            if token is not None and (token or had_password):
+                old["pppoe_password_set"], new["pppoe_password_set"] = had_password, bool(token)
             audit.record("client.edit", "client", client.id, client_id=client.id,
                          summary=f"Client {client.client_code} edited", before=old, after=new, actor=actor)
+            provisioning.sync_client(client.id, "Client edited", actor=actor)
     except peewee.IntegrityError as e:
         raise _unique_violation(e) from None
     return client
@@ -137,6 +195,7 @@ def delete_client(client_id: int, *, actor: str | None = None) -> Client:
         client.save()
         audit.record("client.delete", "client", client.id, client_id=client.id,
                      summary=f"Client {client.client_code} “{client.name}” deleted", actor=actor)
+        provisioning.sync_client(client.id, "Client deleted", actor=actor)
     return client
 
 
@@ -163,4 +222,5 @@ def undo_delete_client(client_id: int, *, actor: str | None = None) -> Client:
         client.save()
         audit.record("client.restore", "client", client.id, client_id=client.id,
                      summary=f"Client {client.client_code} “{client.name}” restored (delete undone)", actor=actor)
+        provisioning.sync_client(client.id, "Client restored", actor=actor)
     return client

@@ -47,7 +47,12 @@ class Client(BaseModel):
     address = pw.TextField(default="")
     notes = pw.TextField(default="")
     pppoe_username = pw.CharField(max_length=64, default="")
+    # Fernet token (store/secrets.py); the clear password is never stored. Schema 2.
+    pppoe_password_enc = pw.TextField(default="")
     server = pw.ForeignKeyField(Server, null=True, backref="clients", on_delete="RESTRICT")
+    # JSON of the last desired router state queued for this client, so a sync queues only
+    # what changed (store/provisioning.py). Schema 2.
+    router_desired = pw.TextField(default="")
     created_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
     # Deleting only sets this, so "Undo" brings the client back with all their history.
@@ -105,6 +110,39 @@ class AuditEvent(BaseModel):
         indexes = ((("client_id", "at"), False),)
 
 
+class RouterChange(BaseModel):
+    """One queued desired state of one PPP secret on one router (store/router_queue.py).
+
+    Holds no password: a change that sets one reads the client's encrypted column when it is
+    applied. Schema 2.
+    """
+
+    server = pw.ForeignKeyField(Server, backref="changes", on_delete="CASCADE")
+    username = pw.CharField(max_length=64)  # the secret's name on that router
+    client_id = pw.IntegerField(null=True, index=True)  # plain id, like the audit trail
+    present = pw.BooleanField(default=True)
+    disabled = pw.BooleanField(null=True)  # None: leave as it is (a new secret starts disabled)
+    profile = pw.CharField(max_length=100, null=True)  # None: leave as it is
+    comment = pw.CharField(max_length=300, default="")
+    reason = pw.CharField(max_length=200, default="")  # "Subscription renewed", "Expired: disable"…
+    status = pw.CharField(max_length=12, default="pending")  # pending|failed|done|superseded
+    created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.CharField(max_length=100, default="")
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = pw.DateTimeField(default=utcnow)
+    last_error = pw.TextField(default="")
+    applied_at = pw.DateTimeField(null=True)
+    # A worker (on this or another PC) holds the change until lease_until while applying it.
+    lease_owner = pw.CharField(max_length=40, default="")
+    lease_until = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("status", "server", "next_attempt_at"), False),
+            (("server", "username", "status"), False),
+        )
+
+
 class Setting(BaseModel):
     key = pw.CharField(max_length=100, primary_key=True)
     value = pw.TextField()
@@ -114,4 +152,6 @@ class SchemaVersion(BaseModel):
     version = pw.IntegerField()
 
 
-MODELS: list[type[BaseModel]] = [Server, Package, Client, Subscription, Payment, AuditEvent, Setting, SchemaVersion]
+MODELS: list[type[BaseModel]] = [
+    Server, Package, Client, Subscription, Payment, AuditEvent, Setting, SchemaVersion, RouterChange,
+]

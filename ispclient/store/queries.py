@@ -15,7 +15,7 @@ from ispclient.domain import subscriptions as rules
 from ispclient.domain.clients import QuickStats, delete_blocker, delete_refusal, quick_stats
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, Period
 from ispclient.store.db import db
-from ispclient.store.models import AuditEvent, Client, Package, Payment, Server, Subscription
+from ispclient.store.models import AuditEvent, Client, Package, Payment, RouterChange, Server, Subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,3 +208,63 @@ def usernames_by_server() -> dict[int, list[tuple[int, str]]]:
     for server_id, cid, user in q:
         out[server_id].append((cid, user))
     return dict(out)
+
+
+@dataclass(frozen=True)
+class QueuedChange:
+    """One router change for the client window ("pending on router since …") and the sync view."""
+
+    id: int
+    server_id: int
+    server_name: str
+    username: str
+    client_id: int | None
+    client_code: str
+    client_name: str
+    reason: str
+    status: str  # pending | failed | done | superseded | discarded
+    created_at: datetime  # UTC
+    attempts: int
+    next_attempt_at: datetime  # UTC
+    last_error: str
+    applied_at: datetime | None
+
+    @property
+    def waiting(self) -> bool:
+        return self.status in ("pending", "failed")
+
+
+def _queued(q: peewee.ModelSelect[RouterChange]) -> list[QueuedChange]:
+    rows = (q.select(RouterChange, Server.name, Client.client_code, Client.name.alias("client_name"))
+            .join(Server).switch(RouterChange)
+            .join(Client, peewee.JOIN.LEFT_OUTER, on=(Client.id == RouterChange.client_id))
+            .order_by(RouterChange.id).objects())
+    return [QueuedChange(r.id, r.server_id, r.name, r.username, r.client_id, r.client_code or "",
+                         r.client_name or "", r.reason, r.status, r.created_at, r.attempts, r.next_attempt_at,
+                         r.last_error, r.applied_at) for r in rows]
+
+
+def pending_changes(client_id: int) -> list[QueuedChange]:
+    """The client's changes still waiting for a router, oldest first."""
+    return _queued(RouterChange.select().where((RouterChange.client_id == client_id)
+                                               & RouterChange.status.in_(("pending", "failed"))))
+
+
+def pending_since(client_id: int) -> datetime | None:
+    """When the oldest waiting change was queued: "pending on router since …"."""
+    waiting = pending_changes(client_id)
+    return min(c.created_at for c in waiting) if waiting else None
+
+
+def router_queue(server_id: int | None = None, *, include_finished: bool = False,
+                 limit: int = 2000) -> list[QueuedChange]:
+    """The sync view's rows: waiting changes, plus the latest finished ones if asked."""
+    q = RouterChange.select()
+    if server_id is not None:
+        q = q.where(RouterChange.server == server_id)
+    if not include_finished:
+        q = q.where(RouterChange.status.in_(("pending", "failed")))
+    else:
+        recent = RouterChange.select(RouterChange.id).order_by(RouterChange.id.desc()).limit(limit)
+        q = q.where(RouterChange.id.in_(recent))
+    return _queued(q)

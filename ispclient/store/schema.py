@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -32,13 +32,32 @@ def _v1(database: peewee.Database) -> None:
         database.execute_sql(sql)
 
 
+def _v2(database: peewee.Database) -> None:
+    """PPPoE passwords (encrypted), the last desired router state, and the router change queue.
+
+    Tolerant of a database that _v1 already created with these (it creates the current models).
+    """
+    from ispclient.store.models import RouterChange
+
+    have = {c.name for c in database.get_columns("client")}
+    for column in ("pppoe_password_enc", "router_desired"):
+        if column not in have:
+            database.execute_sql(f"ALTER TABLE client ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    database.create_tables([RouterChange], safe=True)
+
+
 # MIGRATIONS[n] brings a database from version n to n + 1. Append; never edit a released one.
-MIGRATIONS: list[Callable[[peewee.Database], None]] = [_v1]
+MIGRATIONS: list[Callable[[peewee.Database], None]] = [_v1, _v2]
 CURRENT_VERSION = len(MIGRATIONS)
 
 
 class SchemaError(RuntimeError):
-    """The database can't be used as it is; the message says what to do."""
+    """The database can't be used as it is; the message says what to do. ``backup`` is the newest
+    good backup, when one was found, so the app can offer to restore it."""
+
+    def __init__(self, message: str, backup: Path | None = None) -> None:
+        super().__init__(message)
+        self.backup = backup
 
 
 def version(database: peewee.Database) -> int:
@@ -50,36 +69,56 @@ def version(database: peewee.Database) -> int:
 
 def backup_sqlite(src: Path, dest_dir: Path, label: str) -> Path:
     """A consistent copy through SQLite's backup API (never a raw copy of a live WAL file)."""
+    from ispclient.store import backup
+
     dest_dir.mkdir(parents=True, exist_ok=True)
-    dest = dest_dir / f"{src.stem}-{label}-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
-    n = 1
-    while dest.exists():
-        dest = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
-        n += 1
-    with sqlite3.connect(src) as source, sqlite3.connect(dest) as target:
-        source.backup(target)
-    source.close()
-    target.close()
+    dest = backup.free_path(dest_dir, src.stem, label, datetime.now())
+    backup.copy_online(src, dest)  # written aside, synced, then renamed: never a half copy
     return dest
+
+
+_MIGRATION_LOCK = 0x15C_11E7  # pg_advisory_xact_lock key: one migrating PC at a time
+
+
+@contextmanager
+def _migration_step(database: peewee.Database) -> Iterator[None]:
+    """One step's transaction, taken so that two processes (or PCs) starting at once queue:
+    IMMEDIATE on SQLite, an advisory lock on PostgreSQL."""
+    if isinstance(database, peewee.SqliteDatabase):
+        with database.atomic("IMMEDIATE"):
+            yield
+        return
+    with database.atomic():
+        if isinstance(database, peewee.PostgresqlDatabase):
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        yield
 
 
 def migrate(backup_dir: Path | None = None) -> int:
     """Bring the open database to CURRENT_VERSION; returns the version it had."""
     database = db.obj
     found = version(database)
+    path = sqlite_path(database)
     if found > CURRENT_VERSION:
+        from ispclient.store import backup
+
+        hint, newest = backup.restore_hint(backup_dir, path.stem) if path else ("", None)
         raise SchemaError(
             f"This database was written by a newer version of ispclient (schema {found}; this "
             f"program knows up to {CURRENT_VERSION}). Install the newer version to open it."
+            + (f"\n\nIf you must use this version: {hint} Restoring it loses every change made "
+               "since that backup." if newest else ""),
+            backup=newest,
         )
     if found == CURRENT_VERSION:
         return found
-    path = sqlite_path(database)
     if found > 0 and path is not None and backup_dir is not None:
         copy = backup_sqlite(path, backup_dir, f"before-schema-{found + 1}")
         log.info("backed up database to %s before migrating from schema %d", copy, found)
     for step in range(found, CURRENT_VERSION):
-        with database.atomic():
+        with _migration_step(database):
+            if version(database) > step:
+                continue  # another process or PC did this step while we waited
             MIGRATIONS[step](database)
             SchemaVersion.delete().execute()
             SchemaVersion.create(version=step + 1)

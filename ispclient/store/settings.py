@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, fields
 from datetime import date
 
+from ispclient import APP_NAME
 from ispclient.domain import clock, validation
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import minor_digits
@@ -14,6 +15,9 @@ from ispclient.store.db import atomic
 from ispclient.store.models import Setting
 
 PAYMENT_METHODS = ("Cash", "Bank transfer", "Mobile money", "Card", "Cheque", "Other")
+# What happens on the router when a client's service ends (after the grace period).
+EXPIRY_ACTIONS = ("disable", "limit", "remove", "nothing")
+MAX_GRACE_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,11 @@ class Settings:
     refresh_interval_s: int = 60
     timezone: str = ""  # '' = the PC's own time zone
     client_code_prefix: str = "C"
+    # Off until the ISP turns it on: nothing is pushed to a real router by surprise.
+    manage_secrets: bool = False
+    grace_days: int = 3
+    expiry_action: str = "disable"  # one of EXPIRY_ACTIONS
+    limit_profile: str = "expired"  # the slow PPP profile for the "limit" action
 
 
 _DEFAULTS = Settings()
@@ -35,9 +44,26 @@ def ensure_defaults() -> None:
         Setting.insert(key=_INSTALLATION_ID, value=uuid.uuid4().hex).on_conflict_ignore().execute()
 
 
+def put(key: str, value: str) -> None:
+    """Insert or update one row (``Model.replace`` is SQLite/MySQL only)."""
+    Setting.insert(key=key, value=value).on_conflict(conflict_target=[Setting.key],
+                                                     update={Setting.value: value}).execute()
+
+
 def installation_id() -> str:
     ensure_defaults()
     return str(Setting.get(Setting.key == _INSTALLATION_ID).value)
+
+
+def keyring_service() -> str:
+    """The OS keyring service name of this installation (router API passwords, PPPoE key)."""
+    return f"{APP_NAME}/{installation_id()}"
+
+
+def _parse(text: str, default: object) -> object:
+    if isinstance(default, bool):  # bool("False") is True
+        return text.strip().lower() in ("true", "1", "yes", "on")
+    return int(text) if isinstance(default, int) else str(text)
 
 
 def load() -> Settings:
@@ -45,8 +71,7 @@ def load() -> Settings:
     values: dict[str, object] = {}
     for f in fields(Settings):
         if f.name in stored:
-            default = getattr(_DEFAULTS, f.name)
-            values[f.name] = type(default)(stored[f.name])
+            values[f.name] = _parse(stored[f.name], getattr(_DEFAULTS, f.name))
     return Settings(**values)  # type: ignore[arg-type]
 
 
@@ -64,8 +89,19 @@ def validate(new: Settings) -> Settings:
     prefix = new.client_code_prefix.strip()
     if not prefix.isascii() or not prefix.isalpha() or len(prefix) > 5:
         errors.add("client_code_prefix", "The Client ID prefix is up to 5 English letters, e.g. C.")
+    if not 0 <= new.grace_days <= MAX_GRACE_DAYS:
+        errors.add("grace_days", f"The grace period is 0 to {MAX_GRACE_DAYS} days.")
+    if new.expiry_action not in EXPIRY_ACTIONS:
+        errors.add("expiry_action", "Choose what happens on expiry: disable, limit, remove or nothing.")
+    limit_profile = new.limit_profile.strip()
+    if new.expiry_action == "limit" or limit_profile:
+        errors.check("limit_profile", validation.required_text, limit_profile, "limit_profile",
+                     "slow PPP profile for expired clients")
     errors.raise_if_any()
-    return Settings(currency, str(country), new.expiring_days, new.refresh_interval_s, new.timezone.strip(), prefix)
+    return Settings(currency=currency, default_country=str(country), expiring_days=new.expiring_days,
+                    refresh_interval_s=new.refresh_interval_s, timezone=new.timezone.strip(),
+                    client_code_prefix=prefix, manage_secrets=bool(new.manage_secrets),
+                    grace_days=new.grace_days, expiry_action=new.expiry_action, limit_profile=limit_profile)
 
 
 def save(new: Settings, *, actor: str | None = None) -> Settings:
@@ -80,7 +116,12 @@ def save(new: Settings, *, actor: str | None = None) -> Settings:
             )
     with atomic():
         for f in fields(Settings):
-            Setting.replace(key=f.name, value=str(getattr(clean, f.name))).execute()
+            put(f.name, str(getattr(clean, f.name)))
+        if clean.manage_secrets and not old.manage_secrets:
+            from ispclient.store.models import Client
+
+            # The routers may have drifted while unmanaged: the next sync queues every client.
+            Client.update(router_desired="").execute()
         audit.record("settings.edit", "settings", None, summary="Settings changed",
                      before=audit.snapshot(old), after=audit.snapshot(clean), actor=actor)
     return clean

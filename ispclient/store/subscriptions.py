@@ -11,7 +11,7 @@ from ispclient.domain import validation
 from ispclient.domain.clock import utcnow
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import format_money, parse_amount
-from ispclient.store import audit, settings
+from ispclient.store import audit, provisioning, settings
 from ispclient.store.db import atomic
 from ispclient.store.models import Client, Package, Payment, Subscription
 
@@ -99,6 +99,7 @@ def create_subscription(
                      after=audit.snapshot(sub), actor=actor)
         if pay_values is not None:
             _add_payment(sub, pay_values, actor)
+        provisioning.sync_client(client.id, "Subscription created", actor=actor)
     return sub
 
 
@@ -147,6 +148,7 @@ def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | 
                      summary=f"Subscription “{sub.package_name}” cancelled"
                              + (f": {sub.cancel_reason}" if sub.cancel_reason else ""),
                      before=old, after=new, actor=actor)
+        provisioning.sync_client(sub.client_id, "Subscription cancelled", actor=actor)
     return sub
 
 
@@ -173,7 +175,9 @@ def record_payment(subscription_id: int, data: PaymentInput, *, actor: str | Non
                 "__all__", "This subscription is cancelled; record the payment on another one."
             )
         _live_client(sub.client_id)
-        return _add_payment(sub, values, actor)
+        pay = _add_payment(sub, values, actor)
+        provisioning.sync_client(sub.client_id, "Payment recorded", actor=actor)
+        return pay
 
 
 def run_auto_renew(today: date | None = None, *, actor: str = "auto-renew") -> list[Subscription]:
@@ -181,6 +185,7 @@ def run_auto_renew(today: date | None = None, *, actor: str = "auto-renew") -> l
 
     Idempotent: a subscription is renewed at most once (``renewed_from`` is unique), so running
     this twice, or on two PCs at once, creates nothing twice.
+    The routers follow in ``provisioning.sync_all``, which ``enforce`` runs right after this.
     """
     today = today or settings.today()
     created: list[Subscription] = []

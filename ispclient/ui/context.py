@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-
-from typing import TYPE_CHECKING
 
 from ispclient.domain.connection import ClientConnection, UnknownReason
 from ispclient.paths import AppPaths

@@ -70,8 +70,9 @@ class _CrashReporter(QObject):
             return
         thread = args.thread.name if args.thread else "?"
         try:
-            log.critical("Unhandled exception in thread %s", thread,
-                         exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+            exc = args.exc_value
+            log.critical("Unhandled exception in thread %s: %s", thread, args.exc_type.__name__,
+                         exc_info=(args.exc_type, exc, args.exc_traceback) if exc is not None else None)
             self.crashed_in_thread.emit()
         except BaseException:
             threading.__excepthook__(args)

@@ -54,7 +54,8 @@ def choose(parent: QWidget | None, title: str, text: str, choices: Sequence[str]
     box.setDefaultButton(close)
     box.setEscapeButton(close)
     box.exec()
-    return buttons.get(box.clickedButton())  # type: ignore[call-overload]
+    clicked = box.clickedButton()
+    return next((text for button, text in buttons.items() if button is clicked), None)
 
 
 def undo_notice(parent: QWidget | None, title: str, text: str, on_undo: Callable[[], object],

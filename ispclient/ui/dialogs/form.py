@@ -2,8 +2,9 @@
 
 :class:`FieldForm` puts a red message under every field, runs the dialog's validator shortly
 after the user stops typing (domain validators / ``store.clients.validate``) and keeps Save
-disabled while anything is wrong. Messages show only for fields the user has touched, so an
-empty new form is not a wall of red; Save's tooltip names the first problem meanwhile. Errors
+disabled while anything is wrong. Messages show for fields the user has touched (or problems an
+edit caused elsewhere), so an empty new form is not a wall of red; Save's tooltip names the
+first problem meanwhile. Errors
 the server raises on save (``ValidationError.errors``) are mapped onto the same labels.
 
 :class:`FormDialog` is the dialog frame around it: general message, form, Save/Cancel.
@@ -64,8 +65,10 @@ def _connect_change(widget: QWidget, slot: Callable[[], None]) -> None:
 
 class FieldForm(QObject):
     def __init__(self, form: QFormLayout, save: QPushButton, validate: Callable[[], Mapping[str, str]],
-                 general: QLabel, *, delay_ms: int = DEBOUNCE_MS) -> None:
+                 general: QLabel, *, delay_ms: int = DEBOUNCE_MS,
+                 on_layout_change: Callable[[], None] | None = None) -> None:
         super().__init__(save)
+        self._on_layout_change = on_layout_change
         self.form = form
         self.save = save
         self.general = general
@@ -76,6 +79,7 @@ class FieldForm(QObject):
         self._touched: set[str] = set()
         self._live: dict[str, str] = {}
         self._server: dict[str, str] = {}
+        self._initial: set[str] = set()  # problems the form opened with (e.g. a new form's empty name)
         self._started = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -85,8 +89,9 @@ class FieldForm(QObject):
     # -- building ------------------------------------------------------------------------
 
     def add(self, name: str, label: str, widget: QWidget, *, hint: str = "",
-            aliases: Iterable[str] = ()) -> QWidget:
-        """A row: ``label`` (its ``&`` mnemonic focuses ``widget``), the widget, and its message."""
+            aliases: Iterable[str] = (), buddy: QWidget | None = None) -> QWidget:
+        """A row: ``label`` (its ``&`` mnemonic focuses ``buddy``, by default ``widget``), the
+        widget, an optional hint and the field's message."""
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -106,19 +111,19 @@ class FieldForm(QObject):
         message.hide()
         layout.addWidget(message)
         caption = QLabel(label)
-        caption.setBuddy(widget)
+        caption.setBuddy(buddy or widget)
         self.form.addRow(caption, box)
         widget.setObjectName(widget.objectName() or name)
         self._widgets[name] = widget
         self._messages[name] = message
         for alias in aliases:
             self._aliases[alias] = name
-        _connect_change(widget, lambda n=name: self._changed(n))
+        _connect_change(widget, lambda *_args: self._changed(name))
         return widget
 
     def watch(self, widget: QWidget, name: str | None = None) -> None:
         """Revalidate when a widget that is not a field row (e.g. a radio button) changes."""
-        _connect_change(widget, (lambda: self._changed(name)) if name else self.schedule)
+        _connect_change(widget, lambda *_args: self._changed(name))
 
     def alias(self, key: str, name: str) -> None:
         """Show errors the services raise under ``key`` beside field ``name``."""
@@ -127,7 +132,9 @@ class FieldForm(QObject):
     def start(self) -> None:
         """Call once the fields hold their initial values: decides Save without any red yet."""
         self._started = True
-        self.validate_now()
+        self._live = self._check()
+        self._initial = set(self._live)
+        self._refresh()
 
     # -- state ---------------------------------------------------------------------------
 
@@ -172,15 +179,22 @@ class FieldForm(QObject):
             out[field] = f"{out[field]}\n{text}" if field in out else text
         return out
 
-    def validate_now(self) -> dict[str, str]:
-        self._timer.stop()
+    def pending(self) -> bool:
+        """True while a check is waiting for the user to stop typing."""
+        return self._timer.isActive()
+
+    def _check(self) -> dict[str, str]:
         try:
-            self._live = self._map(self._validate())
+            return self._map(self._validate())
         except ValidationError as e:  # a validator may raise instead of returning
-            self._live = self._map(e.errors)
+            return self._map(e.errors)
         except Exception:  # noqa: BLE001 - a broken validator must not close the dialog
             log.exception("form validation failed")
-            self._live = {GENERAL: "This form could not be checked; see the log."}
+            return {GENERAL: "This form could not be checked; see the log."}
+
+    def validate_now(self) -> dict[str, str]:
+        self._timer.stop()
+        self._live = self._check()
         self._refresh()
         return self.errors()
 
@@ -197,7 +211,10 @@ class FieldForm(QObject):
             self._widgets[first].setFocus()
 
     def _refresh(self) -> None:
-        shown = {**{k: v for k, v in self._live.items() if k in self._touched or k == GENERAL}, **self._server}
+        # A problem shows once its field was touched, or when an edit elsewhere caused it (a PPPoE
+        # username typed without a server); a new form's empty required fields stay quiet.
+        shown = {**{k: v for k, v in self._live.items()
+                    if k in self._touched or k not in self._initial or k == GENERAL}, **self._server}
         for name, label in self._messages.items():
             text = shown.get(name, "")
             label.setText(text)
@@ -210,6 +227,8 @@ class FieldForm(QObject):
         blocking = {k: v for k, v in errors.items() if k != GENERAL or k in self._live}
         self.save.setEnabled(not blocking)
         self.save.setToolTip(next(iter(blocking.values()), "") if blocking else "")
+        if self._on_layout_change is not None:
+            self._on_layout_change()
 
 
 class FormDialog(QDialog):
@@ -242,13 +261,24 @@ class FormDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.try_save)
         self.buttons.rejected.connect(self.reject)
-        self.fields = FieldForm(self.form_layout, self.save_button, self.validate, self.general)
+        self.fields = FieldForm(self.form_layout, self.save_button, self.validate, self.general,
+                                on_layout_change=self.fit_height)
 
     def finish_layout(self) -> None:
         """Add the buttons last and start validating; call at the end of the subclass __init__."""
         self.outer.addStretch(1)
         self.outer.addWidget(self.buttons)
         self.fields.start()
+
+    def fit_height(self) -> None:
+        """Grow to show wrapped messages that appeared after opening (Qt doesn't for top-level
+        windows with height-for-width contents)."""
+        if not self.isVisible():
+            return
+        self.outer.activate()
+        needed = self.outer.totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     # Subclasses -------------------------------------------------------------------------
 
@@ -280,4 +310,10 @@ class FormDialog(QDialog):
 
     @classmethod
     def run(cls, dialog: FormDialog) -> int | None:
-        return dialog.result_id if dialog.exec() == QDialog.DialogCode.Accepted else None
+        """exec() the dialog; the saved id or None. The dialog is deleted afterwards (a parented
+        dialog would otherwise live as long as its parent)."""
+        try:
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+            return dialog.result_id if accepted else None
+        finally:
+            dialog.deleteLater()

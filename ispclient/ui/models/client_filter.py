@@ -24,29 +24,58 @@ _COUNTRY_CODES = frozenset(str(cc) for cc in phonenumbers.COUNTRY_CODE_TO_REGION
 NO_SERVER = -1  # the server filter's "No server assigned"
 
 
+def _accent_table() -> dict[int, str | None]:
+    """Accented Latin letters → their base letters; combining marks → nothing."""
+    table: dict[int, str | None] = {}
+    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        base = "".join(c for c in unicodedata.normalize("NFKD", chr(cp)) if not unicodedata.combining(c))
+        if base and base != chr(cp):
+            table[cp] = base
+    for cp in range(0x300, 0x370):
+        table[cp] = None
+    # Letters with a stroke have no decomposition but are searched as their base letter.
+    table.update({ord("ø"): "o", ord("ł"): "l", ord("đ"): "d", ord("ħ"): "h", ord("ı"): "i"})
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
 def fold(text: str) -> str:
     """Lower-case without accents: 'José Müller' → 'jose muller'; non-Latin scripts stay."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return text.casefold().translate(_ACCENTS)
+
+
+def _country_code_length(digits: str) -> int:
+    for n in (1, 2, 3):
+        if digits[:n] in _COUNTRY_CODES:
+            return n
+    return 0
+
+
+_CC_LENGTH: dict[str, int] = {}  # first three digits → length of the country code
 
 
 def phone_variants(e164: str) -> str:
     """'+254712345678' → '254712345678 0712345678': what people type when they search a number."""
-    digits = "".join(ch for ch in e164 if ch.isdigit())
+    digits = e164[1:] if e164[:1] == "+" and e164[1:].isdigit() else "".join(ch for ch in e164 if ch.isdigit())
     if not digits:
         return ""
-    for n in (1, 2, 3):
-        if digits[:n] in _COUNTRY_CODES:
-            return f"{digits} 0{digits[n:]}"
-    return digits
+    head = digits[:3]
+    n = _CC_LENGTH.get(head)
+    if n is None:
+        n = _CC_LENGTH[head] = _country_code_length(digits)
+    return f"{digits} 0{digits[n:]}" if n else digits
 
 
 def search_text(row: ClientRow) -> str:
-    return SEPARATOR.join((
-        fold(row.name), fold(row.client_code), phone_variants(row.phone), fold(row.email), fold(row.pppoe_username),
-    ))
+    # Folding is per character, so folding joined fields equals joining folded fields; the
+    # name is the field likely to need the slow (accented) fold, so it goes alone.
+    rest = f"{row.client_code}\x00{row.email}\x00{row.pppoe_username}"
+    rest = rest.lower() if rest.isascii() else fold(rest)
+    return f"{fold(row.name)}\x00{rest}\x00{phone_variants(row.phone)}"
 
 
 def _term(word: str) -> str:
@@ -103,6 +132,6 @@ def row_matches(row: ClientRow, state: ConnectionState, flt: ClientFilter) -> bo
         return False
     if flt.connection is not None and state is not flt.connection:
         return False
-    fields = [fold(row.name), fold(row.client_code), phone_variants(row.phone), fold(row.email),
-              fold(row.pppoe_username)]
+    fields = [fold(row.name), fold(row.client_code), fold(row.email), fold(row.pppoe_username),
+              phone_variants(row.phone)]
     return all(any(term in f for f in fields) for term in flt.terms)

@@ -17,7 +17,7 @@ class NoticeBox(QFrame):
     def __init__(self, title: str = "", text: str = "", kind: str = "warning",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("notice")
+        self.setProperty("notice", "true")  # styled by property: callers may set their own objectName
         self.title = QLabel(self)
         self.title.setObjectName("noticeTitle")
         self.body = QLabel(self)
@@ -36,7 +36,7 @@ class NoticeBox(QFrame):
     def set_kind(self, kind: str) -> None:
         fill, edge = _KINDS[kind]
         self.setStyleSheet(
-            f"QFrame#notice {{ background: {fill}; border: 1px solid {edge}; border-left: 4px solid {edge};"
+            f"QFrame[notice=\"true\"] {{ background: {fill}; border: 1px solid {edge}; border-left: 4px solid {edge};"
             " border-radius: 4px; }"
             " QLabel#noticeTitle { font-weight: 600; }"
         )

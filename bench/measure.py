@@ -1,0 +1,167 @@
+"""The measurements the runner makes: each returns plain numbers for ``results.json``.
+
+UI figures come from :mod:`bench.load_probe` in a process of its own (a real start-up); the
+router figures that need no window (batch against per-client) run here, against simulators in
+another process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.generate import DataInfo, Size, cached
+from bench.routers import API_PASSWORD, Routers, RouterSpec, Spec, spec_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Typed a key at a time: name fragments (with accents folded), phone digits in the forms people
+# read them out, Client IDs, PPPoE usernames, e-mail fragments, two-word queries.
+SEARCH_QUERIES = (
+    "amina", "wanjiru", "otieno", "grace kamau", "jose", "muller", "nguyen",
+    "0712", "0722 5", "+254 711", "254790",
+    "C01234", "c4999", "client04242", "client1",
+    "gmail", "@yahoo", "mary.w",
+)
+PROBE_TIMEOUT_S = 600
+
+
+@dataclass
+class Stack:
+    """A generated database with its routers running and the servers pointing at them."""
+
+    info: DataInfo
+    routers: Routers
+    server_ids: list[int]
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.info.path).parent
+
+    def stop(self) -> None:
+        self.routers.stop()
+
+
+def start_stack(size: Size, seed: int = 1, root: Path | None = None) -> Stack:
+    info = cached(size, seed, root=root)
+    spec, server_ids = spec_for(info.usernames, size.sessions, seed)
+    routers = Routers(spec).start()
+    point_servers_at(Path(info.path), dict(zip(server_ids, routers.ports, strict=True)))
+    return Stack(info, routers, server_ids)
+
+
+def point_servers_at(db_path: Path, ports: dict[int, int]) -> None:
+    """Set each server's API port to its simulator's (through the store's models)."""
+    from ispclient import store
+    from ispclient.store.models import Server
+
+    store.open_database(db_path)
+    try:
+        for server_id, port in ports.items():
+            Server.update(host="127.0.0.1", port=port).where(Server.id == server_id).execute()
+    finally:
+        store.close_database()
+
+
+def run_probe(stack: Stack, mode: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Start the app in a fresh process; ``list_load_s`` is spawn → the list painted."""
+    hang_index = len(stack.server_ids) - 1
+    config = {
+        "data_dir": str(stack.data_dir), "mode": mode, "queries": list(SEARCH_QUERIES),
+        "big_client_id": stack.info.big_client_id, "hang_index": hang_index,
+        "hang_server_id": stack.server_ids[hang_index], **(extra or {}),
+    }
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    env.pop("ISPCLIENT_HOME", None)
+    log = stack.data_dir / "probe-stderr.txt"
+    with log.open("w", encoding="utf-8") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.load_probe", json.dumps(config)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT, env=env,
+        )
+        out: dict[str, Any] = {}
+        try:
+            assert proc.stdout is not None and proc.stdin is not None
+            for line in proc.stdout:
+                if not line.startswith("@"):
+                    continue
+                message = json.loads(line[1:])
+                if message.get("event") == "loaded":
+                    out["list_load_s"] = time.perf_counter() - started
+                    out.update({k: v for k, v in message.items() if k != "event"})
+                elif message.get("event") == "results":
+                    out.update({k: v for k, v in message.items() if k != "event"})
+                elif message.get("request") == "fault":
+                    stack.routers.fault(message["index"], message["fault"])
+                    proc.stdin.write("ok\n")
+                    proc.stdin.flush()
+            code = proc.wait(PROBE_TIMEOUT_S)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    if code != 0 or "list_load_s" not in out:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"the load probe failed (exit {code}):\n{tail}")
+    return out
+
+
+def list_load(stack: Stack, runs: int) -> dict[str, Any]:
+    """Median (and every run) of process start → populated main window."""
+    loads = [run_probe(stack, "load") for _ in range(runs)]
+    times = [r["list_load_s"] for r in loads]
+    best = min(loads, key=lambda r: r["list_load_s"])
+    return {"list_load_s": statistics.median(times), "list_load_runs_s": times,
+            "probe_imports_s": best["probe_imports_s"], "probe_session_s": best["probe_session_s"],
+            "probe_show_s": best["probe_show_s"], "rows": best["rows"]}
+
+
+# -- one query per router against one query per client ------------------------------------
+
+
+def batch_vs_per_client(clients: int = 1000, latency_ms: float = 20.0, sample: int | None = None,
+                        online_ratio: float = 0.6, seed: int = 1) -> dict[str, Any]:
+    """The same router, the same 1,000 clients, 20 ms per answer: our refresh (one
+    ``/ppp/active/print``, one ``/ppp/secret/print``) against ``fetch_client_status`` per client.
+
+    ``sample`` times only that many per-client lookups and scales up (``--quick``); the per-client
+    time is a sum of identical round trips, so the estimate is close.
+    """
+    from ispclient.routeros.status import fetch_client_status, fetch_statuses
+    from ispclient.routeros.target import RouterTarget
+
+    import random
+
+    usernames = [f"client{i:05d}" for i in range(1, clients + 1)]
+    online = sorted(random.Random(seed).sample(usernames, round(clients * online_ratio)))
+    spec = Spec([RouterSpec(usernames, online, latency_ms, identity="bench-latency")], seed=seed)
+    with Routers(spec) as routers:
+        target = RouterTarget(1, "latency", "127.0.0.1", routers.ports[0], password=API_PASSWORD, timeout=10)
+        batch_runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            batch = fetch_statuses(target, usernames)
+            batch_runs.append(time.perf_counter() - t)
+        picked = usernames if sample is None or sample >= clients else \
+            random.Random(seed + 1).sample(usernames, sample)
+        t = time.perf_counter()
+        singles = {name: fetch_client_status(target, name) for name in picked}
+        per_client = (time.perf_counter() - t) * clients / len(picked)
+    agree = all(singles[n].state == batch[n].state and singles[n].never_connected == batch[n].never_connected
+                for n in picked)
+    batch_s = statistics.median(batch_runs)
+    return {
+        "status_batch_vs_per_client_ratio": per_client / batch_s,
+        "status_batch_s": batch_s,
+        "status_per_client_s": per_client,
+        "status_per_client_sampled": len(picked),
+        "status_batch_agrees_with_per_client": agree,
+    }

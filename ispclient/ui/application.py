@@ -1,0 +1,148 @@
+"""Starting the GUI: the QApplication, the database, the context, the status service and the
+main window — and stopping them in the right order."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from ispclient import APP_DISPLAY_NAME, APP_NAME, __version__
+from ispclient.paths import AppPaths
+from ispclient.ui import workers  # noqa: F401 - applies the PySide6 Signal.emit refcount fix early
+
+if TYPE_CHECKING:
+    from ispclient.ui.context import AppContext
+    from ispclient.ui.main_window import MainWindow
+    from ispclient.ui.status_service import StatusService
+
+log = logging.getLogger(__name__)
+
+# Styles that follow the OS light/dark colour scheme (Qt 6.5+); Windows 10's default
+# "windowsvista" stays light on a dark desktop, so there we switch to Fusion.
+_SCHEME_AWARE_STYLES = {"fusion", "windows11", "macos"}
+
+
+def create_app(argv: Sequence[str] | None = None) -> QApplication:
+    """The one QApplication, named so QSettings and the keyring find our entries."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)
+    try:
+        from ispclient.resources import resource_path
+
+        app.setWindowIcon(QIcon(str(resource_path("icons", "app.svg"))))
+    except (ImportError, FileNotFoundError):
+        log.warning("The application icon is missing")
+    follow_colour_scheme(app)
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: follow_colour_scheme(app))
+    return app
+
+
+def follow_colour_scheme(app: QApplication) -> None:
+    """Dark desktop → dark palette: keep a style that follows the scheme, else use Fusion."""
+    dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    if dark and app.style().name().lower() not in _SCHEME_AWARE_STYLES:
+        app.setStyle("Fusion")
+
+
+def open_context(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False) -> AppContext:
+    """Open (create or migrate) the database and build the AppContext every window receives."""
+    from ispclient.routeros.credentials import CredentialStore
+    from ispclient.store import db, open_database, settings
+    from ispclient.store.db import sqlite_path
+    from ispclient.ui.context import AppContext
+
+    app_paths.ensure()
+    target = db_url or app_paths.database
+    already = db.obj is not None and not db.obj.is_closed() and db_url is None \
+        and sqlite_path() == Path(app_paths.database).resolve()
+    if not already:
+        open_database(target, app_paths.backup_dir)
+    # One keyring service per installation: the demo's router passwords never meet the real ones.
+    credentials = CredentialStore(settings.keyring_service())
+    return AppContext(paths=app_paths, credentials=credentials, demo=demo)
+
+
+def run_auto_renew_now() -> None:
+    """Roll over expired auto-renew subscriptions before the list is shown."""
+    from ispclient.store.subscriptions import run_auto_renew
+
+    try:
+        created = run_auto_renew()
+    except Exception:  # a failure here must not keep the front desk out of the app
+        log.exception("Auto-renew at start-up failed")
+        return
+    if created:
+        log.info("Auto-renewed %d subscription(s) at start-up", len(created))
+
+
+@dataclass
+class Session:
+    """What a running GUI holds; :meth:`close` stops it in order."""
+
+    app: QApplication
+    ctx: AppContext
+    status: StatusService
+    window: MainWindow
+    cleanups: list[Callable[[], object]] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.status.shutdown(3000)
+        for cleanup in reversed(self.cleanups):
+            try:
+                cleanup()
+            except Exception:
+                log.exception("Clean-up failed")
+        self.cleanups.clear()
+
+
+def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
+                  argv: Sequence[str] | None = None) -> Session:
+    """Everything up to a built (not yet shown) main window; the demo also gets its data and
+    its simulated routers."""
+    from ispclient.ui.main_window import MainWindow
+    from ispclient.ui.status_service import StatusService
+
+    app = create_app(argv)
+    cleanups: list[Callable[[], object]] = []
+    if demo:
+        from ispclient import demo as demo_data
+
+        demo_data.build_demo(app_paths)
+        ctx = open_context(app_paths, demo=True)
+        routers = demo_data.start_demo_routers(app_paths, ctx.credentials)
+        cleanups.append(lambda: [r.stop() for r in routers])
+    else:
+        ctx = open_context(app_paths, db_url=db_url)
+    run_auto_renew_now()
+    status = StatusService(ctx, app)
+    window = MainWindow(ctx, status)
+    return Session(app, ctx, status, window, cleanups)
+
+
+def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
+        screenshot_dir: Path | None = None) -> int:
+    """Open the app and run until the main window closes; the exit code."""
+    session = start_session(app_paths, db_url=db_url, demo=demo)
+    try:
+        if screenshot_dir is not None:
+            from ispclient.ui.screenshots import capture
+
+            return capture(session, Path(screenshot_dir))
+        session.window.show()
+        session.status.start()
+        return int(session.app.exec())
+    finally:
+        session.close()

@@ -1,0 +1,179 @@
+"""Activity tab: this client's audit trail — when, who, what — with the values before and after."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ispclient.store.models import AuditEvent
+from ispclient.ui.widgets.formatting import local_time
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    WHEN = 0
+    WHO = 1
+    WHAT = 2
+
+
+HEADERS = {Column.WHEN: "When", Column.WHO: "Who", Column.WHAT: "What"}
+EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    summary: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+    @classmethod
+    def from_event(cls, e: AuditEvent) -> ActivityRow:
+        return cls(e.id, e.at, e.actor, e.action, e.summary or e.action, _json(e.before), _json(e.after))
+
+    def changes_text(self) -> str:
+        """'Name: “Jon” → “John”' per changed field; plain values when only one side exists."""
+        keys = list(dict.fromkeys([*self.before, *self.after]))
+        lines = []
+        for k in keys:
+            label = k.replace("_", " ").capitalize()
+            if k in self.before and k in self.after:
+                lines.append(f"{label}: {_show(self.before[k])} → {_show(self.after[k])}")
+            elif k in self.after:
+                lines.append(f"{label}: {_show(self.after[k])}")
+            else:
+                lines.append(f"{label} (before): {_show(self.before[k])}")
+        return "\n".join(lines)
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return f"“{value}”" if isinstance(value, str) else str(value)
+
+
+class ActivityModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ActivityRow] = []
+        self._tz = ""
+
+    def set_rows(self, rows: Sequence[ActivityRow], tz_name: str) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._tz = tz_name
+        self.endResetModel()
+
+    def row_at(self, row: int) -> ActivityRow:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(Column):
+            return HEADERS[Column(section)]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        col = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col is Column.WHEN:
+                return local_time(row.at, self._tz, seconds=True)
+            if col is Column.WHO:
+                return row.actor
+            return row.summary
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.changes_text() or None
+        if role == EVENT_ID_ROLE:
+            return row.id
+        return None
+
+
+class ActivityTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = ActivityModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("activity")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.details = QPlainTextEdit()
+        self.details.setObjectName("activity_details")
+        self.details.setReadOnly(True)
+        self.details.setPlaceholderText("Select an event to see the values before and after.")
+        self.details.setTabChangesFocus(True)
+        box = QWidget()
+        box_layout = QVBoxLayout(box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        box_layout.addWidget(QLabel("Changes:"))
+        box_layout.addWidget(self.details)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(box)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.table.selectionModel().currentRowChanged.connect(self._show_changes)
+
+    def show_events(self, events: Sequence[AuditEvent], tz_name: str) -> None:
+        self.model.set_rows([ActivityRow.from_event(e) for e in events], tz_name)
+        for col in (Column.WHEN, Column.WHO):
+            self.table.resizeColumnToContents(col)
+        self.details.clear()
+
+    def _show_changes(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.details.clear()
+            return
+        row = self.model.row_at(current.row())
+        text = row.changes_text()
+        self.details.setPlainText(f"{row.summary}\n\n{text}" if text else row.summary)

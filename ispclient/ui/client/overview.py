@@ -1,0 +1,216 @@
+"""Overview tab: Basic Information, Connection Details, Current Subscription, Quick Stats."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ispclient.domain.clients import customer_for
+from ispclient.domain.connection import ClientConnection, ConnectionState, troubleshooting
+from ispclient.domain.money import format_money
+from ispclient.domain.subscriptions import SubscriptionStatus
+from ispclient.domain.validation import display_phone
+from ispclient.store.queries import ClientDetail
+from ispclient.store.settings import Settings
+from ispclient.ui.style import CONNECTION_COLOURS, SUBSCRIPTION_COLOURS
+from ispclient.ui.widgets import NoticeBox, Section, StatusBadge
+from ispclient.ui.widgets.formatting import day, days_left_text, local_time, uptime
+
+UNAVAILABLE = "Connection status unavailable"
+_UNAVAILABLE_PREFIX = f"{UNAVAILABLE}. "
+STATUS_NOTE = "Connection status requires the MikroTik server to be online and accessible."
+
+
+class OverviewTab(QWidget):
+    create_subscription_requested = Signal()
+    check_now_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.basic = Section("Basic Information")
+        b = self.basic
+        b.add_row("client_code", "Client ID:")
+        b.add_row("name", "Name:")
+        b.add_row("phone", "Phone:")
+        b.add_row("email", "Email:")
+        b.add_row("address", "Address:")
+        b.add_row("created", "Created:")
+        b.add_row("notes", "Notes:")
+
+        self.connection = Section("Connection Details")
+        c = self.connection
+        c.add_row("pppoe_username", "PPPoE Username:")
+        c.add_row("server", "Server:")
+        self.status_badge = StatusBadge()
+        self.check_now = QPushButton("Check &now")
+        self.check_now.setObjectName("check_now")
+        status_box = QWidget()
+        status_row = QHBoxLayout(status_box)
+        status_row.setContentsMargins(0, 0, 0, 0)
+        status_row.addWidget(self.status_badge, 1)
+        status_row.addWidget(self.check_now)
+        c.add_row("status", "Connection Status:", status_box)
+        c.label("status").setToolTip(STATUS_NOTE)
+        c.add_row("ip_address", "IP Address:")
+        c.add_row("uptime", "Uptime:")
+        c.add_row("caller_id", "Caller ID / MAC:")
+        c.add_row("checked", "Last checked:")
+        self.troubleshooting = NoticeBox(UNAVAILABLE)
+        self.troubleshooting.setObjectName("troubleshooting")
+        c.add_full_width(self.troubleshooting)
+        self.offline_hint = QLabel()
+        self.offline_hint.setObjectName("offline_hint")
+        self.offline_hint.setWordWrap(True)
+        c.add_full_width(self.offline_hint)
+
+        self.subscription = Section("Current Subscription")
+        s = self.subscription
+        s.add_row("package", "Package Name:")
+        self.sub_badge = StatusBadge()
+        s.add_row("status", "Status:", self.sub_badge)
+        s.add_row("start", "Start Date:")
+        s.add_row("end", "End Date:")
+        s.add_row("days_left", "Days left:")
+        s.add_row("auto_renew", "Auto-Renew:")
+        s.add_row("payment", "Payment:")
+        self.no_subscription = QLabel("No current subscription")
+        self.no_subscription.setObjectName("no_subscription")
+        self.create_button = QPushButton("&Create Subscription…")
+        self.create_button.setObjectName("overview_create_subscription")
+        empty_box = QWidget()
+        empty_row = QHBoxLayout(empty_box)
+        empty_row.setContentsMargins(0, 4, 0, 0)
+        empty_row.addWidget(self.no_subscription, 1)
+        empty_row.addWidget(self.create_button)
+        self.empty_box = empty_box
+        s.add_full_width(empty_box)
+
+        self.stats = Section("Quick Stats")
+        q = self.stats
+        q.add_row("total_subscriptions", "Total Subscriptions:")
+        q.add_row("total_revenue", "Total Revenue:")
+        q.add_row("active_since", "Active Since:")
+
+        content = QWidget()
+        grid = QGridLayout(content)
+        grid.addWidget(self.basic, 0, 0)
+        grid.addWidget(self.connection, 0, 1)
+        grid.addWidget(self.subscription, 1, 0)
+        grid.addWidget(self.stats, 1, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(2, 1)
+        for sec in (self.basic, self.connection, self.subscription, self.stats):
+            grid.setAlignment(sec, Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+        self.create_button.clicked.connect(self.create_subscription_requested)
+        self.check_now.clicked.connect(self.check_now_requested)
+
+    # -- filling -------------------------------------------------------------------------
+
+    def show_detail(self, detail: ClientDetail, settings: Settings) -> None:
+        client = detail.client
+        b = self.basic
+        b.set_value("client_code", client.client_code)
+        b.set_value("name", client.name)
+        b.set_value("phone", display_phone(client.phone) or "—")
+        b.set_value("email", client.email or "—")
+        b.set_value("address", client.address or "—")
+        b.set_value("created", local_time(client.created_at, settings.timezone))
+        b.set_value("notes", client.notes)
+        b.set_row_visible("notes", bool(client.notes))
+
+        c = self.connection
+        c.set_value("pppoe_username", client.pppoe_username or "— none —")
+        server = detail.server
+        if server is not None:
+            c.set_value("server", server.name, f"{server.host}:{server.port}" + (" (TLS)" if server.tls else ""))
+        else:
+            c.set_value("server", "— none —")
+        can_check = server is not None and bool(client.pppoe_username)
+        self.check_now.setEnabled(can_check)
+        self.check_now.setToolTip("Ask the router for this client's status now (F5)." if can_check else
+                                  "Assign a server and a PPPoE username in Edit first.")
+        self._show_subscription(detail, settings)
+        self._show_stats(detail, settings)
+
+    def _show_subscription(self, detail: ClientDetail, settings: Settings) -> None:
+        s = self.subscription
+        sub = detail.headline()
+        today = detail.today
+        has = sub is not None
+        for key in ("package", "status", "start", "end", "days_left", "auto_renew", "payment"):
+            s.set_row_visible(key, has)
+        running = sub is not None and sub.status(today, settings.expiring_days) in (
+            SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.SCHEDULED)
+        self.empty_box.setVisible(not running)
+        if sub is None:
+            self.no_subscription.setText("No current subscription")
+            return
+        status = sub.status(today, settings.expiring_days)
+        if not running:
+            self.no_subscription.setText("No current subscription — the last one has ended.")
+        s.set_value("package", sub.package_name)
+        self.sub_badge.set_status(status.value, SUBSCRIPTION_COLOURS[status])
+        s.set_value("start", day(sub.starts_on))
+        s.set_value("end", day(sub.ends_on), "The end date is the first day without service: it expires "
+                                              f"at 00:00 on {day(sub.ends_on)}.")
+        s.set_value("days_left", days_left_text(sub, status, today))
+        s.set_value("auto_renew", "Yes" if sub.auto_renew else "No")
+        cur = settings.currency
+        if sub.balance_minor <= 0:
+            paid = f"Paid in full ({format_money(sub.paid_minor, cur)})" if sub.price_minor else "Free"
+        elif sub.paid_minor == 0:
+            paid = f"Unpaid — {format_money(sub.balance_minor, cur)} due"
+        else:
+            paid = f"{format_money(sub.paid_minor, cur)} paid — {format_money(sub.balance_minor, cur)} due"
+        s.set_value("payment", paid)
+
+    def _show_stats(self, detail: ClientDetail, settings: Settings) -> None:
+        st = detail.stats
+        q = self.stats
+        q.set_value("total_subscriptions", str(st.total_subscriptions))
+        q.set_value("total_revenue", format_money(st.total_revenue_minor, settings.currency))
+        if st.active_since is None:
+            q.set_value("active_since", "Not a customer yet")
+        else:
+            q.set_value("active_since", f"{day(st.active_since)} — customer for "
+                                        f"{customer_for(st.active_since, detail.today)}")
+
+    def show_connection(self, conn: ClientConnection, tz_name: str) -> None:
+        c = self.connection
+        self.status_badge.set_status(conn.label, CONNECTION_COLOURS[conn.state])
+        online = conn.state is ConnectionState.ONLINE
+        c.set_value("ip_address", conn.address or "—")
+        c.set_value("uptime", uptime(conn.uptime))
+        c.set_value("caller_id", conn.caller_id or "—")
+        for key in ("ip_address", "uptime", "caller_id"):
+            c.set_row_visible(key, online)
+        c.set_value("checked", local_time(conn.checked_at, tz_name, seconds=True)
+                    if conn.checked_at else "Not checked yet")
+        unavailable = conn.state is ConnectionState.UNKNOWN or conn.never_connected
+        text = troubleshooting(conn)
+        if text.startswith(_UNAVAILABLE_PREFIX):
+            text = text[len(_UNAVAILABLE_PREFIX):]
+        if unavailable:
+            reason = conn.reason.label if conn.reason else "never connected"
+            self.troubleshooting.set_text(f"{UNAVAILABLE} — {reason}", text)
+        self.troubleshooting.setVisible(unavailable)
+        self.offline_hint.setText(text if conn.state is ConnectionState.OFFLINE and not unavailable else "")
+        self.offline_hint.setVisible(conn.state is ConnectionState.OFFLINE and not unavailable)

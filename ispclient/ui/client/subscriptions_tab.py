@@ -1,0 +1,270 @@
+"""Subscriptions tab: the history table with View, Cancel, Renew and Record payment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
+from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ispclient.domain.money import format_money
+from ispclient.domain.subscriptions import SubscriptionStatus
+from ispclient.store.queries import ClientDetail, SubscriptionView
+from ispclient.store.settings import Settings
+from ispclient.ui.dialogs.subscription_view import cancel_blocker, payment_blocker, renew_blocker, set_allowed
+from ispclient.ui.style import SUBSCRIPTION_COLOURS, dot_icon
+from ispclient.ui.widgets.formatting import day
+from ispclient.ui.widgets.status import readable_colour
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    PACKAGE = 0
+    STATUS = 1
+    START = 2
+    END = 3
+    AMOUNT = 4
+    PRICE = 5
+    AUTO_RENEW = 6
+
+
+HEADERS = {
+    Column.PACKAGE: "Package",
+    Column.STATUS: "Status",
+    Column.START: "Start Date",
+    Column.END: "End Date",
+    Column.AMOUNT: "Amount",
+    Column.PRICE: "Price",
+    Column.AUTO_RENEW: "Auto-Renew",
+}
+SUBSCRIPTION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
+UNPAID_COLOUR = SUBSCRIPTION_COLOURS[SubscriptionStatus.EXPIRING]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    sub: SubscriptionView
+    status: SubscriptionStatus
+
+
+class SubscriptionHistoryModel(QAbstractTableModel):
+    """One row per subscription, newest first. Amount is what was paid for it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[HistoryRow] = []
+        self._currency = "USD"
+
+    def set_rows(self, subs: Sequence[SubscriptionView], today: date, expiring_days: int, currency: str) -> None:
+        self.beginResetModel()
+        self._rows = [HistoryRow(s, s.status(today, expiring_days)) for s in subs]
+        self._currency = currency
+        self.endResetModel()
+
+    def row_of(self, subscription_id: int) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.sub.id == subscription_id), -1)
+
+    def row_at(self, row: int) -> HistoryRow:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(Column):
+            return HEADERS[Column(section)]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        col = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(row, col)
+        if role == Qt.ItemDataRole.DecorationRole and col is Column.STATUS:
+            return dot_icon(SUBSCRIPTION_COLOURS[row.status])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, col)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (Column.AMOUNT, Column.PRICE):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == SUBSCRIPTION_ID_ROLE:
+            return row.sub.id
+        if role == STATUS_ROLE:
+            return row.status.value
+        return None
+
+    def _display(self, row: HistoryRow, col: Column) -> str:
+        sub = row.sub
+        if col is Column.PACKAGE:
+            return sub.package_name
+        if col is Column.STATUS:
+            return row.status.value
+        if col is Column.START:
+            return day(sub.starts_on)
+        if col is Column.END:
+            return day(sub.ends_on)
+        if col is Column.AMOUNT:
+            return self._amount(row)
+        if col is Column.PRICE:
+            return format_money(sub.price_minor, self._currency)
+        return "Yes" if sub.auto_renew else "No"
+
+    def _amount(self, row: HistoryRow) -> str:
+        sub = row.sub
+        paid = format_money(sub.paid_minor, self._currency)
+        if sub.paid_minor == 0 and sub.price_minor > 0:
+            return f"{paid} (unpaid)"
+        if 0 < sub.balance_minor:
+            return f"{paid} (part-paid)"
+        return paid
+
+    def _unpaid(self, row: HistoryRow) -> bool:
+        return row.sub.balance_minor > 0 and row.status is not SubscriptionStatus.CANCELLED
+
+    def _foreground(self, row: HistoryRow, col: Column) -> QBrush | None:
+        base = QApplication.palette().base().color()
+        if col is Column.STATUS:
+            return QBrush(readable_colour(SUBSCRIPTION_COLOURS[row.status], base))
+        if col is Column.AMOUNT and self._unpaid(row):
+            return QBrush(readable_colour(UNPAID_COLOUR, base))
+        return None
+
+    def _tooltip(self, row: HistoryRow, col: Column) -> str | None:
+        sub = row.sub
+        cur = self._currency
+        if col in (Column.AMOUNT, Column.PRICE):
+            return (f"Price {format_money(sub.price_minor, cur)} · paid {format_money(sub.paid_minor, cur)} · "
+                    f"balance {format_money(sub.balance_minor, cur)}")
+        if col is Column.END:
+            return f"First day without service: expires at 00:00 on {day(sub.ends_on)}."
+        if col is Column.STATUS and sub.is_cancelled:
+            return f"Cancelled by {sub.cancelled_by or 'unknown'}" + (
+                f": {sub.cancel_reason}" if sub.cancel_reason else "")
+        return None
+
+
+class SubscriptionsTab(QWidget):
+    """Emits the subscription id for each action; the window opens the dialogs."""
+
+    view_requested = Signal(int)
+    cancel_requested = Signal(int)
+    renew_requested = Signal(int)
+    pay_requested = Signal(int)
+    selection_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = SubscriptionHistoryModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("history")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(Column.PACKAGE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
+        self.view_button = QPushButton("Vie&w…")
+        self.cancel_button = QPushButton("&Cancel…")
+        self.renew_button = QPushButton("&Renew…")
+        self.pay_button = QPushButton("Record &payment…")
+        buttons = QHBoxLayout()
+        for b in (self.view_button, self.pay_button, self.renew_button, self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self._packages_on_sale = True
+        self._deleted = False
+        self.widths_restored = False  # set once saved or fitted widths are in place
+
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.activated.connect(lambda _i: self._emit(self.view_requested))
+        self.view_button.clicked.connect(lambda: self._emit(self.view_requested))
+        self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_requested))
+        self.renew_button.clicked.connect(lambda: self._emit(self.renew_requested))
+        self.pay_button.clicked.connect(lambda: self._emit(self.pay_requested))
+        self._update_buttons()
+
+    def show_detail(self, detail: ClientDetail, settings: Settings, packages_on_sale: bool) -> None:
+        selected = self.selected_id()
+        self._packages_on_sale = packages_on_sale
+        self._deleted = detail.client.deleted_at is not None
+        self.model.set_rows(detail.subscriptions, detail.today, settings.expiring_days, settings.currency)
+        self._fit_columns()
+        if selected is None and self.model.rowCount():
+            head = detail.headline()
+            selected = head.id if head else detail.subscriptions[0].id
+        if selected is not None:
+            self.select(selected)
+        self._update_buttons()
+
+    def _fit_columns(self) -> None:
+        """Size columns to their text once; after that (or if saved widths exist) the user's widths stay."""
+        if self.widths_restored or not self.model.rowCount():
+            return
+        self.widths_restored = True
+        for col in Column:
+            if col is not Column.PACKAGE:
+                self.table.resizeColumnToContents(col)
+
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return int(self.model.data(rows[0], SUBSCRIPTION_ID_ROLE)) if rows else None
+
+    def select(self, subscription_id: int) -> None:
+        row = self.model.row_of(subscription_id)
+        if row >= 0:
+            self.table.selectRow(row)
+
+    def _emit(self, signal: SignalInstance) -> None:
+        sub_id = self.selected_id()
+        if sub_id is not None:
+            signal.emit(sub_id)
+
+    def _update_buttons(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            why = "Select a subscription in the table first." if self.model.rowCount() else \
+                "This client has no subscriptions yet."
+            for b in (self.view_button, self.cancel_button, self.renew_button, self.pay_button):
+                set_allowed(b, why)
+            self.selection_changed.emit()
+            return
+        status = self.model.row_at(rows[0].row()).status
+        deleted = "This client has been deleted." if self._deleted else None
+        set_allowed(self.view_button, None, "All details and payments of this subscription (Enter).")
+        set_allowed(self.cancel_button, deleted or cancel_blocker(status))
+        set_allowed(self.renew_button, deleted or renew_blocker(status, self._packages_on_sale),
+                    "Sell the next period, starting when the current one ends.")
+        set_allowed(self.pay_button, deleted or payment_blocker(status))
+        self.selection_changed.emit()

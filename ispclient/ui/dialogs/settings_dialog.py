@@ -1,0 +1,127 @@
+"""Settings: currency, country, dates, and what the app does on the routers.
+
+Turning "manage PPP secrets" on says first how many clients the next run would change (and cut
+off), since that is the moment the app starts writing to real routers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
+
+from ispclient.domain.errors import ValidationError
+from ispclient.store import provisioning, settings
+from ispclient.ui import msgbox
+from ispclient.ui.context import AppContext
+from ispclient.ui.dialogs.form import FormDialog
+
+ACTION_LABELS = {
+    "disable": "Disable the secret and disconnect",
+    "limit": "Switch to a slow profile and disconnect",
+    "remove": "Remove the secret from the router",
+    "nothing": "Do nothing on the router",
+}
+
+
+class SettingsDialog(FormDialog):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__("Settings", parent)
+        self.ctx = ctx
+        self.setMinimumWidth(520)
+        self.old = settings.load()
+
+        self.currency = QLineEdit()
+        self.country = QLineEdit()
+        self.expiring_days = QSpinBox()
+        self.expiring_days.setRange(1, 90)
+        self.expiring_days.setSuffix(" days")
+        self.refresh = QSpinBox()
+        self.refresh.setRange(15, 3600)
+        self.refresh.setSuffix(" s")
+        self.timezone = QLineEdit()
+        self.timezone.setPlaceholderText("this PC's time zone")
+        self.prefix = QLineEdit()
+        self.manage = QCheckBox("&Manage PPP secrets on the routers")
+        self.grace = QSpinBox()
+        self.grace.setRange(0, settings.MAX_GRACE_DAYS)
+        self.grace.setSuffix(" days")
+        self.action = QComboBox()
+        for key, label in ACTION_LABELS.items():
+            self.action.addItem(label, key)
+        self.limit_profile = QLineEdit()
+
+        f = self.fields
+        f.add("currency", "&Currency:", self.currency)
+        f.add("default_country", "Co&untry:", self.country, hint="For phone numbers typed without +code.")
+        f.add("expiring_days", "“&Expiring” from:", self.expiring_days)
+        f.add("refresh_interval_s", "Status &refresh:", self.refresh)
+        f.add("timezone", "&Time zone:", self.timezone, hint="e.g. Africa/Nairobi; empty: this PC's.")
+        f.add("client_code_prefix", "Client &ID prefix:", self.prefix)
+        f.add("manage_secrets", "", self.manage,
+              hint="Create, enable, disable and remove PPPoE accounts on the routers as subscriptions "
+                   "start, end and are paid.")
+        f.add("grace_days", "&Grace period:", self.grace, hint="Days of service after the end date.")
+        f.add("expiry_action", "&On expiry:", self.action)
+        f.add("limit_profile", "S&low profile:", self.limit_profile,
+              hint="The router's PPP profile for expired clients when limiting.")
+        self.manage.toggled.connect(self._enable_router_fields)
+        self.action.currentIndexChanged.connect(self._enable_router_fields)
+        self._fill()
+        self.finish_layout()
+
+    def _fill(self) -> None:
+        s = self.old
+        self.currency.setText(s.currency)
+        self.country.setText(s.default_country)
+        self.expiring_days.setValue(s.expiring_days)
+        self.refresh.setValue(s.refresh_interval_s)
+        self.timezone.setText(s.timezone)
+        self.prefix.setText(s.client_code_prefix)
+        self.manage.setChecked(s.manage_secrets)
+        self.grace.setValue(s.grace_days)
+        self.action.setCurrentIndex(max(0, self.action.findData(s.expiry_action)))
+        self.limit_profile.setText(s.limit_profile)
+        self._enable_router_fields()
+
+    def _enable_router_fields(self) -> None:
+        on = self.manage.isChecked()
+        for w in (self.grace, self.action):
+            w.setEnabled(on)
+        self.limit_profile.setEnabled(on and self.action.currentData() == "limit")
+
+    def data(self) -> settings.Settings:
+        return replace(
+            self.old, currency=self.currency.text(), default_country=self.country.text(),
+            expiring_days=self.expiring_days.value(), refresh_interval_s=self.refresh.value(),
+            timezone=self.timezone.text(), client_code_prefix=self.prefix.text(),
+            manage_secrets=self.manage.isChecked(), grace_days=self.grace.value(),
+            expiry_action=str(self.action.currentData()), limit_profile=self.limit_profile.text(),
+        )
+
+    def validate(self) -> Mapping[str, str]:
+        try:
+            settings.validate(self.data())
+        except ValidationError as e:
+            return e.errors
+        return {}
+
+    def commit(self) -> int:
+        new = settings.validate(self.data())
+        if new.manage_secrets and not self.old.manage_secrets and not self._confirm_manage(new):
+            raise ValidationError.single("manage_secrets", "Not turned on: the routers are left as they are.")
+        settings.save(new)
+        self.ctx.events.settings_changed.emit()
+        return 1
+
+    def _confirm_manage(self, new: settings.Settings) -> bool:
+        counts = provisioning.sync_all(dry_run=True, settings=new)
+        text = (f"The app will now write to your routers. The next run changes {counts.queued} PPP "
+                f"secret(s); {counts.cut_off} client(s) without a running subscription will be cut off "
+                f"({ACTION_LABELS[new.expiry_action].lower()}).\n\nTurn it on?")
+        return msgbox.confirm(self, "Manage PPP secrets", text, ok_text="Turn on")
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, ctx: AppContext) -> bool:
+        return cls.run(cls(ctx, parent)) is not None

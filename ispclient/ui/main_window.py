@@ -1,0 +1,603 @@
+"""The main window: find a client (search, filters, sort), see their line and subscription at a
+glance, open them. It composes a filter bar, the client table and the status bar, and receives
+everything it needs (context, status service, model) in its constructor."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeyEvent, QKeySequence, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ispclient import APP_DISPLAY_NAME, __version__
+from ispclient.domain.connection import ConnectionState
+from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
+from ispclient.store import queries
+from ispclient.ui.context import AppContext
+from ispclient.ui.models.client_filter import NO_SERVER, ClientFilter
+from ispclient.ui.models.client_list import ClientListModel, Column, ListCounts
+from ispclient.ui.style import CONNECTION_COLOURS
+from ispclient.ui.widgets.formatting import plural
+
+if TYPE_CHECKING:
+    from ispclient.ui.client.window import ClientWindow
+    from ispclient.ui.status_service import StatusService
+
+log = logging.getLogger(__name__)
+
+_STATE_GROUP = "MainWindow"
+SEARCH_HINT = "Search name, Client ID, phone, e-mail or PPPoE username  (Ctrl+F)"
+EMPTY_HINT = "No clients yet — press Ctrl+N to add one."
+STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
+    SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.EXPIRED,
+    SubscriptionStatus.SCHEDULED)), (NO_SUBSCRIPTION, NO_SUBSCRIPTION)]
+CONNECTION_FILTERS = [("All connections", None), *((s.label, s) for s in ConnectionState)]
+# Default widths fit these samples (and the header with its sort arrow); the user's own widths,
+# once changed, are restored over them.
+_WIDTH_SAMPLES = {Column.CLIENT_ID: "C000000", Column.NAME: "Namubiru Nansubuga Wanji",
+                  Column.PHONE: "+234 807 749 3456", Column.PPPOE_USERNAME: "namubiru.nansubuga",
+                  Column.SERVER: "Mombasa Road P", Column.PACKAGE: "Business 50 Mbps",
+                  Column.SUBSCRIPTION: "No subscription", Column.END_DATE: "30 Sep 2026",
+                  Column.CONNECTION: "● Unknown"}
+
+
+def themed_icon(name: str, colour: QColor) -> QIcon:
+    """An icon from ``resources/icons/<name>.svg`` drawn in ``colour`` (the palette's text
+    colour), so it reads in light and dark mode and stays sharp at any scaling."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    from ispclient.resources import resource_path
+
+    try:
+        svg = resource_path("icons", f"{name}.svg").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        log.warning("icon %s missing", name)
+        return QIcon()
+    renderer = QSvgRenderer(QByteArray(svg.replace("currentColor", colour.name()).encode("utf-8")))
+    icon = QIcon()
+    for size in (16, 20, 24, 32, 48, 64):
+        pm = QPixmap(size, size)
+        pm.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pm)
+        renderer.render(painter)
+        painter.end()
+        icon.addPixmap(pm)
+    return icon
+
+
+class FilterBar(QWidget):
+    """The search box and the three filters above the list."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(SEARCH_HINT)
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search clients")
+        self.status = self._combo("statusFilter", "Subscription status", STATUS_FILTERS)
+        self.server = self._combo("serverFilter", "Server", [("All servers", None)])
+        self.connection = self._combo("connectionFilter", "Connection status", CONNECTION_FILTERS)
+        for state in ConnectionState:
+            from ispclient.ui.style import connection_icon
+
+            self.connection.setItemIcon(self.connection.findData(state), connection_icon(state))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search, 1)
+        for combo in (self.status, self.server, self.connection):
+            layout.addWidget(combo)
+        self.search.textChanged.connect(self.changed)
+
+    def _combo(self, name: str, label: str, items: list[tuple[str, object]]) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setAccessibleName(label)
+        combo.setToolTip(f"Show only clients with this {label.lower()}")
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for text, data in items:
+            combo.addItem(text, data)
+        combo.currentIndexChanged.connect(self.changed)
+        return combo
+
+    def set_servers(self, servers: list[tuple[int, str]]) -> None:
+        """Refill the server filter, keeping the chosen server if it still exists."""
+        chosen = self.server.currentData()
+        self.server.blockSignals(True)
+        self.server.clear()
+        self.server.addItem("All servers", None)
+        for server_id, name in servers:
+            self.server.addItem(name, server_id)
+        self.server.addItem("No server assigned", NO_SERVER)
+        index = self.server.findData(chosen)
+        self.server.setCurrentIndex(max(index, 0))
+        self.server.blockSignals(False)
+        if index < 0 and chosen is not None:
+            self.changed.emit()
+
+    def current(self) -> ClientFilter:
+        connection = self.connection.currentData()  # the combo hands the enum back as a plain str
+        return ClientFilter(self.search.text(), self.status.currentData(), self.server.currentData(),
+                            ConnectionState(connection) if connection else None)
+
+    def clear(self) -> None:
+        """Esc: the search first; when it is already empty, the filters too."""
+        if self.search.text():
+            self.search.clear()
+            return
+        for combo in (self.status, self.server, self.connection):
+            combo.setCurrentIndex(0)
+
+
+class ClientTable(QTableView):
+    """The list itself: Enter opens the client, Delete deletes it."""
+
+    open_requested = Signal()
+    delete_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("clients")
+        self.setAlternatingRowColors(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setCornerButtonEnabled(False)
+        self.setTabKeyNavigation(False)
+        self.setIconSize(QSize(12, 12))
+        vertical = self.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring at 100,000 rows
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.doubleClicked.connect(lambda _index: self.open_requested.emit())
+
+    def set_default_widths(self) -> None:
+        cell = self.fontMetrics()
+        header = self.horizontalHeader().fontMetrics()
+        for column, sample in _WIDTH_SAMPLES.items():
+            title = str(self.model().headerData(column, Qt.Orientation.Horizontal)) if self.model() else ""
+            self.setColumnWidth(column, max(cell.horizontalAdvance(sample) + 16,
+                                            header.horizontalAdvance(title) + 32))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit()
+        elif event.key() == Qt.Key.Key_Delete and self.currentIndex().isValid():
+            self.delete_requested.emit()
+        else:
+            super().keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    """The client list and everything that starts from it."""
+
+    def __init__(self, ctx: AppContext, status: StatusService | None = None,
+                 model: ClientListModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.ctx = ctx
+        self.status_service = status
+        self.model = model or ClientListModel(ctx.connections, parent=self)
+        self.client_windows: dict[int, ClientWindow] = {}
+        self._tool_windows: dict[str, QWidget] = {}
+        self._kept_selection: int | None = None
+        self._loaded_day: date | None = None
+        self._expiring_days = ctx.settings().expiring_days
+        self._reload_pending = False
+        self.setWindowTitle(APP_DISPLAY_NAME + (" — demo data" if ctx.demo else ""))
+
+        self.filters = FilterBar()
+        self.table = ClientTable()
+        self.table.setModel(self.model)
+        self.empty = self._empty_page()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 8, 8, 4)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._make_actions()
+        self._make_menus_and_toolbar()
+        self._make_status_bar()
+        self._connect()
+        self._restore_state()
+        self.reload()
+        self.table.setSortingEnabled(True)  # sorts by the restored (or default) indicator
+        self.table.setFocus()
+
+    # -- construction -----------------------------------------------------------------------
+
+    def _empty_page(self) -> QWidget:
+        page = QWidget()
+        page.setObjectName("emptyState")
+        hint = QLabel(EMPTY_HINT)
+        hint.setObjectName("emptyHint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = hint.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        hint.setFont(font)
+        button = QPushButton("&New client…")
+        button.clicked.connect(self.new_client)
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        layout.addWidget(hint)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(2)
+        return page
+
+    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
+                icon: str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon:
+            action.setProperty("iconName", icon)
+        tip = tip or text.replace("&", "").rstrip("…")
+        if shortcut is not None:
+            tip += f" ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        return action
+
+    def _make_actions(self) -> None:
+        self.new_action = self._action("&New client…", self.new_client, "Ctrl+N", "new-client",
+                                       "Add a new client")
+        self.refresh_action = self._action("&Refresh status", self.refresh_status, "F5", "refresh",
+                                           "Check every router for who is online now")
+        self.find_action = self._action("&Find…", self.focus_search, "Ctrl+F", "search", "Search the clients")
+        self.clear_action = self._action("&Clear search", self.clear_search, "Esc")
+        self.open_action = self._action("&Open client", self.open_selected, "Return", "open-client")
+        self.delete_action = self._action("&Delete client…", self.delete_selected, "Del", "delete")
+        for action in (self.open_action, self.delete_action):  # only in the list: Del edits text elsewhere
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            self.table.addAction(action)
+        self.servers_action = self._action("&Servers…", self.show_servers, icon="servers",
+                                           tip="Routers: addresses, API passwords, test connection")
+        self.packages_action = self._action("&Packages…", self.show_packages, icon="packages",
+                                            tip="Packages: prices, validity, PPP profiles")
+        self.settings_action = self._action("Se&ttings…", lambda: None, icon="settings",
+                                            tip="Settings arrive in a later version")
+        self.settings_action.setEnabled(False)
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.about_action = self._action("&About", self.about)
+        self._update_icons()
+
+    def _update_icons(self) -> None:
+        colour = self.palette().color(QPalette.ColorRole.WindowText)
+        for action in self.findChildren(QAction):
+            name = action.property("iconName")
+            if name:
+                action.setIcon(themed_icon(str(name), colour))
+
+    def _make_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        client_menu = bar.addMenu("&Client")
+        for action in (self.open_action, self.delete_action):
+            client_menu.addAction(action)
+        view_menu = bar.addMenu("&View")
+        for action in (self.find_action, self.clear_action, self.refresh_action):
+            view_menu.addAction(action)
+        manage_menu = bar.addMenu("&Manage")
+        for action in (self.servers_action, self.packages_action, self.settings_action):
+            manage_menu.addAction(action)
+        bar.addMenu("&Help").addAction(self.about_action)
+
+        self.toolbar = QToolBar("Main toolbar")
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(QSize(20, 20))
+        for action in (self.new_action, self.refresh_action):
+            self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        for action in (self.servers_action, self.packages_action, self.settings_action):
+            self.toolbar.addAction(action)
+        self.addToolBar(self.toolbar)
+
+    def _make_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.shown_label = QLabel()
+        self.shown_label.setObjectName("shownCount")
+        self.connection_label = QLabel()
+        self.connection_label.setObjectName("connectionCounts")
+        self.connection_label.setTextFormat(Qt.TextFormat.RichText)
+        self.expiring_label = QLabel()
+        self.expiring_label.setObjectName("expiringCount")
+        self.refresh_label = QLabel()
+        self.refresh_label.setObjectName("lastRefresh")
+        bar.addWidget(self.shown_label)
+        if self.ctx.demo:
+            demo = QLabel("Demo data — simulated routers")
+            demo.setObjectName("demoNote")
+            bar.addWidget(demo)
+        for label in (self.connection_label, self.expiring_label, self.refresh_label):
+            bar.addPermanentWidget(label)
+
+    def _connect(self) -> None:
+        self.filters.changed.connect(self._filter_changed)
+        self.filters.search.returnPressed.connect(self._search_enter)
+        self.table.open_requested.connect(self.open_selected)
+        self.table.delete_requested.connect(self.delete_selected)
+        self.model.counts_changed.connect(self._show_counts)
+        self.model.modelAboutToBeReset.connect(self._keep_selection)
+        self.model.modelReset.connect(self._restore_selection)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        events = self.ctx.events
+        events.clients_changed.connect(self._clients_changed)
+        events.catalog_changed.connect(self._schedule_reload)
+        events.settings_changed.connect(self._schedule_reload)
+        if self.status_service is not None:
+            self.status_service.refresh_started.connect(self._show_refresh)
+            self.status_service.refreshed.connect(self._show_refresh)
+        self._day_timer = QTimer(self)
+        self._day_timer.setInterval(60_000)
+        self._day_timer.timeout.connect(self._check_new_day)
+        self._day_timer.start()
+        self._selection_changed()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Every row again (start-up, a new day, a renamed server, changed settings)."""
+        self._reload_pending = False
+        self._expiring_days = self.ctx.settings().expiring_days
+        self.filters.set_servers([(s.id, s.name) for s in queries.servers()])
+        self.model.reload()
+        self._loaded_day = self.ctx.today()
+        self._show_counts()
+        self._show_refresh()
+
+    def _schedule_reload(self) -> None:
+        """Several events in a row (a server saved: catalog + clients) cost one reload."""
+        if not self._reload_pending:
+            self._reload_pending = True
+            QTimer.singleShot(0, self, self.reload)
+
+    def _clients_changed(self, ids: list[int]) -> None:
+        if not ids:
+            self._schedule_reload()
+        elif not self._reload_pending:
+            self.model.refresh_clients(ids)
+
+    def _check_new_day(self) -> None:
+        if self.ctx.today() != self._loaded_day:  # Active turns Expiring, Expiring turns Expired
+            self.reload()
+
+    # -- filtering and selection --------------------------------------------------------------
+
+    def _filter_changed(self) -> None:
+        self.model.set_filter(self.filters.current())
+
+    def _keep_selection(self) -> None:
+        self._kept_selection = self.selected_client_id()
+
+    def _restore_selection(self) -> None:
+        if self._kept_selection is not None:
+            self.select_client(self._kept_selection, scroll=False)
+
+    def _selection_changed(self, *_args: object) -> None:
+        selected = self.selected_client_id() is not None
+        self.open_action.setEnabled(selected)
+        self.delete_action.setEnabled(selected)
+
+    def selected_client_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.client_id(rows[0].row()) if rows else None
+
+    def select_client(self, client_id: int, scroll: bool = True) -> bool:
+        """Select (and show) this client's row; False when the filter hides it."""
+        row = self.model.row_of_client(client_id)
+        if row is None:
+            return False
+        index = self.model.index(row, Column.NAME)
+        selection = QItemSelection(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
+        self.table.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+        self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        if scroll:
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def focus_search(self) -> None:
+        self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filters.search.selectAll()
+
+    def clear_search(self) -> None:
+        self.filters.clear()
+        self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _search_enter(self) -> None:
+        """Enter in the search box opens the selected client, else the first one found."""
+        if self.model.rowCount() == 0:
+            return
+        if self.selected_client_id() is None:
+            self.select_client(self.model.client_id(0))
+        self.open_selected()
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def open_selected(self) -> None:
+        client_id = self.selected_client_id()
+        if client_id is not None:
+            self.open_client(client_id)
+
+    def open_client(self, client_id: int) -> ClientWindow:
+        """The client's window: raised if it is open already, else a new one."""
+        window = self.client_windows.get(client_id)
+        if window is not None and shiboken6.isValid(window):
+            if window.isMinimized():
+                window.showNormal()
+            window.raise_()
+            window.activateWindow()
+            return window
+        from ispclient.ui.client.window import ClientWindow
+
+        window = ClientWindow(self.ctx, client_id, self)
+        self.client_windows[client_id] = window
+        window.destroyed.connect(lambda *_a, cid=client_id, w=window: self._client_window_gone(cid, w))
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def _client_window_gone(self, client_id: int, window: QWidget) -> None:
+        if self.client_windows.get(client_id) is window:
+            del self.client_windows[client_id]
+
+    def new_client(self) -> None:
+        from ispclient.ui.dialogs.client_dialog import ClientDialog
+
+        client_id = ClientDialog.ask(self, self.ctx)
+        if client_id is None:
+            return
+        self.model.refresh_clients([client_id])  # no-op if the dialog's own event got here first
+        if not self.select_client(client_id):  # hidden by the search: show it
+            self.filters.search.clear()
+            for combo in (self.filters.status, self.filters.server, self.filters.connection):
+                combo.setCurrentIndex(0)
+            self.select_client(client_id)
+        self.table.setFocus()
+
+    def delete_selected(self) -> None:
+        client_id = self.selected_client_id()
+        if client_id is None:
+            return
+        from ispclient.ui.client.actions import delete_client_interactive
+
+        delete_client_interactive(self, self.ctx, client_id)
+
+    def refresh_status(self) -> None:
+        self.ctx.connections.request_refresh()
+
+    def show_servers(self) -> None:
+        from ispclient.ui.servers_window import ServersWindow
+
+        self._show_tool_window("servers", lambda: ServersWindow(self.ctx, self))
+
+    def show_packages(self) -> None:
+        from ispclient.ui.packages_window import PackagesWindow
+
+        self._show_tool_window("packages", lambda: PackagesWindow(self.ctx, self))
+
+    def _show_tool_window(self, key: str, make: object) -> QWidget:
+        window = self._tool_windows.get(key)
+        if window is None or not shiboken6.isValid(window):
+            window = make()  # type: ignore[operator]
+            self._tool_windows[key] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def about(self) -> None:
+        QMessageBox.about(self, f"About {APP_DISPLAY_NAME}",
+                          f"{APP_DISPLAY_NAME} {__version__}\n\nFront-desk client and subscription manager "
+                          "for small Internet service providers on MikroTik routers.")
+
+    # -- status bar -------------------------------------------------------------------------
+
+    def _show_counts(self) -> None:
+        c: ListCounts = self.model.counts()
+        clients = f"{c.total:,} client{'' if c.total == 1 else 's'}"
+        if c.total == 0:
+            self.shown_label.setText("No clients")
+        elif c.shown == c.total:
+            self.shown_label.setText(clients)
+        else:
+            self.shown_label.setText(f"Showing {c.shown:,} of {clients}")
+        dots = ((ConnectionState.ONLINE, c.online, "online"), (ConnectionState.OFFLINE, c.offline, "offline"),
+                (ConnectionState.UNKNOWN, c.unknown, "unknown"))
+        self.connection_label.setText("&nbsp;&nbsp;".join(
+            f"<span style='color:{CONNECTION_COLOURS[state]}'>●</span>&nbsp;{n:,}&nbsp;{word}"
+            for state, n, word in dots))
+        self.expiring_label.setText(f"{c.expiring:,} expiring within {plural(self._expiring_days, 'day')}")
+        self.stack.setCurrentWidget(self.empty if c.total == 0 else self.table)
+
+    def _show_refresh(self) -> None:
+        service = self.status_service
+        if service is None:
+            self.refresh_label.hide()
+            return
+        if service.refreshing:
+            self.refresh_label.setText("Checking routers…")
+        elif service.last_refresh is None:
+            self.refresh_label.setText("Status not checked yet")
+        else:
+            self.refresh_label.setText(f"Status checked {service.last_refresh:%H:%M:%S}")
+
+    # -- window state -----------------------------------------------------------------------
+
+    def _state(self) -> QSettings:
+        return QSettings(str(self.ctx.paths.settings_file), QSettings.Format.IniFormat)
+
+    def _restore_state(self) -> None:
+        st = self._state()
+        geometry = st.value(f"{_STATE_GROUP}/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):  # type: ignore[arg-type]
+            self.resize(1280, 760)
+        header = self.table.horizontalHeader()
+        state = st.value(f"{_STATE_GROUP}/header")
+        if state is None or not header.restoreState(state):  # type: ignore[arg-type]
+            self.table.set_default_widths()
+            header.setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
+        column = header.sortIndicatorSection()
+        if 0 <= column < len(Column):  # sort before loading: the load then sorts once
+            self.model.sort(column, header.sortIndicatorOrder())
+
+    def save_state(self) -> None:
+        st = self._state()
+        st.setValue(f"{_STATE_GROUP}/geometry", self.saveGeometry())
+        st.setValue(f"{_STATE_GROUP}/header", self.table.horizontalHeader().saveState())
+        st.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.save_state()
+        for window in list(self.client_windows.values()) + list(self._tool_windows.values()):
+            if shiboken6.isValid(window):
+                window.close()
+        super().closeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.PaletteChange:  # light/dark switched while running
+            self._update_icons()
+            self.model.palette_changed()
+        super().changeEvent(event)

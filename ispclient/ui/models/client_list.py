@@ -1,0 +1,639 @@
+"""The client list: every client with their subscription and connection status, searched,
+filtered and sorted on prepared Python data so 100,000 rows stay instant.
+
+The model holds all rows (one *slot* each) and shows the *visible* ones: those that match the
+filter, in the sort order. A keystroke scans precomputed search texts; a sort orders slots by
+precomputed per-column keys (ties by name). Neither calls ``data()``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Container, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+from ispclient.domain.connection import NOT_CHECKED, ClientConnection, ConnectionState, troubleshooting
+from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
+from ispclient.domain.validation import display_phone
+from ispclient.store import queries
+from ispclient.store import settings as store_settings
+from ispclient.store.queries import ClientRow
+from ispclient.ui import workers  # noqa: F401 - applies the PySide6 6.12 Signal.emit refcount fix
+from ispclient.ui.context import ConnectionBook, ConnKey
+from ispclient.ui.models.client_filter import NO_SERVER, SEPARATOR, ClientFilter, fold, refines, search_text
+from ispclient.ui.style import SUBSCRIPTION_COLOURS, connection_icon
+from ispclient.ui.widgets.status import readable_colour
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    CLIENT_ID = 0
+    NAME = 1
+    PHONE = 2
+    PPPOE_USERNAME = 3
+    SERVER = 4
+    PACKAGE = 5
+    SUBSCRIPTION = 6
+    END_DATE = 7
+    CONNECTION = 8
+
+
+HEADERS = {
+    Column.CLIENT_ID: "Client ID",
+    Column.NAME: "Name",
+    Column.PHONE: "Phone",
+    Column.PPPOE_USERNAME: "PPPoE username",
+    Column.SERVER: "Server",
+    Column.PACKAGE: "Package",
+    Column.SUBSCRIPTION: "Subscription",
+    Column.END_DATE: "End date",
+    Column.CONNECTION: "Connection",
+}
+
+_USER = Qt.ItemDataRole.UserRole.value
+CLIENT_ID_ROLE = _USER + 1  # the client's database id (int)
+SORT_ROLE = _USER + 2  # the column's sort key
+CONNECTION_ROLE = _USER + 3  # the ClientConnection
+ROW_ROLE = _USER + 4  # the ClientRow
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+CONNECTION_ROLES = [_DISPLAY.value, _DECORATION.value, _TOOLTIP.value, SORT_ROLE, CONNECTION_ROLE]
+
+STATUS_RANK = {
+    SubscriptionStatus.EXPIRING.value: 0,
+    SubscriptionStatus.EXPIRED.value: 1,
+    SubscriptionStatus.ACTIVE.value: 2,
+    SubscriptionStatus.SCHEDULED.value: 3,
+    SubscriptionStatus.CANCELLED.value: 4,
+    NO_SUBSCRIPTION: 5,
+}
+CONNECTION_RANK = {ConnectionState.ONLINE: 0, ConnectionState.OFFLINE: 1, ConnectionState.UNKNOWN: 2}
+_NO_END = date.max.toordinal() + 1  # rows without an end date sort after every date
+_DIGITS = re.compile(r"\d+")
+_RECORD = "\x1e"  # joins search texts for copying; names and e-mails can't contain it
+# Above this many separate row ranges a change is cheaper (and no less correct) as one reset.
+MAX_INCREMENTAL_RUNS = 64
+MAX_DATA_CHANGED_RANGES = 200
+MANY_CHANGES = 5000  # more changed rows than this: not worth working out which are shown
+
+
+def _natural(text: str) -> str:
+    """'C9' before 'C10': digit runs padded so plain string order is numeric order."""
+    text = fold(text)
+    return _DIGITS.sub(lambda m: m.group().zfill(12), text) if any(c.isdigit() for c in text) else text
+
+
+SORT_KEYS: dict[Column, Callable[[ClientRow, ClientConnection], Any]] = {
+    Column.CLIENT_ID: lambda r, c: _natural(r.client_code),
+    Column.NAME: lambda r, c: fold(r.name),
+    Column.PHONE: lambda r, c: r.phone,
+    Column.PPPOE_USERNAME: lambda r, c: r.pppoe_username.lower(),
+    Column.SERVER: lambda r, c: fold(r.server_name),
+    Column.PACKAGE: lambda r, c: fold(r.package_name),
+    Column.SUBSCRIPTION: lambda r, c: STATUS_RANK.get(r.status, 9),
+    Column.END_DATE: lambda r, c: r.ends_on.toordinal() if r.ends_on else _NO_END,
+    Column.CONNECTION: lambda r, c: CONNECTION_RANK[c.state],
+}
+_DEAD_KEY: dict[Column, Any] = {c: 0 if c in (Column.SUBSCRIPTION, Column.END_DATE, Column.CONNECTION) else ""
+                                for c in Column}
+
+
+def format_date(d: date | None) -> str:
+    return f"{d:%d %b %Y}" if d else ""
+
+
+def connection_tooltip(conn: ClientConnection) -> str:
+    lines = [conn.label]
+    if conn.state is ConnectionState.ONLINE:
+        lines += [f"{label}: {value}" for label, value in
+                  (("Address", conn.address), ("Uptime", conn.uptime), ("Caller ID", conn.caller_id)) if value]
+    else:
+        lines.append(troubleshooting(conn))
+    if conn.checked_at is not None:
+        lines.append(f"Checked at {conn.checked_at.astimezone():%H:%M:%S}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ListCounts:
+    """What the status bar says about the list."""
+
+    shown: int
+    total: int
+    online: int
+    offline: int
+    unknown: int
+    expiring: int
+
+
+RowSource = Callable[[Sequence[int] | None], list[ClientRow]]
+
+
+def database_rows(client_ids: Sequence[int] | None = None) -> list[ClientRow]:
+    """The rows as the database has them now (all, or only ``client_ids``)."""
+    s = store_settings.load()
+    return queries.client_rows(store_settings.today(), s.expiring_days,
+                               list(client_ids) if client_ids is not None else None)
+
+
+def _runs(positions: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted positions as (first, last) runs of consecutive numbers."""
+    runs: list[tuple[int, int]] = []
+    for p in positions:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], p)
+        else:
+            runs.append((p, p))
+    return runs
+
+
+class ClientListModel(QAbstractTableModel):
+    """All clients, of which the rows matching :meth:`set_filter` are shown, sorted by :meth:`sort`."""
+
+    counts_changed = Signal()  # the numbers of :meth:`counts` may have changed
+
+    def __init__(self, connections: ConnectionBook, source: RowSource = database_rows,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._book = connections
+        self._source = source
+        self._filter = ClientFilter()
+        self._sort_column: Column | None = None
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._status_colours: dict[str, QColor] | None = None
+        self._clear()
+        connections.changed.connect(self.update_connections)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _clear(self) -> None:
+        self._rows: list[ClientRow | None] = []  # by slot; None once deleted
+        self._text: list[str] = []  # search text by slot
+        self._conn: list[ClientConnection] = []
+        self._slot_of: dict[int, int] = {}  # client id → slot
+        # (router, username) → slot, built on the first status update; usernames are unique per
+        # router among live clients.
+        self._key_index: dict[ConnKey, int] | None = None
+        self._phones: dict[int, str] = {}  # slot → phone as displayed, formatted on first paint
+        self._keys: dict[Column, list[Any]] = {}  # per-column sort keys by slot, built on first sort
+        self._ascending: dict[Column, list[int]] = {}  # live slots sorted by a column, built on first sort
+        self._order: list[int] = []  # live slots in the current sort order
+        # Their search texts in that order, as fresh copies laid out one after another in memory:
+        # a scan in sort order then reads memory in order (5 ms at 100,000 rows instead of 30).
+        self._order_text: list[str] = []
+        self._visible: list[int] = []  # slots shown, in order
+        self._row_of: dict[int, int] | None = None  # slot → row, built when needed
+        # The last search's terms and the positions (in _order) of the rows matching them.
+        self._hits: tuple[tuple[str, ...], list[int]] | None = None
+        self._counts: ListCounts | None = None
+
+    def _connection(self, row: ClientRow, known: Container[ConnKey]) -> ClientConnection:
+        if row.server_id is None or not row.pppoe_username:
+            return self._book.get(row.server_id, row.pppoe_username)
+        return self._book.get(row.server_id, row.pppoe_username) if (row.server_id, row.pppoe_username) in known \
+            else NOT_CHECKED
+
+    def _slot_of_key(self) -> dict[ConnKey, int]:
+        if self._key_index is None:
+            self._key_index = {(r.server_id, r.pppoe_username): i for i, r in enumerate(self._rows)  # type: ignore[misc]
+                               if r is not None and r.server_id is not None and r.pppoe_username}
+        return self._key_index
+
+    def _unindex(self, row: ClientRow, slot: int) -> None:
+        index = self._key_index
+        if index is not None and index.get((row.server_id, row.pppoe_username)) == slot:  # type: ignore[arg-type]
+            del index[(row.server_id, row.pppoe_username)]  # type: ignore[arg-type]
+
+    def _set_slot(self, slot: int, row: ClientRow) -> None:
+        old = self._rows[slot]
+        if old is not None:
+            self._unindex(old, slot)
+        self._rows[slot] = row
+        self._slot_of[row.id] = slot
+        self._text[slot] = search_text(row)
+        conn = self._conn[slot] = self._book.get(row.server_id, row.pppoe_username)
+        if self._key_index is not None and row.server_id is not None and row.pppoe_username:
+            self._key_index[(row.server_id, row.pppoe_username)] = slot
+        self._phones.pop(slot, None)
+        for col, keys in self._keys.items():
+            keys[slot] = SORT_KEYS[col](row, conn)
+
+    def _kill_slot(self, slot: int) -> None:
+        row = self._rows[slot]
+        if row is None:
+            return
+        self._unindex(row, slot)
+        del self._slot_of[row.id]
+        self._rows[slot] = None
+        self._text[slot] = ""
+        self._phones.pop(slot, None)
+        for col, keys in self._keys.items():
+            keys[slot] = _DEAD_KEY[col]
+
+    def _new_slot(self, row: ClientRow) -> int:
+        slot = len(self._rows)
+        self._rows.append(None)
+        self._text.append("")
+        self._conn.append(NOT_CHECKED)
+        for col, keys in self._keys.items():
+            keys.append(_DEAD_KEY[col])
+        self._set_slot(slot, row)
+        return slot
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Everything again from the source (start-up, a new day, another database)."""
+        rows = sorted(self._source(None), key=lambda r: r.id)
+        self.beginResetModel()
+        self._clear()
+        known = set(self._book.keys())
+        self._rows = list(rows)
+        self._text = [search_text(r) for r in rows]
+        self._conn = [self._connection(r, known) for r in rows]
+        self._slot_of = {r.id: i for i, r in enumerate(rows)}
+        self._set_order(self._sorted_slots())
+        self._visible = self._matching(self._filter)
+        self.endResetModel()
+        self.counts_changed.emit()
+
+    def refresh_clients(self, client_ids: Sequence[int]) -> None:
+        """Re-read only these clients: changed rows update, deleted ones go, new ones appear."""
+        ids = list(dict.fromkeys(client_ids))
+        if not ids:
+            return
+        fresh = {r.id: r for r in self._source(ids)}
+        changed: list[int] = []
+        for cid in ids:
+            slot = self._slot_of.get(cid)
+            row = fresh.get(cid)
+            if row is None:
+                if slot is not None:
+                    self._kill_slot(slot)
+            elif slot is None:
+                changed.append(self._new_slot(row))
+            else:
+                self._set_slot(slot, row)
+                changed.append(slot)
+        self._ascending.clear()
+        self._counts = None
+        self._set_order(self._sorted_slots())
+        self._transition(self._matching(self._filter))
+        self._emit_rows_changed(changed, 0, len(Column) - 1, [])
+        self.counts_changed.emit()
+
+    # -- filtering --------------------------------------------------------------------------
+
+    @property
+    def filter(self) -> ClientFilter:
+        return self._filter
+
+    def set_filter(self, flt: ClientFilter) -> None:
+        """Show the rows matching ``flt``. A reset: the window keeps the selection by client id."""
+        if flt == self._filter:
+            return
+        self._filter = flt
+        visible = self._matching(flt)
+        if visible != self._visible:
+            self.beginResetModel()
+            self._visible = visible
+            self._row_of = None
+            self.endResetModel()
+        self.counts_changed.emit()
+
+    def _set_order(self, order: list[int]) -> None:
+        self._order = order
+        texts = [self._text[slot] for slot in order]
+        joined = _RECORD.join(texts)
+        copies = joined.split(_RECORD)  # one pass allocates the copies in order
+        self._order_text = copies if len(copies) == len(texts) else [(t + _RECORD)[:-1] for t in texts]
+        self._hits = None
+
+    def _search(self, terms: tuple[str, ...]) -> list[int]:
+        """Positions in the sort order of the rows containing every term."""
+        text = self._order_text
+        base: list[int] | None = None
+        if self._hits is not None and refines(terms, self._hits[0]):
+            base = self._hits[1]  # one more letter typed: look only at the last matches
+        for term in sorted(terms, key=len, reverse=True):  # the longest term narrows most
+            if base is None:
+                base = [i for i, t in enumerate(text) if term in t]
+            else:
+                base = [i for i in base if term in text[i]]
+        assert base is not None
+        self._hits = (terms, base)
+        return base
+
+    def _matching(self, flt: ClientFilter) -> list[int]:
+        """The slots ``flt`` shows, in sort order."""
+        order = self._order
+        terms = flt.terms
+        slots = [order[i] for i in self._search(terms)] if terms else list(order)
+        rows = self._rows
+        if flt.status is not None:
+            status = flt.status
+            slots = [s for s in slots if rows[s].status == status]  # type: ignore[union-attr]
+        if flt.server_id is not None:
+            server = None if flt.server_id == NO_SERVER else flt.server_id
+            slots = [s for s in slots if rows[s].server_id == server]  # type: ignore[union-attr]
+        if flt.connection is not None:
+            conn, state = self._conn, flt.connection
+            slots = [s for s in slots if conn[s].state is state]
+        return slots
+
+    def _transition(self, new: list[int]) -> None:
+        """Show ``new`` instead of the visible rows, with the narrowest signals: removed and
+        inserted runs, and a layout change when kept rows move. Many scattered runs → a reset."""
+        old = self._visible
+        if new == old:
+            return
+        new_set = set(new)
+        old_set = set(old)
+        remove_runs = _runs(r for r, s in enumerate(old) if s not in new_set)
+        add_runs = _runs(i for i, s in enumerate(new) if s not in old_set)
+        if len(remove_runs) + len(add_runs) > MAX_INCREMENTAL_RUNS:
+            self.beginResetModel()
+            self._visible = new
+            self._row_of = None
+            self.endResetModel()
+            return
+        self._visible = list(old)  # never edit a list another attribute may share
+        for first, last in reversed(remove_runs):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._visible[first:last + 1]
+            self._row_of = None
+            self.endRemoveRows()
+        kept = [s for s in new if s in old_set]
+        if kept != self._visible:
+            self._relayout(kept)
+        for first, last in add_runs:
+            self.beginInsertRows(QModelIndex(), first, last)
+            self._visible[first:first] = new[first:last + 1]
+            self._row_of = None
+            self.endInsertRows()
+
+    def _relayout(self, visible: list[int]) -> None:
+        """Reorder the same rows, keeping selections and the current row on their clients."""
+        self.layoutAboutToBeChanged.emit()
+        old = self._visible
+        self._visible = visible
+        self._row_of = None
+        before = self.persistentIndexList()
+        if before:
+            if len(before) <= 8:  # the usual current row and selection: no need to map every row
+                after = [self.index(visible.index(old[i.row()]), i.column()) for i in before]
+            else:
+                row_of = self._rows_by_slot()
+                after = [self.index(row_of[old[i.row()]], i.column()) for i in before]
+            self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
+
+    def _rows_by_slot(self) -> dict[int, int]:
+        if self._row_of is None:
+            self._row_of = {s: r for r, s in enumerate(self._visible)}
+        return self._row_of
+
+    # -- sorting ----------------------------------------------------------------------------
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order by ``column``: ascending is by its key, ties by name, then by load order;
+        descending is exactly the reverse."""
+        if not 0 <= column < len(Column):
+            return
+        self._sort_column = Column(column)
+        self._sort_order = order
+        self._set_order(self._sorted_slots())
+        if len(self._visible) == len(self._order):  # nothing filtered out
+            self._relayout(list(self._order))
+        else:
+            shown = set(self._visible)
+            self._relayout([s for s in self._order if s in shown])
+
+    def sort_keys(self, column: Column) -> list[Any]:
+        """The sort key of every slot for ``column`` (tests compare against Python's sorted())."""
+        keys = self._keys.get(column)
+        if keys is None and column is Column.NAME:  # the search text starts with the folded name
+            keys = self._keys[column] = [t.partition(SEPARATOR)[0] for t in self._text]
+        if keys is None:
+            key = SORT_KEYS[column]
+            dead = _DEAD_KEY[column]
+            keys = [key(r, c) if r is not None else dead for r, c in zip(self._rows, self._conn, strict=True)]
+            self._keys[column] = keys
+        return keys
+
+    def _sorted_ascending(self, column: Column) -> list[int]:
+        cached = self._ascending.get(column)
+        if cached is None:
+            if column is Column.NAME:
+                rows = self._rows
+                live = [s for s in range(len(rows)) if rows[s] is not None]
+                cached = sorted(live, key=self.sort_keys(Column.NAME).__getitem__)
+            else:
+                cached = sorted(self._sorted_ascending(Column.NAME), key=self.sort_keys(column).__getitem__)
+            self._ascending[column] = cached
+        return cached
+
+    def _sorted_slots(self) -> list[int]:
+        """Live slots in the current order."""
+        if self._sort_column is None:
+            rows = self._rows
+            return [s for s in range(len(rows)) if rows[s] is not None]
+        ascending = self._sorted_ascending(self._sort_column)
+        return ascending[::-1] if self._sort_order == Qt.SortOrder.DescendingOrder else list(ascending)
+
+    @property
+    def sort_column(self) -> Column | None:
+        return self._sort_column
+
+    @property
+    def sort_order(self) -> Qt.SortOrder:
+        return self._sort_order
+
+    # -- connection statuses --------------------------------------------------------------
+
+    def update_connections(self, keys: Iterable[ConnKey]) -> None:
+        """New statuses from the book: only the rows that changed are repainted. Rows keep their
+        place (no re-sort under the user's eyes); a connection filter is applied again."""
+        slot_of_key = self._slot_of_key()
+        book_get, conn = self._book.get, self._conn
+        conn_keys = self._keys.get(Column.CONNECTION)
+        moved: dict[ConnectionState, int] = dict.fromkeys(ConnectionState, 0)
+        changed: list[int] = []
+        for key in keys:
+            if type(key) is not tuple:  # a list after a trip through a queued signal
+                key = tuple(key)  # noqa: PLW2901
+            slot = slot_of_key.get(key)
+            if slot is None:
+                continue
+            new, old = book_get(*key), conn[slot]
+            if new is old:
+                continue
+            conn[slot] = new
+            changed.append(slot)
+            if new.state is not old.state:
+                moved[old.state] -= 1
+                moved[new.state] += 1
+                if conn_keys is not None:
+                    conn_keys[slot] = CONNECTION_RANK[new.state]
+        if not changed:
+            return
+        self._ascending.pop(Column.CONNECTION, None)  # the next click on the header sorts afresh
+        if self._counts is not None:
+            c = self._counts
+            self._counts = replace(c, online=c.online + moved[ConnectionState.ONLINE],
+                                   offline=c.offline + moved[ConnectionState.OFFLINE],
+                                   unknown=c.unknown + moved[ConnectionState.UNKNOWN])
+        if self._filter.connection is not None:
+            self._transition(self._matching(self._filter))
+        self._emit_rows_changed(changed, Column.CONNECTION, Column.CONNECTION, CONNECTION_ROLES)
+        self.counts_changed.emit()
+
+    def _emit_rows_changed(self, slots: list[int], first_col: int, last_col: int, roles: list[int]) -> None:
+        """dataChanged for the rows showing ``slots``, neighbours coalesced into one range; when
+        most rows changed (a full status refresh), one range over them all."""
+        if not self._visible:
+            return
+        if len(slots) > MANY_CHANGES:
+            ranges = [(0, len(self._visible) - 1)]
+        else:
+            row_of = self._rows_by_slot()
+            rows = sorted(row_of[s] for s in slots if s in row_of)
+            if not rows:
+                return
+            ranges = _runs(rows)
+            if len(ranges) > MAX_DATA_CHANGED_RANGES:
+                ranges = [(rows[0], rows[-1])]
+        for first, last in ranges:
+            self.dataChanged.emit(self.index(first, first_col), self.index(last, last_col), roles)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._visible)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(Column):
+            return HEADERS[Column(section)]
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or index.parent().isValid():
+            return None
+        r, c = index.row(), index.column()
+        if not (0 <= r < len(self._visible) and 0 <= c < len(Column)):
+            return None
+        slot = self._visible[r]
+        row = self._rows[slot]
+        assert row is not None
+        if role == _DISPLAY:
+            return self._display(slot, row, Column(c))
+        if role == CLIENT_ID_ROLE:
+            return row.id
+        if role == SORT_ROLE:
+            return self.sort_keys(Column(c))[slot]
+        if role == ROW_ROLE:
+            return row
+        if role == CONNECTION_ROLE:
+            return self._conn[slot]
+        if c == Column.CONNECTION:
+            if role == _DECORATION:
+                return connection_icon(self._conn[slot].state)
+            if role == _TOOLTIP:
+                return connection_tooltip(self._conn[slot])
+        elif c == Column.SUBSCRIPTION and role == _FOREGROUND:
+            return self._status_colour(row.status)
+        elif c == Column.NAME and role == _TOOLTIP:
+            return "\n".join(x for x in (row.name, row.email) if x)
+        return None
+
+    def _display(self, slot: int, row: ClientRow, col: Column) -> str:
+        if col is Column.CLIENT_ID:
+            return row.client_code
+        if col is Column.NAME:
+            return row.name
+        if col is Column.PHONE:
+            phone = self._phones.get(slot)
+            if phone is None:
+                phone = self._phones[slot] = display_phone(row.phone)
+            return phone
+        if col is Column.PPPOE_USERNAME:
+            return row.pppoe_username
+        if col is Column.SERVER:
+            return row.server_name
+        if col is Column.PACKAGE:
+            return row.package_name
+        if col is Column.SUBSCRIPTION:
+            return row.status
+        if col is Column.END_DATE:
+            return format_date(row.ends_on)
+        return self._conn[slot].state.label
+
+    def _status_colour(self, status: str) -> QColor | None:
+        """Expiring, Expired and Scheduled stand out, in a shade readable on this palette."""
+        if self._status_colours is None:
+            background = QGuiApplication.palette().color(QPalette.ColorRole.Base)
+            self._status_colours = {s.value: readable_colour(colour, background)
+                                    for s, colour in SUBSCRIPTION_COLOURS.items()
+                                    if s is not SubscriptionStatus.ACTIVE}
+        return self._status_colours.get(status)
+
+    def palette_changed(self) -> None:
+        """Light/dark mode switched: recolour the status texts."""
+        self._status_colours = None
+        if self._visible:
+            self.dataChanged.emit(self.index(0, Column.SUBSCRIPTION),
+                                  self.index(len(self._visible) - 1, Column.SUBSCRIPTION), [_FOREGROUND.value])
+
+    # -- for the window ---------------------------------------------------------------------
+
+    def client_id(self, row: int) -> int:
+        r = self._rows[self._visible[row]]
+        assert r is not None
+        return r.id
+
+    def row_of_client(self, client_id: int) -> int | None:
+        """The row showing this client, or None when it is filtered out or unknown."""
+        slot = self._slot_of.get(client_id)
+        return None if slot is None else self._rows_by_slot().get(slot)
+
+    def client_row(self, client_id: int) -> ClientRow | None:
+        slot = self._slot_of.get(client_id)
+        return None if slot is None else self._rows[slot]
+
+    def visible_client_ids(self) -> list[int]:
+        rows = self._rows
+        return [rows[s].id for s in self._visible]  # type: ignore[union-attr]
+
+    def counts(self) -> ListCounts:
+        if self._counts is None:
+            states = [c.state for r, c in zip(self._rows, self._conn, strict=True) if r is not None]
+            expiring = sum(1 for r in self._rows if r is not None and r.status == SubscriptionStatus.EXPIRING)
+            self._counts = ListCounts(
+                0, len(states), states.count(ConnectionState.ONLINE), states.count(ConnectionState.OFFLINE),
+                states.count(ConnectionState.UNKNOWN), expiring)
+        return replace(self._counts, shown=len(self._visible))

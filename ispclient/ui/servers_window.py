@@ -1,0 +1,256 @@
+"""Servers (MikroTik routers): list, add, edit, remove. Removing also forgets the API password."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from peewee import fn
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ispclient.domain.errors import ValidationError
+from ispclient.store import catalog, queries
+from ispclient.store.models import Client
+from ispclient.ui import msgbox
+from ispclient.ui.context import AppContext
+from ispclient.ui.dialogs.server_dialog import ServerDialog
+from ispclient.ui.dialogs.subscription_view import set_allowed
+
+log = logging.getLogger(__name__)
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    NAME = 0
+    ADDRESS = 1
+    TLS = 2
+    USER = 3
+    PASSWORD = 4
+    TIMEOUT = 5
+    ENCODING = 6
+    CLIENTS = 7
+
+
+HEADERS = {
+    Column.NAME: "Name", Column.ADDRESS: "Address", Column.TLS: "TLS", Column.USER: "API user",
+    Column.PASSWORD: "Password", Column.TIMEOUT: "Timeout", Column.ENCODING: "Encoding",
+    Column.CLIENTS: "Clients",
+}
+SERVER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class ServerRow:
+    id: int
+    name: str
+    host: str
+    port: int
+    tls: bool
+    ca_file: str
+    username: str
+    timeout_s: float
+    encoding: str
+    password_saved: bool
+    clients: int
+
+    @property
+    def address(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+class ServersModel(QAbstractTableModel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ServerRow] = []
+
+    def set_rows(self, rows: Sequence[ServerRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> ServerRow:
+        return self._rows[row]
+
+    def row_of(self, server_id: int) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == server_id), -1)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(Column):
+            return HEADERS[Column(section)]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        col = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, col)
+        if role == Qt.ItemDataRole.ToolTipRole and col is Column.TLS and row.ca_file:
+            return f"Verified against {row.ca_file}"
+        if role == Qt.ItemDataRole.ToolTipRole and col is Column.PASSWORD and not row.password_saved:
+            return "No API password saved: statuses show Unknown. Edit the server to enter it."
+        if role == SERVER_ID_ROLE:
+            return row.id
+        return None
+
+    @staticmethod
+    def _display(row: ServerRow, col: Column) -> str:
+        if col is Column.NAME:
+            return row.name
+        if col is Column.ADDRESS:
+            return row.address
+        if col is Column.TLS:
+            return "Yes" if row.tls else "No"
+        if col is Column.USER:
+            return row.username
+        if col is Column.PASSWORD:
+            return "Saved" if row.password_saved else "Not saved"
+        if col is Column.TIMEOUT:
+            return f"{row.timeout_s:g} s"
+        if col is Column.ENCODING:
+            return row.encoding
+        return str(row.clients)
+
+
+def load_rows(ctx: AppContext) -> list[ServerRow]:
+    counts: dict[int, int] = dict(Client.select(Client.server, fn.COUNT(Client.id))  # type: ignore[arg-type, attr-defined]
+                  .where(Client.deleted_at.is_null() & Client.server.is_null(False))
+                  .group_by(Client.server).tuples())
+    return [
+        ServerRow(s.id, s.name, s.host, s.port, s.tls, s.ca_file, s.username, s.timeout_s, s.encoding,
+                  ctx.credentials.get(s.id) is not None, counts.get(s.id, 0))
+        for s in queries.servers()
+    ]
+
+
+class ServersWindow(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle("Servers")
+        self.ctx = ctx
+        self.model = ServersModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("servers")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.add_button = QPushButton("&Add server…")
+        self.edit_button = QPushButton("&Edit…")
+        self.remove_button = QPushButton("&Remove…")
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.edit_button, self.remove_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+        self.add_button.clicked.connect(self.add)
+        self.edit_button.clicked.connect(self.edit)
+        self.remove_button.clicked.connect(self.remove)
+        self.table.activated.connect(lambda _i: self.edit())
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table, self.remove)
+        ctx.events.catalog_changed.connect(self.reload)
+        ctx.events.clients_changed.connect(self.reload)
+        self._restore_state()
+        self.reload()
+
+    def reload(self, *_args: object) -> None:
+        selected = self.selected_id()
+        self.model.set_rows(load_rows(self.ctx))
+        self.table.resizeColumnsToContents()
+        row = self.model.row_of(selected) if selected is not None else -1
+        if row < 0 and self.model.rowCount():
+            row = 0
+        if row >= 0:
+            self.table.selectRow(row)
+        self._update_buttons()
+
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()).id if rows else None
+
+    def _update_buttons(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            why: str | None = "Select a server first." if self.model.rowCount() else "No servers yet."
+            set_allowed(self.edit_button, why)
+            set_allowed(self.remove_button, why)
+            return
+        row = self.model.row_at(rows[0].row())
+        set_allowed(self.edit_button, None, "Change this server's address, login or password.")
+        set_allowed(self.remove_button, None if not row.clients else
+                    f"“{row.name}” still has {row.clients} client(s). Move them to another server first.",
+                    "Remove this server and forget its API password.")
+
+    def add(self) -> None:
+        server_id = ServerDialog.ask(self, self.ctx)
+        if server_id is not None:
+            self.reload()
+            self.table.selectRow(self.model.row_of(server_id))
+
+    def edit(self) -> None:
+        server_id = self.selected_id()
+        if server_id is not None:
+            ServerDialog.ask(self, self.ctx, server_id)
+
+    def remove(self) -> None:
+        server_id = self.selected_id()
+        if server_id is None:
+            return
+        row = self.model.row_at(self.model.row_of(server_id))
+        if not msgbox.confirm(self, "Remove server",
+                              f"Remove “{row.name}” ({row.address}) and forget its API password?",
+                              ok_text="&Remove"):
+            return
+        try:
+            catalog.delete_server(server_id)
+        except ValidationError as e:
+            msgbox.error(self, "Unable to remove server", "\n".join(e.errors.values()))
+            return
+        self.ctx.credentials.delete(server_id)  # only once the router is really gone
+        self.ctx.events.catalog_changed.emit()
+
+    # -- window state --------------------------------------------------------------------
+
+    def _state(self) -> QSettings:
+        return QSettings(str(self.ctx.paths.settings_file), QSettings.Format.IniFormat)
+
+    def _restore_state(self) -> None:
+        geometry = self._state().value("ServersWindow/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(860, 420)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._state().setValue("ServersWindow/geometry", self.saveGeometry())
+        super().closeEvent(event)

@@ -1,0 +1,148 @@
+"""A second (or third) app process for the crash and concurrency tests.
+
+Run as ``python -m tests.store.child COMMAND ARGS…`` from the repository root. It goes through the
+real ``open_database`` and service functions, prints ``ready`` once open, waits for the parent's
+"go" file (so two children write at the same moment) and prints one JSON line of results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from ispclient import store
+from ispclient.domain.errors import ValidationError
+from ispclient.store import clients, instance_lock
+from ispclient.store import subscriptions as subs
+from ispclient.store.models import Payment
+
+
+def _wait_for(go: str) -> None:
+    print("ready", flush=True)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(go):
+        if time.monotonic() > deadline:
+            raise SystemExit("no go signal")
+        time.sleep(0.002)
+
+
+def _log(f: object, line: str) -> None:
+    """Append one line and force it to disk: written only after the transaction committed."""
+    f.write(line + "\n")  # type: ignore[attr-defined]
+    f.flush()  # type: ignore[attr-defined]
+    os.fsync(f.fileno())  # type: ignore[attr-defined]
+
+
+def crash_loop(target: str, log_path: str, server_id: str, package_id: str) -> None:
+    """Write clients, subscriptions and payments until killed, logging each commit after it:
+    one line per transaction, ``kind id [kind id…]``."""
+    store.open_database(target)
+    print("ready", flush=True)
+    pid = os.getpid()
+    with open(log_path, "a", encoding="utf-8") as log:
+        for i in range(1_000_000):
+            c = clients.create_client(clients.ClientInput(
+                client_code=f"K{pid}-{i}", name=f"Crash test {pid} {i}", pppoe_username=f"k{pid}x{i}",
+                server_id=int(server_id)))
+            _log(log, f"client {c.id}")
+            sub = subs.create_subscription(c.id, int(package_id), date(2026, 1, 1),
+                                           payment=subs.PaymentInput("1500"))
+            first = Payment.get(Payment.subscription == sub.id)
+            _log(log, f"subscription {sub.id} payment {first.id}")  # one transaction, one line
+            pay = subs.record_payment(sub.id, subs.PaymentInput("250", reference=f"R{i}"))
+            _log(log, f"payment {pay.id}")
+
+
+def payments(target: str, go: str, subscription_id: str, count: str) -> dict[str, object]:
+    store.open_database(target)
+    _wait_for(go)
+    ids = [subs.record_payment(int(subscription_id), subs.PaymentInput("100")).id for _ in range(int(count))]
+    return {"ids": ids}
+
+
+def race_clients(target: str, go: str, server_id: str, prefix: str, count: str, clash: str) -> dict[str, object]:
+    """Create ``count`` clients whose PPPoE usernames (clash=username) or Client IDs (clash=code)
+    the other child also takes. Each outcome is "ok" or the field a ValidationError names."""
+    store.open_database(target)
+    _wait_for(go)
+    outcomes: list[str] = []
+    for i in range(int(count)):
+        if clash == "username":
+            data = clients.ClientInput(client_code=f"{prefix}{i}", name=f"Racer {prefix}{i}",
+                                       pppoe_username=f"shared{i}", server_id=int(server_id))
+        else:
+            data = clients.ClientInput(client_code=f"PPPOE-{i}", name=f"Racer {prefix}{i}")
+        try:
+            clients.create_client(data)
+            outcomes.append("ok")
+        except ValidationError as e:
+            outcomes.append(",".join(sorted(e.errors)))
+    return {"outcomes": outcomes}
+
+
+def open_at_once(target: str, go: str) -> dict[str, object]:
+    from ispclient.store import schema
+
+    _wait_for(go)
+    database = store.open_database(target)
+    return {"version": schema.version(database)}
+
+
+def auto_renew(target: str, go: str, today: str) -> dict[str, object]:
+    store.open_database(target)
+    _wait_for(go)
+    return {"created": [s.id for s in subs.run_auto_renew(date.fromisoformat(today))]}
+
+
+def hold_lock(data_dir: str) -> None:
+    instance_lock.InstanceLock(Path(data_dir)).acquire()
+    print("ready", flush=True)
+    time.sleep(60)
+
+
+# --- the parent's side ---------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def spawn(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "tests.store.child", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_ready(proc: subprocess.Popen[str], timeout: float = 30) -> None:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if line.strip() != "ready":
+        proc.kill()
+        _, err = proc.communicate(timeout=timeout)
+        raise AssertionError(f"child did not start: {line!r}\n{err}")
+
+
+def run_together(tmp: Path, *commands: tuple[str, ...], timeout: float = 60) -> list[dict[str, object]]:
+    """Start every child, wait until each is open and ready, then let them all go at once."""
+    go = tmp / f"go-{time.monotonic_ns()}"
+    procs = [spawn(cmd[0], cmd[1], str(go), *cmd[2:]) for cmd in commands]
+    for p in procs:
+        wait_ready(p)
+    go.touch()
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=timeout)
+        assert p.returncode == 0, f"child failed:\n{err}"
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+COMMANDS = {"crash": crash_loop, "payments": payments, "clients": race_clients, "open": open_at_once,
+            "renew": auto_renew, "lock": hold_lock}
+
+if __name__ == "__main__":
+    result = COMMANDS[sys.argv[1]](*sys.argv[2:])  # type: ignore[operator]
+    store.close_database()
+    print(json.dumps(result), flush=True)

@@ -1,0 +1,69 @@
+"""The command line as the build and the README use it, in real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+
+from ispclient import app, paths, store
+from ispclient.store import clients
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ["main", "client-overview", "client-subscriptions", "client-activity", "subscription-dialog",
+         "server-dialog"]
+
+
+def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           # Never the real OS keychain: the same in-memory backend the tests use.
+           "PYTHON_KEYRING_BACKEND": "tests.conftest.MemoryKeyring"}
+    env.pop("ISPCLIENT_HOME", None)
+    return subprocess.run([sys.executable, "-m", "ispclient", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def test_smoke_test_exits_0_and_builds_the_main_window(tmp_path: Path) -> None:
+    result = run_app("--smoke-test", "--data-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "smoke test ok" in result.stdout and "main window built" in result.stdout
+    assert (tmp_path / "ispclient.sqlite3").exists()
+
+
+def test_demo_screenshots(tmp_path: Path) -> None:
+    out = tmp_path / "shots"
+    result = run_app("--demo", "--data-dir", str(tmp_path / "data"), "--screenshot", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    for size in ("1366x768", "1920x1080"):
+        for name in SHOTS:
+            image = QImage(str(out / f"{name}-{size}.png"))
+            assert not image.isNull(), f"{name}-{size}.png"
+    main = QImage(str(out / "main-1366x768.png"))
+    assert (main.width(), main.height()) == (1366, 768 - 40)
+    assert (tmp_path / "data" / "demo" / "ispclient.sqlite3").exists()  # never the real data directory
+    assert not (tmp_path / "data" / "ispclient.sqlite3").exists()
+
+
+def test_screenshot_needs_demo(tmp_path: Path) -> None:
+    result = run_app("--screenshot", str(tmp_path))
+    assert result.returncode == 2 and "--demo" in result.stderr
+
+
+def test_run_or_demo_opens_the_demo_only_without_clients(tmp_path: Path) -> None:
+    own = paths.under(tmp_path).ensure()
+    assert not app.has_clients(own)
+    assert not own.database.exists()  # looking did not create a database
+    store.open_database(own.database)
+    clients.create_client(clients.ClientInput("C1", "Amina Wanjiru"))
+    store.close_database()
+    assert app.has_clients(own)
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_version_and_help(args: list[str]) -> None:
+    result = run_app(*args, timeout=30)
+    assert result.returncode == 0 and "ispclient" in result.stdout

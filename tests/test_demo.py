@@ -1,0 +1,122 @@
+"""Demo mode: realistic data in every status, and simulators that make Online, Offline and
+Unknown show up for real."""
+
+from __future__ import annotations
+
+import socket
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import phonenumbers
+import pytest
+
+from ispclient import demo, paths, store
+from ispclient.domain.connection import ConnectionState, UnknownReason
+from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
+from ispclient.paths import AppPaths
+from ispclient.routeros.credentials import CredentialStore
+from ispclient.routeros.status import check_batch
+from ispclient.store import queries, settings
+from ispclient.store.models import Client, Package, Payment, Server, Subscription
+from ispclient.ui.status_service import build_batches
+
+CLIENTS = 150
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppPaths]:
+    """One demo built for the module (building costs a few seconds)."""
+    app_paths = paths.under(tmp_path_factory.mktemp("demo"))
+    assert demo.build_demo(app_paths, clients=CLIENTS)
+    store.close_database()
+    yield app_paths
+
+
+@pytest.fixture
+def opened(built: AppPaths) -> Iterator[AppPaths]:
+    demo.ensure_open(built)
+    yield built
+    store.close_database()
+
+
+def test_every_status_and_realistic_people(opened: AppPaths) -> None:
+    rows = queries.client_rows(settings.today(), settings.load().expiring_days)
+    assert len(rows) == CLIENTS
+    statuses = Counter(r.status for r in rows)
+    for status in (*(s.value for s in SubscriptionStatus if s is not SubscriptionStatus.CANCELLED),
+                   NO_SUBSCRIPTION):
+        assert statuses[status] > 0, status
+    assert Subscription.select().where(Subscription.cancelled_at.is_null(False)).exists()
+    assert Subscription.select().where(Subscription.auto_renew).exists()
+    # Names from several countries, with accents and non-Latin scripts.
+    names = [r.name for r in rows]
+    assert any(not n.isascii() and any(c.isalpha() and c.isascii() for c in n) for n in names)  # accents
+    assert any(not any(c.isascii() for c in n.replace(" ", "")) for n in names)  # another script
+    regions = {phonenumbers.region_code_for_number(phonenumbers.parse(r.phone)) for r in rows if r.phone}
+    assert {"KE", "NG", "UG", "IN"} <= regions and len(regions) >= 6
+    assert settings.load().default_country == "KE" and settings.load().currency == "KES"
+    # Packages: 4-6, one no longer sold; payments in full, in part and none.
+    packages = list(Package.select())
+    assert 4 <= len(packages) <= 6 and sum(not p.active for p in packages) == 1
+    paid = {s.id: sum(p.amount_minor for p in s.payments) for s in Subscription.select()}
+    prices = {s.id: s.price_minor for s in Subscription.select()}
+    assert any(paid[i] == prices[i] for i in paid)
+    assert any(0 < paid[i] < prices[i] for i in paid)
+    assert any(paid[i] == 0 for i in paid)
+    assert Payment.select().where(Payment.method == "Mobile money").exists()
+    assert {s.host for s in Server.select()} == {"127.0.0.1"} and len({s.port for s in Server.select()}) == 3
+
+
+def test_building_again_keeps_what_is_there(opened: AppPaths) -> None:
+    before = Client.select().count()
+    assert not demo.build_demo(opened, clients=10)
+    assert Client.select().count() == before
+
+
+def test_the_same_seed_builds_the_same_people(tmp_path: Path) -> None:
+    people = []
+    for name in ("a", "b"):
+        app_paths = paths.under(tmp_path / name)
+        demo.build_demo(app_paths, clients=12, seed=7)
+        people.append([(c.client_code, c.name, c.phone, c.pppoe_username) for c in Client.select().order_by(Client.id)])
+        store.close_database()
+    assert people[0] == people[1]
+
+
+def test_statuses_against_the_demo_routers(opened: AppPaths) -> None:
+    credentials = CredentialStore(settings.keyring_service())
+    sims = demo.start_demo_routers(opened, credentials)
+    try:
+        assert len(sims) == 2
+        results = {}
+        for batch in build_batches(credentials):
+            results.update(check_batch(batch))
+        states = Counter(c.state for c in results.values())
+        reachable = states[ConnectionState.ONLINE] + states[ConnectionState.OFFLINE]
+        assert 0.5 <= states[ConnectionState.ONLINE] / reachable <= 0.8
+        assert states[ConnectionState.OFFLINE] > 0
+        unreachable = Server.get(Server.name == "Kisumu POP").id
+        assert {c.reason for (sid, _), c in results.items() if sid == unreachable} == {UnknownReason.UNREACHABLE}
+        assert any(c.never_connected for c in results.values())
+        assert {credentials.get(s.id) for s in Server.select()} == {demo.DEMO_PASSWORD}
+    finally:
+        for sim in sims:
+            sim.stop()
+
+
+def test_taken_ports_move_the_demo_routers(opened: AppPaths) -> None:
+    first = Server.get(Server.name == "Nairobi Core")
+    dead = Server.get(Server.name == "Kisumu POP")
+    with socket.socket() as a, socket.socket() as b:
+        for sock, port in ((a, first.port), (b, dead.port)):
+            sock.bind(("127.0.0.1", port))
+            sock.listen()
+        sims = demo.start_demo_routers(opened)
+        try:
+            moved = Server.get_by_id(first.id)
+            assert moved.port != first.port and moved.port in {s.port for s in sims}
+            assert Server.get_by_id(dead.id).port != dead.port  # something answered there: moved away
+        finally:
+            for sim in sims:
+                sim.stop()

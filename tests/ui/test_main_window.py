@@ -1,0 +1,334 @@
+"""The main window driven as a front-desk user drives it: search, filter, sort, open, refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from ispclient.domain.connection import ClientConnection, ConnectionState
+from ispclient.domain.subscriptions import NO_SUBSCRIPTION
+from ispclient.simulator import RouterSim
+from ispclient.store import settings as store_settings
+from ispclient.ui import msgbox
+from ispclient.ui.context import AppContext
+from ispclient.ui.main_window import EMPTY_HINT, MainWindow
+from ispclient.ui.models import CLIENT_ID_ROLE, Column
+from ispclient.ui.status_service import StatusService
+from ispclient.ui.style import CONNECTION_COLOURS
+from tests.ui.conftest import Factory
+
+
+@dataclass
+class Desk:
+    """Four clients on two routers: one active and online, one expiring, one expired, one new."""
+
+    north: int
+    south: int
+    amina: int  # Active, North, amina.w
+    brian: int  # Expiring, North, brian.o
+    chen: int  # Expired, South, chen.l
+    dora: int  # no subscription, no server
+
+
+@pytest.fixture
+def desk(ctx: AppContext, make: Factory) -> Desk:
+    store_settings.save(replace(store_settings.load(), currency="KES", default_country="KE"))
+    north, south = make.server("North tower"), make.server("South hill")
+    pkg = make.package()
+    amina = make.client("Amina Wanjiru", phone="0712 345678", email="amina@example.co.ke",
+                        server_id=north, pppoe_username="amina.w")
+    brian = make.client("Brian Otieno", phone="+254 722 000111", server_id=north, pppoe_username="brian.o")
+    chen = make.client("Chen Li", server_id=south, pppoe_username="chen.l")
+    dora = make.client("Dora Müller")
+    make.subscription(amina, pkg, date(2026, 1, 5), paid="1500")  # ends 4 Feb: Active
+    make.subscription(brian, pkg, date(2025, 12, 20))  # ends 19 Jan: Expiring
+    make.subscription(chen, pkg, date(2025, 11, 1))  # ended 1 Dec: Expired
+    return Desk(north, south, amina, brian, chen, dora)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, ctx: AppContext, desk: Desk) -> Iterator[MainWindow]:
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+
+
+def names(w: MainWindow) -> list[str]:
+    m = w.model
+    return [m.data(m.index(r, Column.NAME)) for r in range(m.rowCount())]
+
+
+def click_header(qtbot: QtBot, w: MainWindow, column: Column) -> None:
+    header = w.table.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+
+def press_shortcut(qtbot: QtBot, w: MainWindow, key: Qt.Key,
+                   modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    w.activateWindow()
+    qtbot.waitActive(w)
+    qtbot.keyClick(QApplication.focusWidget() or w, key, modifier)
+
+
+def test_typing_in_search_narrows_the_list(qtbot: QtBot, window: MainWindow) -> None:
+    assert names(window) == ["Amina Wanjiru", "Brian Otieno", "Chen Li", "Dora Müller"]
+    qtbot.keyClicks(window.filters.search, "o")
+    assert names(window) == ["Amina Wanjiru", "Brian Otieno", "Dora Müller"]  # e-mail .co.ke, Otieno, Dora
+    qtbot.keyClicks(window.filters.search, "t")
+    assert names(window) == ["Brian Otieno"]
+    assert window.shown_label.text() == "Showing 1 of 4 clients"
+    window.filters.search.setText("0712")  # a phone number as people say it
+    assert names(window) == ["Amina Wanjiru"]
+    window.filters.search.setText("muller")  # accents don't matter
+    assert names(window) == ["Dora Müller"]
+    window.filters.search.setText("nobody")
+    assert names(window) == []
+    assert window.shown_label.text() == "Showing 0 of 4 clients"
+
+
+def test_escape_clears_the_search_and_ctrl_f_focuses_it(qtbot: QtBot, window: MainWindow) -> None:
+    window.table.setFocus()
+    window.find_action.trigger()
+    assert window.filters.search.hasFocus() or QApplication.focusWidget() is window.filters.search
+    qtbot.keyClicks(window.filters.search, "chen")
+    assert names(window) == ["Chen Li"]
+    window.clear_action.trigger()
+    assert window.filters.search.text() == ""
+    assert len(names(window)) == 4
+    assert window.find_action.shortcut().toString() == "Ctrl+F"
+    assert window.clear_action.shortcut().toString() == "Esc"
+
+
+def test_each_filter(qtbot: QtBot, window: MainWindow, ctx: AppContext, desk: Desk) -> None:
+    f = window.filters
+
+    def choose(combo: object, text: str) -> None:
+        combo.setCurrentIndex(combo.findText(text))  # type: ignore[attr-defined]
+
+    choose(f.status, "Expiring")
+    assert names(window) == ["Brian Otieno"]
+    choose(f.status, "Expired")
+    assert names(window) == ["Chen Li"]
+    choose(f.status, NO_SUBSCRIPTION)
+    assert names(window) == ["Dora Müller"]
+    choose(f.status, "All subscriptions")
+    choose(f.server, "North tower")
+    assert names(window) == ["Amina Wanjiru", "Brian Otieno"]
+    choose(f.server, "No server assigned")
+    assert names(window) == ["Dora Müller"]
+    choose(f.server, "All servers")
+    ctx.connections.update({(desk.north, "amina.w"): ClientConnection.online(),
+                            (desk.north, "brian.o"): ClientConnection.offline()})
+    choose(f.connection, "Online")
+    assert names(window) == ["Amina Wanjiru"]
+    choose(f.connection, "Offline")
+    assert names(window) == ["Brian Otieno"]
+    choose(f.connection, "Unknown")
+    assert names(window) == ["Chen Li", "Dora Müller"]
+    ctx.connections.update({(desk.south, "chen.l"): ClientConnection.offline()})  # the filter follows
+    assert names(window) == ["Dora Müller"]
+    window.clear_action.trigger()  # empty search: Esc resets the filters
+    assert len(names(window)) == 4
+
+
+def test_sorting_by_clicking_headers(qtbot: QtBot, window: MainWindow) -> None:
+    click_header(qtbot, window, Column.SUBSCRIPTION)  # Expiring first: the ones to call
+    assert names(window)[0] == "Brian Otieno"
+    assert window.table.horizontalHeader().sortIndicatorSection() == Column.SUBSCRIPTION
+    click_header(qtbot, window, Column.NAME)
+    assert names(window) == ["Amina Wanjiru", "Brian Otieno", "Chen Li", "Dora Müller"]
+    click_header(qtbot, window, Column.NAME)
+    assert names(window) == ["Dora Müller", "Chen Li", "Brian Otieno", "Amina Wanjiru"]
+    click_header(qtbot, window, Column.END_DATE)
+    assert names(window) == ["Chen Li", "Brian Otieno", "Amina Wanjiru", "Dora Müller"]
+
+
+def test_f5_asks_for_a_status_refresh(qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
+    assert window.refresh_action.shortcut().toString() == "F5"
+    window.table.setFocus()
+    with qtbot.waitSignal(ctx.connections.refresh_requested, timeout=1000):
+        press_shortcut(qtbot, window, Qt.Key.Key_F5)
+
+
+def test_ctrl_n_opens_the_new_client_dialog_and_selects_the_new_client(
+        qtbot: QtBot, window: MainWindow, ctx: AppContext, make: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ispclient.ui.dialogs.client_dialog import ClientDialog
+
+    asked: list[object] = []
+
+    def fake_ask(parent: object, context: AppContext, client_id: int | None = None) -> int:
+        asked.append((parent, client_id))
+        new = make.client("Aaron Newman")
+        context.events.clients_changed.emit([new])
+        return new
+
+    monkeypatch.setattr(ClientDialog, "ask", staticmethod(fake_ask))
+    window.filters.search.setText("chen")  # the new client doesn't match: the search clears
+    assert window.new_action.shortcut().toString() == "Ctrl+N"
+    press_shortcut(qtbot, window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert asked == [(window, None)]
+    assert names(window)[0] == "Aaron Newman"
+    assert window.selected_client_id() == window.model.data(window.model.index(0, 0), CLIENT_ID_ROLE)
+    assert window.shown_label.text() == "5 clients"
+
+
+def test_enter_opens_the_client_window_once(qtbot: QtBot, window: MainWindow, desk: Desk) -> None:
+    window.select_client(desk.brian)
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    assert list(window.client_windows) == [desk.brian]
+    first = window.client_windows[desk.brian]
+    assert first.windowTitle().startswith("Brian Otieno")
+    qtbot.keyClick(window.table, Qt.Key.Key_Enter)  # again: the same window comes forward
+    assert window.client_windows[desk.brian] is first
+    window.select_client(desk.amina)
+    index = window.model.index(window.model.row_of_client(desk.amina), Column.NAME)
+    rect = window.table.visualRect(index)
+    qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert set(window.client_windows) == {desk.brian, desk.amina}
+    first.close()
+    qtbot.waitUntil(lambda: desk.brian not in window.client_windows)
+
+
+def test_enter_in_the_search_box_opens_the_first_match(qtbot: QtBot, window: MainWindow, desk: Desk) -> None:
+    window.table.clearSelection()
+    qtbot.keyClicks(window.filters.search, "0722")
+    qtbot.keyClick(window.filters.search, Qt.Key.Key_Return)
+    assert list(window.client_windows) == [desk.brian]
+
+
+def test_delete_key_deletes_after_confirming_and_undo_brings_back(
+        qtbot: QtBot, window: MainWindow, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(msgbox, "confirm", lambda *a, **k: True)
+    notices: list[QMessageBox] = []
+    real_notice = msgbox.undo_notice
+    monkeypatch.setattr(msgbox, "undo_notice", lambda *a, **k: notices.append(real_notice(*a, **k)))
+    window.select_client(desk.chen)  # expired: may be deleted
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    assert "Chen Li" not in names(window)
+    assert window.shown_label.text() == "3 clients"
+    undo = next(b for b in notices[0].buttons() if "Undo" in b.text())
+    undo.click()
+    assert "Chen Li" in names(window)
+
+
+def test_delete_is_refused_with_the_reason_while_a_subscription_runs(
+        qtbot: QtBot, window: MainWindow, desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    said: list[str] = []
+    monkeypatch.setattr(msgbox, "choose", lambda _p, title, text, *a, **k: said.append(f"{title}: {text}"))
+    window.select_client(desk.amina)
+    window.delete_action.trigger()
+    assert said and said[0].startswith("Unable to delete client")
+    assert "Amina Wanjiru" in names(window)
+
+
+def test_status_bar_counts(qtbot: QtBot, window: MainWindow, ctx: AppContext, desk: Desk) -> None:
+    assert window.shown_label.text() == "4 clients"
+    assert window.expiring_label.text() == "1 expiring within 7 days"
+    assert "0&nbsp;online" in window.connection_label.text()
+    assert "4&nbsp;unknown" in window.connection_label.text()
+    ctx.connections.update({(desk.north, "amina.w"): ClientConnection.online(),
+                            (desk.north, "brian.o"): ClientConnection.offline()})
+    text = window.connection_label.text()
+    assert "1&nbsp;online" in text and "1&nbsp;offline" in text and "2&nbsp;unknown" in text
+
+
+def test_statuses_against_a_real_router(qtbot: QtBot, ctx: AppContext, desk: Desk, router: RouterSim,
+                                        make: Factory) -> None:
+    from ispclient.store.catalog import ServerInput, edit_server
+
+    edit_server(desk.north, ServerInput("North tower", "127.0.0.1", router.port, timeout_s=1.0))
+    dead = RouterSim().start()  # a port with nothing listening once it stops
+    dead_port = dead.port
+    dead.stop()
+    edit_server(desk.south, ServerInput("South hill", "127.0.0.1", dead_port, timeout_s=1.0))
+    router.add_secret("amina.w")
+    router.add_secret("brian.o", last_logged_out="2026-01-14 08:00:00")
+    router.connect("amina.w", address="100.64.0.7", uptime="2h3m")
+    service = StatusService(ctx)
+    w = MainWindow(ctx, service)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.refresh_label.text() == "Status not checked yet"
+    with qtbot.waitSignal(service.refreshed, timeout=10_000):
+        w.refresh_action.trigger()
+    m = w.model
+
+    def cell(client_id: int, role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> object:
+        return m.data(m.index(m.row_of_client(client_id), Column.CONNECTION), role)
+
+    def colour(client_id: int) -> str:
+        icon = cell(client_id, Qt.ItemDataRole.DecorationRole)
+        return icon.pixmap(12, 12).toImage().pixelColor(6, 6).name()  # type: ignore[attr-defined]
+
+    assert (cell(desk.amina), colour(desk.amina)) == ("Online", CONNECTION_COLOURS[ConnectionState.ONLINE])
+    assert "100.64.0.7" in cell(desk.amina, Qt.ItemDataRole.ToolTipRole)
+    assert (cell(desk.brian), colour(desk.brian)) == ("Offline", CONNECTION_COLOURS[ConnectionState.OFFLINE])
+    assert (cell(desk.chen), colour(desk.chen)) == ("Unknown", CONNECTION_COLOURS[ConnectionState.UNKNOWN])
+    assert "server unreachable" in cell(desk.chen, Qt.ItemDataRole.ToolTipRole)
+    assert "no server assigned" in cell(desk.dora, Qt.ItemDataRole.ToolTipRole)
+    assert w.refresh_label.text().startswith("Status checked ")
+    text = w.connection_label.text()
+    assert "1&nbsp;online" in text and "1&nbsp;offline" in text and "2&nbsp;unknown" in text
+    service.shutdown()
+
+
+def test_a_router_without_a_saved_password_says_so(qtbot: QtBot, ctx: AppContext, make: Factory) -> None:
+    srv = make.server("No password", password=None)
+    client = make.client("Eve Kariuki", server_id=srv, pppoe_username="eve")
+    service = StatusService(ctx)
+    w = MainWindow(ctx, service)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(service.refreshed, timeout=5000):
+        ctx.connections.request_refresh()
+    index = w.model.index(w.model.row_of_client(client), Column.CONNECTION)
+    assert "no API password saved" in w.model.data(index, Qt.ItemDataRole.ToolTipRole)
+    service.shutdown()
+
+
+def test_empty_state_hint(qtbot: QtBot, ctx: AppContext) -> None:
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.stack.currentWidget() is w.empty
+    assert w.empty.findChild(type(w.shown_label), "emptyHint").text() == EMPTY_HINT
+    assert w.shown_label.text() == "No clients"
+
+
+def test_column_widths_and_sort_persist(qtbot: QtBot, ctx: AppContext, desk: Desk) -> None:
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.table.setColumnWidth(Column.NAME, 333)
+    w.table.sortByColumn(Column.END_DATE, Qt.SortOrder.DescendingOrder)
+    w.resize(700, 500)
+    w.close()
+    again = MainWindow(ctx)
+    qtbot.addWidget(again)
+    assert again.table.columnWidth(Column.NAME) == 333
+    assert again.model.sort_column is Column.END_DATE
+    assert again.model.sort_order == Qt.SortOrder.DescendingOrder
+    assert names(again)[0] == "Dora Müller"  # no end date: last ascending, first descending
+    assert again.size().width() == 700
+
+
+def test_an_edit_elsewhere_shows_in_the_list(qtbot: QtBot, window: MainWindow, ctx: AppContext,
+                                             desk: Desk) -> None:
+    from ispclient.store import clients
+
+    c = clients.edit_client(desk.dora, clients.ClientInput("C00004", "Dora Schmidt"))
+    ctx.events.clients_changed.emit([c.id])
+    assert "Dora Schmidt" in names(window)
+    ctx.events.catalog_changed.emit()  # a renamed server reloads everything
+    qtbot.waitUntil(lambda: not window._reload_pending)
+    assert len(names(window)) == 4
