@@ -4,6 +4,7 @@ that are the only way data changes (each one transaction with its audit event)."
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def open_database(target: str | Path, backup_dir: Path | None = None) -> peewee.
         from ispclient.store import settings
 
         settings.ensure_defaults()
-    except peewee.DatabaseError as e:
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as e:  # rows fetched later raise sqlite3's
         if path is None or not integrity.is_damage(e):
             raise
         raise _refuse(database, path, str(e), backup_dir) from e

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ispclient.paths import AppPaths
@@ -103,7 +103,8 @@ def list_backups(backup_dir: Path, stem: str = "ispclient") -> list[BackupInfo]:
     except OSError:
         return []
     found = [b for b in (_parse(p, stem) for p in entries if p.is_file()) if b is not None]
-    return sorted(found, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+    # Same second: "-1", "-2"… were made after the plain name, and are longer.
+    return sorted(found, key=lambda b: (b.taken_at, len(b.path.name), b.path.name), reverse=True)
 
 
 def free_path(backup_dir: Path, stem: str, kind: str, when: datetime) -> Path:
@@ -193,18 +194,20 @@ def create_backup(db_path: Path, backup_dir: Path, kind: str = "manual", *, dest
 # --- rotation ----------------------------------------------------------------------------------
 
 
-def kept(stamps: Iterable[datetime], daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY,
-         monthly: int = KEEP_MONTHLY) -> set[datetime]:
-    """The backup times to keep: the newest of each of the ``daily`` most recent days that have a
+def kept(stamps: Iterable[datetime], now: datetime | None = None, daily: int = KEEP_DAILY,
+         weekly: int = KEEP_WEEKLY, monthly: int = KEEP_MONTHLY) -> set[datetime]:
+    """The backup times to keep: every one of the last 24 hours (a "Back up now" never pushes out
+    this morning's copy), and the newest of each of the ``daily`` most recent days that have a
     backup, likewise for ISO weeks and calendar months. Gaps (the PC was off for a month) never
     make the rules throw away the backups that remain."""
     ordered = sorted(set(stamps), reverse=True)
+    recent = (now or datetime.now()) - timedelta(days=1)
     rules: list[tuple[int, Callable[[datetime], object]]] = [
         (daily, lambda t: t.date()),
         (weekly, lambda t: t.isocalendar()[:2]),
         (monthly, lambda t: (t.year, t.month)),
     ]
-    keep: set[datetime] = set()
+    keep = {t for t in ordered if t >= recent}
     for count, period in rules:
         seen: set[object] = set()
         for t in ordered:
@@ -218,11 +221,11 @@ def kept(stamps: Iterable[datetime], daily: int = KEEP_DAILY, weekly: int = KEEP
     return keep
 
 
-def rotate(backup_dir: Path, stem: str = "ispclient") -> list[Path]:
+def rotate(backup_dir: Path, stem: str = "ispclient", now: datetime | None = None) -> list[Path]:
     """Delete the backups the rules no longer keep; returns what was deleted."""
     backups = list_backups(backup_dir, stem)
     regular = [b for b in backups if b.regular]
-    keep = kept(b.taken_at for b in regular)
+    keep = kept((b.taken_at for b in regular), now)
     doomed = [b.path for b in regular if b.taken_at not in keep]
     doomed += [b.path for b in [b for b in backups if not b.regular][KEEP_SAFETY:]]
     for path in doomed:

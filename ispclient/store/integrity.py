@@ -81,7 +81,7 @@ def check_database(database: peewee.Database, *, full: bool = False) -> CheckRes
     pragma = "integrity_check" if full else "quick_check"
     try:
         rows = database.execute_sql(f"PRAGMA {pragma}(100)").fetchall()
-    except peewee.DatabaseError as e:
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as e:  # fetching raises sqlite3's own
         if not is_damage(e):
             raise
         return CheckResult(False, (str(e),), time.perf_counter() - started, full)

@@ -130,7 +130,7 @@ def describe(desired: Desired | None, state: ServiceState) -> str:
     if not desired.present:
         return "remove the secret"
     if desired.disabled is None and desired.profile is None:
-        return "keep as it is" if state is not ServiceState.NEW else "create (disabled until a subscription)"
+        return "keep as it is" if state is not ServiceState.NEW else "ensure the secret (a new one starts disabled)"
     if desired.disabled:
         return "disable and disconnect"
     if state.cut_off:

@@ -8,20 +8,26 @@ workers only ever see those. Windows never talk to the checker: they ask the boo
 from __future__ import annotations
 
 import logging
+from collections import deque
 from datetime import datetime
+from itertools import islice
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from ispclient.domain.connection import ClientConnection, UnknownReason
 from ispclient.routeros.credentials import CredentialStore
 from ispclient.routeros.status import RouterBatch
 from ispclient.routeros.target import RouterTarget
 from ispclient.store import queries
-from ispclient.store.models import Server
+from ispclient.store.models import Client, Server
 from ispclient.ui.context import AppContext, ConnKey
 from ispclient.ui.status_checker import StatusChecker
 
 log = logging.getLogger(__name__)
+
+# Statuses handed to the book per turn of the event loop: a router with 20,000 clients is
+# applied in four short steps, so the window keeps answering meanwhile.
+RESULTS_PER_TURN = 5000
 
 
 def router_batch(server: Server, usernames: tuple[str, ...], credentials: CredentialStore) -> RouterBatch:
@@ -41,11 +47,54 @@ def router_batch(server: Server, usernames: tuple[str, ...], credentials: Creden
     return RouterBatch(server.id, target, usernames)
 
 
-def build_batches(credentials: CredentialStore) -> list[RouterBatch]:
-    """A request per router that has clients with a PPPoE username: one query each."""
-    users = queries.usernames_by_server()
-    return [router_batch(server, tuple(name for _, name in users[server.id]), credentials)
+def build_batches(credentials: CredentialStore,
+                  users: dict[int, dict[int, str]] | None = None) -> list[RouterBatch]:
+    """A request per router that has clients with a PPPoE username: one query each.
+
+    ``users`` is router id → {client id: username}, as :class:`Usernames` keeps it; read from
+    the database when not given."""
+    if users is None:
+        users = Usernames().by_server()
+    return [router_batch(server, tuple(users[server.id].values()), credentials)
             for server in queries.servers() if users.get(server.id)]
+
+
+class Usernames:
+    """Which PPPoE usernames each router serves, kept up to date client by client: reading all
+    100,000 from the database on every refresh would stall the window for a third of a second."""
+
+    def __init__(self) -> None:
+        self._by_server: dict[int, dict[int, str]] | None = None
+        self._server_of: dict[int, int] = {}
+
+    def by_server(self) -> dict[int, dict[int, str]]:
+        if self._by_server is None:
+            self._by_server = {}
+            self._server_of = {}
+            for server_id, pairs in queries.usernames_by_server().items():
+                self._by_server[server_id] = dict(pairs)
+                self._server_of.update(dict.fromkeys((cid for cid, _ in pairs), server_id))
+        return self._by_server
+
+    def forget(self) -> None:
+        self._by_server = None
+
+    def clients_changed(self, client_ids: list[int]) -> None:
+        if self._by_server is None:
+            return
+        if not client_ids:  # "everything may have changed"
+            self.forget()
+            return
+        for cid in client_ids:
+            old = self._server_of.pop(cid, None)
+            if old is not None:
+                self._by_server.get(old, {}).pop(cid, None)
+        rows = (Client.select(Client.id, Client.server, Client.pppoe_username)
+                .where(Client.id.in_(list(client_ids)) & Client.deleted_at.is_null()
+                       & Client.server.is_null(False) & (Client.pppoe_username != "")).tuples())
+        for cid, server_id, username in rows:
+            self._by_server.setdefault(server_id, {})[cid] = username
+            self._server_of[cid] = server_id
 
 
 class StatusService(QObject):
@@ -61,15 +110,21 @@ class StatusService(QObject):
                                      interval_s=ctx.settings().refresh_interval_s)
         self.last_refresh: datetime | None = None  # local time the latest refresh landed
         self.refreshing = False
+        self.usernames = Usernames()
+        self._queue: deque[dict[ConnKey, ClientConnection]] = deque()
+        self._pumping = False
+        self._finish_when_applied = False
         self.checker.router_done.connect(self._router_done)
         self.checker.client_status.connect(self._client_status)
         self.checker.refresh_finished.connect(self._finished)
         ctx.connections.refresh_requested.connect(self.refresh)
         ctx.connections.client_check_requested.connect(self.check_client)
         ctx.events.settings_changed.connect(self._settings_changed)
+        ctx.events.clients_changed.connect(self.usernames.clients_changed)
+        ctx.events.catalog_changed.connect(self.usernames.forget)
 
     def _batches(self) -> list[RouterBatch]:
-        return build_batches(self.ctx.credentials)
+        return build_batches(self.ctx.credentials, self.usernames.by_server())
 
     def start(self, refresh_now: bool = True) -> None:
         self.checker.start(refresh_now=False)
@@ -81,6 +136,7 @@ class StatusService(QObject):
 
     def shutdown(self, wait_ms: int = 3000) -> bool:
         """Stop the timer and drop late answers; wait a little for running checks."""
+        self._queue.clear()
         return self.checker.shutdown(wait_ms)
 
     def refresh(self) -> None:
@@ -96,12 +152,31 @@ class StatusService(QObject):
         self.checker.check_client(router_batch(server, (username,), self.ctx.credentials))
 
     def _router_done(self, _server_id: int, results: dict[ConnKey, ClientConnection]) -> None:
-        self.ctx.connections.update(results)
+        items = iter(results.items())
+        while chunk := dict(islice(items, RESULTS_PER_TURN)):
+            self._queue.append(chunk)
+        if not self._pumping:
+            self._pumping = True
+            self._apply_next()
+
+    def _apply_next(self) -> None:
+        if self._queue:
+            self.ctx.connections.update(self._queue.popleft())
+        if self._queue:
+            QTimer.singleShot(0, self, self._apply_next)  # let timers, input and paints in first
+            return
+        self._pumping = False
+        if self._finish_when_applied:
+            self._finish_when_applied = False
+            self._finished()
 
     def _client_status(self, server_id: int, username: str, conn: ClientConnection) -> None:
         self.ctx.connections.update({(server_id, username): conn})
 
     def _finished(self) -> None:
+        if self._pumping:  # the last router's statuses are still going into the book
+            self._finish_when_applied = True
+            return
         self.refreshing = False
         self.last_refresh = datetime.now()
         self.refreshed.emit()

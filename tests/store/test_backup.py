@@ -14,8 +14,9 @@ from pathlib import Path
 import peewee
 import pytest
 
-from ispclient import paths, store
+from ispclient import cli_db, paths, store
 from ispclient.store import backup, clients, integrity, schema, transfer
+from ispclient.store.instance_lock import InstanceLock
 from ispclient.store.models import Client, SchemaVersion
 
 from .conftest import Factory
@@ -65,7 +66,7 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly() -> None:
     end = date(2026, 1, 15)
     stamps = [datetime(d.year, d.month, d.day, 9) for d in (end - timedelta(days=n) for n in range(730))]
     stamps.append(datetime(2026, 1, 15, 18))  # a manual one later that day: the day's newest
-    kept = backup.kept(stamps)
+    kept = backup.kept(stamps, now=datetime(2026, 1, 16, 10))
     daily = {datetime(2026, 1, 15, 18)} | {datetime(2026, 1, d, 9) for d in range(9, 15)}
     weekly = {datetime(2026, 1, 15, 18), datetime(2026, 1, 11, 9), datetime(2026, 1, 4, 9), datetime(2025, 12, 28, 9)}
     month_ends = [date(2025, m + 1, 1) - timedelta(days=1) for m in range(2, 12)] + [date(2025, 12, 31)]
@@ -77,7 +78,13 @@ def test_rotation_keeps_7_daily_4_weekly_12_monthly() -> None:
 def test_rotation_never_throws_away_the_last_backups_after_a_long_gap() -> None:
     # The PC was off for months: the three backups there are stay, whatever their age.
     stamps = [datetime(2024, 3, 1, 9), datetime(2024, 3, 2, 9), datetime(2024, 3, 2, 17)]
-    assert backup.kept(stamps) == {datetime(2024, 3, 1, 9), datetime(2024, 3, 2, 17)}
+    assert backup.kept(stamps, now=datetime(2026, 1, 15)) == {datetime(2024, 3, 1, 9), datetime(2024, 3, 2, 17)}
+
+
+def test_rotation_keeps_every_backup_of_the_last_24_hours() -> None:
+    # This morning's daily copy survives a "Back up now" after a mistake at noon.
+    stamps = [datetime(2026, 1, 15, 8), datetime(2026, 1, 15, 12), datetime(2026, 1, 14, 8), datetime(2026, 1, 14, 9)]
+    assert backup.kept(stamps, now=datetime(2026, 1, 15, 13)) == set(stamps) - {datetime(2026, 1, 14, 8)}
 
 
 def test_rotate_deletes_only_its_own_backups(tmp_path: Path) -> None:
@@ -310,3 +317,43 @@ def test_backups_list_newest_first_with_dates_and_sizes(tmp_path: Path) -> None:
     assert listed[1].kind_label == "Before a program upgrade"
     os.utime(listed[2].path)  # the date comes from the name, not the file's mtime
     assert backup.list_backups(tmp_path)[2].taken_at == datetime(2026, 1, 10, 8)
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+def test_command_line_backup_list_check_and_restore(app_paths: paths.AppPaths,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    open_app(app_paths)
+    populate(3)
+    store.close_database()
+    assert cli_db.run("backup", None, app_paths) == 0
+    [info] = backup.list_backups(app_paths.backup_dir)
+    assert f"Backed up to {info.path}" in capsys.readouterr().out
+    assert cli_db.run("backups", None, app_paths) == 0
+    assert str(info.path) in capsys.readouterr().out
+    assert cli_db.run("check", None, app_paths) == 0
+    assert "no problems found" in capsys.readouterr().out
+
+    damage(app_paths.database)
+    assert cli_db.run("check", None, app_paths) == 1
+    err = capsys.readouterr().err
+    assert "the database is damaged" in err and str(info.path) in err
+    with pytest.raises(schema.SchemaError):
+        open_app(app_paths)  # a failed check makes the app refuse the file, even after a clean close
+
+    with InstanceLock(app_paths.data_dir):  # the app is open: the restore waits for it to close
+        assert cli_db.run("restore", info.path.name, app_paths) == 1
+        assert "Close the app" in capsys.readouterr().err
+    assert cli_db.run("restore", info.path.name, app_paths) == 0
+    assert "Restored" in capsys.readouterr().out
+    open_app(app_paths)
+    assert Client.select().count() == 3
+
+
+def test_command_line_sends_postgresql_users_to_the_server(app_paths: paths.AppPaths,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("backup", "backups", "restore"):
+        assert cli_db.run(command, "x", app_paths, "postgresql://desk@server/isp") == 1
+        assert "pg_dump" in capsys.readouterr().err
+    assert cli_db.run("restore", None, app_paths) == 2

@@ -9,6 +9,7 @@ precomputed per-column keys (ties by name). Neither calls ``data()``.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -21,6 +22,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -92,6 +94,7 @@ _RECORD = "\x1e"  # joins search texts for copying; names and e-mails can't cont
 MAX_INCREMENTAL_RUNS = 64
 MAX_DATA_CHANGED_RANGES = 200
 MANY_CHANGES = 5000  # more changed rows than this: not worth working out which are shown
+STATUS_SLICE = 5000  # status changes applied per turn of the event loop (~10 ms)
 
 
 def _natural(text: str) -> str:
@@ -168,6 +171,7 @@ class ClientListModel(QAbstractTableModel):
     """All clients, of which the rows matching :meth:`set_filter` are shown, sorted by :meth:`sort`."""
 
     counts_changed = Signal()  # the numbers of :meth:`counts` may have changed
+    connections_applied = Signal()  # every status change received so far is shown
 
     def __init__(self, connections: ConnectionBook, source: RowSource = database_rows,
                  parent: QObject | None = None) -> None:
@@ -178,6 +182,8 @@ class ClientListModel(QAbstractTableModel):
         self._sort_column: Column | None = None
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._status_colours: dict[str, QColor] | None = None
+        self._pending_keys: deque[ConnKey] = deque()
+        self._draining = False
         self._clear()
         connections.changed.connect(self.update_connections)
 
@@ -470,7 +476,34 @@ class ClientListModel(QAbstractTableModel):
 
     def update_connections(self, keys: Iterable[ConnKey]) -> None:
         """New statuses from the book: only the rows that changed are repainted. Rows keep their
-        place (no re-sort under the user's eyes); a connection filter is applied again."""
+        place (no re-sort under the user's eyes); a connection filter is applied again.
+
+        A router's worth of changes (tens of thousands) is applied in slices between events, so
+        the window never stalls on it."""
+        self._pending_keys.extend(keys)
+        if len(self._pending_keys) <= STATUS_SLICE:
+            self._apply_pending()
+        elif not self._draining:
+            self._draining = True
+            QTimer.singleShot(0, self, self._apply_pending)
+
+    @property
+    def updating_connections(self) -> bool:
+        """Whether status changes are still being applied (they arrive in slices)."""
+        return bool(self._pending_keys)
+
+    def _apply_pending(self) -> None:
+        pending = self._pending_keys
+        keys = [pending.popleft() for _ in range(min(STATUS_SLICE, len(pending)))]
+        if pending:
+            QTimer.singleShot(0, self, self._apply_pending)
+        else:
+            self._draining = False
+        self._apply_connections(keys)
+        if not pending:
+            self.connections_applied.emit()
+
+    def _apply_connections(self, keys: list[ConnKey]) -> None:
         slot_of_key = self._slot_of_key()
         book_get, conn = self._book.get, self._conn
         conn_keys = self._keys.get(Column.CONNECTION)
