@@ -56,3 +56,13 @@ def atomic() -> peewee._atomic:
     if isinstance(obj, peewee.SqliteDatabase):
         return obj.atomic("IMMEDIATE")
     return db.atomic()
+
+
+def lock_client_row(client_id: int) -> None:
+    """Serialise writers on one client's subscriptions for the rest of the transaction.
+
+    SQLite's IMMEDIATE transactions already admit one writer at a time; PostgreSQL needs the
+    row lock, or two PCs could both pass the overlap check and both insert.
+    """
+    if not is_sqlite():
+        db.execute_sql(f"SELECT id FROM client WHERE id = {db.obj.param} FOR UPDATE", (client_id,))

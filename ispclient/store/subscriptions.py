@@ -6,13 +6,15 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+import peewee
+
 from ispclient.domain import subscriptions as rules
 from ispclient.domain import validation
 from ispclient.domain.clock import utcnow
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import format_money, parse_amount
 from ispclient.store import audit, provisioning, settings
-from ispclient.store.db import atomic
+from ispclient.store.db import atomic, lock_client_row
 from ispclient.store.models import Client, Package, Payment, Subscription
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,7 @@ def create_subscription(
     assert package is not None
     end = rules.end_date(start, package.validity_days)
     with atomic():
+        lock_client_row(client_id)
         client = _live_client(client_id)
         existing = list(client.subscriptions)
         rules.check_no_overlap(start, end, existing, today)
@@ -196,29 +199,40 @@ def run_auto_renew(today: date | None = None, *, actor: str = "auto-renew") -> l
            .where(~Subscription.id.in_(Subscription.select(Subscription.renewed_from)
                                        .where(Subscription.renewed_from.is_null(False)))))
     for sub in list(due):
-        with atomic():
-            # Re-check inside the transaction: another PC may have renewed it meanwhile.
-            if Subscription.select().where(Subscription.renewed_from == sub.id).exists():
-                continue
-            package = sub.package
-            if not package.active:
-                log.info("auto-renew skipped for subscription %s: package %s inactive", sub.id, package.name)
-                continue
-            siblings = list(Subscription.select().where(Subscription.client == sub.client_id))
-            prev = sub
-            for start, end in rules.auto_renew_chain(sub.ends_on, package.validity_days, today):
-                if rules.find_overlap(start, end, siblings) is not None:
-                    break  # the front desk already sold the next period by hand
-                nxt = Subscription.create(
-                    client=sub.client_id, package=package, package_name=package.name,
-                    price_minor=package.price_minor, starts_on=start, ends_on=end, auto_renew=True,
-                    renewed_from=prev, created_by=actor,
-                )
-                audit.record("subscription.auto_renew", "subscription", nxt.id, client_id=sub.client_id,
-                             summary=f"“{nxt.package_name}” renewed automatically: "
-                                     f"{start:%d %b %Y} – {end:%d %b %Y} (unpaid)",
-                             after=audit.snapshot(nxt), actor=actor)
-                siblings.append(nxt)
-                created.append(nxt)
-                prev = nxt
+        try:
+            created.extend(_auto_renew_one(sub, today, actor))
+        except peewee.IntegrityError:
+            # Another PC renewed it between our check and our insert: its renewal stands.
+            log.info("auto-renew of subscription %s was done elsewhere", sub.id)
+    return created
+
+
+def _auto_renew_one(sub: Subscription, today: date, actor: str) -> list[Subscription]:
+    created: list[Subscription] = []
+    with atomic():
+        lock_client_row(sub.client_id)
+        # Re-check inside the transaction: another PC may have renewed it meanwhile.
+        if Subscription.select().where(Subscription.renewed_from == sub.id).exists():
+            return created
+        package = sub.package
+        if not package.active:
+            log.info("auto-renew skipped for subscription %s: package %s inactive", sub.id, package.name)
+            return created
+        siblings = list(Subscription.select().where(Subscription.client == sub.client_id))
+        prev = sub
+        for start, end in rules.auto_renew_chain(sub.ends_on, package.validity_days, today):
+            if rules.find_overlap(start, end, siblings) is not None:
+                break  # the front desk already sold the next period by hand
+            nxt = Subscription.create(
+                client=sub.client_id, package=package, package_name=package.name,
+                price_minor=package.price_minor, starts_on=start, ends_on=end, auto_renew=True,
+                renewed_from=prev, created_by=actor,
+            )
+            audit.record("subscription.auto_renew", "subscription", nxt.id, client_id=sub.client_id,
+                         summary=f"“{nxt.package_name}” renewed automatically: "
+                                 f"{start:%d %b %Y} – {end:%d %b %Y} (unpaid)",
+                         after=audit.snapshot(nxt), actor=actor)
+            siblings.append(nxt)
+            created.append(nxt)
+            prev = nxt
     return created

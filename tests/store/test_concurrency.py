@@ -15,7 +15,7 @@ import pytest
 from ispclient import store
 from ispclient.domain.errors import ValidationError
 from ispclient.store import clients, schema
-from ispclient.store.db import is_sqlite, sqlite_path
+from ispclient.store.db import sqlite_path
 from ispclient.store.models import AuditEvent, Client, Payment, SchemaVersion, Subscription
 
 from .child import run_together
@@ -67,7 +67,8 @@ def test_a_clash_the_check_missed_is_reported_on_its_field(
                                                       pppoe_username="amina", server_id=server))
     real_validate = clients.validate
 
-    def check_passes_then_other_pc_commits(data: clients.ClientInput, client_id: int | None = None) -> dict[str, object]:
+    def check_passes_then_other_pc_commits(data: clients.ClientInput,
+                                           client_id: int | None = None) -> dict[str, object]:
         values = real_validate(dataclasses.replace(data, client_code="FRESH", pppoe_username="fresh"), client_id)
         return {**values, clash: getattr(first, clash)}
 
@@ -100,13 +101,7 @@ def test_three_processes_creating_the_database_at_once(empty_target: str, tmp_pa
 
 
 def test_two_processes_running_auto_renew_at_once_renew_once(db: peewee.Database, make: Factory,
-                                                             tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    if not is_sqlite(db):
-        # On PostgreSQL the loser of the race hits the unique renewed_from index and
-        # run_auto_renew raises instead of skipping (data stays right; the run stops). Fix in
-        # store/subscriptions.py: catch peewee.IntegrityError around each subscription's
-        # transaction and continue. Not strict: the race is timing-dependent.
-        request.applymarker(pytest.mark.xfail(strict=False, reason="run_auto_renew races on PostgreSQL"))
+                                                             tmp_path: Path) -> None:
     package = make.package(days=30)
     subs = [make.subscription(make.client(), package, date(2025, 10, 1), auto_renew=True) for _ in range(5)]
     target = target_of(db)
