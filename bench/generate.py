@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-GENERATOR_VERSION = 3  # bump when the data shape changes: cached databases are then rebuilt
+GENERATOR_VERSION = 4  # bump when the data shape changes: cached databases are then rebuilt
 BIG_CLIENT_SUBSCRIPTIONS = 100  # the client whose window the benchmark opens
 
 FIRST = (
@@ -69,10 +69,9 @@ class Size:
 
 
 SIZES = {
-    "full": Size("full", 100_000, 60_000),
-    "5000": Size("5000", 5_000, 3_000),
-    "quick": Size("quick", 5_000, 3_000),
-    "tiny": Size("tiny", 200, 120),
+    "full": Size("full", 100_000, 60_000),  # the data set
+    "5000": Size("5000", 5_000, 3_000),  # list_load_s_5000, and all of --quick
+    "tiny": Size("tiny", 200, 120),  # --tiny: the smoke test
 }
 
 

@@ -78,6 +78,9 @@ def run_probe(stack: Stack, mode: str, extra: dict[str, Any] | None = None) -> d
         "big_client_id": stack.info.big_client_id, "hang_index": hang_index,
         "hang_server_id": stack.server_ids[hang_index], **(extra or {}),
     }
+    # Start as after a clean shutdown (the store's close records it; the app then skips the
+    # quick check), whatever the previous probe left behind.
+    point_servers_at(Path(stack.info.path), dict(zip(stack.server_ids, stack.routers.ports, strict=True)))
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     env.pop("ISPCLIENT_HOME", None)
     log = stack.data_dir / "probe-stderr.txt"
@@ -108,10 +111,20 @@ def run_probe(stack: Stack, mode: str, extra: dict[str, Any] | None = None) -> d
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+    out["db_left_clean"] = _left_clean(Path(stack.info.path))
     if code != 0 or "list_load_s" not in out:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"the load probe failed (exit {code}):\n{tail}")
     return out
+
+
+def _left_clean(db_path: Path) -> bool:
+    """Whether the app's own exit recorded a clean shutdown (else its next start re-checks the file)."""
+    try:
+        from ispclient.store import integrity
+    except ImportError:  # pragma: no cover - older checkouts
+        return True
+    return integrity.needs_check(db_path) is None
 
 
 def list_load(stack: Stack, runs: int) -> dict[str, Any]:

@@ -145,6 +145,11 @@ def run_check(paths: AppPaths, db_url: str | None = None) -> int:
     return 0
 
 
+def _progress(table: str, rows: int) -> None:
+    if rows % 100_000 == 0:
+        _say(f"    {table}: {rows} rows …")
+
+
 def run_copy_to_postgres(paths: AppPaths, dest_url: str | None, db_url: str | None = None) -> int:
     if not dest_url:
         _fail("Copy to which database? ispclient copy-to-postgres postgresql://user@host/dbname")
@@ -160,8 +165,8 @@ def run_copy_to_postgres(paths: AppPaths, dest_url: str | None, db_url: str | No
     try:
         store.open_database(src, paths.backup_dir)  # refuses damage; brings an older schema up to date
         store.close_database()
-        _say(f"Copying {src} to {transfer.redact(dest_url)} …")
-        report = transfer.copy_database(src, dest_url)
+        _say(f"Copying {src} to {transfer.redact(dest_url)} (about 1 minute per 100,000 clients) …")
+        report = transfer.copy_database(src, dest_url, progress=_progress)
     except (transfer.CopyRefused, schema.SchemaError) as e:
         return _fail(str(e))
     finally:

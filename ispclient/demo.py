@@ -139,6 +139,7 @@ def _phone(rng: random.Random, region: Region) -> str:
     for _ in range(200):
         prefix = rng.choice(region.mobile_prefixes)
         example = phonenumbers.example_number_for_type(region.country, phonenumbers.PhoneNumberType.MOBILE)
+        assert example is not None, region.country
         length = len(str(example.national_number))
         nsn = prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix)))
         number = phonenumbers.parse(f"+{example.country_code}{nsn}", None)
@@ -213,7 +214,7 @@ class _Builder:
 
     def backdate(self) -> None:
         conn = db.connection()
-        audit = AuditEvent._meta.table_name  # type: ignore[attr-defined]
+        audit = AuditEvent._meta.table_name
         for table, column, action in (("client", "created_at", "client.create"),
                                       ("subscription", "created_at", "subscription.create"),
                                       ("payment", "paid_at", "payment.record")):

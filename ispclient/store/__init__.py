@@ -83,6 +83,9 @@ def open_database(target: str | Path, backup_dir: Path | None = None) -> peewee.
 
 def close_database() -> None:
     """Close this thread's connection; for SQLite, record a clean shutdown when it was the last."""
+    from ispclient.store import backup
+
+    backup.wait_for_backups(timeout=60)  # its connection open would make this close look unclean
     obj = db.obj
     if obj is not None and not obj.is_closed():
         obj.close()

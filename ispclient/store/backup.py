@@ -148,7 +148,8 @@ def backup_from(source: sqlite3.Connection, dest: Path) -> None:
     _fsync_dir(dest.parent)
 
 
-def open_existing(path: Path, *, read_only: bool = False, timeout: float = BUSY_TIMEOUT_MS / 1000) -> sqlite3.Connection:
+def open_existing(path: Path, *, read_only: bool = False,
+                  timeout: float = BUSY_TIMEOUT_MS / 1000) -> sqlite3.Connection:
     """A plain sqlite3 connection that never creates a missing file."""
     mode = "ro" if read_only else "rw"
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=timeout)
@@ -409,13 +410,16 @@ def _raw_copy(db_path: Path, dest: Path) -> None:
         shutil.copy2(wal, dest.with_name(dest.name + "-wal"))
 
 
-def restore(backup_file: Path, db_path: Path, backup_dir: Path, *, now: datetime | None = None) -> RestoreResult:
+def restore(backup_file: Path, db_path: Path, backup_dir: Path, *, verified_version: int | None = None,
+            now: datetime | None = None) -> RestoreResult:
     """Put a backup in place of the live database.
 
     The caller has closed its own connections (and holds the instance lock). Order matters: the
     backup is checked and staged next to the live file first, then the live file is copied
-    aside, and only then swapped in one rename — at no moment is there no database."""
-    version = verify_backup(backup_file)
+    aside, and only then swapped in one rename — at no moment is there no database.
+    ``verified_version``: what :func:`verify_backup` returned moments ago (in a worker), to
+    skip checking the file twice."""
+    version = verified_version if verified_version is not None else verify_backup(backup_file)
     wait_for_backups()
     db_path.parent.mkdir(parents=True, exist_ok=True)
     staged = db_path.with_name(db_path.name + ".restoring")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -91,13 +91,26 @@ def _norm(value: object) -> str:
     return str(value)
 
 
+def rows(database: peewee.Database, model: type[peewee.Model], *,
+         ordered: bool = False) -> Iterator[tuple[object, ...]]:
+    """Every row of a model's table as Python values, straight off the cursor (a third of the
+    time of a peewee query at a million rows)."""
+    meta = model._meta  # type: ignore[attr-defined]
+    fields = meta.sorted_fields
+    sql = f"SELECT {', '.join(_q(f.column_name) for f in fields)} FROM {_q(meta.table_name)}"
+    if ordered:
+        sql += f" ORDER BY {_q(meta.primary_key.column_name)}"  # type: ignore[union-attr]
+    convert = [f.python_value for f in fields]
+    for raw in database.execute_sql(sql):
+        yield tuple(c(v) for c, v in zip(convert, raw, strict=True))
+
+
 def table_checksum(database: peewee.Database, model: type[peewee.Model]) -> tuple[int, str]:
     """Row count and an order-independent checksum of every column's value (as Python sees it,
     so SQLite's text timestamps and PostgreSQL's TIMESTAMP compare equal)."""
-    fields = model._meta.sorted_fields  # type: ignore[attr-defined]
     total, count = 0, 0
-    for row in model.select(*fields).tuples().iterator(database):
-        digest = hashlib.sha256("\x1f".join(_norm(v) for v in row).encode("utf-8")).digest()
+    for row in rows(database, model):
+        digest = hashlib.blake2b("\x1f".join(_norm(v) for v in row).encode("utf-8"), digest_size=32).digest()
         total = (total + int.from_bytes(digest, "big")) % (1 << 256)
         count += 1
     return count, f"{total:064x}"
@@ -159,17 +172,25 @@ def _copy_table(src: peewee.Database, dest: peewee.Database, model: type[peewee.
     later: list[tuple[int, object, object]] = []
     batch: list[tuple[object, ...]] = []
     copied = 0
+    to_db = [f.db_value for f in fields]
+    insert = (f"INSERT INTO {_q(meta.table_name)} ({', '.join(_q(f.column_name) for f in fields)}) "
+              "VALUES %s")
 
     def flush() -> None:
+        # psycopg2's execute_values: peewee's insert_many spends 3/4 of the copy building SQL.
+        from psycopg2.extras import execute_values
+
         nonlocal copied
         if batch:
-            model.insert_many(batch, fields=fields).execute(dest)
+            rows = [tuple(conv(v) for conv, v in zip(to_db, row, strict=True)) for row in batch]
+            with peewee.__exception_wrapper__:  # psycopg2's errors as peewee's, like every other query
+                execute_values(dest.cursor(), insert, rows, page_size=len(rows))
             copied += len(batch)
             batch.clear()
             if progress is not None:
                 progress(meta.table_name, copied)
 
-    for row in model.select(*fields).order_by(meta.primary_key).tuples().iterator(src):
+    for row in rows(src, model, ordered=True):
         if self_refs:
             values = list(row)
             for i in self_refs:

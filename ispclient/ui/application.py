@@ -123,7 +123,7 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
         demo_data.build_demo(app_paths)
         ctx = open_context(app_paths, demo=True)
         routers = demo_data.start_demo_routers(app_paths, ctx.credentials)
-        cleanups.append(lambda: [r.stop() for r in routers])
+        cleanups += [router.stop for router in routers]
     else:
         ctx = open_context(app_paths, db_url=db_url)
     run_auto_renew_now()

@@ -5,12 +5,24 @@ everything it needs (context, status service, model) in its constructor."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeyEvent, QKeySequence, QPainter, QPalette, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -47,6 +59,7 @@ log = logging.getLogger(__name__)
 _STATE_GROUP = "MainWindow"
 SEARCH_HINT = "Search name, Client ID, phone, e-mail or PPPoE username  (Ctrl+F)"
 EMPTY_HINT = "No clients yet — press Ctrl+N to add one."
+NO_MATCH_HINT = "No clients match the search and filters. Press Esc to clear the search."
 STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
     SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.EXPIRED,
     SubscriptionStatus.SCHEDULED)), (NO_SUBSCRIPTION, NO_SUBSCRIPTION)]
@@ -110,7 +123,7 @@ class FilterBar(QWidget):
             layout.addWidget(combo)
         self.search.textChanged.connect(self.changed)
 
-    def _combo(self, name: str, label: str, items: list[tuple[str, object]]) -> QComboBox:
+    def _combo(self, name: str, label: str, items: Sequence[tuple[str, object]]) -> QComboBox:
         combo = QComboBox()
         combo.setObjectName(name)
         combo.setAccessibleName(label)
@@ -178,6 +191,18 @@ class ClientTable(QTableView):
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.doubleClicked.connect(lambda _index: self.open_requested.emit())
+        self.placeholder = ""  # said in the empty list (no client matches)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        model = self.model()
+        if self.placeholder and model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+            painter.drawText(self.viewport().rect().adjusted(12, 24, -12, -12),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                             self.placeholder)
+            painter.end()
 
     def set_default_widths(self) -> None:
         cell = self.fontMetrics()
@@ -261,7 +286,8 @@ class MainWindow(QMainWindow):
         layout.addStretch(2)
         return page
 
-    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None,
+    def _action(self, text: str, slot: Callable[[], object],
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
                 icon: str | None = None, tip: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -272,7 +298,7 @@ class MainWindow(QMainWindow):
         if shortcut is not None:
             tip += f" ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
         action.setToolTip(tip)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
+        action.triggered.connect(slot)
         return action
 
     def _make_actions(self) -> None:
@@ -307,20 +333,21 @@ class MainWindow(QMainWindow):
 
     def _make_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.new_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        client_menu = bar.addMenu("&Client")
+        self.file_menu = bar.addMenu("&File")
+        self.file_menu.addAction(self.new_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.client_menu = bar.addMenu("&Client")
         for action in (self.open_action, self.delete_action):
-            client_menu.addAction(action)
-        view_menu = bar.addMenu("&View")
+            self.client_menu.addAction(action)
+        self.view_menu = bar.addMenu("&View")
         for action in (self.find_action, self.clear_action, self.refresh_action):
-            view_menu.addAction(action)
-        manage_menu = bar.addMenu("&Manage")
+            self.view_menu.addAction(action)
+        self.manage_menu = bar.addMenu("&Manage")
         for action in (self.servers_action, self.packages_action, self.settings_action):
-            manage_menu.addAction(action)
-        bar.addMenu("&Help").addAction(self.about_action)
+            self.manage_menu.addAction(action)
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.about_action)
 
         self.toolbar = QToolBar("Main toolbar")
         self.toolbar.setObjectName("mainToolbar")
@@ -369,6 +396,7 @@ class MainWindow(QMainWindow):
         if self.status_service is not None:
             self.status_service.refresh_started.connect(self._show_refresh)
             self.status_service.refreshed.connect(self._show_refresh)
+            self.status_service.refreshed.connect(self._resort_by_connection)
         self._day_timer = QTimer(self)
         self._day_timer.setInterval(60_000)
         self._day_timer.timeout.connect(self._check_new_day)
@@ -402,6 +430,12 @@ class MainWindow(QMainWindow):
     def _check_new_day(self) -> None:
         if self.ctx.today() != self._loaded_day:  # Active turns Expiring, Expiring turns Expired
             self.reload()
+
+    def _resort_by_connection(self) -> None:
+        """Rows stay put while statuses arrive; a list sorted by connection is sorted again once
+        the refresh has landed."""
+        if self.model.sort_column is Column.CONNECTION:
+            self.model.sort(Column.CONNECTION, self.model.sort_order)
 
     # -- filtering and selection --------------------------------------------------------------
 
@@ -518,10 +552,10 @@ class MainWindow(QMainWindow):
 
         self._show_tool_window("packages", lambda: PackagesWindow(self.ctx, self))
 
-    def _show_tool_window(self, key: str, make: object) -> QWidget:
+    def _show_tool_window(self, key: str, make: Callable[[], QWidget]) -> QWidget:
         window = self._tool_windows.get(key)
         if window is None or not shiboken6.isValid(window):
-            window = make()  # type: ignore[operator]
+            window = make()
             self._tool_windows[key] = window
         window.show()
         window.raise_()
@@ -551,6 +585,8 @@ class MainWindow(QMainWindow):
             for state, n, word in dots))
         self.expiring_label.setText(f"{c.expiring:,} expiring within {plural(self._expiring_days, 'day')}")
         self.stack.setCurrentWidget(self.empty if c.total == 0 else self.table)
+        self.filters.setVisible(c.total > 0)
+        self.table.placeholder = NO_MATCH_HINT if c.shown == 0 else ""
 
     def _show_refresh(self) -> None:
         service = self.status_service
@@ -572,11 +608,11 @@ class MainWindow(QMainWindow):
     def _restore_state(self) -> None:
         st = self._state()
         geometry = st.value(f"{_STATE_GROUP}/geometry")
-        if geometry is None or not self.restoreGeometry(geometry):  # type: ignore[arg-type]
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
             self.resize(1280, 760)
         header = self.table.horizontalHeader()
         state = st.value(f"{_STATE_GROUP}/header")
-        if state is None or not header.restoreState(state):  # type: ignore[arg-type]
+        if not isinstance(state, QByteArray) or not header.restoreState(state):
             self.table.set_default_widths()
             header.setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
         column = header.sortIndicatorSection()

@@ -65,7 +65,7 @@ def showcase_client(session: Session) -> int | None:
     if not candidates:
         return model.client_id(0) if model.rowCount() else None
     counts = {cid: Subscription.select().where(Subscription.client == cid).count() for cid in candidates}
-    return max(candidates, key=lambda cid: (counts[cid], -cid))
+    return int(max(candidates, key=lambda cid: (counts[cid], -cid)))
 
 
 def capture(session: Session, out_dir: Path) -> int:
@@ -122,12 +122,12 @@ def _dialogs(session: Session, client: QWidget, suffix: str, out_dir: Path) -> l
     from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 
     written = []
-    dialog = SubscriptionDialog(session.ctx, client.client_id, parent=client)  # type: ignore[attr-defined]
-    dialog.show()
+    sub_dialog = SubscriptionDialog(session.ctx, client.client_id, parent=client)  # type: ignore[attr-defined]
+    sub_dialog.show()
     settle(250)
-    written.append(save(dialog, out_dir / f"subscription-dialog-{suffix}.png"))
-    dialog.reject()
-    dialog.deleteLater()
+    written.append(save(sub_dialog, out_dir / f"subscription-dialog-{suffix}.png"))
+    sub_dialog.reject()
+    sub_dialog.deleteLater()
     client_row = session.window.model.client_row(client.client_id)  # type: ignore[attr-defined]
     server_id = client_row.server_id if client_row and client_row.server_id else queries.servers()[0].id
     dialog = ServerDialog(session.ctx, server_id, session.window)

@@ -89,9 +89,10 @@ class Usernames:
             old = self._server_of.pop(cid, None)
             if old is not None:
                 self._by_server.get(old, {}).pop(cid, None)
-        rows = (Client.select(Client.id, Client.server, Client.pppoe_username)
-                .where(Client.id.in_(list(client_ids)) & Client.deleted_at.is_null()
-                       & Client.server.is_null(False) & (Client.pppoe_username != "")).tuples())
+        query = (Client.select(Client.id, Client.server, Client.pppoe_username)
+                 .where(Client.id.in_(list(client_ids)) & Client.deleted_at.is_null()
+                        & Client.server.is_null(False) & (Client.pppoe_username != "")).tuples())
+        rows: list[tuple[int, int, str]] = list(query)  # type: ignore[arg-type]
         for cid, server_id, username in rows:
             self._by_server.setdefault(server_id, {})[cid] = username
             self._server_of[cid] = server_id

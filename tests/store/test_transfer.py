@@ -11,10 +11,11 @@ from pathlib import Path
 import peewee
 import pytest
 
-from ispclient import store
+from ispclient import cli_db, paths, store
 from ispclient.store import catalog, clients, schema, settings, transfer
 from ispclient.store import subscriptions as subs
 from ispclient.store.db import make_database
+from ispclient.store.instance_lock import InstanceLock
 from ispclient.store.models import Client, Payment, RouterChange, SchemaVersion, Subscription
 
 from .conftest import PG_URL, Factory, reset_postgres
@@ -132,3 +133,19 @@ def test_copy_refuses_a_url_that_is_not_postgresql(tmp_path: Path) -> None:
     with pytest.raises(transfer.CopyRefused, match="not a postgresql"):
         transfer.copy_database(src, str(tmp_path / "other.sqlite3"))
     assert isinstance(make_database(str(src)), peewee.SqliteDatabase)
+
+
+def test_command_line_copy_to_postgres(tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    app_paths = paths.under(tmp_path / "data").ensure()
+    sums = build_source(app_paths.database)
+    with InstanceLock(app_paths.data_dir):  # the app is still open on the SQLite data
+        assert cli_db.run("copy-to-postgres", pg_url, app_paths) == 1
+        assert "Close the app" in capsys.readouterr().err
+    assert cli_db.run("copy-to-postgres", pg_url, app_paths) == 0
+    out = capsys.readouterr().out
+    assert "every table was checked" in out and "--db-url postgresql://" in out
+    assert "ispclient-ci" not in out  # the password is never printed
+    assert transfer.checksums(store.open_database(pg_url)) == sums
+    store.close_database()
+    assert cli_db.run("check", None, app_paths, pg_url) == 0
+    assert f"schema {schema.CURRENT_VERSION}" in capsys.readouterr().out

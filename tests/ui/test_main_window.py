@@ -17,7 +17,7 @@ from ispclient.simulator import RouterSim
 from ispclient.store import settings as store_settings
 from ispclient.ui import msgbox
 from ispclient.ui.context import AppContext
-from ispclient.ui.main_window import EMPTY_HINT, MainWindow
+from ispclient.ui.main_window import EMPTY_HINT, NO_MATCH_HINT, MainWindow
 from ispclient.ui.models import CLIENT_ID_ROLE, Column
 from ispclient.ui.status_service import StatusService
 from ispclient.ui.style import CONNECTION_COLOURS
@@ -93,6 +93,7 @@ def test_typing_in_search_narrows_the_list(qtbot: QtBot, window: MainWindow) -> 
     window.filters.search.setText("nobody")
     assert names(window) == []
     assert window.shown_label.text() == "Showing 0 of 4 clients"
+    assert window.table.placeholder == NO_MATCH_HINT  # said in the empty list
 
 
 def test_escape_clears_the_search_and_ctrl_f_focuses_it(qtbot: QtBot, window: MainWindow) -> None:
@@ -256,13 +257,17 @@ def test_statuses_against_a_real_router(qtbot: QtBot, ctx: AppContext, desk: Des
     router.add_secret("amina.w")
     router.add_secret("brian.o", last_logged_out="2026-01-14 08:00:00")
     router.connect("amina.w", address="100.64.0.7", uptime="2h3m")
+    make.client("Aaron Abbot")  # Unknown (no server), first by name
     service = StatusService(ctx)
     w = MainWindow(ctx, service)
     qtbot.addWidget(w)
     w.show()
     assert w.refresh_label.text() == "Status not checked yet"
+    w.table.sortByColumn(Column.CONNECTION, Qt.SortOrder.AscendingOrder)
     with qtbot.waitSignal(service.refreshed, timeout=10_000):
         w.refresh_action.trigger()
+    # Sorted by connection again once the refresh landed: Online, Offline, then Unknown by name.
+    assert names(w) == ["Amina Wanjiru", "Brian Otieno", "Aaron Abbot", "Chen Li", "Dora Müller"]
     m = w.model
 
     def cell(client_id: int, role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> object:
@@ -280,7 +285,7 @@ def test_statuses_against_a_real_router(qtbot: QtBot, ctx: AppContext, desk: Des
     assert "no server assigned" in cell(desk.dora, Qt.ItemDataRole.ToolTipRole)
     assert w.refresh_label.text().startswith("Status checked ")
     text = w.connection_label.text()
-    assert "1&nbsp;online" in text and "1&nbsp;offline" in text and "2&nbsp;unknown" in text
+    assert "1&nbsp;online" in text and "1&nbsp;offline" in text and "3&nbsp;unknown" in text
     service.shutdown()
 
 
@@ -304,6 +309,7 @@ def test_empty_state_hint(qtbot: QtBot, ctx: AppContext) -> None:
     assert w.stack.currentWidget() is w.empty
     assert w.empty.findChild(type(w.shown_label), "emptyHint").text() == EMPTY_HINT
     assert w.shown_label.text() == "No clients"
+    assert not w.filters.isVisible()  # nothing to search yet
 
 
 def test_column_widths_and_sort_persist(qtbot: QtBot, ctx: AppContext, desk: Desk) -> None:
@@ -332,3 +338,18 @@ def test_an_edit_elsewhere_shows_in_the_list(qtbot: QtBot, window: MainWindow, c
     ctx.events.catalog_changed.emit()  # a renamed server reloads everything
     qtbot.waitUntil(lambda: not window._reload_pending)
     assert len(names(window)) == 4
+
+
+def test_the_status_service_follows_client_edits(qtbot: QtBot, ctx: AppContext, desk: Desk, make: Factory) -> None:
+    from ispclient.store import clients
+
+    service = StatusService(ctx)
+    names_of = {b.server_id: set(b.usernames) for b in service._batches()}
+    assert names_of == {desk.north: {"amina.w", "brian.o"}, desk.south: {"chen.l"}}
+    new = make.client("Fiona Achieng", server_id=desk.south, pppoe_username="fiona.a")
+    clients.edit_client(desk.brian, clients.ClientInput("C00002", "Brian Otieno", server_id=desk.south,
+                                                        pppoe_username="brian.o"))
+    ctx.events.clients_changed.emit([new, desk.brian])
+    names_of = {b.server_id: set(b.usernames) for b in service._batches()}
+    assert names_of == {desk.north: {"amina.w"}, desk.south: {"chen.l", "fiona.a", "brian.o"}}
+    service.shutdown()
