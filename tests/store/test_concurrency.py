@@ -113,3 +113,25 @@ def test_two_processes_running_auto_renew_at_once_renew_once(db: peewee.Database
         # 1 Oct + 30-day periods up to 15 Jan: the original and three renewals, each made once.
         assert chain.count() == 4
     assert len(created) == 15
+
+
+def test_an_older_database_is_migrated_once_on_either_backend(db: peewee.Database, make: Factory,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same schema versions on PostgreSQL: a newer program brings the database up once."""
+    cid = make.client()
+    target = target_of(db)
+    store.close_database()
+    steps: list[int] = []
+
+    def add_nickname(database: peewee.Database) -> None:
+        steps.append(1)
+        database.execute_sql("ALTER TABLE client ADD COLUMN nickname VARCHAR(40) NOT NULL DEFAULT ''")
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, add_nickname])
+    monkeypatch.setattr(schema, "CURRENT_VERSION", len(schema.MIGRATIONS))
+    database = store.open_database(target)
+    assert schema.version(database) == schema.CURRENT_VERSION and SchemaVersion.select().count() == 1
+    assert "nickname" in {c.name for c in database.get_columns("client")}
+    store.close_database()
+    store.open_database(target)  # already current: nothing runs twice
+    assert steps == [1] and Client.get_by_id(cid).name == "Amina Wanjiru"

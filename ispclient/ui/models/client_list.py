@@ -9,6 +9,7 @@ precomputed per-column keys (ties by name). Neither calls ``data()``.
 from __future__ import annotations
 
 import re
+import time
 from bisect import insort
 from collections import deque
 from collections.abc import Callable, Container, Iterable, Sequence
@@ -218,6 +219,7 @@ class ClientListModel(QAbstractTableModel):
         self._pending_keys: deque[ConnKey] = deque()
         self._draining = False
         self._warming = False
+        self._last_search = 0.0
         self._clear()
         connections.changed.connect(self.update_connections)
 
@@ -354,6 +356,7 @@ class ClientListModel(QAbstractTableModel):
         if len(changed) + len(removed) > MANY_CHANGES // 10:
             self._ascending.clear()  # sorting afresh is cheaper than so many moves
             self._set_order(self._sorted_slots())
+            self._warm_up()
         else:
             self._move_in_sorted_lists(removed, changed)
             self._set_order(self._sorted_slots(), fresh_copies=False)
@@ -371,6 +374,7 @@ class ClientListModel(QAbstractTableModel):
         """Show the rows matching ``flt``. A reset: the window keeps the selection by client id."""
         if flt == self._filter:
             return
+        self._last_search = time.monotonic()
         self._filter = flt
         visible = self._matching(flt)
         if visible != self._visible:
@@ -554,6 +558,9 @@ class ClientListModel(QAbstractTableModel):
         if not cold or not self._rows:
             self._warming = False
             return
+        if time.monotonic() - self._last_search < WARM_UP_PAUSE_MS / 1000 * 3:
+            QTimer.singleShot(WARM_UP_PAUSE_MS, self, self._warm_next)  # someone is typing: later
+            return
         self._sorted_ascending(cold[0])
         QTimer.singleShot(WARM_UP_PAUSE_MS, self, self._warm_next)
 
@@ -603,6 +610,7 @@ class ClientListModel(QAbstractTableModel):
         self._apply_connections(keys)
         if not pending:
             self.connections_applied.emit()
+            self._warm_up()  # the connection order went cold
 
     def _apply_connections(self, keys: list[ConnKey]) -> None:
         slot_of_key = self._slot_of_key()

@@ -1,0 +1,122 @@
+"""The benchmark's correctness, never its timings: the generated data is what the store would
+hold, and the runner works end to end on a tiny data set, writing every figure as a number."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bench.figures import REQUIRED_KEYS, missed, table
+from bench.generate import BIG_CLIENT_SUBSCRIPTIONS, SIZES, counts, generate
+from ispclient import store
+from ispclient.domain import subscriptions as rules
+from ispclient.store import queries
+from ispclient.store.models import Client, Payment, Subscription
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> object:
+    path = tmp_path_factory.mktemp("bench") / "ispclient.sqlite3"
+    info = generate(path, SIZES["tiny"], seed=1, today=TODAY)
+    return info
+
+
+def test_generated_counts_match_the_file(tiny_db: object) -> None:
+    info = tiny_db
+    n = counts(Path(info.path))  # type: ignore[attr-defined]
+    assert n["client"] == 200 == info.clients + info.deleted_clients  # type: ignore[attr-defined]
+    assert n["server"] == 5
+    assert n["subscription"] == info.subscriptions  # type: ignore[attr-defined]
+    assert n["payment"] == info.payments  # type: ignore[attr-defined]
+    # About six of each per client (the big client adds 100 of its own).
+    per_client = (info.subscriptions - BIG_CLIENT_SUBSCRIPTIONS) / 199  # type: ignore[attr-defined]
+    assert 4 <= per_client <= 8
+    assert 4 <= (info.payments - BIG_CLIENT_SUBSCRIPTIONS) / 199 <= 8  # type: ignore[attr-defined]
+
+
+def test_the_list_shows_every_status_and_agrees_with_the_generator(tiny_db: object) -> None:
+    info = tiny_db
+    store.open_database(info.path)  # type: ignore[attr-defined]
+    try:
+        rows = queries.client_rows(TODAY, rules.DEFAULT_EXPIRING_DAYS)
+        by_list = Counter(r.status for r in rows)
+        assert dict(by_list) == info.statuses  # type: ignore[attr-defined]
+        assert set(by_list) == {s.value for s in (rules.SubscriptionStatus.ACTIVE, rules.SubscriptionStatus.EXPIRING,
+                                                  rules.SubscriptionStatus.EXPIRED,
+                                                  rules.SubscriptionStatus.SCHEDULED)} | {rules.NO_SUBSCRIPTION}
+        assert len(rows) == info.clients  # type: ignore[attr-defined]
+        # Cancelled subscriptions exist (they never show as the list's status).
+        assert Subscription.select().where(Subscription.cancelled_at.is_null(False)).exists()
+    finally:
+        store.close_database()
+
+
+def test_generated_data_keeps_the_store_rules(tiny_db: object) -> None:
+    info = tiny_db
+    store.open_database(info.path)  # type: ignore[attr-defined]
+    try:
+        from ispclient.store.subscriptions import run_auto_renew
+
+        for client in Client.select():
+            subs = sorted(Subscription.select().where(Subscription.client == client.id), key=lambda s: s.starts_on)
+            live = [s for s in subs if s.cancelled_at is None]
+            for a, b in zip(live, live[1:], strict=False):
+                assert a.ends_on <= b.starts_on, f"overlap for client {client.id}"
+            for s in subs:
+                assert s.ends_on > s.starts_on
+        big = Subscription.select().where(Subscription.client == info.big_client_id).count()  # type: ignore[attr-defined]
+        assert big == BIG_CLIENT_SUBSCRIPTIONS
+        # Usernames are unique per server among live clients, as the store demands.
+        live_users = [(c.server_id, c.pppoe_username) for c in Client.select().where(
+            Client.deleted_at.is_null() & (Client.pppoe_username != ""))]
+        assert len(live_users) == len(set(live_users))
+        assert sum(len(v) for v in info.usernames.values()) == len(live_users)  # type: ignore[attr-defined]
+        # No payment exceeds its subscription's price.
+        for sub in Subscription.select():
+            paid = sum(p.amount_minor for p in Payment.select().where(Payment.subscription == sub.id))
+            assert paid <= sub.price_minor
+        # As the app leaves data after running daily: nothing is left for auto-renew to roll over.
+        assert run_auto_renew(TODAY) == []
+    finally:
+        store.close_database()
+
+
+def test_figures_table_marks_misses() -> None:
+    results = {"clients": 100_000, "list_load_s": 1.4, "search_ms_median": 12.0,
+               "status_batch_vs_per_client_ratio": 600.0}
+    assert missed(results) == ["list_load_s"]
+    text = table(results)
+    assert "FAIL" in text and "pass" in text and "≥ 50" in text
+
+
+@pytest.mark.slow
+def test_tiny_run_writes_every_figure_as_a_number(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    # The runner takes ~10 s on a quiet 2-core machine; the timeout only catches a hang.
+    done = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--out", str(out),
+                           "--data-root", str(tmp_path / "data")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    elapsed = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    for key in REQUIRED_KEYS:
+        assert isinstance(results.get(key), int | float) and not isinstance(results[key], bool), key
+    assert results["clients"] == SIZES["tiny"].clients - results["data"]["deleted_clients"]
+    assert results["status_batch_agrees_with_per_client"] is True
+    assert results["client_window_subscriptions"] == BIG_CLIENT_SUBSCRIPTIONS
+    assert results["online_after_refresh"] == SIZES["tiny"].sessions
+    assert "status_batch_vs_per_client_ratio" in done.stdout  # the table was printed
+    print(f"tiny bench run: {elapsed:.1f} s")
