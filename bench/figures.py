@@ -74,8 +74,8 @@ def table(results: Mapping[str, object]) -> str:
         rows.append((f.label, f.key, f"{_number(float(value))}{f.unit and ' ' + f.unit}", f.target_text(),
                      "" if verdict is None else ("pass" if verdict else "FAIL")))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) if i != 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths)))
-             .rstrip() for r in rows]
+    lines = ["  ".join(cell.rjust(w) if i == 2 else cell.ljust(w)
+                       for i, (cell, w) in enumerate(zip(r, widths, strict=True))).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

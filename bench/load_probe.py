@@ -79,7 +79,6 @@ def main(config: dict[str, Any]) -> int:
 
     install_excepthook(log_file)
     from PySide6.QtCore import QEvent, QObject
-    from PySide6.QtWidgets import QApplication
 
     from ispclient.ui.application import start_session
 

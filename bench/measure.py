@@ -148,10 +148,10 @@ def batch_vs_per_client(clients: int = 1000, latency_ms: float = 20.0, sample: i
     ``sample`` times only that many per-client lookups and scales up (``--quick``); the per-client
     time is a sum of identical round trips, so the estimate is close.
     """
+    import random
+
     from ispclient.routeros.status import fetch_client_status, fetch_statuses
     from ispclient.routeros.target import RouterTarget
-
-    import random
 
     usernames = [f"client{i:05d}" for i in range(1, clients + 1)]
     online = sorted(random.Random(seed).sample(usernames, round(clients * online_ratio)))

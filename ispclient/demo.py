@@ -29,7 +29,8 @@ from ispclient.store import settings as settings_service
 from ispclient.store import subscriptions as subscription_service
 from ispclient.store.catalog import PackageInput, ServerInput, create_package, create_server, edit_package, edit_server
 from ispclient.store.db import sqlite_path
-from ispclient.store.models import AuditEvent, Client, Server, Subscription
+from ispclient.store.models import AuditEvent, Client, Package, Server, Subscription
+from ispclient.store.router_queue import Desired
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +212,8 @@ class _Builder:
                 if not active:
                     edit_package(pkg.id, PackageInput(pkg.name, str(pkg.price_minor // 100), pkg.validity_days,
                                                       pkg.ppp_profile, "No longer sold", active=False), actor="demo")
+            # The demo's routers follow the subscriptions, so expiry and renewals show on them.
+            settings_service.save(replace(settings_service.load(), manage_secrets=True), actor="demo")
 
     def backdate(self) -> None:
         conn = db.connection()
@@ -336,16 +339,49 @@ def _client_rows(expiring_days: int) -> list:  # type: ignore[type-arg]
     return client_rows(settings_service.today(), expiring_days)
 
 
+def _desired_secrets(server_id: int) -> dict[int, Desired]:
+    """What each client's secret on this router should look like today (as the change queue
+    would leave it), so a restarted demo router agrees with the database."""
+    from ispclient.store import provisioning
+
+    s = settings_service.load()
+    today = settings_service.today()
+    out: dict[int, Desired] = {}
+    for client in Client.select().where((Client.server == server_id) & Client.deleted_at.is_null()):
+        state, profile = provisioning.state_of(client, today, s.grace_days)
+        wanted = provisioning.desired_for(client, state, profile, s)
+        if wanted is not None:
+            out[client.id] = wanted
+    return out
+
+
+def _add_profiles(sim: RouterSim) -> None:
+    """Every package's PPP profile and the slow profile for expired clients."""
+    names = {p.ppp_profile for p in Package.select()} | {settings_service.load().limit_profile}
+    for name in sorted(names - {"default", "default-encryption"}):
+        sim.state.add(sim.state.profiles, {"name": name})
+
+
 def _populate(sim: RouterSim, server_id: int, seed: int) -> None:
     """Secrets for every client of the router; ~65 % of the paying ones online, some never connected."""
     rng = random.Random(f"{seed}-{server_id}")
     now = datetime.now()
     paying = {rules.SubscriptionStatus.ACTIVE.value, rules.SubscriptionStatus.EXPIRING.value}
     expired = rules.SubscriptionStatus.EXPIRED.value
+    _add_profiles(sim)
+    desired = _desired_secrets(server_id)
     for client_id, username, status in _clients_on(server_id):
         never = rng.random() < 0.08
         last_out = None if never else now - timedelta(minutes=rng.randrange(5, 60 * 24 * 20))
-        sim.add_secret(username, password=f"demo-{client_id}", last_logged_out=last_out)
+        wanted = desired.get(client_id)
+        if wanted is not None and not wanted.present:
+            continue
+        disabled = bool(wanted and wanted.disabled)
+        sim.add_secret(username, password=f"demo-{client_id}", last_logged_out=last_out, disabled=disabled,
+                       profile=(wanted.profile if wanted and wanted.profile else "default"),
+                       comment=wanted.comment if wanted else "")
+        if disabled:
+            continue  # a cut-off client can't be online
         # Paying clients are mostly up; some expired ones are still in their grace days.
         online_chance = 0.85 if status in paying else 0.3 if status == expired else 0.05
         if not never and rng.random() < online_chance:

@@ -14,7 +14,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -67,17 +67,20 @@ class RouterSession:
         Query keyword names use ``_`` for RouterOS's ``-`` (``last_logged_out=``). Values are
         the router's strings, unconverted. The whole reply is read before returning.
         """
-        words = [f"=.proplist={','.join(proplist)}"] if proplist else []
-        words += [f"?{key.replace('_', '-')}={value}" for key, value in query.items()]
-        return self.command(f"{path.rstrip('/')}/print", words)
+        return self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query))
 
-    def command(self, cmd: str, words: Iterable[str] = ()) -> list[Row]:
+    def print_each(self, path: str, proplist: Iterable[str], each: Callable[[Row], object], **query: str) -> None:
+        """:meth:`print`, handing each row to ``each`` as it is read instead of keeping them all
+        (a whole router's sessions: keep only what is needed of each)."""
+        self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query), each=each)
+
+    def command(self, cmd: str, words: Iterable[str] = (), each: Callable[[Row], object] | None = None) -> list[Row]:
         """Any API sentence with pre-built words (``=name=value``, ``?name=value``)."""
         if self._api is None:
             raise RouterError(UnknownReason.CONNECTION_DROPPED, "The session is closed.")
         started = time.perf_counter()
         try:
-            rows = self._api.run(cmd, *words)
+            rows = self._api.run(cmd, *words, each=each)
         except Exception as exc:  # every failure becomes a reason
             error = classify(exc, "command", self.target)
             in_step = isinstance(exc, (TrapError, MultiTrapError))  # a trap still reads up to !done
@@ -103,6 +106,12 @@ class RouterSession:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _print_words(proplist: Iterable[str], query: dict[str, str]) -> list[str]:
+    words = [f"=.proplist={','.join(proplist)}"] if proplist else []
+    words += [f"?{key.replace('_', '-')}={value}" for key, value in query.items()]
+    return words
 
 
 def open_session(target: RouterTarget) -> RouterSession:

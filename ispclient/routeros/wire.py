@@ -15,6 +15,7 @@ Nothing here logs the words themselves: the login sentence carries the password.
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 from librouteros.api import Api
 from librouteros.connections import SocketTransport
@@ -146,10 +147,15 @@ class StringApi(Api):  # type: ignore[misc]
                 raise ProtocolError("an attribute word without '='")
         return reply_word, row
 
-    def readResponse(self) -> list[Row]:
-        """Rows up to ``!done``; ``!empty`` (RouterOS 7.18+ for no rows) is simply skipped."""
+    def readResponse(self, each: Callable[[Row], object] | None = None) -> list[Row]:
+        """Rows up to ``!done``; ``!empty`` (RouterOS 7.18+ for no rows) is simply skipped.
+
+        With ``each``, every row is handed to it as it arrives and not kept (an empty list is
+        returned): a 20,000-row reply then never holds 20,000 dicts at once.
+        """
         traps: list[TrapError] = []
         rows: list[Row] = []
+        keep = rows.append if each is None else each
         reply_word = ""
         while reply_word != "!done":
             reply_word, words = self.readSentence()
@@ -158,14 +164,14 @@ class StringApi(Api):  # type: ignore[misc]
                 code = int(category) if category.isdigit() else None
                 traps.append(TrapError(words.get("message", ""), code))
             elif reply_word in ("!re", "!done") and words:
-                rows.append(words)
+                keep(words)
         if len(traps) > 1:
             raise MultiTrapError(*traps)
         if traps:
             raise traps[0]
         return rows
 
-    def run(self, cmd: str, *words: str) -> list[Row]:
-        """Send one sentence and return every reply row (never a lazy generator)."""
+    def run(self, cmd: str, *words: str, each: Callable[[Row], object] | None = None) -> list[Row]:
+        """Send one sentence and return every reply row (never a lazy generator); see readResponse."""
         self.protocol.writeSentence(cmd, *words)
-        return self.readResponse()
+        return self.readResponse(each)

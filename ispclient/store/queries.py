@@ -91,8 +91,8 @@ def client_rows(today: date, expiring_days: int, client_ids: list[int] | None = 
     cursor = db.execute_sql(_ROWS_SQL.format(p=p, extra=extra_c), [today, *params_extra])
     for cid, code, name, phone, email, user, server_id, server_name, pkg, start, end in cursor:
         if end is not None:
-            start = dates.get(start) or dates.setdefault(start, _as_date(start))
-            end = dates.get(end) or dates.setdefault(end, _as_date(end))
+            start = dates.get(start) or dates.setdefault(start, _as_date(start))  # type: ignore[arg-type]
+            end = dates.get(end) or dates.setdefault(end, _as_date(end))  # type: ignore[arg-type]
             if end > today:  # running now
                 status = running.get((start, end))
                 if status is None:

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import QApplication
 
 from ispclient import APP_DISPLAY_NAME, APP_NAME, __version__
 from ispclient.paths import AppPaths
-from ispclient.ui import workers  # noqa: F401 - applies the PySide6 Signal.emit refcount fix early
 
 if TYPE_CHECKING:
+    from ispclient.ui.backup_actions import BackupActions
     from ispclient.ui.context import AppContext
     from ispclient.ui.main_window import MainWindow
+    from ispclient.ui.queue_runner import QueueRunner
     from ispclient.ui.status_service import StatusService
 
 log = logging.getLogger(__name__)
@@ -96,9 +97,12 @@ class Session:
     ctx: AppContext
     status: StatusService
     window: MainWindow
+    runner: QueueRunner
+    backups: BackupActions
     cleanups: list[Callable[[], object]] = field(default_factory=list)
 
     def close(self) -> None:
+        self.runner.stop()
         self.status.shutdown(3000)
         for cleanup in reversed(self.cleanups):
             try:
@@ -112,24 +116,65 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
                   argv: Sequence[str] | None = None) -> Session:
     """Everything up to a built (not yet shown) main window; the demo also gets its data and
     its simulated routers."""
+    from ispclient import store
+    from ispclient.store import backup
+    from ispclient.store.instance_lock import DataInUse, InstanceLock
+    from ispclient.ui import msgbox
+    from ispclient.ui.backup_actions import BackupActions
     from ispclient.ui.main_window import MainWindow
+    from ispclient.ui.queue_runner import QueueRunner
     from ispclient.ui.status_service import StatusService
 
     app = create_app(argv)
     cleanups: list[Callable[[], object]] = []
-    if demo:
-        from ispclient import demo as demo_data
+    lock = None
+    if demo or backup.sqlite_file(app_paths, db_url) is not None:
+        # One window per SQLite data folder: a second one is told plainly who has it open.
+        lock = InstanceLock(app_paths.data_dir)
+        try:
+            lock.acquire(timeout_s=3)  # a restarting app may still be quitting
+        except DataInUse as e:
+            msgbox.error(None, "ispclient is already open", str(e))
+            raise SystemExit(1) from None
+        cleanups.append(lock.release)
+    try:
+        ctx = _open(app_paths, db_url, demo)
+        cleanups.append(store.close_database)  # before the lock goes (clean-ups run in reverse)
+        if demo:
+            from ispclient import demo as demo_data
 
-        demo_data.build_demo(app_paths)
-        ctx = open_context(app_paths, demo=True)
-        routers = demo_data.start_demo_routers(app_paths, ctx.credentials)
-        cleanups += [router.stop for router in routers]
-    else:
-        ctx = open_context(app_paths, db_url=db_url)
-    run_auto_renew_now()
-    status = StatusService(ctx, app)
-    window = MainWindow(ctx, status)
-    return Session(app, ctx, status, window, cleanups)
+            routers = demo_data.start_demo_routers(app_paths, ctx.credentials)
+            cleanups += [router.stop for router in routers]
+        run_auto_renew_now()
+        status = StatusService(ctx, app)
+        runner = QueueRunner(ctx, parent=app)
+        window = MainWindow(ctx, status, runner=runner)
+        backups = BackupActions(window, app_paths, db_url=None if demo else db_url, lock=lock)
+        window.add_file_actions(backups.actions)
+        backups.status_message.connect(lambda text: window.statusBar().showMessage(text, 10_000))
+    except BaseException:
+        for cleanup in reversed(cleanups):
+            cleanup()
+        raise
+    return Session(app, ctx, status, window, runner, backups, cleanups)
+
+
+def _open(app_paths: AppPaths, db_url: str | None, demo: bool) -> AppContext:
+    """The context on the data; a damaged or too-new database offers a backup instead."""
+    from ispclient.store.schema import SchemaError
+    from ispclient.ui.backup_actions import offer_restore
+
+    while True:
+        try:
+            if demo:
+                from ispclient import demo as demo_data
+
+                demo_data.build_demo(app_paths)
+                return open_context(app_paths, demo=True)
+            return open_context(app_paths, db_url=db_url)
+        except SchemaError as e:
+            if not offer_restore(None, e, app_paths, db_url):
+                raise SystemExit(1) from None
 
 
 def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
@@ -143,6 +188,8 @@ def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
             return capture(session, Path(screenshot_dir))
         session.window.show()
         session.status.start()
+        session.runner.start()
+        session.backups.schedule_automatic_backup()
         return int(session.app.exec())
     finally:
         session.close()

@@ -52,6 +52,7 @@ from ispclient.ui.widgets.formatting import plural
 
 if TYPE_CHECKING:
     from ispclient.ui.client.window import ClientWindow
+    from ispclient.ui.queue_runner import QueueRunner
     from ispclient.ui.status_service import StatusService
 
 log = logging.getLogger(__name__)
@@ -225,11 +226,13 @@ class MainWindow(QMainWindow):
     """The client list and everything that starts from it."""
 
     def __init__(self, ctx: AppContext, status: StatusService | None = None,
-                 model: ClientListModel | None = None, parent: QWidget | None = None) -> None:
+                 model: ClientListModel | None = None, parent: QWidget | None = None,
+                 runner: QueueRunner | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.ctx = ctx
         self.status_service = status
+        self.runner = runner
         self.model = model or ClientListModel(ctx.connections, parent=self)
         self.client_windows: dict[int, ClientWindow] = {}
         self._tool_windows: dict[str, QWidget] = {}
@@ -317,9 +320,10 @@ class MainWindow(QMainWindow):
                                            tip="Routers: addresses, API passwords, test connection")
         self.packages_action = self._action("&Packages…", self.show_packages, icon="packages",
                                             tip="Packages: prices, validity, PPP profiles")
-        self.settings_action = self._action("Se&ttings…", lambda: None, icon="settings",
-                                            tip="Settings arrive in a later version")
-        self.settings_action.setEnabled(False)
+        self.settings_action = self._action("Se&ttings…", self.show_settings, icon="settings",
+                                            tip="Currency, country, expiry warnings, router provisioning")
+        self.sync_action = self._action("&Router sync…", self.show_router_sync,
+                                        tip="Changes waiting for the routers, reconcile, import from a router")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("&About", self.about)
         self._update_icons()
@@ -344,7 +348,7 @@ class MainWindow(QMainWindow):
         for action in (self.find_action, self.clear_action, self.refresh_action):
             self.view_menu.addAction(action)
         self.manage_menu = bar.addMenu("&Manage")
-        for action in (self.servers_action, self.packages_action, self.settings_action):
+        for action in (self.servers_action, self.packages_action, self.sync_action, self.settings_action):
             self.manage_menu.addAction(action)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.about_action)
@@ -551,6 +555,23 @@ class MainWindow(QMainWindow):
         from ispclient.ui.packages_window import PackagesWindow
 
         self._show_tool_window("packages", lambda: PackagesWindow(self.ctx, self))
+
+    def show_settings(self) -> None:
+        from ispclient.ui.dialogs.settings_dialog import SettingsDialog
+
+        SettingsDialog.ask(self, self.ctx)
+
+    def show_router_sync(self) -> None:
+        from ispclient.ui.router_sync_window import RouterSyncWindow
+
+        self._show_tool_window("router-sync", lambda: RouterSyncWindow(self.ctx, self.runner, self))
+
+    def add_file_actions(self, actions: Sequence[QAction]) -> None:
+        """Put extra File actions (backup, restore, check) above Quit."""
+        self.file_menu.insertSeparator(self.quit_action)
+        for action in actions:
+            self.file_menu.insertAction(self.quit_action, action)
+        self.file_menu.insertSeparator(self.quit_action)
 
     def _show_tool_window(self, key: str, make: Callable[[], QWidget]) -> QWidget:
         window = self._tool_windows.get(key)

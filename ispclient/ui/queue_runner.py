@@ -14,13 +14,22 @@ import logging
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from ispclient.enforce import EnforceSummary, enforce
+from ispclient.routeros.target import RouterTarget
 from ispclient.store import router_queue, secrets
+from ispclient.store.secrets import PasswordCipher
 from ispclient.ui import workers
 from ispclient.ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 60
+DRAIN_DELAY_MS = 800
+
+
+def _drain_queue(targets: dict[int, RouterTarget], cipher: PasswordCipher | None) -> router_queue.DrainReport:
+    """Only the queued changes (no auto-renew or full sync): cheap enough to run after each save."""
+    with router_queue.own_connection():
+        return router_queue.drain(targets, cipher=cipher)
 
 
 class QueueRunner(QObject):
@@ -37,6 +46,12 @@ class QueueRunner(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(interval_s * 1000)
         self._timer.timeout.connect(self.run_now)
+        # A save queues its router change; push it within a second instead of at the next tick.
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setSingleShot(True)
+        self._drain_timer.setInterval(DRAIN_DELAY_MS)
+        self._drain_timer.timeout.connect(self._drain)
+        ctx.events.clients_changed.connect(lambda _ids: self._drain_timer.start())
 
     @property
     def running(self) -> bool:
@@ -63,6 +78,17 @@ class QueueRunner(QObject):
         worker.signals.finished.connect(self._finished)
         workers.start(worker, self.pool)
         return True
+
+    def _drain(self) -> None:
+        if self._running:
+            self._drain_timer.start()  # try again once the running pass is over
+            return
+        targets = router_queue.router_targets(self.ctx.credentials.get)
+        self._running = True
+        worker = workers.Worker(_drain_queue, targets, secrets.try_cipher())
+        worker.signals.error.connect(self._error)
+        worker.signals.finished.connect(self._finished)
+        workers.start(worker, self.pool)
 
     def _done(self, summary: EnforceSummary) -> None:
         self.last = summary
