@@ -19,6 +19,8 @@ from ispclient.domain.connection import ClientConnection, ConnectionState, troub
 from ispclient.domain.money import format_money
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.domain.validation import display_phone
+from ispclient.store import clients as client_service
+from ispclient.store import queries
 from ispclient.store.queries import ClientDetail
 from ispclient.store.settings import Settings
 from ispclient.ui.style import CONNECTION_COLOURS, SUBSCRIPTION_COLOURS
@@ -28,11 +30,13 @@ from ispclient.ui.widgets.formatting import day, days_left_text, local_time, upt
 UNAVAILABLE = "Connection status unavailable"
 _UNAVAILABLE_PREFIX = f"{UNAVAILABLE}. "
 STATUS_NOTE = "Connection status requires the MikroTik server to be online and accessible."
+MASK = "••••••••"
 
 
 class OverviewTab(QWidget):
     create_subscription_requested = Signal()
     check_now_requested = Signal()
+    _client_id = 0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,7 +53,21 @@ class OverviewTab(QWidget):
         self.connection = Section("Connection Details")
         c = self.connection
         c.add_row("pppoe_username", "PPPoE Username:")
+        self.password_value = QLabel(MASK)
+        self.password_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reveal = QPushButton("Sho&w")
+        self.reveal.setObjectName("reveal_password")
+        self.reveal.setCheckable(True)
+        self.reveal.setToolTip("Show the PPPoE password to read it to the customer")
+        self.reveal.toggled.connect(self._reveal_password)
+        password_box = QWidget()
+        password_row = QHBoxLayout(password_box)
+        password_row.setContentsMargins(0, 0, 0, 0)
+        password_row.addWidget(self.password_value, 1)
+        password_row.addWidget(self.reveal)
+        c.add_row("pppoe_password", "PPPoE Password:", password_box)
         c.add_row("server", "Server:")
+        c.add_row("router_sync", "Router:")
         self.status_badge = StatusBadge()
         self.check_now = QPushButton("Check &now")
         self.check_now.setObjectName("check_now")
@@ -138,6 +156,11 @@ class OverviewTab(QWidget):
 
         c = self.connection
         c.set_value("pppoe_username", client.pppoe_username or "— none —")
+        self._client_id = client.id
+        self.reveal.setChecked(False)
+        self.password_value.setText(MASK)
+        c.set_row_visible("pppoe_password", bool(client.pppoe_password_enc))
+        self._show_router_sync(client.id, settings.timezone)
         server = detail.server
         if server is not None:
             c.set_value("server", server.name, f"{server.host}:{server.port}" + (" (TLS)" if server.tls else ""))
@@ -192,6 +215,33 @@ class OverviewTab(QWidget):
         else:
             q.set_value("active_since", f"{day(st.active_since)} — customer for "
                                         f"{customer_for(st.active_since, detail.today)}")
+
+    def _reveal_password(self, shown: bool) -> None:
+        if not shown:
+            self.password_value.setText(MASK)
+            self.reveal.setText("Sho&w")
+            return
+        try:
+            password = client_service.pppoe_password(self._client_id)
+        except Exception as error:  # noqa: BLE001 - e.g. this PC lacks the key: say so, don't crash
+            self.password_value.setText(f"Can't show it here: {error}")
+        else:
+            self.password_value.setText(password or "— none stored —")
+        self.reveal.setText("&Hide")
+
+    def _show_router_sync(self, client_id: int, tz_name: str) -> None:
+        """"Pending on router since …" while a change waits for (or was refused by) the router."""
+        waiting = queries.pending_changes(client_id)
+        c = self.connection
+        c.set_row_visible("router_sync", bool(waiting))
+        if not waiting:
+            return
+        since = min(w.created_at for w in waiting)
+        failed = [w for w in waiting if w.status == "failed" or w.last_error]
+        text = f"Pending on router since {local_time(since, tz_name)}"
+        if failed:
+            text += f" — {failed[-1].last_error or 'refused by the router'}"
+        c.set_value("router_sync", text, "\n".join(f"{w.server_name}: {w.reason}" for w in waiting))
 
     def show_connection(self, conn: ClientConnection, tz_name: str) -> None:
         c = self.connection
