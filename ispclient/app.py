@@ -8,12 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ispclient import APP_NAME, __version__, paths
+from ispclient import APP_NAME, __version__, cli_db, paths
 
 log = logging.getLogger(__name__)
-
-EXIT_USAGE = 2
-
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=APP_NAME, description="Front-desk client manager for ISPs on MikroTik.")
@@ -25,7 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="open your data if it has clients, otherwise the demo (what `make run` does)")
     p.add_argument("--smoke-test", action="store_true", help="start, self-check and exit (for builds)")
     p.add_argument("--screenshot", metavar="DIR", help="with --demo: render the main screens to PNG files")
-    p.add_argument("command", nargs="?", choices=["enforce"], help="enforce: run auto-renew and expiry")
+    commands = {"enforce": "run auto-renew, expiry and the router queue once (for Task Scheduler)",
+                **cli_db.COMMANDS}
+    p.add_argument("command", nargs="?", choices=list(commands),
+                   help="; ".join(f"{name}: {text}" for name, text in commands.items()))
+    p.add_argument("argument", nargs="?", metavar="FILE|URL",
+                   help="restore: the backup file; copy-to-postgres: the PostgreSQL URL")
     return p
 
 
@@ -43,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = _configure_logging(app_paths, nightly=args.command == "enforce")
     if args.command == "enforce":
         return enforce(app_paths, args.db_url)
+    if args.command in cli_db.COMMANDS:
+        return cli_db.run(args.command, args.argument, app_paths, args.db_url)
     if args.smoke_test:
         return smoke_test(app_paths)
     from ispclient.ui.crash import install_excepthook
@@ -85,11 +89,8 @@ def has_clients(app_paths: paths.AppPaths, db_url: str | None = None) -> bool:
 
 
 def enforce(app_paths: paths.AppPaths, db_url: str | None) -> int:
-    try:
-        from ispclient.enforce import run_headless
-    except ImportError:
-        print("ispclient enforce is not available yet in this version.", file=sys.stderr)
-        return EXIT_USAGE
+    from ispclient.enforce import run_headless
+
     return run_headless(app_paths, db_url)
 
 
