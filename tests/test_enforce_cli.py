@@ -34,9 +34,11 @@ def test_enforce_on_demo_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     sims = demo.start_demo_routers(app_paths, credentials)
     store.close_database()
     try:
-        writes = lambda: sum(1 for sim in sims for c in sim.commands if c and c[0].endswith(("/set", "/add", "/remove")))  # noqa: E731
+        def writes() -> int:
+            return sum(1 for sim in sims for c in sim.commands if c and c[0].endswith(("/set", "/add", "/remove")))
+
         code, (_, _, _, applied, pending, failed) = run_enforce(app_paths.data_dir, capsys)
-        assert applied > 0 and failed == 0
+        assert applied > 0 and failed == 0, (applied, pending, failed)
         assert code == (1 if pending else 0)  # the demo's third router never answers
         first_writes = writes()
         code2, (renewed2, cut2, restored2, applied2, pending2, failed2) = run_enforce(app_paths.data_dir, capsys)

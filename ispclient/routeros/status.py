@@ -9,7 +9,7 @@ reason instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,15 +52,20 @@ class RouterBatch:
 
 
 def fetch_statuses(target: RouterTarget, usernames: Iterable[str]) -> dict[str, ClientConnection]:
-    """Every username's status on ``target`` from one active-sessions query (and one secrets query).
+    """Every username's status on ``target`` from one active-sessions query (and one secrets query)."""
+    return dict(_statuses(target, list(dict.fromkeys(usernames))))
+
+
+def _statuses(target: RouterTarget, wanted: list[str]) -> Iterator[tuple[str, ClientConnection]]:
+    """(username, status) for each of ``wanted`` (no duplicates).
 
     Replies are read row by row keeping only what the statuses need (a tuple per session, two
     flags per offline client's secret): a router with 20,000 secrets and 12,000 sessions never
     holds 32,000 row dicts, which kept memory and the garbage collector busy on every refresh.
+    Offline statuses come in a handful of kinds, each one shared object.
     """
-    wanted = list(dict.fromkeys(usernames))
     if not wanted:
-        return {}
+        return
     online: dict[str, tuple[str, str, str]] = {}
 
     def keep_session(row: Row) -> None:
@@ -75,20 +80,23 @@ def fetch_statuses(target: RouterTarget, usernames: Iterable[str]) -> dict[str, 
             offline = {name for name in wanted if name not in online}
             secrets = _secrets(session, offline) if offline else None
     except RouterError as error:
-        return dict.fromkeys(wanted, _unknown(error))
-    # Offline statuses come in a handful of kinds: share one object per kind (40,000 offline
-    # clients would otherwise cost 40,000 equal objects, ~14 MB, on every refresh).
-    shared: dict[ClientConnection, ClientConnection] = {}
-    out: dict[str, ClientConnection] = {}
+        unknown = _unknown(error)
+        for name in wanted:
+            yield name, unknown
+        return
+    kinds: dict[SecretFlags | str | None, ClientConnection] = {}  # 40,000 offline clients: ≤ 6 objects
+    make_online = ClientConnection.online
     for name in wanted:
         session_info = online.get(name)
         if session_info is not None:
             address, uptime, caller_id = session_info
-            out[name] = ClientConnection.online(address, uptime, caller_id, checked_at=checked_at)
+            yield name, make_online(address, uptime, caller_id, checked_at=checked_at)
         else:
-            conn = _offline(secrets, name, checked_at)
-            out[name] = shared.setdefault(conn, conn)
-    return out
+            kind: SecretFlags | str | None = secrets.get(name, "no secret") if secrets is not None else None
+            conn = kinds.get(kind)
+            if conn is None:
+                conn = kinds[kind] = _offline(secrets, name, checked_at)
+            yield name, conn
 
 
 def fetch_client_status(target: RouterTarget, username: str) -> ClientConnection:
@@ -113,8 +121,8 @@ def check_batch(batch: RouterBatch) -> dict[StatusKey, ClientConnection]:
         assert batch.problem is not None  # guaranteed by RouterBatch
         unknown = ClientConnection.unknown(batch.problem, batch.detail)
         return {(batch.server_id, name): unknown for name in batch.usernames}
-    statuses = fetch_statuses(batch.target, batch.usernames)
-    return {(batch.server_id, name): conn for name, conn in statuses.items()}
+    server_id = batch.server_id
+    return {(server_id, name): conn for name, conn in _statuses(batch.target, list(dict.fromkeys(batch.usernames)))}
 
 
 def check_one(batch: RouterBatch) -> ClientConnection:
