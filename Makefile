@@ -32,8 +32,9 @@ dist: $(STAMP)
 	QT_QPA_PLATFORM=offscreen dist/ispclient/ispclient --smoke-test --data-dir "$$(mktemp -d)"
 
 lint: $(STAMP)
-	$(PY) -m ruff check ispclient tests bench
-	$(PY) -m mypy ispclient
+	$(PY) -m ruff check ispclient tests bench installer
+	$(PY) -m ruff check --extension spec:python build.spec
+	$(PY) -m mypy ispclient/domain ispclient/store ispclient/routeros ispclient/simulator ispclient/enforce.py
 
 clean:
 	rm -rf build dist .pytest_cache

@@ -16,7 +16,9 @@ from ispclient.store.models import AuditEvent
 _actor: str | None = None
 
 # Never written to the trail, whatever a caller passes in.
-_SECRET_KEYS = frozenset({"password", "pppoe_password", "pppoe_password_enc", "router_desired", "secret", "api_password"})
+_SECRET_KEYS = frozenset(
+    {"password", "pppoe_password", "pppoe_password_enc", "router_desired", "secret", "api_password"}
+)
 
 
 def set_actor(name: str | None) -> None:
