@@ -65,7 +65,16 @@ def ask(message: dict[str, Any]) -> str:
 
 
 def rss_mb() -> float:
+    """Peak resident set size so far."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def current_rss_mb() -> float:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:  # not Linux
+        return rss_mb()
 
 
 def main(config: dict[str, Any]) -> int:
@@ -100,11 +109,14 @@ def main(config: dict[str, Any]) -> int:
     painted = PaintCounter()
     window.table.viewport().installEventFilter(painted)
     window.show()  # what application.run does, up to app.exec()
+    t_shown = time.perf_counter()
     status.start()
+    t_status = time.perf_counter()
     spin_until(app, lambda: painted.paints > 0 and window.model.rowCount() > 0, 30)
     t_loaded = time.perf_counter()
     send({"event": "loaded", "rows": window.model.rowCount(), "probe_imports_s": t_imports - _T0,
           "probe_session_s": t_session - t_imports, "probe_show_s": t_loaded - t_session,
+          "probe_status_start_s": t_status - t_shown, "probe_first_paint_s": t_loaded - t_status,
           "probe_total_s": t_loaded - _T0})
     if config.get("mode") != "full":
         session.close()
@@ -191,6 +203,7 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
     if status.refreshing:
         wait_for_signal(status.refreshed, timeout)
     out["status_first_refresh_s"] = time.perf_counter() - t_loaded  # counted from the list being shown
+    out["rss_after_load_mb"] = current_rss_mb()
     counts = window.model.counts()
     out["online"], out["offline"], out["unknown"] = counts.online, counts.offline, counts.unknown
 
@@ -228,6 +241,7 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
     out["search_clear_ms"] = clear_ms
     out["search_slowest_query"] = max(per_query, key=per_query.__getitem__)
     out["search_ms_by_query"] = per_query
+    out["rss_after_search_mb"] = current_rss_mb()
 
     # Sort: a header click on every column, both directions, on the whole list.
     header = window.table.horizontalHeader()
@@ -246,6 +260,7 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
     out["sort_ms_max"] = max(sorts.values())
     out["sort_slowest"] = max(sorts, key=sorts.__getitem__)
     out["sort_ms"] = {k: round(v, 2) for k, v in sorts.items()}
+    out["rss_after_sort_mb"] = current_rss_mb()
 
     # F5: all routers → the list updated (every row's status changes: checked-at moves on).
     refreshes: list[float] = []
@@ -264,6 +279,7 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
     out["status_refresh_runs_s"] = refreshes
     out["gui_max_stall_normal_refresh_ms"] = max(stalls)
     out["peak_rss_mb"] = rss_mb()  # after load + search + sort + status refresh
+    out["rss_after_refresh_mb"] = current_rss_mb()
     counts = window.model.counts()
     out["online_after_refresh"] = counts.online
 

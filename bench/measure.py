@@ -134,7 +134,8 @@ def list_load(stack: Stack, runs: int) -> dict[str, Any]:
     best = min(loads, key=lambda r: r["list_load_s"])
     return {"list_load_s": statistics.median(times), "list_load_runs_s": times,
             "probe_imports_s": best["probe_imports_s"], "probe_session_s": best["probe_session_s"],
-            "probe_show_s": best["probe_show_s"], "rows": best["rows"]}
+            "probe_show_s": best["probe_show_s"], "probe_status_start_s": best["probe_status_start_s"],
+            "probe_first_paint_s": best["probe_first_paint_s"], "rows": best["rows"]}
 
 
 # -- one query per router against one query per client ------------------------------------
