@@ -139,9 +139,23 @@ def _table(model: QAbstractTableModel) -> QTableView:
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setAlternatingRowColors(True)
     view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.setWordWrap(False)  # one line per change; the full text is in the tooltip
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    # Size the columns to their contents once filled, within reason, so names aren't cut short.
+    model.modelReset.connect(lambda: _fit_columns(view))
     return view
+
+
+def _fit_columns(view: QTableView) -> None:
+    header = view.horizontalHeader()
+    last = header.count() - 1
+    for column in range(last):
+        view.resizeColumnToContents(column)
+        header.resizeSection(column, min(header.sectionSize(column), 260))
 
 
 class RouterSyncWindow(QWidget):
