@@ -6,6 +6,7 @@ Unknown always carries a reason the user can act on; :func:`troubleshooting` tur
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -158,6 +159,89 @@ class ClientConnection:
 
 
 NOT_CHECKED = ClientConnection.unknown(UnknownReason.NOT_CHECKED)
+
+
+_FIELD = "\x00"  # joins an online session's address, uptime and caller id (never in RouterOS values)
+
+
+def session_fields(address: str, uptime: str, caller_id: str) -> str:
+    """An online session as :class:`RouterStatuses` keeps it: one string, no container."""
+    return f"{address}{_FIELD}{uptime}{_FIELD}{caller_id}"
+
+
+class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
+    """One router's answer for every asked username, kept compact; a read-only mapping of
+    (server id, username) → :class:`ClientConnection`.
+
+    A refresh lands 100,000 statuses, most of which nobody looks at: an online client is kept
+    as one string (address, uptime and caller id joined) and becomes a ``ClientConnection``
+    only when asked for (then kept, so asking twice gives the same object); everyone else
+    shares a handful of Offline/Unknown objects. Dicts of strings are not tracked by the
+    garbage collector, so a refresh no longer feeds it 60,000 objects to scan.
+    """
+
+    __slots__ = ("server_id", "checked_at", "online", "others", "_made")
+
+    def __init__(self, server_id: int, online: dict[str, str], others: dict[str, ClientConnection],
+                 checked_at: datetime | None = None) -> None:
+        self.server_id = server_id
+        self.checked_at = checked_at
+        self.online = online  # username → "address\0uptime\0caller id"
+        self.others = others  # every other asked username → its (shared) status
+        self._made: dict[str, ClientConnection] = {}
+
+    @classmethod
+    def failed(cls, server_id: int, usernames: Iterable[str], conn: ClientConnection) -> RouterStatuses:
+        """Everyone on the router with the same (Unknown) status."""
+        return cls(server_id, {}, dict.fromkeys(usernames, conn), conn.checked_at)
+
+    def connection(self, username: str) -> ClientConnection | None:
+        """``username``'s status, or None if this answer does not cover them."""
+        conn = self.others.get(username)
+        if conn is not None:
+            return conn
+        conn = self._made.get(username)
+        if conn is None:
+            session = self.online.get(username)
+            if session is None:
+                return None
+            address, uptime, caller_id = session.split(_FIELD, 2)
+            conn = self._made[username] = ClientConnection.online(address, uptime, caller_id,
+                                                                 checked_at=self.checked_at)
+        return conn
+
+    def state(self, username: str) -> ConnectionState | None:
+        """Like :meth:`connection`, but only the state (no object made)."""
+        if username in self.online:
+            return ConnectionState.ONLINE
+        conn = self.others.get(username)
+        return None if conn is None else conn.state
+
+    def usernames(self) -> Iterator[str]:
+        yield from self.online
+        yield from self.others
+
+    def __getitem__(self, key: tuple[int, str]) -> ClientConnection:
+        conn = self.connection(key[1]) if key[0] == self.server_id else None
+        if conn is None:
+            raise KeyError(key)
+        return conn
+
+    def __contains__(self, key: object) -> bool:
+        return (isinstance(key, tuple | list) and len(key) == 2 and key[0] == self.server_id
+                and (key[1] in self.online or key[1] in self.others))
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        server_id = self.server_id
+        return ((server_id, name) for name in self.usernames())
+
+    def __len__(self) -> int:
+        return len(self.online) + len(self.others)
+
+    def __repr__(self) -> str:
+        return f"RouterStatuses(server {self.server_id}: {len(self.online)} online, {len(self.others)} other)"
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping
 
 
 def now_utc() -> datetime:

@@ -9,12 +9,14 @@ never logged: only server ids are.
 from __future__ import annotations
 
 import logging
-
-import keyring
-from keyring.backends import chainer, fail
-from keyring.errors import PasswordDeleteError
+from typing import TYPE_CHECKING
 
 from ispclient.logging_setup import register_secret
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+# keyring is imported on first use, not at start-up (~60 ms of the window's start).
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ class CredentialStore:
         if server_id in self._session:
             return self._session[server_id]
         try:
-            password = keyring.get_password(self.service_name, self.key(server_id))
+            password: str | None = _keyring().get_password(self.service_name, self.key(server_id))
         except Exception as error:
             self._note_failure("read", server_id, error)
             return None
@@ -55,7 +57,7 @@ class CredentialStore:
         register_secret(password)
         if not session_only and _missing_backend() is None:
             try:
-                keyring.set_password(self.service_name, self.key(server_id), password)
+                _keyring().set_password(self.service_name, self.key(server_id), password)
             except Exception as error:  # backends raise their own types (pywintypes.error…)
                 self._note_failure("save", server_id, error)
             else:
@@ -77,8 +79,10 @@ class CredentialStore:
         return _PROBLEM.format(why=why) if why else None
 
     def _delete_saved(self, server_id: int) -> None:
+        from keyring.errors import PasswordDeleteError
+
         try:
-            keyring.delete_password(self.service_name, self.key(server_id))
+            _keyring().delete_password(self.service_name, self.key(server_id))
         except PasswordDeleteError:
             pass  # nothing was saved
         except Exception as error:
@@ -90,8 +94,16 @@ class CredentialStore:
         log.warning("Keyring %s failed for server %s (%s)", action, server_id, type(error).__name__)
 
 
+def _keyring() -> ModuleType:
+    import keyring
+
+    return keyring
+
+
 def _missing_backend() -> str | None:
-    backend = keyring.get_keyring()
+    from keyring.backends import chainer, fail
+
+    backend = _keyring().get_keyring()
     empty_chain = isinstance(backend, chainer.ChainerBackend) and not backend.backends
     if isinstance(backend, fail.Keyring) or empty_chain:
         return "no keyring backend is installed or working"

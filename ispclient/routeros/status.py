@@ -9,11 +9,11 @@ reason instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from ispclient.domain.connection import ClientConnection, UnknownReason, now_utc
+from ispclient.domain.connection import ClientConnection, RouterStatuses, UnknownReason, now_utc, session_fields
 from ispclient.routeros.errors import RouterError
 from ispclient.routeros.session import RouterSession, open_session
 from ispclient.routeros.target import RouterTarget
@@ -30,6 +30,8 @@ SECRET_DISABLED = "the PPP secret is disabled on the router"
 _NEVER = ("", "never", "jan/01/1970 00:00:00", "1970-01-01 00:00:00")
 
 StatusKey = tuple[int, str]  # (server id, PPPoE username): usernames are unique per server only
+__all__ = ["RouterBatch", "RouterStatuses", "StatusKey", "check_batch", "check_one", "fetch_client_status",
+           "fetch_statuses", "router_statuses"]
 
 
 @dataclass(frozen=True)
@@ -53,50 +55,45 @@ class RouterBatch:
 
 def fetch_statuses(target: RouterTarget, usernames: Iterable[str]) -> dict[str, ClientConnection]:
     """Every username's status on ``target`` from one active-sessions query (and one secrets query)."""
-    return dict(_statuses(target, list(dict.fromkeys(usernames))))
+    statuses = router_statuses(0, target, usernames)
+    return {name: statuses[(0, name)] for name in statuses.usernames()}
 
 
-def _statuses(target: RouterTarget, wanted: list[str]) -> Iterator[tuple[str, ClientConnection]]:
-    """(username, status) for each of ``wanted`` (no duplicates).
+def router_statuses(server_id: int, target: RouterTarget, usernames: Iterable[str]) -> RouterStatuses:
+    """The statuses of ``usernames`` (duplicates ignored) on ``target``, compact.
 
-    Replies are read row by row keeping only what the statuses need (a tuple per session, two
-    flags per offline client's secret): a router with 20,000 secrets and 12,000 sessions never
-    holds 32,000 row dicts, which kept memory and the garbage collector busy on every refresh.
-    Offline statuses come in a handful of kinds, each one shared object.
+    Replies are read row by row keeping only what the statuses need (a string per asked-for
+    session, two flags per offline client's secret): a router with 20,000 secrets and 12,000
+    sessions never holds 32,000 row dicts. Offline statuses come in a handful of kinds, each one
+    shared object. Failures never escape: everyone comes back Unknown with the reason.
     """
+    wanted = dict.fromkeys(usernames)
     if not wanted:
-        return
-    online: dict[str, tuple[str, str, str]] = {}
+        return RouterStatuses(server_id, {}, {})
+    online: dict[str, str] = {}
 
     def keep_session(row: Row) -> None:
         name = row.get("name", "")
-        if name not in online:  # a secret allowing several sessions: keep the first
-            online[name] = (row.get("address", ""), row.get("uptime", ""), row.get("caller-id", ""))
+        if name in wanted and name not in online:  # several sessions for one secret: keep the first
+            online[name] = session_fields(row.get("address", ""), row.get("uptime", ""), row.get("caller-id", ""))
 
     try:
         with open_session(target) as session:
             session.print_each("/ppp/active", ACTIVE_PROPLIST, keep_session)
             checked_at = now_utc()
-            offline = {name for name in wanted if name not in online}
+            offline = {name for name in wanted if name not in online} if len(online) < len(wanted) else set()
             secrets = _secrets(session, offline) if offline else None
     except RouterError as error:
-        unknown = _unknown(error)
-        for name in wanted:
-            yield name, unknown
-        return
+        return RouterStatuses.failed(server_id, wanted, _unknown(error))
     kinds: dict[SecretFlags | str | None, ClientConnection] = {}  # 40,000 offline clients: ≤ 6 objects
-    make_online = ClientConnection.online
-    for name in wanted:
-        session_info = online.get(name)
-        if session_info is not None:
-            address, uptime, caller_id = session_info
-            yield name, make_online(address, uptime, caller_id, checked_at=checked_at)
-        else:
-            kind: SecretFlags | str | None = secrets.get(name, "no secret") if secrets is not None else None
-            conn = kinds.get(kind)
-            if conn is None:
-                conn = kinds[kind] = _offline(secrets, name, checked_at)
-            yield name, conn
+    others: dict[str, ClientConnection] = {}
+    for name in offline:
+        kind: SecretFlags | str | None = secrets.get(name, "no secret") if secrets is not None else None
+        conn = kinds.get(kind)
+        if conn is None:
+            conn = kinds[kind] = _offline(secrets, name, checked_at)
+        others[name] = conn
+    return RouterStatuses(server_id, online, others, checked_at)
 
 
 def fetch_client_status(target: RouterTarget, username: str) -> ClientConnection:
@@ -115,14 +112,13 @@ def fetch_client_status(target: RouterTarget, username: str) -> ClientConnection
     return _offline(secrets, username, checked_at)
 
 
-def check_batch(batch: RouterBatch) -> dict[StatusKey, ClientConnection]:
+def check_batch(batch: RouterBatch) -> RouterStatuses:
     """A whole :class:`RouterBatch`, keyed by (server id, username); what a worker runs."""
     if batch.target is None:
         assert batch.problem is not None  # guaranteed by RouterBatch
-        unknown = ClientConnection.unknown(batch.problem, batch.detail)
-        return {(batch.server_id, name): unknown for name in batch.usernames}
-    server_id = batch.server_id
-    return {(server_id, name): conn for name, conn in _statuses(batch.target, list(dict.fromkeys(batch.usernames)))}
+        return RouterStatuses.failed(batch.server_id, batch.usernames,
+                                     ClientConnection.unknown(batch.problem, batch.detail))
+    return router_statuses(batch.server_id, batch.target, batch.usernames)
 
 
 def check_one(batch: RouterBatch) -> ClientConnection:

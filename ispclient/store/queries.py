@@ -15,7 +15,7 @@ import peewee
 from ispclient.domain import subscriptions as rules
 from ispclient.domain.clients import QuickStats, delete_blocker, delete_refusal, quick_stats
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, Period
-from ispclient.store.db import db
+from ispclient.store.db import db, is_sqlite
 from ispclient.store.models import AuditEvent, Client, Package, Payment, RouterChange, Server, Subscription
 
 
@@ -46,18 +46,20 @@ def _as_date(value: object) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+# The subscription that describes each client today (the latest-ending one already started,
+# not cancelled) comes from the covering index subscription_describes (schema 4) as one text
+# value, "start end package": one string per row instead of three, parsed once per distinct
+# value below. Server names are joined in Python (5 routers, not 100,000 copies).
 _ROWS_SQL = """
-SELECT c.id, c.client_code, c.name, c.phone, c.email, c.pppoe_username, c.server_id,
-       COALESCE(sv.name, ''),
-       s.package_name, s.starts_on, s.ends_on
+SELECT c.id, c.client_code, c.name, c.phone, c.email, c.pppoe_username, c.server_id, (
+    SELECT {period} FROM subscription s
+    WHERE s.client_id = c.id AND s.cancelled_at IS NULL AND s.starts_on <= {p}
+    ORDER BY s.ends_on DESC LIMIT 1)
 FROM client c
-LEFT JOIN server sv ON sv.id = c.server_id
-LEFT JOIN subscription s ON s.id = (
-    SELECT s2.id FROM subscription s2
-    WHERE s2.client_id = c.id AND s2.cancelled_at IS NULL AND s2.starts_on <= {p}
-    ORDER BY s2.ends_on DESC LIMIT 1)
 WHERE c.deleted_at IS NULL {extra}
 """
+_PERIOD_SQLITE = "s.starts_on || s.ends_on || s.package_name"  # dates are stored as YYYY-MM-DD
+_PERIOD_POSTGRES = "to_char(s.starts_on, 'YYYY-MM-DD') || to_char(s.ends_on, 'YYYY-MM-DD') || s.package_name"
 
 # In start order (not client order) so the subscription_upcoming index answers it; the first
 # seen per client is still their next one.
@@ -80,39 +82,44 @@ def client_rows(today: date, expiring_days: int, client_ids: list[int] | None = 
         extra_c = f"AND c.id IN ({marks})"
         extra_s = f"AND s.client_id IN ({marks})"
         params_extra = list(client_ids)
-    scheduled: dict[int, tuple[str, date, date]] = {}
+    scheduled_status = rules.SubscriptionStatus.SCHEDULED.value
+    scheduled: dict[int, tuple[str, str | None, date | None, date | None]] = {}
     for cid, pkg, start, end in db.execute_sql(_SCHEDULED_SQL.format(p=p, extra=extra_s), [today, *params_extra]):
-        scheduled.setdefault(cid, (pkg, _as_date(start), _as_date(end)))  # type: ignore[arg-type]
-    # 100,000 clients share a few thousand dates and (start, end) periods: parse each date and
-    # work out each running period's status once (the per-row work was half of this function).
-    dates: dict[object, date] = {}
-    running: dict[tuple[date, date], str] = {}
-    shared: dict[str, str] = {}  # 5 server and ~10 package names, not 200,000 copies (~11 MB)
+        if cid not in scheduled:
+            scheduled[cid] = (pkg, scheduled_status, _as_date(start), _as_date(end))
+    servers = {sid: name for sid, name in db.execute_sql("SELECT id, name FROM server")}
+    servers[None] = ""
+    # 100,000 clients share a few thousand (start, end, package) periods: each distinct one is
+    # parsed, and a running one's status worked out, once (the per-row work was half of this
+    # function). A period that has ended is marked by a status of None.
+    periods: dict[str, tuple[str, str | None, date | None, date | None]] = {}
     expired = rules.SubscriptionStatus.EXPIRED.value
+    no_subscription: tuple[str, str | None, date | None, date | None] = ("", NO_SUBSCRIPTION, None, None)
+    new_row = tuple.__new__  # ClientRow(...) without its Python-level __new__: 100,000 calls
+    period_sql = _PERIOD_SQLITE if is_sqlite() else _PERIOD_POSTGRES
+    cursor = db.execute_sql(_ROWS_SQL.format(p=p, period=period_sql, extra=extra_c), [today, *params_extra])
     rows: list[ClientRow] = []
     append = rows.append
-    cursor = db.execute_sql(_ROWS_SQL.format(p=p, extra=extra_c), [today, *params_extra])
-    for cid, code, name, phone, email, user, server_id, server_name, pkg, start, end in cursor:
-        if end is not None:
-            start = dates.get(start) or dates.setdefault(start, _as_date(start))  # type: ignore[arg-type]
-            end = dates.get(end) or dates.setdefault(end, _as_date(end))  # type: ignore[arg-type]
-            if end > today:  # running now
-                status = running.get((start, end))
-                if status is None:
-                    status = running[(start, end)] = rules.status(Period(start, end), today, expiring_days).value
-            elif cid in scheduled:
-                pkg, start, end = scheduled[cid]
-                status = rules.SubscriptionStatus.SCHEDULED.value
-            else:
-                status = expired
-        elif cid in scheduled:
-            pkg, start, end = scheduled[cid]
-            status = rules.SubscriptionStatus.SCHEDULED.value
+    for cid, code, name, phone, email, user, server_id, period in cursor.fetchall():
+        if period is None:
+            pkg, status, start, end = scheduled.get(cid, no_subscription)
         else:
-            pkg, status = "", NO_SUBSCRIPTION
-        append(ClientRow(cid, code, name, phone, email, user, server_id, shared.setdefault(server_name, server_name),
-                         shared.setdefault(pkg, pkg) if pkg else "", status, start, end))
+            described = periods.get(period)
+            if described is None:
+                described = periods[period] = _describe(period, today, expiring_days)
+            pkg, status, start, end = described
+            if status is None:  # ended: the next one, if sold, describes the client better
+                pkg, status, start, end = scheduled.get(cid) or (pkg, expired, start, end)
+        append(new_row(ClientRow, (cid, code, name, phone, email, user, server_id, servers[server_id],
+                                   pkg, status, start, end)))
     return rows
+
+
+def _describe(period: str, today: date, expiring_days: int) -> tuple[str, str | None, date, date]:
+    """(package, status or None when ended, start, end) of a "start end package" value."""
+    start, end = date.fromisoformat(period[:10]), date.fromisoformat(period[10:20])
+    status = rules.status(Period(start, end), today, expiring_days).value if end > today else None
+    return period[20:], status, start, end
 
 
 @dataclass(frozen=True)

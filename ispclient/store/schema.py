@@ -54,8 +54,27 @@ def _v3(database: peewee.Database) -> None:
         "CREATE INDEX IF NOT EXISTS subscription_upcoming ON subscription (starts_on) WHERE cancelled_at IS NULL")
 
 
+def _v4(database: peewee.Database) -> None:
+    """Two start-up queries answered from indexes alone.
+
+    * The client list's "subscription that describes the client today" (one per client):
+      ``subscription_describes`` holds every column that lookup reads, so it never visits the
+      600,000-row table (the list query: 0.35 s → 0.22 s at 100,000 clients). It replaces
+      ``subscription_current``, whose queries (by client, not cancelled) it answers as well.
+    * Auto-renew's due subscriptions: only auto-renewing, not cancelled ones, by end date
+      (0.2–0.3 s → 0.03 s at every start-up).
+    """
+    database.execute_sql(
+        "CREATE INDEX IF NOT EXISTS subscription_describes "
+        "ON subscription (client_id, ends_on, starts_on, package_name) WHERE cancelled_at IS NULL")
+    database.execute_sql("DROP INDEX IF EXISTS subscription_current")
+    database.execute_sql(
+        "CREATE INDEX IF NOT EXISTS subscription_auto_renew "
+        "ON subscription (ends_on) WHERE auto_renew AND cancelled_at IS NULL")
+
+
 # MIGRATIONS[n] brings a database from version n to n + 1. Append; never edit a released one.
-MIGRATIONS: list[Callable[[peewee.Database], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[peewee.Database], None]] = [_v1, _v2, _v3, _v4]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

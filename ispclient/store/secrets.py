@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import threading
-
-import keyring
-from cryptography.fernet import Fernet, InvalidToken
-from keyring.backends import chainer, fail
+from typing import TYPE_CHECKING
 
 from ispclient.domain.errors import ValidationError
 from ispclient.logging_setup import register_secret
 from ispclient.store import settings
 from ispclient.store.models import Setting
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+# keyring and cryptography are imported on first use: the start-up (auto-renew imports this
+# module through provisioning) needs neither, and they cost ~150 ms of it.
 
 KEY_NAME = "pppoe-password-key"
 _KEY_ID_SETTING = "pppoe_key_id"
@@ -40,6 +43,8 @@ class PasswordCipher:
     """Encrypts and decrypts PPPoE passwords; thread-safe, holds only the key."""
 
     def __init__(self, key: bytes) -> None:
+        from cryptography.fernet import Fernet
+
         self._fernet = Fernet(key)
         self.key_id = key_id(key)
 
@@ -48,6 +53,8 @@ class PasswordCipher:
         return self._fernet.encrypt(password.encode("utf-8")).decode("ascii")
 
     def decrypt(self, token: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             password = self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError):
@@ -64,8 +71,16 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"ispclient-pppoe-key:" + key).hexdigest()[:16]
 
 
+def _keyring() -> ModuleType:
+    import keyring
+
+    return keyring
+
+
 def keyring_problem() -> str | None:
-    backend = keyring.get_keyring()
+    from keyring.backends import chainer, fail
+
+    backend = _keyring().get_keyring()
     if isinstance(backend, fail.Keyring) or (isinstance(backend, chainer.ChainerBackend) and not backend.backends):
         return ("No secure password store (keyring) works on this computer, so PPPoE passwords can't be "
                 "saved safely. Leave the PPPoE password empty, or set up the keyring and try again.")
@@ -81,6 +96,7 @@ def cipher(*, create: bool = True) -> PasswordCipher:
     problem = keyring_problem()
     if problem:
         raise SecretsUnavailable(problem)
+    keyring = _keyring()
     service = settings.keyring_service()
     cache_key = (id(keyring.get_keyring()), service)
     with _lock:
@@ -100,6 +116,8 @@ def cipher(*, create: bool = True) -> PasswordCipher:
                 )
             if not create:
                 raise SecretsUnavailable("No PPPoE password has been saved yet.")
+            from cryptography.fernet import Fernet
+
             text = Fernet.generate_key().decode("ascii")
             try:
                 keyring.set_password(service, KEY_NAME, text)
@@ -136,11 +154,13 @@ def _stored_key_id() -> str:
 def export_key() -> str:
     """The key as text, for the administrator to carry to another front-desk PC."""
     cipher(create=False)  # checks the keyring holds the database's key
-    return str(keyring.get_password(settings.keyring_service(), KEY_NAME))
+    return str(_keyring().get_password(settings.keyring_service(), KEY_NAME))
 
 
 def import_key(text: str) -> None:
     """Save a key exported on another PC; refused unless it is the one the database uses."""
+    from cryptography.fernet import Fernet
+
     key = text.strip().encode("ascii")
     try:
         Fernet(key)
@@ -152,6 +172,6 @@ def import_key(text: str) -> None:
     problem = keyring_problem()
     if problem:
         raise SecretsUnavailable(problem)
-    keyring.set_password(settings.keyring_service(), KEY_NAME, key.decode("ascii"))
+    _keyring().set_password(settings.keyring_service(), KEY_NAME, key.decode("ascii"))
     with _lock:
         _cache.clear()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import peewee
 
@@ -13,9 +15,9 @@ from ispclient.domain import validation
 from ispclient.domain.clock import utcnow
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import format_money, parse_amount
-from ispclient.store import audit, provisioning, settings
-from ispclient.store.db import atomic, lock_client_row
-from ispclient.store.models import Client, Package, Payment, Subscription
+from ispclient.store import audit, settings
+from ispclient.store.db import atomic, db, lock_client_row, lock_client_rows
+from ispclient.store.models import AuditEvent, Client, Package, Payment, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,13 @@ def _live_client(client_id: int) -> Client:
     if client is None:
         raise ValidationError.single("__all__", "This client has been deleted.")
     return client
+
+
+def _sync_client(client_id: int, reason: str, actor: str | None) -> None:
+    # Imported here, not at the top: start-up's auto-renew needs none of the router queue.
+    from ispclient.store import provisioning
+
+    provisioning.sync_client(client_id, reason, actor=actor)
 
 
 def _add_payment(sub: Subscription, values: dict[str, object], actor: str | None) -> Payment:
@@ -102,7 +111,7 @@ def create_subscription(
                      after=audit.snapshot(sub), actor=actor)
         if pay_values is not None:
             _add_payment(sub, pay_values, actor)
-        provisioning.sync_client(client.id, "Subscription created", actor=actor)
+        _sync_client(client.id, "Subscription created", actor)
     return sub
 
 
@@ -151,7 +160,7 @@ def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | 
                      summary=f"Subscription “{sub.package_name}” cancelled"
                              + (f": {sub.cancel_reason}" if sub.cancel_reason else ""),
                      before=old, after=new, actor=actor)
-        provisioning.sync_client(sub.client_id, "Subscription cancelled", actor=actor)
+        _sync_client(sub.client_id, "Subscription cancelled", actor)
     return sub
 
 
@@ -179,60 +188,158 @@ def record_payment(subscription_id: int, data: PaymentInput, *, actor: str | Non
             )
         _live_client(sub.client_id)
         pay = _add_payment(sub, values, actor)
-        provisioning.sync_client(sub.client_id, "Payment recorded", actor=actor)
+        _sync_client(sub.client_id, "Payment recorded", actor)
         return pay
+
+
+# Auto-renew's candidates, from the partial index subscription_auto_renew (schema 4): ended,
+# auto-renewing, not cancelled, not renewed yet, of a client not deleted. A subscription that
+# can't be renewed has its auto-renew turned off (with the reason in the audit trail), so it
+# is looked at once, not at every start.
+_DUE_SQL = """
+SELECT s.id, s.client_id, s.package_id, s.package_name, s.ends_on FROM subscription s
+WHERE s.auto_renew AND s.cancelled_at IS NULL AND s.ends_on <= {p}
+  AND NOT EXISTS (SELECT 1 FROM subscription r WHERE r.renewed_from_id = s.id)
+  AND EXISTS (SELECT 1 FROM client c WHERE c.id = s.client_id AND c.deleted_at IS NULL) {extra}
+"""
+_CLIENTS_PER_TRANSACTION = 500
+
+
+class _Due(NamedTuple):
+    id: int
+    client_id: int
+    package_id: int
+    package_name: str
+    ends_on: date
+
+
+class _Sibling(NamedTuple):
+    id: int
+    starts_on: date
+    ends_on: date
+    package_name: str
+    is_cancelled: bool = False  # only live ones are read
+
+
+def _due(today: date, client_ids: list[int] | None = None) -> list[_Due]:
+    p = db.obj.param
+    extra = f"AND s.client_id IN ({','.join([p] * len(client_ids))})" if client_ids else ""
+    cursor = db.execute_sql(_DUE_SQL.format(p=p, extra=extra), [today, *(client_ids or [])])
+    # Sorted here, not in SQL: an ORDER BY client_id would steer the planner off the index.
+    return sorted((_Due(sid, cid, pid, name, _as_date(end)) for sid, cid, pid, name, end in cursor.fetchall()),
+                  key=lambda d: (d.client_id, d.ends_on, d.id))
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def run_auto_renew(today: date | None = None, *, actor: str = "auto-renew") -> list[Subscription]:
     """Roll every expired auto-renew subscription into its next period(s), unpaid.
 
+    One that can't be renewed (its package is no longer sold, or the front desk already sold
+    the next period by hand) has auto-renew turned off, with the reason in the audit trail.
     Idempotent: a subscription is renewed at most once (``renewed_from`` is unique), so running
-    this twice, or on two PCs at once, creates nothing twice.
+    this twice, or on two PCs at once, creates nothing twice; each batch of clients is locked
+    and looked at again inside its transaction.
     The routers follow in ``provisioning.sync_all``, which ``enforce`` runs right after this.
     """
     today = today or settings.today()
+    client_ids = sorted({d.client_id for d in _due(today)})
     created: list[Subscription] = []
-    due = (Subscription.select()
-           .join(Client).switch(Subscription)
-           .where(Subscription.auto_renew & Subscription.cancelled_at.is_null()
-                  & (Subscription.ends_on <= today) & Client.deleted_at.is_null())
-           .where(~Subscription.id.in_(Subscription.select(Subscription.renewed_from)
-                                       .where(Subscription.renewed_from.is_null(False)))))
-    for sub in list(due):
-        try:
-            created.extend(_auto_renew_one(sub, today, actor))
-        except peewee.IntegrityError:
-            # Another PC renewed it between our check and our insert: its renewal stands.
-            log.info("auto-renew of subscription %s was done elsewhere", sub.id)
+    for i in range(0, len(client_ids), _CLIENTS_PER_TRANSACTION):
+        batch = client_ids[i:i + _CLIENTS_PER_TRANSACTION]
+        for attempt in range(3):
+            try:
+                created.extend(_auto_renew_batch(batch, today, actor))
+                break
+            except peewee.IntegrityError:
+                # Another PC renewed one between our check and our insert: its renewal stands,
+                # and the batch's next look sees it.
+                log.info("auto-renew of clients %s…%s met a renewal done elsewhere (attempt %d)",
+                         batch[0], batch[-1], attempt + 1)
     return created
 
 
-def _auto_renew_one(sub: Subscription, today: date, actor: str) -> list[Subscription]:
+def _auto_renew_batch(client_ids: list[int], today: date, actor: str) -> list[Subscription]:
     created: list[Subscription] = []
     with atomic():
-        lock_client_row(sub.client_id)
-        # Re-check inside the transaction: another PC may have renewed it meanwhile.
-        if Subscription.select().where(Subscription.renewed_from == sub.id).exists():
+        lock_client_rows(client_ids)
+        # Looked at again inside the transaction: another PC may have renewed, cancelled or
+        # deleted meanwhile.
+        due = _due(today, client_ids)
+        if not due:
             return created
-        package = sub.package
-        if not package.active:
-            log.info("auto-renew skipped for subscription %s: package %s inactive", sub.id, package.name)
-            return created
-        siblings = list(Subscription.select().where(Subscription.client == sub.client_id))
-        prev = sub
-        for start, end in rules.auto_renew_chain(sub.ends_on, package.validity_days, today):
-            if rules.find_overlap(start, end, siblings) is not None:
-                break  # the front desk already sold the next period by hand
-            nxt = Subscription.create(
-                client=sub.client_id, package=package, package_name=package.name,
-                price_minor=package.price_minor, starts_on=start, ends_on=end, auto_renew=True,
-                renewed_from=prev, created_by=actor,
-            )
-            audit.record("subscription.auto_renew", "subscription", nxt.id, client_id=sub.client_id,
-                         summary=f"“{nxt.package_name}” renewed automatically: "
-                                 f"{start:%d %b %Y} – {end:%d %b %Y} (unpaid)",
-                         after=audit.snapshot(nxt), actor=actor)
-            siblings.append(nxt)
-            created.append(nxt)
-            prev = nxt
+        packages = {pkg.id: pkg for pkg in Package.select()}
+        siblings = _live_siblings(sorted({d.client_id for d in due}))
+        stopped: list[tuple[_Due, str]] = []
+        for sub in due:
+            package = packages[sub.package_id]
+            if not package.active:
+                stopped.append((sub, f"the package “{package.name}” is no longer sold"))
+                continue
+            mine = siblings.setdefault(sub.client_id, [])
+            start = sub.ends_on  # the next period first: years of periods only if it is free
+            clash = rules.find_overlap(start, rules.end_date(start, package.validity_days), mine)
+            if clash is not None:  # the front desk already sold the next period by hand
+                stopped.append((sub, f"the period from {start:%d %b %Y} was already sold by hand "
+                                     f"(“{clash.package_name}” {clash.starts_on:%d %b %Y} – "
+                                     f"{clash.ends_on:%d %b %Y})"))
+                continue
+            prev = sub.id
+            for start, end in rules.auto_renew_chain(sub.ends_on, package.validity_days, today):
+                if rules.find_overlap(start, end, mine) is not None:
+                    break  # sold by hand further on: the last renewal is looked at when it ends
+                nxt = Subscription.create(
+                    client=sub.client_id, package=package, package_name=package.name,
+                    price_minor=package.price_minor, starts_on=start, ends_on=end, auto_renew=True,
+                    renewed_from=prev, created_by=actor,
+                )
+                audit.record("subscription.auto_renew", "subscription", nxt.id, client_id=sub.client_id,
+                             summary=f"“{nxt.package_name}” renewed automatically: "
+                                     f"{start:%d %b %Y} – {end:%d %b %Y} (unpaid)",
+                             after=audit.snapshot(nxt), actor=actor)
+                mine.append(_Sibling(nxt.id, start, end, package.name))
+                created.append(nxt)
+                prev = nxt.id
+        _stop_auto_renew(stopped, actor)
     return created
+
+
+def _live_siblings(client_ids: list[int]) -> dict[int, list[_Sibling]]:
+    """The clients' subscriptions not cancelled, as plain records (plain SQL: the first run on
+    an older data set can read hundreds of thousands)."""
+    p = db.obj.param
+    out: dict[int, list[_Sibling]] = {}
+    dates: dict[object, date] = {}
+    for i in range(0, len(client_ids), 500):
+        batch = client_ids[i:i + 500]
+        cursor = db.execute_sql(
+            "SELECT client_id, id, starts_on, ends_on, package_name FROM subscription "
+            f"WHERE client_id IN ({','.join([p] * len(batch))}) AND cancelled_at IS NULL", batch)
+        for cid, sid, start, end, name in cursor.fetchall():
+            start = dates.get(start) or dates.setdefault(start, _as_date(start))
+            end = dates.get(end) or dates.setdefault(end, _as_date(end))
+            out.setdefault(cid, []).append(_Sibling(sid, start, end, name))
+    return out
+
+
+def _stop_auto_renew(stopped: list[tuple[_Due, str]], actor: str) -> None:
+    """Turn auto-renew off where it can't go on, each with its reason in the audit trail: in
+    bulk, because a data set can hold thousands of them the first time."""
+    if not stopped:
+        return
+    p = db.obj.param
+    cursor = db.cursor()
+    cursor.executemany(f"UPDATE subscription SET auto_renew = {p} WHERE id = {p}",
+                       [(False, sub.id) for sub, _reason in stopped])
+    now = AuditEvent.at.db_value(utcnow())
+    before, after = json.dumps({"auto_renew": True}), json.dumps({"auto_renew": False})
+    cursor.executemany(
+        'INSERT INTO audit_event ("at", "actor", "action", "entity", "entity_id", "client_id", "summary", '
+        '"before", "after") '
+
+        f"VALUES ({', '.join([p] * 9)})",
+        [(now, actor, "subscription.edit", "subscription", sub.id, sub.client_id,
+          f"Auto-renew stopped for “{sub.package_name}”: {reason}", before, after) for sub, reason in stopped])
+    log.info("auto-renew turned off for %d subscription(s) that can't be renewed", len(stopped))

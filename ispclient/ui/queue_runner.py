@@ -10,24 +10,35 @@ while one is running is skipped, never queued behind a slow router.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from ispclient.enforce import EnforceSummary, enforce
-from ispclient.routeros.target import RouterTarget
-from ispclient.store import router_queue, secrets
-from ispclient.store.secrets import PasswordCipher
 from ispclient.ui import workers
 from ispclient.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from ispclient.enforce import EnforceSummary
+    from ispclient.routeros.target import RouterTarget
+    from ispclient.store.router_queue import DrainReport
+    from ispclient.store.secrets import PasswordCipher
+
+# The enforcement code (router sessions, the change queue, encryption) is imported at the first
+# run, not while the window is being built.
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 60
 DRAIN_DELAY_MS = 800
+# The first run waits until the window has painted and the status check has started: it reads
+# the database and talks to the routers, which would compete with both for the 2 cores.
+FIRST_RUN_DELAY_MS = 5000
 
 
-def _drain_queue(targets: dict[int, RouterTarget], cipher: PasswordCipher | None) -> router_queue.DrainReport:
+def _drain_queue(targets: dict[int, RouterTarget], cipher: PasswordCipher | None) -> DrainReport:
     """Only the queued changes (no auto-renew or full sync): cheap enough to run after each save."""
+    from ispclient.store import router_queue
+
     with router_queue.own_connection():
         return router_queue.drain(targets, cipher=cipher)
 
@@ -46,6 +57,9 @@ class QueueRunner(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(interval_s * 1000)
         self._timer.timeout.connect(self.run_now)
+        self._first_run = QTimer(self)
+        self._first_run.setSingleShot(True)
+        self._first_run.timeout.connect(self.run_now)
         # A save queues its router change; push it within a second instead of at the next tick.
         self._drain_timer = QTimer(self)
         self._drain_timer.setSingleShot(True)
@@ -57,18 +71,22 @@ class QueueRunner(QObject):
     def running(self) -> bool:
         return self._running
 
-    def start(self) -> None:
-        """Run now, then on every tick."""
+    def start(self, first_run_delay_ms: int = FIRST_RUN_DELAY_MS) -> None:
+        """Run after ``first_run_delay_ms`` (the window is up by then), then on every tick."""
         self._timer.start()
-        QTimer.singleShot(0, self, self.run_now)
+        self._first_run.start(first_run_delay_ms)
 
     def stop(self) -> None:
         self._timer.stop()
+        self._first_run.stop()
 
     def run_now(self) -> bool:
         """Start a run unless one is going; True if started."""
         if self._running:
             return False
+        from ispclient.enforce import enforce
+        from ispclient.store import router_queue, secrets
+
         targets = router_queue.router_targets(self.ctx.credentials.get)
         cipher = secrets.try_cipher()
         self._running = True
@@ -83,6 +101,8 @@ class QueueRunner(QObject):
         if self._running:
             self._drain_timer.start()  # try again once the running pass is over
             return
+        from ispclient.store import router_queue, secrets
+
         targets = router_queue.router_targets(self.ctx.credentials.get)
         self._running = True
         worker = workers.Worker(_drain_queue, targets, secrets.try_cipher())

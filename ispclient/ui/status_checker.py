@@ -12,12 +12,13 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from ispclient.domain.connection import ClientConnection, UnknownReason
-from ispclient.routeros.status import RouterBatch, StatusKey, check_batch, check_one
+from ispclient.domain.connection import ClientConnection, UnknownReason, now_utc
+from ispclient.routeros.offload import HelperUnavailable, StatusHelper
+from ispclient.routeros.status import RouterBatch, RouterStatuses, StatusKey, check_batch, check_one
 from ispclient.ui.workers import Worker, start
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ DEFAULT_INTERVAL_S = 60.0
 # Router checks wait on the network, not the CPU: more threads than cores is right, and a
 # pool of our own keeps a few hanging routers from starving the app's other background work.
 MAX_PARALLEL_ROUTERS = 8
+HELPER_MARGIN_S = 5.0
 
 BatchProvider = Callable[[], Iterable[RouterBatch]]
 
@@ -34,13 +36,13 @@ BatchProvider = Callable[[], Iterable[RouterBatch]]
 class _Outcome:
     server_id: int
     ticket: int  # the refresh generation, or the single lookup's ticket
-    batch: dict[StatusKey, ClientConnection] = field(default_factory=dict)
+    batch: RouterStatuses | None = None  # set for a router's refresh
     username: str | None = None  # set for a single-client lookup
     single: ClientConnection | None = None
 
 
 class StatusChecker(QObject):
-    router_done = Signal(int, object)  # server id, {(server id, username): ClientConnection}
+    router_done = Signal(int, object)  # server id, RouterStatuses (a mapping (server id, username) → status)
     refresh_finished = Signal()  # every router of the latest refresh has reported
     client_status = Signal(int, str, object)  # server id, username, ClientConnection
 
@@ -62,6 +64,9 @@ class StatusChecker(QObject):
         self._waiting_clients: dict[int, dict[str, tuple[int, RouterBatch]]] = {}
         self._tickets = itertools.count(1)
         self._latest_ticket: dict[StatusKey, int] = {}
+        # Where whole routers are checked: a helper process when set (the GIL stays free for
+        # the window), else the pool thread itself.
+        self.helper: StatusHelper | None = None
 
     # -- timer ----------------------------------------------------------------------------
 
@@ -151,14 +156,15 @@ class StatusChecker(QObject):
             return lambda: _run_one(batch, ticket)
         if server_id in self._waiting_batch:
             generation, batch = self._waiting_batch.pop(server_id)
-            return lambda: _run_batch(batch, generation)
+            helper = self.helper
+            return lambda: _run_batch(batch, generation, helper)
         return None
 
     def _on_outcome(self, outcome: _Outcome) -> None:
         self._busy.discard(outcome.server_id)
         if outcome.username is not None and outcome.single is not None:
             self._report_client(outcome.server_id, outcome.username, outcome.ticket, outcome.single)
-        else:
+        elif outcome.batch is not None:
             self._report_batch(outcome.ticket, outcome.server_id, outcome.batch)
         self._pump(outcome.server_id)
 
@@ -166,8 +172,7 @@ class StatusChecker(QObject):
         # Only a BaseException (KeyboardInterrupt…) gets past _run_*; the router stays marked busy.
         log.error("A status check was interrupted: %r", error)
 
-    def _report_batch(self, generation: int, server_id: int,
-                      results: dict[StatusKey, ClientConnection]) -> None:
+    def _report_batch(self, generation: int, server_id: int, results: RouterStatuses) -> None:
         if generation != self._generation:
             log.debug("Dropped stale statuses of server %s (generation %s)", server_id, generation)
             return
@@ -186,14 +191,36 @@ class StatusChecker(QObject):
 
 # Run in pool threads: plain data in, plain data out, and never an exception.
 
-def _run_batch(batch: RouterBatch, generation: int) -> _Outcome:
+def _run_batch(batch: RouterBatch, generation: int, helper: StatusHelper | None = None) -> _Outcome:
     try:
-        results = check_batch(batch)
+        results = _in_helper(batch, helper) if helper is not None and batch.target is not None else None
+        if results is None:
+            results = check_batch(batch)
     except Exception:
         log.exception("Status check of server %s failed", batch.server_id)
         unknown = ClientConnection.unknown(UnknownReason.NOT_CHECKED, "The check failed (see the log).")
-        results = {(batch.server_id, name): unknown for name in batch.usernames}
+        results = RouterStatuses.failed(batch.server_id, batch.usernames, unknown)
     return _Outcome(batch.server_id, generation, batch=results)
+
+
+def _in_helper(batch: RouterBatch, helper: StatusHelper) -> RouterStatuses | None:
+    """The helper's answer; None to check in this thread instead (the helper is unavailable)."""
+    assert batch.target is not None
+    # Connecting, logging in and two replies each get the router's timeout; past that the
+    # helper itself is stuck.
+    wait_s = batch.target.timeout * 4 + HELPER_MARGIN_S
+    try:
+        return helper.submit(batch).result(timeout=wait_s)
+    except HelperUnavailable as e:
+        if helper.stopping:
+            return RouterStatuses.failed(batch.server_id, batch.usernames, ClientConnection.unknown(
+                UnknownReason.NOT_CHECKED, "The app is closing."))
+        log.info("Server %s checked in-process: %s", batch.server_id, e)
+        return None
+    except TimeoutError:
+        log.warning("The status helper did not answer for server %s in %.0f s", batch.server_id, wait_s)
+        return RouterStatuses.failed(batch.server_id, batch.usernames, ClientConnection.unknown(
+            UnknownReason.TIMED_OUT, f"No answer within {wait_s:.0f} s.", checked_at=now_utc()))
 
 
 def _run_one(batch: RouterBatch, ticket: int) -> _Outcome:

@@ -10,25 +10,24 @@ from __future__ import annotations
 import logging
 from collections import deque
 from datetime import datetime
-from itertools import islice
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from ispclient.domain.connection import ClientConnection, UnknownReason
 from ispclient.routeros.credentials import CredentialStore
-from ispclient.routeros.status import RouterBatch
+from ispclient.routeros.offload import start_helper
+from ispclient.routeros.status import RouterBatch, RouterStatuses
 from ispclient.routeros.target import RouterTarget
 from ispclient.store import queries
 from ispclient.store.models import Client, Server
-from ispclient.ui.context import AppContext, ConnKey
+from ispclient.ui.context import AppContext
 from ispclient.ui.status_checker import StatusChecker
 
 log = logging.getLogger(__name__)
 
-# Statuses handed to the book per turn of the event loop: a router with 20,000 clients is
-# applied in four short steps, so the window keeps answering meanwhile.
-RESULTS_PER_TURN = 5000
-
+# The helper process starts this long after start(): its ~0.3 s of start-up must not slow the
+# window's first paint, and the start-up refresh is checked in-process meanwhile.
+HELPER_DELAY_MS = 1000
 
 def router_batch(server: Server, usernames: tuple[str, ...], credentials: CredentialStore) -> RouterBatch:
     """One router's request; without a saved password it says so instead of asking."""
@@ -104,15 +103,18 @@ class StatusService(QObject):
     refresh_started = Signal()
     refreshed = Signal()  # every router of the latest refresh has answered (or failed)
 
-    def __init__(self, ctx: AppContext, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QObject | None = None, pool: QThreadPool | None = None,
+                 offload: bool = True) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._offload = offload  # check whole routers in a helper process once started
+        self._shut_down = False
         self.checker = StatusChecker(self._batches, self, pool=pool,
                                      interval_s=ctx.settings().refresh_interval_s)
         self.last_refresh: datetime | None = None  # local time the latest refresh landed
         self.refreshing = False
         self.usernames = Usernames()
-        self._queue: deque[dict[ConnKey, ClientConnection]] = deque()
+        self._queue: deque[RouterStatuses] = deque()
         self._pumping = False
         self._finish_when_applied = False
         self.checker.router_done.connect(self._router_done)
@@ -131,13 +133,23 @@ class StatusService(QObject):
         self.checker.start(refresh_now=False)
         if refresh_now:
             self.refresh()
+        if self._offload:
+            QTimer.singleShot(HELPER_DELAY_MS, self, self._start_helper)
+
+    def _start_helper(self) -> None:
+        if self.checker.helper is None and not self._shut_down:
+            self.checker.helper = start_helper()
 
     def stop(self) -> None:
         self.checker.stop()
 
     def shutdown(self, wait_ms: int = 3000) -> bool:
         """Stop the timer and drop late answers; wait a little for running checks."""
+        self._shut_down = True
         self._queue.clear()
+        helper, self.checker.helper = self.checker.helper, None
+        if helper is not None:
+            helper.close()  # checks waiting on it give up at once
         return self.checker.shutdown(wait_ms)
 
     def refresh(self) -> None:
@@ -152,13 +164,14 @@ class StatusService(QObject):
             return
         self.checker.check_client(router_batch(server, (username,), self.ctx.credentials))
 
-    def _router_done(self, _server_id: int, results: dict[ConnKey, ClientConnection]) -> None:
-        items = iter(results.items())
-        while chunk := dict(islice(items, RESULTS_PER_TURN)):
-            self._queue.append(chunk)
+    def _router_done(self, _server_id: int, results: RouterStatuses) -> None:
+        # A router's answer goes into the book (and the list takes a pass over its clients,
+        # ~10 ms for 20,000) one router per turn of the event loop: answers that arrive
+        # together would otherwise freeze the window for the sum of them.
+        self._queue.append(results)
         if not self._pumping:
             self._pumping = True
-            self._apply_next()
+            QTimer.singleShot(0, self, self._apply_next)
 
     def _apply_next(self) -> None:
         if self._queue:
@@ -175,7 +188,7 @@ class StatusService(QObject):
         self.ctx.connections.update({(server_id, username): conn})
 
     def _finished(self) -> None:
-        if self._pumping:  # the last router's statuses are still going into the book
+        if self._pumping:  # the last routers' statuses are still going into the book
             self._finish_when_applied = True
             return
         self.refreshing = False

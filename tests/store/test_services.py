@@ -230,6 +230,28 @@ def test_auto_renew_ignores_cancelled_and_manual(make: Factory, clock: Clock) ->
     assert subs.run_auto_renew(date(2026, 3, 1)) == []
 
 
+def test_auto_renew_that_cannot_go_on_is_turned_off_once_with_its_reason(make: Factory, clock: Clock) -> None:
+    pkg, old_pkg = make.package(), make.package("Legacy 2M")
+    sold, retired, renews = make.client(), make.client(), make.client()
+    by_hand = make.subscription(sold, pkg, date(2025, 12, 1), auto_renew=True)  # ends 31 Dec
+    make.subscription(sold, pkg, date(2025, 12, 31))  # the next period, sold at the counter
+    gone = make.subscription(retired, old_pkg, date(2025, 12, 1), auto_renew=True)
+    Package.update(active=False).where(Package.id == old_pkg).execute()
+    make.subscription(renews, pkg, date(2025, 12, 1), auto_renew=True)
+
+    created = subs.run_auto_renew(date(2026, 1, 15))
+    assert [s.client_id for s in created] == [renews]
+    assert not Subscription.get_by_id(by_hand).auto_renew and not Subscription.get_by_id(gone).auto_renew
+    stops = {e.entity_id: e.summary for e in AuditEvent.select().where(AuditEvent.summary.contains("stopped"))}
+    assert "already sold by hand" in stops[by_hand] and "31 Dec 2025" in stops[by_hand]
+    assert "“Legacy 2M” is no longer sold" in stops[gone]
+    assert all(AuditEvent.get(AuditEvent.entity_id == sid, AuditEvent.summary.contains("stopped")).client_id == cid
+               for sid, cid in ((by_hand, sold), (gone, retired)))
+    assert subs.run_auto_renew(date(2026, 1, 15)) == []
+    assert {s.client_id for s in subs.run_auto_renew(date(2026, 3, 1))} == {renews}  # weeks later
+    assert AuditEvent.select().where(AuditEvent.summary.contains("stopped")).count() == 2  # each stopped once
+
+
 # --- delete ----------------------------------------------------------------------------------
 
 
