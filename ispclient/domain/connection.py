@@ -180,7 +180,7 @@ class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
     garbage collector, so a refresh no longer feeds it 60,000 objects to scan.
     """
 
-    __slots__ = ("server_id", "checked_at", "online", "others", "_made")
+    __slots__ = ("server_id", "checked_at", "online", "others", "_made", "_others_state")
 
     def __init__(self, server_id: int, online: dict[str, str], others: dict[str, ClientConnection],
                  checked_at: datetime | None = None) -> None:
@@ -189,6 +189,7 @@ class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
         self.online = online  # username → "address\0uptime\0caller id"
         self.others = others  # every other asked username → its (shared) status
         self._made: dict[str, ClientConnection] = {}
+        self._others_state: ConnectionState | None | bool = False  # False: not worked out yet
 
     @classmethod
     def failed(cls, server_id: int, usernames: Iterable[str], conn: ClientConnection) -> RouterStatuses:
@@ -216,6 +217,20 @@ class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
             return ConnectionState.ONLINE
         conn = self.others.get(username)
         return None if conn is None else conn.state
+
+    def others_state(self) -> ConnectionState | None:
+        """The state all usernames not online share (Offline, or Unknown when the router
+        failed), or None when they differ."""
+        if self._others_state is False:
+            values = self.others.values()
+            kinds = dict(zip(map(id, values), values, strict=True)).values()  # a handful of objects
+            states = {c.state for c in kinds}
+            self._others_state = states.pop() if len(states) == 1 else None
+        return self._others_state  # type: ignore[return-value]
+
+    def __getstate__(self) -> tuple[None, dict[str, object]]:
+        return None, {"server_id": self.server_id, "checked_at": self.checked_at, "online": self.online,
+                      "others": self.others, "_made": {}, "_others_state": self._others_state}
 
     def usernames(self) -> Iterator[str]:
         yield from self.online

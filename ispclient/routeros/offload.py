@@ -18,6 +18,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_THREADS = 8  # routers checked at once in the child (as many as the app's pool)
 JOIN_S = 2.0
+NICENESS = 10
 
 
 class HelperUnavailable(RuntimeError):
@@ -127,8 +129,25 @@ def start_helper() -> StatusHelper | None:
         return None
 
 
+def _lower_priority() -> None:
+    """Below the app's own priority: on two cores, parsing a refresh must never take the CPU
+    from the window (the window waits on the routers anyway, not on this)."""
+    try:
+        if sys.platform == "win32":
+            import ctypes
+
+            below_normal = 0x4000  # BELOW_NORMAL_PRIORITY_CLASS
+            kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+            kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
+        else:
+            os.nice(NICENESS)
+    except (OSError, AttributeError):
+        pass  # not allowed here: same priority, still no GIL shared
+
+
 def _serve(conn: Connection) -> None:
     """The child: a thread per request, answers sent back as they are ready."""
+    _lower_priority()
     send_lock = threading.Lock()
 
     def run(job: int, batch: RouterBatch) -> None:

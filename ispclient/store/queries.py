@@ -234,8 +234,11 @@ def usernames_by_server() -> dict[int, list[tuple[int, str]]]:
     0.25 s at 100,000 clients).
     """
     out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    # SQLite picks the deleted_at index (and reads each row) unless told: the partial index of
+    # live usernames holds exactly these rows and columns (0.08 → 0.06 s at 100,000 clients).
+    hint = "INDEXED BY client_pppoe_live " if is_sqlite() else ""
     cursor = db.execute_sql(
-        "SELECT server_id, id, pppoe_username FROM client "
+        f"SELECT server_id, id, pppoe_username FROM client {hint}"
         "WHERE deleted_at IS NULL AND server_id IS NOT NULL AND pppoe_username <> ''")
     for server_id, cid, user in cursor:
         out[server_id].append((cid, user))

@@ -167,3 +167,16 @@ def test_accented_usernames_on_a_cp1252_router() -> None:
     assert batch["josé"].label == single.label == "Offline — never connected"
     assert unsendable.reason is UnknownReason.PROTOCOL_ERROR
     assert "cannot be sent in cp1252" in unsendable.detail
+
+
+def test_a_routers_answer_is_compact_and_survives_pickling(clients: RouterSim, target: RouterTarget) -> None:
+    import pickle
+
+    results = check_batch(RouterBatch(server_id=7, target=target, usernames=("alice", "bob", "carol", "dave")))
+    assert list(results.online) == ["alice"] and set(results.others) == {"bob", "carol", "dave"}
+    assert results.others_state() is ConnectionState.OFFLINE
+    assert results[(7, "alice")] is results[(7, "alice")]  # made on demand, once
+    assert (7, "bob") in results and (8, "bob") not in results and (7, "zed") not in results
+    copy = pickle.loads(pickle.dumps(results))
+    assert copy == results and dict(copy) == dict(results)
+    assert copy[(7, "alice")].address == "10.0.0.7"

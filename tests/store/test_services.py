@@ -310,7 +310,14 @@ def test_list_rows_show_the_right_subscription(make: Factory, clock: Clock) -> N
         "none": "No subscription", "cancelled": "No subscription",
     }
     assert rows["active"].ends_on == date(2026, 1, 31)
+    assert (rows["expired"].package_name, rows["expired"].starts_on, rows["expired"].ends_on) == (
+        "Home 10M", date(2025, 11, 1), date(2025, 12, 1))
     assert rows["scheduled"].starts_on == date(2026, 2, 1)
+    back = make.client(name="coming back")  # ended, and the next one already sold
+    make.subscription(back, make.package("Biz 20M"), date(2025, 11, 1))
+    make.subscription(back, pkg, date(2026, 2, 10))
+    row = queries.client_rows(clock.today, 7, client_ids=[back])[0]
+    assert (row.status, row.package_name, row.starts_on) == ("Scheduled", "Home 10M", date(2026, 2, 10))
     only = queries.client_rows(clock.today, 7, client_ids=[ids["expired"]])
     assert [r.status for r in only] == ["Expired"]
 

@@ -355,3 +355,39 @@ def test_a_big_status_update_is_applied_in_slices(qtbot: QtBot, book: Connection
     assert m.counts().online == n and not m.updating_connections
     assert len(slices) == 3  # one repaint per slice
     assert all(m.data(m.index(r, Column.CONNECTION)) == "Online" for r in range(0, n, 997))
+
+
+def test_whole_router_answers_show_as_a_fresh_load_would(qtbot: QtBot, book: ConnectionBook) -> None:
+    """A router's answer is applied whole the first time and as differences afterwards (and
+    after a failure); the list must always read as if loaded from the book afresh."""
+    from ispclient.domain.connection import RouterStatuses, UnknownReason, session_fields
+
+    source = Source(make_rows(300))
+    m = ClientListModel(book, source)
+    m.reload()
+    m.set_filter(ClientFilter(connection=ConnectionState.ONLINE))
+    rng = random.Random(5)
+    offline = ClientConnection.offline()
+    never = ClientConnection.offline(never_connected=True)
+    for turn in range(6):
+        for server in (1, 2):
+            names = [r.pppoe_username for r in source.rows.values() if r.server_id == server]
+            if turn == 3 and server == 2:
+                book.update(RouterStatuses.failed(server, names, ClientConnection.unknown(UnknownReason.TIMED_OUT)))
+                continue
+            online = {n: session_fields("10.0.0.1", "1h", "") for n in names if rng.random() < 0.5}
+            book.update(RouterStatuses(server, online, {n: rng.choice([offline, never]) for n in names
+                                                        if n not in online}))
+        if turn == 4:  # a client window's own lookup lands between two refreshes
+            row = next(r for r in source.rows.values() if r.server_id == 1)
+            book.update({(1, row.pppoe_username): ClientConnection.online("10.9.9.9")})
+        fresh = ClientListModel(book, source)
+        fresh.reload()
+        fresh.set_filter(ClientFilter(connection=ConnectionState.ONLINE))
+        assert m.counts() == fresh.counts()
+        assert m.visible_client_ids() == fresh.visible_client_ids()
+        m.set_filter(ClientFilter())
+        assert all(m.data(m.index(r, Column.CONNECTION)) ==
+                   book.get(source.rows[i].server_id, source.rows[i].pppoe_username).state.label
+                   for r, i in enumerate(m.visible_client_ids()))
+        m.set_filter(ClientFilter(connection=ConnectionState.ONLINE))

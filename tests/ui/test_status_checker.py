@@ -221,3 +221,31 @@ def test_shutdown_drops_late_results(qtbot: QtBot, make_checker, north: RouterSi
     assert checker.shutdown(5000)
     qtbot.wait(100)
     assert seen.routers == [] and seen.clients == []
+
+
+def test_whole_routers_can_be_checked_in_the_helper_process(qtbot: QtBot, make_checker, north: RouterSim,
+                                                            south: RouterSim) -> None:
+    from ispclient.routeros.offload import StatusHelper
+
+    helper = StatusHelper()
+    try:
+        checker = make_checker(lambda: [batch(1, north, "alice", "bob", "carol"), batch(2, south, "alice")])
+        checker.helper = helper
+        seen = Recorder(checker)
+        with qtbot.waitSignal(checker.refresh_finished, timeout=10_000):
+            checker.refresh()
+        results = seen.merged()
+        assert results[(1, "alice")].address == "10.1.0.2"
+        assert results[(2, "alice")].address == "10.2.0.2"
+        assert results[(1, "carol")].label == "Offline — never connected"
+
+        helper._process.kill()  # the helper dies: routers are checked in the pool thread again
+        helper._process.join(5)
+        helper._reader.join(5)
+        north.disconnect("alice")
+        seen.routers.clear()
+        with qtbot.waitSignal(checker.refresh_finished, timeout=10_000):
+            checker.refresh()
+        assert seen.merged()[(1, "alice")].state is ConnectionState.OFFLINE
+    finally:
+        helper.close()

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from itertools import repeat
 from typing import Any
 
 from PySide6.QtCore import (
@@ -200,6 +201,14 @@ def database_rows(client_ids: Sequence[int] | None = None) -> list[ClientRow]:
                                list(client_ids) if client_ids is not None else None)
 
 
+_consume = deque(maxlen=0).extend  # runs an iterator to its end, in C
+
+
+def _set_ranks(ranks: bytearray, slots: Iterable[int], rank: int) -> None:
+    """``ranks[slot] = rank`` for every slot, without a Python line per slot."""
+    _consume(map(ranks.__setitem__, slots, repeat(rank)))
+
+
 def _runs(positions: Iterable[int]) -> list[tuple[int, int]]:
     """Sorted positions as (first, last) runs of consecutive numbers."""
     runs: list[tuple[int, int]] = []
@@ -243,6 +252,9 @@ class ClientListModel(QAbstractTableModel):
         # router → username → slot, built on the first status update; usernames are unique per
         # router among live clients.
         self._by_server: dict[int, dict[str, int]] | None = None
+        # Each router's answer as last applied to its (unchanged since) clients: the next answer
+        # then only needs the differences. Forgotten when the router's clients change.
+        self._applied: dict[int, RouterStatuses] = {}
         self._phones: dict[int, str] = {}  # slot → phone as displayed, formatted on first paint
         self._keys: dict[Column, list[Any]] = {}  # per-column sort keys by slot, built on first sort
         self._ascending: dict[Column, list[int]] = {}  # live slots sorted by a column, built on first sort
@@ -277,6 +289,7 @@ class ClientListModel(QAbstractTableModel):
         return self._by_server
 
     def _unindex(self, row: ClientRow, slot: int) -> None:
+        self._applied.pop(row.server_id, None)  # type: ignore[arg-type]
         if self._by_server is not None and row.server_id is not None:
             names = self._by_server.get(row.server_id)
             if names is not None and names.get(row.pppoe_username) == slot:
@@ -297,6 +310,7 @@ class ClientListModel(QAbstractTableModel):
         self._slot_of[row.id] = slot
         self._text[slot] = search_text(row)
         self._state[slot] = self._rank(row)
+        self._applied.pop(row.server_id, None)  # type: ignore[arg-type]
         if self._by_server is not None and row.server_id is not None and row.pppoe_username:
             self._by_server.setdefault(row.server_id, {})[row.pppoe_username] = slot
         self._phones.pop(slot, None)
@@ -643,30 +657,56 @@ class ClientListModel(QAbstractTableModel):
         names = self._slots_by_server().get(server_id)
         if not names:
             return
-        ranks, book_state = self._state, self._book.state
-        online, others = statuses.online, statuses.others
-        online_rank = CONNECTION_RANK[ConnectionState.ONLINE]
-        rank_of: dict[int, int] = {}  # the others share a handful of objects (hashing one is slow)
-        moved = False
-        for name, slot in names.items():
-            if name in online:
-                rank = online_rank
-            else:
-                conn = others.get(name)
-                if conn is None:  # not asked (added since): what the book says
-                    rank = CONNECTION_RANK[book_state(server_id, name)]
-                else:
-                    rank = rank_of.get(id(conn), -1)
-                    if rank < 0:
-                        rank = rank_of[id(conn)] = CONNECTION_RANK[conn.state]
-            if ranks[slot] != rank:
-                ranks[slot] = rank
-                moved = True
+        before = self._applied.get(server_id)
+        self._applied[server_id] = statuses
+        if (before is not None and len(before) == len(statuses)  # the same clients asked, as a rule
+                and before.others_state() is statuses.others_state() is not None):
+            moved = self._apply_router_changes(names, before, statuses)
+        else:
+            moved = self._apply_router_whole(names, statuses)
         self._connections_moved(moved)
         if self._visible:  # checked-at changed for all of them: the view repaints what it shows
             self.dataChanged.emit(self.index(0, Column.CONNECTION),
                                   self.index(len(self._visible) - 1, Column.CONNECTION), CONNECTION_ROLES)
         self.counts_changed.emit()
+
+    def _apply_router_whole(self, names: dict[str, int], statuses: RouterStatuses) -> bool:
+        """Every client of the router (~10 ms for 20,000: set operations and ``map``, no
+        Python line per client); whether any state changed."""
+        ranks = self._state
+        before = bytes(ranks)
+        online, others = statuses.online, statuses.others
+        _set_ranks(ranks, map(names.__getitem__, names.keys() & online.keys()),
+                   CONNECTION_RANK[ConnectionState.ONLINE])
+        others_state = statuses.others_state()
+        if others_state is not None:  # the usual: all Offline, or all Unknown (the router failed)
+            _set_ranks(ranks, map(names.__getitem__, names.keys() & others.keys()), CONNECTION_RANK[others_state])
+        else:
+            for name in names.keys() & others.keys():
+                ranks[names[name]] = CONNECTION_RANK[others[name].state]
+        if len(names) > len(statuses):  # clients not asked (added since): what the book says
+            book_state, server_id = self._book.state, statuses.server_id
+            for name in names.keys() - online.keys() - others.keys():
+                ranks[names[name]] = CONNECTION_RANK[book_state(server_id, name)]
+        return ranks != before
+
+    def _apply_router_changes(self, names: dict[str, int], before: RouterStatuses, statuses: RouterStatuses) -> bool:
+        """Only the clients who went on- or offline since the router's previous answer (applied
+        to the same clients): ~2 ms instead of ~10. Whether any state changed."""
+        ranks, book_state = self._state, self._book.state
+        online, others = statuses.online, statuses.others
+        online_rank = CONNECTION_RANK[ConnectionState.ONLINE]
+        others_state = statuses.others_state()
+        assert others_state is not None
+        others_rank = CONNECTION_RANK[others_state]
+        moved = False
+        for name in online.keys() ^ before.online.keys():
+            slot = names.get(name)
+            if slot is not None:
+                ranks[slot] = online_rank if name in online else others_rank if name in others else \
+                    CONNECTION_RANK[book_state(statuses.server_id, name)]
+                moved = True
+        return moved
 
     def _apply_connections(self, keys: list[ConnKey]) -> None:
         by_server = self._slots_by_server()
@@ -679,6 +719,7 @@ class ClientListModel(QAbstractTableModel):
             if slot is None:
                 continue
             changed.append(slot)
+            self._applied.pop(server_id, None)  # newer than the router's answer: start afresh next time
             rank = CONNECTION_RANK[book_state(server_id, username)]
             if ranks[slot] != rank:
                 ranks[slot] = rank
