@@ -108,6 +108,7 @@ MAX_INCREMENTAL_RUNS = 64
 MAX_DATA_CHANGED_RANGES = 200
 MANY_CHANGES = 5000  # more changed rows than this: not worth working out which are shown
 STATUS_SLICE = 5000  # status changes applied per turn of the event loop (~10 ms)
+COPY_CHUNK = 4096  # search texts re-laid out per join/split (see _set_order)
 WARM_UP_PAUSE_MS = 150  # between sorting one column ahead of time and the next
 
 
@@ -249,6 +250,7 @@ class ClientListModel(QAbstractTableModel):
         self._text: list[str] = []  # search text by slot
         self._state = bytearray()  # connection state by slot: its CONNECTION_RANK (_DEAD once deleted)
         self._slot_of: dict[int, int] = {}  # client id → slot
+        self._slot_numbers: list[int] = []  # see _slots
         # router → username → slot, built on the first status update; usernames are unique per
         # router among live clients.
         self._by_server: dict[int, dict[str, int]] | None = None
@@ -256,7 +258,6 @@ class ClientListModel(QAbstractTableModel):
         # then only needs the differences. Forgotten when the router's clients change.
         self._applied: dict[int, RouterStatuses] = {}
         self._phones: dict[int, str] = {}  # slot → phone as displayed, formatted on first paint
-        self._keys: dict[Column, list[Any]] = {}  # per-column sort keys by slot, built on first sort
         self._ascending: dict[Column, list[int]] = {}  # live slots sorted by a column, built on first sort
         self._order: list[int] = []  # live slots in the current sort order
         # Their search texts in that order, as fresh copies laid out one after another in memory:
@@ -267,6 +268,14 @@ class ClientListModel(QAbstractTableModel):
         # The last search's terms and the positions (in _order) of the rows matching them.
         self._hits: tuple[tuple[str, ...], list[int]] | None = None
         self._expiring: int | None = None  # live rows with an expiring subscription
+
+    def _slots(self) -> list[int]:
+        """0 … len(rows) - 1 as one set of int objects every slot list and map shares: above
+        256 each int is an object of its own, 2.8 MB per 100,000 (three copies before)."""
+        slots = self._slot_numbers
+        if len(slots) != len(self._rows):
+            slots = self._slot_numbers = list(range(len(self._rows)))
+        return slots
 
     def _rank(self, row: ClientRow) -> int:
         return CONNECTION_RANK[self._book.state(row.server_id, row.pppoe_username)]
@@ -279,7 +288,7 @@ class ClientListModel(QAbstractTableModel):
     def _slots_by_server(self) -> dict[int, dict[str, int]]:
         if self._by_server is None:
             by_server: dict[int, dict[str, int]] = {}
-            for i, r in enumerate(self._rows):
+            for i, r in zip(self._slots(), self._rows, strict=False):
                 if r is not None and r.server_id is not None and r.pppoe_username:
                     names = by_server.get(r.server_id)
                     if names is None:
@@ -314,8 +323,6 @@ class ClientListModel(QAbstractTableModel):
         if self._by_server is not None and row.server_id is not None and row.pppoe_username:
             self._by_server.setdefault(row.server_id, {})[row.pppoe_username] = slot
         self._phones.pop(slot, None)
-        for col, keys in self._keys.items():  # never Column.CONNECTION (see sort_keys)
-            keys[slot] = SORT_KEYS[col](row, NOT_CHECKED)
         self._tally(slot, +1)
 
     def _kill_slot(self, slot: int) -> None:
@@ -329,16 +336,12 @@ class ClientListModel(QAbstractTableModel):
         self._text[slot] = ""
         self._state[slot] = _DEAD
         self._phones.pop(slot, None)
-        for col, keys in self._keys.items():
-            keys[slot] = _DEAD_KEY[col]
 
     def _new_slot(self, row: ClientRow) -> int:
         slot = len(self._rows)
         self._rows.append(None)
         self._text.append("")
         self._state.append(_DEAD)
-        for col, keys in self._keys.items():
-            keys.append(_DEAD_KEY[col])
         self._set_slot(slot, row)
         return slot
 
@@ -352,7 +355,7 @@ class ClientListModel(QAbstractTableModel):
         self._rows = list(rows)
         self._text = [search_text(r) for r in rows]
         self._state = self._ranks(rows)
-        self._slot_of = {r.id: i for i, r in enumerate(rows)}
+        self._slot_of = dict(zip([r.id for r in rows], self._slots(), strict=False))
         self._set_order(self._sorted_slots())
         self._visible = self._matching(self._filter)
         self.endResetModel()
@@ -420,10 +423,12 @@ class ClientListModel(QAbstractTableModel):
         if not fresh_copies:
             self._order_text = texts
             return
-        joined = _RECORD.join(texts)
-        copies = joined.split(_RECORD)  # one pass allocates the copies in order
-        if len(copies) != len(texts):
-            copies = [(t + _RECORD)[:-1] for t in texts]
+        copies: list[str] = []
+        for i in range(0, len(texts), COPY_CHUNK):  # a join and split per chunk allocate the copies
+            part = texts[i:i + COPY_CHUNK]  # in order, without a 13 MB joined string at once
+            chunk = _RECORD.join(part).split(_RECORD)
+            copies += chunk if len(chunk) == len(part) else [(t + _RECORD)[:-1] for t in part]
+        del texts
         self._order_text = copies
         text = self._text
         for slot, copy in zip(order, copies, strict=True):  # keep one copy of each text, not two
@@ -530,25 +535,33 @@ class ClientListModel(QAbstractTableModel):
             self._relayout([s for s in self._order if s in shown])
 
     def sort_keys(self, column: Column) -> Sequence[Any]:
-        """The sort key of every slot for ``column`` (tests compare against Python's sorted())."""
+        """The sort key of every slot for ``column`` (tests compare against Python's sorted()).
+
+        Built for a sort and not kept: only the sorted order is (a column's keys are up to
+        8 MB at 100,000 rows; a changed row's key is worked out on its own, see _sort_key)."""
         if column is Column.CONNECTION:
             return self._state  # the state's rank is the key
-        keys = self._keys.get(column)
-        if keys is None and column is Column.NAME:  # the search text starts with the folded name
-            keys = self._keys[column] = [t.partition(SEPARATOR)[0] for t in self._text]
-        if keys is None:
-            key = SORT_KEYS[column]
-            dead = _DEAD_KEY[column]
-            keys = [key(r, NOT_CHECKED) if r is not None else dead for r in self._rows]
-            self._keys[column] = keys
-        return keys
+        if column is Column.NAME:  # the search text starts with the folded name
+            return [t.partition(SEPARATOR)[0] for t in self._text]
+        key = SORT_KEYS[column]
+        dead = _DEAD_KEY[column]
+        return [key(r, NOT_CHECKED) if r is not None else dead for r in self._rows]
+
+    def _sort_key(self, column: Column, slot: int) -> Any:
+        """``sort_keys(column)[slot]`` for one slot."""
+        if column is Column.CONNECTION:
+            return self._state[slot]
+        if column is Column.NAME:
+            return self._text[slot].partition(SEPARATOR)[0]
+        row = self._rows[slot]
+        return SORT_KEYS[column](row, NOT_CHECKED) if row is not None else _DEAD_KEY[column]
 
     def _sorted_ascending(self, column: Column) -> list[int]:
         cached = self._ascending.get(column)
         if cached is None:
             if column is Column.NAME:
                 rows = self._rows
-                live = [s for s in range(len(rows)) if rows[s] is not None]
+                live = [s for s in self._slots() if rows[s] is not None]
                 cached = sorted(live, key=self.sort_keys(Column.NAME).__getitem__)
             elif column is Column.CONNECTION:  # three keys: a pass per key beats a sort (~10 ms)
                 by_name, ranks = self._sorted_ascending(Column.NAME), self._state
@@ -565,7 +578,7 @@ class ClientListModel(QAbstractTableModel):
         put them back where their new keys go (a full sort at 100,000 rows costs ~100 ms)."""
         if not self._ascending:
             return
-        names = self.sort_keys(Column.NAME)
+        key = self._sort_key
         for column, slots in self._ascending.items():
             for slot in (*removed, *changed):
                 try:
@@ -574,11 +587,10 @@ class ClientListModel(QAbstractTableModel):
                     pass  # a new client
             if column is Column.NAME:
                 for slot in changed:
-                    insort(slots, slot, key=lambda s: (names[s], s))
+                    insort(slots, slot, key=lambda s: (key(Column.NAME, s), s))
             else:
-                keys = self.sort_keys(column)
                 for slot in changed:
-                    insort(slots, slot, key=lambda s, k=keys: (k[s], names[s], s))  # type: ignore[misc]
+                    insort(slots, slot, key=lambda s, c=column: (key(c, s), key(Column.NAME, s), s))  # type: ignore[misc]
 
     def _warm_up(self) -> None:
         """Sort every column once while the user isn't looking, a column per pause, so the first
@@ -602,7 +614,7 @@ class ClientListModel(QAbstractTableModel):
         """Live slots in the current order."""
         if self._sort_column is None:
             rows = self._rows
-            return [s for s in range(len(rows)) if rows[s] is not None]
+            return [s for s in self._slots() if rows[s] is not None]
         ascending = self._sorted_ascending(self._sort_column)
         return ascending[::-1] if self._sort_order == Qt.SortOrder.DescendingOrder else list(ascending)
 
@@ -788,7 +800,7 @@ class ClientListModel(QAbstractTableModel):
         if role == CLIENT_ID_ROLE:
             return row.id
         if role == SORT_ROLE:
-            return self.sort_keys(Column(c))[slot]
+            return self._sort_key(Column(c), slot)
         if role == ROW_ROLE:
             return row
         if role == CONNECTION_ROLE:
