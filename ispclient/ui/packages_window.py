@@ -6,16 +6,13 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +23,7 @@ from ispclient.store.models import Package
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.package_dialog import PackageDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
+from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.widgets.formatting import plural
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -47,36 +45,16 @@ HEADERS = {
 PACKAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class PackagesModel(QAbstractTableModel):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Package] = []
-        self._currency = "USD"
+class PackagesModel(RowListModel[Package]):
+    headers = tuple(HEADERS[c] for c in Column)
+    _currency = "USD"
 
     def set_rows(self, rows: Sequence[Package], currency: str) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
         self._currency = currency
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Package:
-        return self._rows[row]
+        self._replace_rows(rows)
 
     def row_of(self, package_id: int) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == package_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(Column):
-            return HEADERS[Column(section)]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -116,16 +94,7 @@ class PackagesWindow(QWidget):
         self.setWindowTitle("Packages")
         self.ctx = ctx
         self.model = PackagesModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("packages")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = list_view(self.model, "packages")
         self.show_inactive = QCheckBox("Show packages &not on sale")
         self.show_inactive.setChecked(True)
         self.add_button = QPushButton("&Add package…")

@@ -9,14 +9,11 @@ from enum import IntEnum
 from typing import Any
 
 from peewee import fn
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSettings, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +25,7 @@ from ispclient.ui import msgbox
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.server_dialog import ServerDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
+from ispclient.ui.models.rows import RowListModel, list_view
 
 log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
@@ -71,34 +69,14 @@ class ServerRow:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
-class ServersModel(QAbstractTableModel):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ServerRow] = []
+class ServersModel(RowListModel[ServerRow]):
+    headers = tuple(HEADERS[c] for c in Column)
 
     def set_rows(self, rows: Sequence[ServerRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> ServerRow:
-        return self._rows[row]
+        self._replace_rows(rows)
 
     def row_of(self, server_id: int) -> int:
         return next((i for i, r in enumerate(self._rows) if r.id == server_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(Column):
-            return HEADERS[Column(section)]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -152,16 +130,7 @@ class ServersWindow(QWidget):
         self.setWindowTitle("Servers")
         self.ctx = ctx
         self.model = ServersModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("servers")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = list_view(self.model, "servers")
         self.add_button = QPushButton("&Add server…")
         self.edit_button = QPushButton("&Edit…")
         self.remove_button = QPushButton("&Remove…")

@@ -9,19 +9,17 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from ispclient.store.models import AuditEvent
+from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.widgets.formatting import local_time
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -82,33 +80,13 @@ def _show(value: Any) -> str:
     return f"“{value}”" if isinstance(value, str) else str(value)
 
 
-class ActivityModel(QAbstractTableModel):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ActivityRow] = []
-        self._tz = ""
+class ActivityModel(RowListModel[ActivityRow]):
+    headers = tuple(HEADERS[c] for c in Column)
+    _tz = ""
 
     def set_rows(self, rows: Sequence[ActivityRow], tz_name: str) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
         self._tz = tz_name
-        self.endResetModel()
-
-    def row_at(self, row: int) -> ActivityRow:
-        return self._rows[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(Column):
-            return HEADERS[Column(section)]
-        return None
+        self._replace_rows(rows)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -132,18 +110,8 @@ class ActivityTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = ActivityModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("activity")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
+        self.table = list_view(self.model, "activity")
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         self.details = QPlainTextEdit()
         self.details.setObjectName("activity_details")
         self.details.setReadOnly(True)

@@ -8,15 +8,13 @@ from datetime import date
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +24,7 @@ from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.store.queries import ClientDetail, SubscriptionView
 from ispclient.store.settings import Settings
 from ispclient.ui.dialogs.subscription_view import cancel_blocker, payment_blocker, renew_blocker, set_allowed
+from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.style import SUBSCRIPTION_COLOURS, dot_icon
 from ispclient.ui.widgets.formatting import day
 from ispclient.ui.widgets.status import readable_colour
@@ -63,38 +62,18 @@ class HistoryRow:
     status: SubscriptionStatus
 
 
-class SubscriptionHistoryModel(QAbstractTableModel):
+class SubscriptionHistoryModel(RowListModel[HistoryRow]):
     """One row per subscription, newest first. Amount is what was paid for it."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[HistoryRow] = []
-        self._currency = "USD"
+    headers = tuple(HEADERS[c] for c in Column)
+    _currency = "USD"
 
     def set_rows(self, subs: Sequence[SubscriptionView], today: date, expiring_days: int, currency: str) -> None:
-        self.beginResetModel()
-        self._rows = [HistoryRow(s, s.status(today, expiring_days)) for s in subs]
         self._currency = currency
-        self.endResetModel()
+        self._replace_rows(HistoryRow(s, s.status(today, expiring_days)) for s in subs)
 
     def row_of(self, subscription_id: int) -> int:
         return next((i for i, r in enumerate(self._rows) if r.sub.id == subscription_id), -1)
-
-    def row_at(self, row: int) -> HistoryRow:
-        return self._rows[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(Column):
-            return HEADERS[Column(section)]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -179,17 +158,10 @@ class SubscriptionsTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = SubscriptionHistoryModel(self)
-        self.table = QTableView()
-        self.table.setObjectName("history")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
+        self.table = list_view(self.model, "history")
         self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)  # the package column takes the spare width
         header.setSectionResizeMode(Column.PACKAGE, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
         self.view_button = QPushButton("Vie&w…")
