@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 API_USER = "admin"
-API_PASSWORD = "bench-api-password"
+API_PASSWORD = "bench-simulator-password"  # the simulated routers' API login, nothing real
 
 
 @dataclass
