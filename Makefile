@@ -34,7 +34,7 @@ dist: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check ispclient tests bench installer
 	$(PY) -m ruff check --extension spec:python build.spec
-	$(PY) -m mypy ispclient/domain ispclient/store ispclient/routeros ispclient/simulator ispclient/enforce.py
+	$(PY) -m mypy ispclient
 
 clean:
 	rm -rf build dist .pytest_cache

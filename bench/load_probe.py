@@ -311,7 +311,7 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
             client_window = window.open_client(big)
             app.processEvents()
             spin_until(app, lambda w=client_window: w.windowHandle() is not None  # type: ignore[misc]
-                       and w.windowHandle().isExposed(), 5)
+                       and w.windowHandle().isExposed() and w.detail is not None, 5)
             app.processEvents()
             opens.append((time.perf_counter() - t) * 1000)
             out["client_window_subscriptions"] = client_window.subscriptions.table.model().rowCount()

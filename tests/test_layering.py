@@ -1,4 +1,5 @@
-"""Only ispclient/ui and app.py may import Qt: the other layers stay testable without a GUI."""
+"""Only ispclient/ui and app.py may import Qt: the other layers stay testable without a GUI.
+And the UI reads plain read models: no peewee, no ``store.models`` rows in ispclient/ui."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "ispclient"
 QT_FREE = ["domain", "store", "routeros", "simulator"]
+# What the UI must not touch: peewee itself and the rows it makes (read models come from
+# store/queries; changes go through the service functions).
+ROWS = {"peewee", "playhouse", "ispclient.store.models", "ispclient.store.db"}
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -19,7 +23,37 @@ def _imported_modules(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            # ``from ispclient.store import models`` imports the module ispclient.store.models
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+def _touches_rows(module: str) -> bool:
+    return any(module == r or module.startswith(r + ".") for r in ROWS)
+
+
+def test_ui_imports_no_peewee_or_store_models() -> None:
+    files = sorted((PACKAGE / "ui").rglob("*.py"))
+    assert files
+    offenders = [f"{f.relative_to(PACKAGE)}: {m}" for f in files for m in _imported_modules(f) if _touches_rows(m)]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("source", ["import peewee\n", "from peewee import fn\n",
+                                    "from ispclient.store.models import Client\n",
+                                    "from ispclient.store import models\n",
+                                    "from ispclient.store import db, queries\n"])
+def test_the_checker_sees_row_imports(tmp_path: Path, source: str) -> None:
+    sample = tmp_path / "x.py"
+    sample.write_text(source, encoding="utf-8")
+    assert any(_touches_rows(m) for m in _imported_modules(sample))
+
+
+def test_the_checker_lets_read_models_through(tmp_path: Path) -> None:
+    sample = tmp_path / "x.py"
+    sample.write_text("from ispclient.store import queries\nfrom ispclient.store.queries import ClientDetail\n",
+                      encoding="utf-8")
+    assert not any(_touches_rows(m) for m in _imported_modules(sample))
 
 
 @pytest.mark.parametrize("layer", QT_FREE)

@@ -81,11 +81,27 @@ def open_database(target: str | Path, backup_dir: Path | None = None) -> peewee.
     return database
 
 
+def is_open_on(path: Path) -> bool:
+    """Whether this process already has the SQLite file at ``path`` open (the demo opens it to
+    build its data before the window is made)."""
+    obj = db.obj
+    return obj is not None and not obj.is_closed() and sqlite_path() == Path(path).resolve()
+
+
+def id_of(row: peewee.Model) -> int:
+    """The database id of what a service function saved: the screens keep ids, never rows."""
+    return int(row.get_id())
+
+
+def close_thread_connection() -> None:
+    """Close the calling thread's connection (each worker thread has its own), if it has one."""
+    obj = db.obj
+    if obj is not None and not obj.is_closed():
+        obj.close()
+
+
 def close_database() -> None:
     """Close this thread's connection; for SQLite, record a clean shutdown when it was the last."""
-    from ispclient.store import backup
-
-    backup.wait_for_backups(timeout=60)  # its connection open would make this close look unclean
     obj = db.obj
     if obj is not None and not obj.is_closed():
         obj.close()
@@ -94,4 +110,4 @@ def close_database() -> None:
         integrity.mark_closed(path)
 
 
-__all__ = ["SchemaError", "close_database", "db", "open_database"]
+__all__ = ["SchemaError", "close_database", "db", "id_of", "open_database"]

@@ -11,6 +11,7 @@ from typing import Any
 
 import peewee
 
+from ispclient.store import changes as _changes
 from ispclient.store.models import AuditEvent
 
 _actor: str | None = None
@@ -75,7 +76,9 @@ def record(
     after: Mapping[str, Any] | None = None,
     actor: str | None = None,
 ) -> AuditEvent:
-    """Write one event; call inside the transaction of the change it describes."""
+    """Write one event; call inside the transaction of the change it describes. The event also
+    tells the work being tracked what changed (:mod:`ispclient.store.changes`)."""
+    _changes.note_audit(action, client_id)
     return AuditEvent.create(
         actor=actor or current_actor(),
         action=action,

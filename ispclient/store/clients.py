@@ -87,10 +87,8 @@ def suggest_client_code() -> str:
     return client_rules.next_client_code((c for (c,) in codes), prefix)
 
 
-def validate(data: ClientInput, client_id: int | None = None) -> dict[str, object]:
-    """The cleaned values, or ValidationError with a message for every bad field."""
-    country = settings.load().default_country
-    errors = Collector()
+def _check_fields(data: ClientInput, country: str, errors: Collector) -> dict[str, object]:
+    """The input on its own, without the database: cleaned values, problems into ``errors``."""
     code = errors.check("client_code", validation.client_code, data.client_code)
     name = errors.check("name", validation.name, data.name)
     phone = errors.check("phone", validation.phone, data.phone, country)
@@ -102,6 +100,24 @@ def validate(data: ClientInput, client_id: int | None = None) -> dict[str, objec
         errors.check("pppoe_password", validate_pppoe_password, data.pppoe_password)
         if not username and not errors.errors.get("pppoe_username"):
             errors.add("pppoe_password", "Enter the PPPoE username this password belongs to.")
+    if username and data.server_id is None:
+        errors.add("server_id", "Choose the router this PPPoE username logs in to.")
+    return {"client_code": code, "name": name, "phone": phone, "email": email, "address": address,
+            "notes": notes, "pppoe_username": username}
+
+
+def field_errors(data: ClientInput, country: str) -> dict[str, str]:
+    """What is wrong with the input on its own (no database): the dialog checks this live."""
+    errors = Collector()
+    _check_fields(data, country, errors)
+    return errors.errors
+
+
+def validate(data: ClientInput, client_id: int | None = None) -> dict[str, object]:
+    """The cleaned values, or ValidationError with a message for every bad field."""
+    errors = Collector()
+    values = _check_fields(data, settings.load().default_country, errors)
+    code, username = values["client_code"], values["pppoe_username"]
     server = None
     if data.server_id is not None:
         server = Server.get_or_none(Server.id == data.server_id)
@@ -115,11 +131,17 @@ def validate(data: ClientInput, client_id: int | None = None) -> dict[str, objec
         if clash is not None:
             errors.add("pppoe_username",
                        f"“{username}” is already used on {server.name} by {clash.name} ({clash.client_code}).")
-    if username and server is None and not errors.errors.get("server_id"):
-        errors.add("server_id", "Choose the router this PPPoE username logs in to.")
     errors.raise_if_any()
-    return {"client_code": code, "name": name, "phone": phone, "email": email, "address": address,
-            "notes": notes, "pppoe_username": username, "server": server}
+    return {**values, "server": server}
+
+
+def check(data: ClientInput, client_id: int | None = None) -> dict[str, str]:
+    """Everything :func:`validate` would refuse, as field messages ({} when it would pass)."""
+    try:
+        validate(data, client_id)
+    except ValidationError as e:
+        return e.errors
+    return {}
 
 
 def _unique_violation(e: peewee.IntegrityError) -> ValidationError:

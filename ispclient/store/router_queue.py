@@ -28,7 +28,7 @@ from ispclient.routeros.errors import RouterError
 from ispclient.routeros.provision import SecretState, SentCommand, apply_state, is_unavailable
 from ispclient.routeros.session import open_session
 from ispclient.routeros.target import RouterTarget
-from ispclient.store import audit
+from ispclient.store import audit, changes
 from ispclient.store.db import atomic, db
 from ispclient.store.models import Client, RouterChange, Server
 from ispclient.store.secrets import PasswordCipher, SecretsUnavailable, try_cipher
@@ -63,6 +63,7 @@ def backoff(attempts: int) -> timedelta:
 
 def enqueue(desired: Desired, *, client_id: int | None, reason: str, actor: str | None = None) -> RouterChange:
     """Queue ``desired``; call inside the transaction of the data change it follows."""
+    changes.note(clients=(client_id,), router_queue=True, router_queued=True)
     (RouterChange.update(status=SUPERSEDED)
      .where((RouterChange.server == desired.server_id) & (RouterChange.username == desired.username)
             & RouterChange.status.in_(WAITING))
@@ -76,6 +77,7 @@ def enqueue(desired: Desired, *, client_id: int | None, reason: str, actor: str 
 
 def retry_now(server_id: int | None = None) -> int:
     """Make every waiting change due now (the "Retry now" button); returns how many."""
+    changes.note(router_queue=True)
     q = RouterChange.update(next_attempt_at=utcnow()).where(RouterChange.status.in_(WAITING))
     if server_id is not None:
         q = q.where(RouterChange.server == server_id)
@@ -265,15 +267,17 @@ def _finish(change: RouterChange, target: RouterTarget, sent: list[SentCommand],
 
 
 def _fail(change: RouterChange, error: str, now: datetime) -> None:
+    changes.note(clients=(change.client_id,), router_queue=True)
     attempts = change.attempts + 1
     (RouterChange.update(status=FAILED, attempts=attempts, last_error=error[:2000],
                          next_attempt_at=now + backoff(attempts), lease_owner="", lease_until=None)
      .where((RouterChange.id == change.id) & RouterChange.status.in_(WAITING)).execute())
 
 
-def _postpone(changes: list[RouterChange], error: RouterError, now: datetime) -> None:
-    attempts = max(c.attempts for c in changes) + 1
-    ids = [c.id for c in changes]
+def _postpone(waiting: list[RouterChange], error: RouterError, now: datetime) -> None:
+    changes.note(router_queue=True)
+    attempts = max(c.attempts for c in waiting) + 1
+    ids = [c.id for c in waiting]
     (RouterChange.update(status=PENDING, attempts=RouterChange.attempts + 1, last_error=error.detail[:2000],
                          next_attempt_at=now + backoff(attempts), lease_owner="", lease_until=None)
      .where(RouterChange.id.in_(ids) & RouterChange.status.in_(WAITING)).execute())

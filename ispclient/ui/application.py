@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon
@@ -62,32 +61,16 @@ def follow_colour_scheme(app: QApplication) -> None:
 def open_context(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False) -> AppContext:
     """Open (create or migrate) the database and build the AppContext every window receives."""
     from ispclient.routeros.credentials import CredentialStore
-    from ispclient.store import db, open_database, settings
-    from ispclient.store.db import sqlite_path
-    from ispclient.ui.context import AppContext
+    from ispclient.store import is_open_on, open_database, settings
+    from ispclient.ui.context import AppContext, SettingsStore
 
     app_paths.ensure()
-    target = db_url or app_paths.database
-    already = db.obj is not None and not db.obj.is_closed() and db_url is None \
-        and sqlite_path() == Path(app_paths.database).resolve()
-    if not already:
-        open_database(target, app_paths.backup_dir)
+    if db_url is not None or not is_open_on(app_paths.database):
+        open_database(db_url or app_paths.database, app_paths.backup_dir)
+
     # One keyring service per installation: the demo's router passwords never meet the real ones.
     credentials = CredentialStore(settings.keyring_service())
-    return AppContext(paths=app_paths, credentials=credentials, demo=demo)
-
-
-def run_auto_renew_now() -> None:
-    """Roll over expired auto-renew subscriptions before the list is shown."""
-    from ispclient.store.subscriptions import run_auto_renew
-
-    try:
-        created = run_auto_renew()
-    except Exception:  # a failure here must not keep the front desk out of the app
-        log.exception("Auto-renew at start-up failed")
-        return
-    if created:
-        log.info("Auto-renewed %d subscription(s) at start-up", len(created))
+    return AppContext(paths=app_paths, credentials=credentials, store=SettingsStore.load(), demo=demo)
 
 
 @dataclass
@@ -103,8 +86,13 @@ class Session:
     cleanups: list[Callable[[], object]] = field(default_factory=list)
 
     def close(self) -> None:
+        from ispclient.ui import ops
+
         self.runner.stop()
         self.status.shutdown(3000)
+        # Each worker closes its own database connection before the database is closed below.
+        if not ops.shutdown(2000):
+            log.warning("Background work still running at exit (it is left to end with the process)")
         for cleanup in reversed(self.cleanups):
             try:
                 cleanup()
@@ -142,8 +130,6 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
 
             routers = demo_data.start_demo_routers(app_paths, ctx.credentials)
             cleanups += [router.stop for router in routers]
-        run_auto_renew_now()
-        rows = _PrefetchedRows()
         from ispclient.ui.backup_actions import BackupActions
         from ispclient.ui.main_window import MainWindow
         from ispclient.ui.models.client_list import ClientListModel
@@ -152,7 +138,9 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
 
         status = StatusService(ctx, app)
         runner = QueueRunner(ctx, parent=app)
-        model = ClientListModel(ctx.connections, source=rows.source)
+        model = ClientListModel(ctx.connections)
+        # The window's first list read (auto-renew first) starts in the background as it is
+        # built, and lands once the event loop runs: the window paints before it.
         window = MainWindow(ctx, status, model=model, runner=runner)
         model.setParent(window)
         backups = BackupActions(window, app_paths, db_url=None if demo else db_url, lock=lock)
@@ -163,41 +151,6 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
             cleanup()
         raise
     return Session(app, ctx, status, window, runner, backups, cleanups)
-
-
-class _PrefetchedRows:
-    """The client list's rows, read from the database in a thread while the GUI modules load
-    and the window is built: SQLite does the reading with Python's lock released, so the two
-    overlap (about 0.2 s of a 100,000-client start-up). Later reloads read directly."""
-
-    def __init__(self) -> None:
-        from ispclient.ui.models.client_list import database_rows
-
-        self._read = database_rows
-        self._result: list[Any] | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="ispclient-prefetch", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        from ispclient.store import db
-
-        try:
-            with db.connection_context():  # its own connection, closed when done
-                self._result = self._read(None)
-        except BaseException as e:  # noqa: BLE001 - handed to the GUI thread below
-            self._error = e
-
-    def source(self, client_ids: Sequence[int] | None) -> list[Any]:
-        if client_ids is None and self._thread is not None:
-            self._thread.join()
-            self._thread = None
-            result, error, self._result, self._error = self._result, self._error, None, None
-            if error is None and result is not None:
-                return result
-            log.warning("Reading the client list in the background failed; reading it again",
-                        exc_info=error)
-        return self._read(client_ids)
 
 
 def _open(app_paths: AppPaths, db_url: str | None, demo: bool) -> AppContext:

@@ -2,8 +2,9 @@
 backup at start-up, and the offer to restore when the data is refused at start-up.
 
 The main window creates one :class:`BackupActions` and puts ``.actions`` in its File menu; the
-slow parts (copying, checking) run in workers, the file swap of a restore in the GUI thread
-after the database is closed, then the app restarts on the restored data.
+slow parts (copying, checking, the file swap of a restore) run as background ops on the slow
+lane; a restore first stops the other background work and closes the database, then the app
+restarts on the restored data.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ispclient.paths import AppPaths
 from ispclient.store import backup, integrity
 from ispclient.store.instance_lock import InstanceLock
 from ispclient.store.schema import SchemaError
-from ispclient.ui import msgbox, workers
+from ispclient.ui import msgbox, ops
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,6 @@ def restart_app() -> None:
 
 class BackupActions(QObject):
     status_message = Signal(str)  # for the main window's status bar
-    _auto_done = Signal(object)  # from the backup thread, delivered in the GUI thread
 
     def __init__(self, parent: QWidget, paths: AppPaths, *, db_url: str | None = None,
                  lock: InstanceLock | None = None, restart: Callable[[], object] = restart_app) -> None:
@@ -131,7 +131,6 @@ class BackupActions(QObject):
         self.back_up_action.triggered.connect(self.back_up_now)
         self.restore_action.triggered.connect(self.restore)
         self.check_action.triggered.connect(self.check_database)
-        self._auto_done.connect(self._automatic_backup_done)
         for action in self.actions:
             action.setEnabled(self.db_path is not None)
             if self.db_path is None:
@@ -149,23 +148,28 @@ class BackupActions(QObject):
         take ~0.7 s of disk and CPU, which would slow the first load of the client list."""
         QTimer.singleShot(delay_ms, self, self.start_automatic_backup)
 
-    def start_automatic_backup(self) -> Path | None:
-        """The daily backup, if due, in a background thread; the status bar tells when it's done."""
-        return backup.maybe_backup(self.paths, db_url=self.db_url, on_done=self._auto_done.emit)
+    def start_automatic_backup(self) -> ops.Op[backup.BackupInfo | None] | None:
+        """The daily backup, if due, in the background; the status bar tells when it's done.
+        None when the data is not a SQLite file (PostgreSQL is backed up on its server)."""
+        if self.db_path is None:
+            return None
+        paths, db_url = self.paths, self.db_url
+        return ops.Op(self, lambda: backup.maybe_backup(paths, db_url=db_url), key="auto", lane=ops.Lane.SLOW) \
+            .on_success(self._automatic_backup_done) \
+            .on_failure(lambda error: msgbox.error(self.parent_widget, "Daily backup failed", str(error))).run()
 
-    def _automatic_backup_done(self, result: object) -> None:
-        if isinstance(result, backup.BackupInfo):
+    def _automatic_backup_done(self, result: backup.BackupInfo | None) -> None:
+        if result is not None:
             self.status_message.emit(f"Daily backup saved ({backup.size_text(result.size)}).")
-        else:
-            msgbox.error(self.parent_widget, "Daily backup failed", str(result))
 
     def back_up_now(self) -> None:
-        assert self.db_path is not None
+        db_path, backup_dir = self.db_path, self.paths.backup_dir
+        assert db_path is not None
         self.back_up_action.setEnabled(False)
         self.status_message.emit("Backing up…")
-        worker = workers.run_in_background(backup.create_backup, self.db_path, self.paths.backup_dir, "manual",
-                                           on_result=self._backed_up, on_error=self._failed("Backup failed"))
-        worker.signals.finished.connect(lambda: self.back_up_action.setEnabled(True))
+        ops.Op(self, lambda: backup.create_backup(db_path, backup_dir, "manual"), key="backup", lane=ops.Lane.SLOW) \
+            .on_success(self._backed_up).on_failure(self._failed("Backup failed")) \
+            .on_done(lambda: self.back_up_action.setEnabled(True)).run()
 
     def _backed_up(self, info: backup.BackupInfo) -> None:
         self.status_message.emit("Backup saved.")
@@ -193,20 +197,27 @@ class BackupActions(QObject):
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         self.status_message.emit("Checking the backup…")
-        workers.run_in_background(backup.verify_backup, chosen, on_result=lambda v: self._put_back(chosen, v),
-                                  on_error=self._failed("The backup can't be restored"))
+        ops.Op(self, lambda: backup.verify_backup(chosen), key="restore", lane=ops.Lane.SLOW) \
+            .on_success(lambda version: self._put_back(chosen, version)) \
+            .on_failure(self._failed("The backup can't be restored")).run()
 
     def _put_back(self, chosen: Path, version: int) -> None:
-        """The backup checked out (in a worker): close the database, swap the files, restart."""
-        assert self.db_path is not None
+        """The backup checked out: stop the background work (each worker closes its database
+        connection), close the database, swap the files in the background, restart."""
+        db_path, backup_dir = self.db_path, self.paths.backup_dir
+        assert db_path is not None
         self.status_message.emit("Restoring…")
+        ops.shutdown(5000)
         store.close_database()
-        try:
-            backup.restore(chosen, self.db_path, self.paths.backup_dir, verified_version=version)
-        except backup.BackupError as e:
-            store.open_database(self.db_path, self.paths.backup_dir)  # carry on with the data as it was
-            self._failed("The backup can't be restored")(e)
-            return
+
+        def failed(error: BaseException) -> None:
+            store.open_database(db_path, backup_dir)  # carry on with the data as it was
+            self._failed("The backup can't be restored")(error)
+
+        ops.Op(self, lambda: backup.restore(chosen, db_path, backup_dir, verified_version=version),
+               key="restore", lane=ops.Lane.SLOW).on_success(lambda _r: self._restored()).on_failure(failed).run()
+
+    def _restored(self) -> None:
         QGuiApplication.restoreOverrideCursor()
         if self.lock is not None:
             self.lock.release()  # the restarted app takes it
@@ -218,9 +229,10 @@ class BackupActions(QObject):
         assert self.db_path is not None
         self.check_action.setEnabled(False)
         self.status_message.emit("Checking the database…")
-        worker = workers.run_in_background(integrity.check_file, self.db_path, on_result=self._checked,
-                                           on_error=self._failed("The check could not run"))
-        worker.signals.finished.connect(lambda: self.check_action.setEnabled(True))
+        db_path = self.db_path
+        ops.Op(self, lambda: integrity.check_file(db_path), key="check", lane=ops.Lane.SLOW) \
+            .on_success(self._checked).on_failure(self._failed("The check could not run")) \
+            .on_done(lambda: self.check_action.setEnabled(True)).run()
 
     def _checked(self, result: integrity.CheckResult) -> None:
         assert self.db_path is not None

@@ -1,5 +1,5 @@
-"""What every window receives in its constructor: paths, data-change events, credentials,
-and the book of connection statuses. No global app object."""
+"""What every window receives in its constructor: paths, the change broadcaster, credentials,
+the settings and catalog as last read, and the book of connection statuses. No global app object."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from ispclient.domain import clock
 from ispclient.domain.connection import NOT_CHECKED, ClientConnection, ConnectionState, RouterStatuses, UnknownReason
 from ispclient.paths import AppPaths
-from ispclient.store import settings as store_settings
+from ispclient.store.changes import Changes
+from ispclient.store.queries import Catalog
+from ispclient.store.settings import Settings
+from ispclient.ui import ops
 
 if TYPE_CHECKING:
     from ispclient.routeros.credentials import CredentialStore
@@ -20,12 +24,66 @@ if TYPE_CHECKING:
 ConnKey = tuple[int, str]  # (server id, PPPoE username): usernames are unique per router only
 
 
-class DataEvents(QObject):
-    """Broadcast after a service function commits, so every open window shows the change."""
+class SettingsStore(QObject):
+    """The business settings and the catalog (routers, packages) as last read from the database.
 
-    clients_changed = Signal(list)  # client ids whose row or details changed (created, edited, deleted…)
-    catalog_changed = Signal()  # servers or packages added, edited or removed
+    Read once at start-up; read again — in the background — when finished work says it changed
+    them (:class:`Changes`), then :attr:`settings_changed` / :attr:`catalog_changed` tell the
+    windows. Screens read these instead of the database: no query on the GUI thread, and a
+    window opening costs no settings or package reads.
+    """
+
     settings_changed = Signal()
+    catalog_changed = Signal()
+
+    def __init__(self, settings: Settings | None = None, catalog: Catalog | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or Settings()
+        self.catalog = catalog or Catalog()
+        ops.bus().changed.connect(self._changed)
+
+    @classmethod
+    def load(cls, parent: QObject | None = None) -> SettingsStore:
+        """Read both now (start-up, before any window is shown)."""
+        from ispclient.store import queries
+        from ispclient.store import settings as store_settings
+
+        return cls(store_settings.load(), queries.catalog(), parent)
+
+    def refresh_now(self) -> None:
+        """Read both again in the calling thread: for start-up, the command line and tests —
+        never from a window (use :meth:`reload`)."""
+        from ispclient.store import queries
+        from ispclient.store import settings as store_settings
+
+        self._apply((store_settings.load(), queries.catalog()))
+
+    def today(self) -> date:
+        """Today in the ISP's time zone."""
+        return clock.today(self.settings.timezone)
+
+    def _changed(self, changes: Changes) -> None:
+        if changes.settings or changes.catalog:
+            self.reload(settings=changes.settings, catalog=changes.catalog)
+
+    def reload(self, *, settings: bool = True, catalog: bool = True) -> None:
+        from ispclient.store import queries
+        from ispclient.store import settings as store_settings
+
+        def read() -> tuple[Settings | None, Catalog | None]:
+            return (store_settings.load() if settings else None, queries.catalog() if catalog else None)
+
+        ops.Op(self, read, key=(settings, catalog)).on_success(self._apply).run()
+
+    def _apply(self, fresh: tuple[Settings | None, Catalog | None]) -> None:
+        new_settings, new_catalog = fresh
+        if new_settings is not None and new_settings != self.settings:
+            self.settings = new_settings
+            self.settings_changed.emit()
+        if new_catalog is not None and new_catalog != self.catalog:
+            self.catalog = new_catalog
+            self.catalog_changed.emit()
 
 
 class ConnectionBook(QObject):
@@ -137,12 +195,20 @@ _NO_USERNAME = ClientConnection.unknown(UnknownReason.NO_USERNAME)
 class AppContext:
     paths: AppPaths
     credentials: CredentialStore
-    events: DataEvents = field(default_factory=DataEvents)
+    store: SettingsStore = field(default_factory=SettingsStore)
     connections: ConnectionBook = field(default_factory=ConnectionBook)
     demo: bool = False
 
-    def settings(self) -> store_settings.Settings:
-        return store_settings.load()
+    @property
+    def events(self) -> ops.ChangeBus:
+        """Where finished work says what it changed (``events.changed``: a :class:`Changes`)."""
+        return ops.bus()
+
+    def settings(self) -> Settings:
+        return self.store.settings
+
+    def catalog(self) -> Catalog:
+        return self.store.catalog
 
     def today(self) -> date:
-        return store_settings.today()
+        return self.store.today()

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -45,11 +45,14 @@ from ispclient import APP_DISPLAY_NAME, __version__
 from ispclient.domain.connection import ConnectionState
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
 from ispclient.store import queries
+from ispclient.store.changes import Changes
+from ispclient.ui import ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.models.client_filter import NO_SERVER, ClientFilter
 from ispclient.ui.models.client_list import ClientListModel, Column, ListCounts
 from ispclient.ui.style import CONNECTION_COLOURS
 from ispclient.ui.widgets.formatting import plural
+from ispclient.ui.window_state import WindowState
 
 if TYPE_CHECKING:
     from ispclient.ui.client.window import ClientWindow
@@ -58,10 +61,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_STATE_GROUP = "MainWindow"
 SEARCH_HINT = "Search name, Client ID, phone, e-mail or PPPoE username  (Ctrl+F)"
 EMPTY_HINT = "No clients yet — press Ctrl+N to add one."
 NO_MATCH_HINT = "No clients match the search and filters. Press Esc to clear the search."
+LOADING_HINT = "Loading the clients…"
 STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
     SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.EXPIRED,
     SubscriptionStatus.SCHEDULED)), (NO_SUBSCRIPTION, NO_SUBSCRIPTION)]
@@ -223,8 +226,12 @@ class ClientTable(QTableView):
             super().keyPressEvent(event)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowState, QMainWindow):
     """The client list and everything that starts from it."""
+
+    state_group = "MainWindow"
+    default_size = QSize(1280, 760)
+    list_loaded = Signal()  # the list shows the rows of its latest read
 
     def __init__(self, ctx: AppContext, status: StatusService | None = None,
                  model: ClientListModel | None = None, parent: QWidget | None = None,
@@ -241,6 +248,9 @@ class MainWindow(QMainWindow):
         self._loaded_day: date | None = None
         self._expiring_days = ctx.settings().expiring_days
         self._reload_pending = False
+        self._reloading = False
+        self._first_load = True
+        self._dirty: set[int] = set()  # clients changed while a reload was on its way
         self.setWindowTitle(APP_DISPLAY_NAME + (" — demo data" if ctx.demo else ""))
 
         self.filters = FilterBar()
@@ -265,6 +275,7 @@ class MainWindow(QMainWindow):
         # Sorting on while the model is still empty: it takes the restored (or default) order
         # now, and the load below sorts the 100,000 rows once, not twice.
         self.table.setSortingEnabled(True)
+        self.table.placeholder = LOADING_HINT
         self.reload()
         self.table.setFocus()
 
@@ -396,10 +407,9 @@ class MainWindow(QMainWindow):
         self.model.modelAboutToBeReset.connect(self._keep_selection)
         self.model.modelReset.connect(self._restore_selection)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        events = self.ctx.events
-        events.clients_changed.connect(self._clients_changed)
-        events.catalog_changed.connect(self._schedule_reload)
-        events.settings_changed.connect(self._schedule_reload)
+        self.ctx.events.changed.connect(self._data_changed)
+        self.ctx.store.catalog_changed.connect(self._show_servers)
+        self.ctx.store.settings_changed.connect(self._schedule_reload)
         if self.status_service is not None:
             self.status_service.refresh_started.connect(self._show_refresh)
             self.status_service.refreshed.connect(self._show_refresh)
@@ -413,33 +423,78 @@ class MainWindow(QMainWindow):
     # -- loading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Every row again (start-up, a new day, a renamed server, changed settings)."""
+        """Every row again (start-up, a new day, a renamed server, changed settings), read in the
+        background; the list keeps showing the old rows until the new ones are in."""
         self._reload_pending = False
-        self._expiring_days = self.ctx.settings().expiring_days
-        self.filters.set_servers([(s.id, s.name) for s in queries.servers()])
-        self.model.reload()
+        self._reloading = True
+        self._dirty.clear()
+        ops.forget_key(self, "rows")  # row refreshes started before this read are older than it
+        self._show_servers()
+        today, days, first = self.ctx.today(), self.ctx.settings().expiring_days, self._first_load
+        self._first_load = False
+
+        def read() -> list[queries.ClientRow]:
+            if first:  # roll expired auto-renewals over before the first rows are read
+                from ispclient.store.subscriptions import run_auto_renew
+
+                run_auto_renew(today)
+            return queries.client_rows(today, days)
+
+        ops.Op(self, read, key="list").on_success(lambda rows: self._install(rows, today, days)) \
+            .on_failure(self._reload_failed).run()
+
+    def _install(self, rows: list[queries.ClientRow], today: date, expiring_days: int) -> None:
+        self._reloading = False
+        self._expiring_days = expiring_days
+        self.model.install(rows)
         # The list's 100,000 rows live until the next reload: keep the garbage collector's full
         # collections (which otherwise walk them all, 50–150 ms each) to what came after.
         gc.freeze()
-        self._loaded_day = self.ctx.today()
+        self._loaded_day = today
         self._show_counts()
         self._show_refresh()
+        if self._dirty:  # changed after the read began: read those again
+            self._refresh_rows(self._dirty)
+            self._dirty = set()
+        self.list_loaded.emit()
+
+    @property
+    def list_ready(self) -> bool:
+        """Whether the first read of the list has landed."""
+        return self._loaded_day is not None
+
+    def _reload_failed(self, error: BaseException) -> None:
+        self._reloading = False
+        ops.show_error(self, error)
+
+    def _show_servers(self) -> None:
+        self.filters.set_servers([(s.id, s.name) for s in self.ctx.catalog().servers])
 
     def _schedule_reload(self) -> None:
-        """Several events in a row (a server saved: catalog + clients) cost one reload."""
+        """Several changes in a row (settings saved, then a server renamed) cost one reload."""
         if not self._reload_pending:
             self._reload_pending = True
             QTimer.singleShot(0, self, self.reload)
 
-    def _clients_changed(self, ids: list[int]) -> None:
-        if not ids:
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.all_clients:
             self._schedule_reload()
-        elif not self._reload_pending:
-            self.model.refresh_clients(ids)
+        elif changes.clients:
+            if self._reloading or self._reload_pending:
+                self._dirty |= changes.clients
+            else:
+                self._refresh_rows(changes.clients)
+
+    def _refresh_rows(self, client_ids: set[int] | frozenset[int]) -> None:
+        """Read only these clients again (changed, created or deleted) and update their rows."""
+        ids = sorted(client_ids)
+        today, days = self.ctx.today(), self.ctx.settings().expiring_days
+        ops.Op(self, lambda: queries.client_rows(today, days, ids), key="rows") \
+            .on_success(lambda rows: self.model.apply_rows(ids, rows)).run()
 
     def _check_new_day(self) -> None:
-        if self.ctx.today() != self._loaded_day:  # Active turns Expiring, Expiring turns Expired
-            self.reload()
+        if self._loaded_day is not None and self.ctx.today() != self._loaded_day:
+            self.reload()  # Active turns Expiring, Expiring turns Expired
 
     def _resort_by_connection(self) -> None:
         """Rows stay put while statuses arrive; a list sorted by connection is sorted again once
@@ -515,7 +570,8 @@ class MainWindow(QMainWindow):
             return window
         from ispclient.ui.client.window import ClientWindow
 
-        window = ClientWindow(self.ctx, client_id, self)
+        row = self.model.client_row(client_id)
+        window = ClientWindow(self.ctx, client_id, self, title=f"{row.name} — {row.client_code}" if row else "")
         self.client_windows[client_id] = window
         window.destroyed.connect(lambda *_a, cid=client_id, w=window: self._client_window_gone(cid, w))
         window.show()
@@ -533,21 +589,35 @@ class MainWindow(QMainWindow):
         client_id = ClientDialog.ask(self, self.ctx)
         if client_id is None:
             return
-        self.model.refresh_clients([client_id])  # no-op if the dialog's own event got here first
-        if not self.select_client(client_id):  # hidden by the search: show it
-            self.filters.search.clear()
-            for combo in (self.filters.status, self.filters.server, self.filters.connection):
-                combo.setCurrentIndex(0)
-            self.select_client(client_id)
+        self.show_client_when_listed(client_id)
         self.table.setFocus()
+
+    def show_client_when_listed(self, client_id: int) -> None:
+        """Select this client as soon as their row is in the list (a new client's row is read in
+        the background); a search or filter hiding them is cleared."""
+        def select() -> bool:
+            if self.model.row_of_client(client_id) is None and self.model.client_row(client_id) is not None:
+                self.filters.search.clear()
+                for combo in (self.filters.status, self.filters.server, self.filters.connection):
+                    combo.setCurrentIndex(0)
+            return self.select_client(client_id)
+
+        if select():
+            return
+        today, days = self.ctx.today(), self._expiring_days
+        def listed(rows: list[queries.ClientRow]) -> None:
+            self.model.apply_rows([client_id], rows)
+            select()
+
+        ops.Op(self, lambda: queries.client_rows(today, days, [client_id]), key="rows").on_success(listed).run()
 
     def delete_selected(self) -> None:
         client_id = self.selected_client_id()
         if client_id is None:
             return
-        from ispclient.ui.client.actions import delete_client_interactive
+        from ispclient.ui.client.actions import delete_client
 
-        delete_client_interactive(self, self.ctx, client_id)
+        delete_client(self, self.ctx, client_id)
 
     def refresh_status(self) -> None:
         self.ctx.connections.request_refresh()
@@ -629,17 +699,13 @@ class MainWindow(QMainWindow):
 
     # -- window state -----------------------------------------------------------------------
 
-    def _state(self) -> QSettings:
-        return QSettings(str(self.ctx.paths.settings_file), QSettings.Format.IniFormat)
+    def state_tables(self) -> dict[str, QTableView]:
+        return {"clients": self.table}
 
     def _restore_state(self) -> None:
-        st = self._state()
-        geometry = st.value(f"{_STATE_GROUP}/geometry")
-        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
-            self.resize(1280, 760)
+        self.restore_window_state()
         header = self.table.horizontalHeader()
-        state = st.value(f"{_STATE_GROUP}/header")
-        if not isinstance(state, QByteArray) or not header.restoreState(state):
+        if not self.table.property("widthsRestored"):
             self.table.set_default_widths()
             header.setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
         column = header.sortIndicatorSection()
@@ -647,13 +713,9 @@ class MainWindow(QMainWindow):
             self.model.sort(column, header.sortIndicatorOrder())
 
     def save_state(self) -> None:
-        st = self._state()
-        st.setValue(f"{_STATE_GROUP}/geometry", self.saveGeometry())
-        st.setValue(f"{_STATE_GROUP}/header", self.table.horizontalHeader().saveState())
-        st.sync()
+        self.save_window_state()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        self.save_state()
         for window in list(self.client_windows.values()) + list(self._tool_windows.values()):
             if shiboken6.isValid(window):
                 window.close()

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QPalette, QShortcut
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -18,13 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain.money import format_money
-from ispclient.store import queries
-from ispclient.store.models import Package
+from ispclient.store.queries import PackageInfo
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.package_dialog import PackageDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
 from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.widgets.formatting import plural
+from ispclient.ui.window_state import WindowState
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -45,11 +45,11 @@ HEADERS = {
 PACKAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class PackagesModel(RowListModel[Package]):
+class PackagesModel(RowListModel[PackageInfo]):
     headers = tuple(HEADERS[c] for c in Column)
     _currency = "USD"
 
-    def set_rows(self, rows: Sequence[Package], currency: str) -> None:
+    def set_rows(self, rows: Sequence[PackageInfo], currency: str) -> None:
         self._currency = currency
         self._replace_rows(rows)
 
@@ -73,7 +73,7 @@ class PackagesModel(RowListModel[Package]):
             return pkg.id
         return None
 
-    def _display(self, pkg: Package, col: Column) -> str:
+    def _display(self, pkg: PackageInfo, col: Column) -> str:
         if col is Column.NAME:
             return str(pkg.name)
         if col is Column.PRICE:
@@ -87,12 +87,16 @@ class PackagesModel(RowListModel[Package]):
         return str(pkg.description).splitlines()[0] if pkg.description else ""
 
 
-class PackagesWindow(QWidget):
+class PackagesWindow(WindowState, QWidget):
+    state_group = "PackagesWindow"
+    default_size = QSize(820, 420)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Packages")
         self.ctx = ctx
+        self._select_later: int | None = None
         self.model = PackagesModel(self)
         self.table = list_view(self.model, "packages")
         self.show_inactive = QCheckBox("Show packages &not on sale")
@@ -114,14 +118,17 @@ class PackagesWindow(QWidget):
         self.table.activated.connect(lambda _i: self.edit())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
-        ctx.events.catalog_changed.connect(self.reload)
-        ctx.events.settings_changed.connect(self.reload)
-        self._restore_state()
+        ctx.store.catalog_changed.connect(self.reload)
+        ctx.store.settings_changed.connect(self.reload)
+        self.restore_window_state()
         self.reload()
 
     def reload(self, *_args: object) -> None:
         selected = self.selected_id()
-        rows = queries.packages(active_only=not self.show_inactive.isChecked())
+        if self._select_later is not None:
+            selected, self._select_later = self._select_later, None
+        packages = self.ctx.catalog().packages
+        rows = packages if self.show_inactive.isChecked() else [p for p in packages if p.active]
         self.model.set_rows(rows, self.ctx.settings().currency)
         self.table.resizeColumnsToContents()
         row = self.model.row_of(selected) if selected is not None else -1
@@ -145,22 +152,11 @@ class PackagesWindow(QWidget):
     def add(self) -> None:
         package_id = PackageDialog.ask(self, self.ctx)
         if package_id is not None:
-            self.reload()
-            self.table.selectRow(self.model.row_of(package_id))
+            self._select_later = package_id  # selected once the catalog is read again
+            if self.model.row_of(package_id) >= 0:
+                self.reload()
 
     def edit(self) -> None:
         package_id = self.selected_id()
         if package_id is not None:
             PackageDialog.ask(self, self.ctx, package_id)
-
-    def _state(self) -> QSettings:
-        return QSettings(str(self.ctx.paths.settings_file), QSettings.Format.IniFormat)
-
-    def _restore_state(self) -> None:
-        geometry = self._state().value("PackagesWindow/geometry")
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(820, 420)
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self._state().setValue("PackagesWindow/geometry", self.saveGeometry())
-        super().closeEvent(event)

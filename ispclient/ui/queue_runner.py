@@ -1,10 +1,10 @@
 """Keeps the routers following the database while the app is open.
 
-A timer (and :meth:`QueueRunner.run_now`, e.g. after a save) starts one background run of
-:func:`ispclient.enforce.enforce` — auto-renew, expiry, then the change queue — on the thread
-pool. The GUI thread prepares the plain request (router targets with their keyring passwords,
-the PPPoE cipher); the worker opens its own database connection. One run at a time: a tick
-while one is running is skipped, never queued behind a slow router.
+A timer (and :meth:`QueueRunner.run_now`, e.g. after a save) starts one background op running
+:func:`ispclient.enforce.enforce` — auto-renew, expiry, then the change queue — on the router
+lane. What it changes (an auto-renewal, a client cut off) is broadcast like any other change,
+so open windows show it. One run at a time: a tick while one is running is skipped, never
+queued behind a slow router.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from ispclient.ui import workers
+from ispclient.store.changes import Changes
+from ispclient.ui import ops
 from ispclient.ui.context import AppContext
 
 if TYPE_CHECKING:
     from ispclient.enforce import EnforceSummary
-    from ispclient.routeros.target import RouterTarget
+    from ispclient.routeros.credentials import CredentialStore
     from ispclient.store.router_queue import DrainReport
-    from ispclient.store.secrets import PasswordCipher
 
 # The enforcement code (router sessions, the change queue, encryption) is imported at the first
 # run, not while the window is being built.
@@ -35,12 +35,19 @@ DRAIN_DELAY_MS = 800
 FIRST_RUN_DELAY_MS = 5000
 
 
-def _drain_queue(targets: dict[int, RouterTarget], cipher: PasswordCipher | None) -> DrainReport:
+def _drain_queue(credentials: CredentialStore) -> DrainReport:
     """Only the queued changes (no auto-renew or full sync): cheap enough to run after each save."""
-    from ispclient.store import router_queue
+    from ispclient.store import router_queue, secrets
 
     with router_queue.own_connection():
-        return router_queue.drain(targets, cipher=cipher)
+        return router_queue.drain(router_queue.router_targets(credentials.get), cipher=secrets.try_cipher())
+
+
+def _enforce(credentials: CredentialStore) -> EnforceSummary:
+    from ispclient.enforce import enforce
+    from ispclient.store import router_queue, secrets
+
+    return enforce(router_queue.router_targets(credentials.get), cipher=secrets.try_cipher())
 
 
 class QueueRunner(QObject):
@@ -65,7 +72,7 @@ class QueueRunner(QObject):
         self._drain_timer.setSingleShot(True)
         self._drain_timer.setInterval(DRAIN_DELAY_MS)
         self._drain_timer.timeout.connect(self._drain)
-        ctx.events.clients_changed.connect(lambda _ids: self._drain_timer.start())
+        ctx.events.changed.connect(self._data_changed)
 
     @property
     def running(self) -> bool:
@@ -80,35 +87,28 @@ class QueueRunner(QObject):
         self._timer.stop()
         self._first_run.stop()
 
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.router_queued:  # a save queued a router change: push it soon
+            self._drain_timer.start()
+
     def run_now(self) -> bool:
         """Start a run unless one is going; True if started."""
         if self._running:
             return False
-        from ispclient.enforce import enforce
-        from ispclient.store import router_queue, secrets
-
-        targets = router_queue.router_targets(self.ctx.credentials.get)
-        cipher = secrets.try_cipher()
         self._running = True
-        worker = workers.Worker(enforce, targets, cipher=cipher)
-        worker.signals.result.connect(self._done)
-        worker.signals.error.connect(self._error)
-        worker.signals.finished.connect(self._finished)
-        workers.start(worker, self.pool)
+        credentials = self.ctx.credentials
+        ops.Op(self, lambda: _enforce(credentials), lane=ops.Lane.ROUTER).on_success(self._done) \
+            .on_failure(self._error).on_done(self._finished).run()
         return True
 
     def _drain(self) -> None:
         if self._running:
             self._drain_timer.start()  # try again once the running pass is over
             return
-        from ispclient.store import router_queue, secrets
-
-        targets = router_queue.router_targets(self.ctx.credentials.get)
         self._running = True
-        worker = workers.Worker(_drain_queue, targets, secrets.try_cipher())
-        worker.signals.error.connect(self._error)
-        worker.signals.finished.connect(self._finished)
-        workers.start(worker, self.pool)
+        credentials = self.ctx.credentials
+        ops.Op(self, lambda: _drain_queue(credentials), lane=ops.Lane.ROUTER) \
+            .on_failure(self._error).on_done(self._finished).run()
 
     def _done(self, summary: EnforceSummary) -> None:
         self.last = summary

@@ -1,7 +1,7 @@
 """Router sync: the change queue, reconcile with a router, push everything, import secrets.
 
-Reading a router runs in a worker (``fetch_secrets``); the answer carries the generation it was
-asked for, so an answer for a router the user has since moved away from is dropped.
+Everything runs as background ops: reading a router on the router lane (an answer for a router
+the user has since moved away from is dropped), the queue and the fixes on the database lane.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from enum import IntEnum
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,16 +28,17 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain.clock import to_local
-from ispclient.domain.errors import ValidationError
 from ispclient.routeros.errors import RouterError
 from ispclient.routeros.import_secrets import ImportRow
 from ispclient.routeros.reconcile import Difference, fetch_secrets
 from ispclient.routeros.wire import Row
 from ispclient.store import provisioning, queries, router_queue, router_sync
+from ispclient.store.changes import Changes
 from ispclient.store.queries import QueuedChange
-from ispclient.ui import msgbox, workers
+from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.queue_runner import QueueRunner
+from ispclient.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -158,14 +160,17 @@ def _fit_columns(view: QTableView) -> None:
         header.resizeSection(column, min(header.sectionSize(column), 260))
 
 
-class RouterSyncWindow(QWidget):
+class RouterSyncWindow(WindowState, QWidget):
+    """A window of its own (not a panel over the main window), closed with Esc."""
+
+    state_group = "RouterSyncWindow"
+    default_size = QSize(1000, 560)
+
     def __init__(self, ctx: AppContext, runner: QueueRunner | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, Qt.WindowType.Window)
         self.ctx = ctx
         self.runner = runner
-        self.generation = 0
         self.setWindowTitle("Router sync")
-        self.resize(1000, 560)
 
         self.server = QComboBox()
         self.status = QLabel()
@@ -210,9 +215,18 @@ class RouterSyncWindow(QWidget):
         self.fix_router.clicked.connect(lambda: self.fix("router"))
         self.fix_database.clicked.connect(lambda: self.fix("database"))
         self.do_import.clicked.connect(self.import_clients)
-        if runner is not None:
-            runner.finished.connect(lambda _s: self.reload_queue())
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        ctx.events.changed.connect(self._data_changed)
+        ctx.store.catalog_changed.connect(self._load_servers)
+        self.restore_window_state()
         self._load_servers()
+
+    def state_tables(self) -> dict[str, QTableView]:
+        return {"queue": self.queue_view}
+
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.router_queue or changes.catalog:
+            self.reload_queue()
 
     @staticmethod
     def _page(view: QTableView, *buttons: QWidget) -> QWidget:
@@ -229,23 +243,32 @@ class RouterSyncWindow(QWidget):
     # -- data ------------------------------------------------------------------------------
 
     def _load_servers(self) -> None:
+        chosen = self.server_id()
+        self.server.blockSignals(True)
         self.server.clear()
-        for srv in queries.servers():
-            self.server.addItem(srv.name, int(srv.get_id()))
+        for srv in self.ctx.catalog().servers:
+            self.server.addItem(srv.name, srv.id)
+        self.server.setCurrentIndex(max(0, self.server.findData(chosen)))
+        self.server.blockSignals(False)
+        self._server_changed()
 
     def server_id(self) -> int | None:
         value = self.server.currentData()
         return int(value) if value is not None else None
 
     def _server_changed(self) -> None:
-        self.generation += 1  # answers for the previous router are now stale
+        ops.forget_key(self, "fetch")  # answers for the previous router are now stale
         self.diff_model.set_rows([])
         self.import_model.set_rows([])
         self.reload_queue()
 
     def reload_queue(self) -> None:
-        self.queue_model.set_rows(queries.router_queue(self.server_id(),
-                                                       include_finished=self.show_finished.isChecked()))
+        server_id, finished = self.server_id(), self.show_finished.isChecked()
+        ops.Op(self, lambda: queries.router_queue(server_id, include_finished=finished), key="queue") \
+            .on_success(self._show_queue).run()
+
+    def _show_queue(self, rows: list[QueuedChange]) -> None:
+        self.queue_model.set_rows(rows)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -262,65 +285,79 @@ class RouterSyncWindow(QWidget):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def retry_now(self) -> None:
-        router_queue.retry_now(self.server_id())
+    def _kick_runner(self) -> None:
         if self.runner is not None:
             self.runner.run_now()
-        self.reload_queue()
+
+    def retry_now(self) -> None:
+        server_id = self.server_id()
+        ops.Op(self, lambda: router_queue.retry_now(server_id), key="retry") \
+            .on_success(lambda _n: self._kick_runner()).run()
 
     def discard_selected(self) -> None:
         chosen = [c for c in self._selected(self.queue_view, self.queue_model) if c.waiting]
         if not chosen or not msgbox.confirm(self, "Discard changes", f"Discard {len(chosen)} waiting change(s)? "
                                             "The router keeps what it has now.", ok_text="Discard"):
             return
-        for change in chosen:
-            router_queue.discard(change.id)
-        self.reload_queue()
+        ids = [change.id for change in chosen]
+
+        def discard() -> None:
+            for change_id in ids:
+                router_queue.discard(change_id)
+
+        ops.Op(self, discard, key="discard").run()
 
     def push_everything(self) -> None:
-        sid = self.server_id()
+        sid, name = self.server_id(), self.server.currentText()
         if sid is None or not msgbox.confirm(
-                self, "Push everything", f"Send every client's PPP secret to {self.server.currentText()} again "
+                self, "Push everything", f"Send every client's PPP secret to {name} again "
                 "(after restoring a backup or replacing the router)?", ok_text="Push everything"):
             return
-        queued = provisioning.push_everything(sid)
-        self.status.setText(f"{queued} change(s) queued for {self.server.currentText()}.")
-        self.retry_now()
+
+        def push() -> int:
+            queued = provisioning.push_everything(sid)
+            router_queue.retry_now(sid)
+            return queued
+
+        ops.Op(self, push, key="push") \
+            .on_success(lambda queued: self._queued(f"{queued} change(s) queued for {name}.")).run()
+
+    def _queued(self, text: str) -> None:
+        self.status.setText(text)
+        self._kick_runner()
 
     def _fetch(self, purpose: str) -> None:
         sid = self.server_id()
         if sid is None:
             return
-        targets = router_queue.router_targets(self.ctx.credentials.get)
-        if sid not in targets:
-            self.status.setText("No API password is saved for this router. Enter it in Servers.")
-            return
-        self.generation += 1
-        generation = self.generation
+        credentials = self.ctx.credentials
         self.status.setText(f"Reading the PPP secrets of {self.server.currentText()}…")
-        workers.run_in_background(fetch_secrets, targets[sid],
-                                  on_result=lambda rows: self._fetched(generation, sid, purpose, rows),
-                                  on_error=lambda e: self._fetch_failed(generation, e))
 
-    def _fetched(self, generation: int, sid: int, purpose: str, rows: list[Row]) -> None:
-        if generation != self.generation:
-            return
-        if purpose == "check":
-            diffs = router_sync.reconcile(sid, rows)
-            self.diff_model.set_rows(diffs)
-            self.status.setText(f"{len(diffs)} difference(s)." if diffs else "The router matches the database.")
+        def read() -> list[Difference] | list[ImportRow] | None:
+            targets = router_queue.router_targets(credentials.get)
+            if sid not in targets:
+                return None
+            rows: list[Row] = fetch_secrets(targets[sid])
+            return router_sync.reconcile(sid, rows) if purpose == "check" else router_sync.import_preview(sid, rows)
+
+        ops.Op(self, read, key="fetch", lane=ops.Lane.ROUTER) \
+            .on_success(lambda result: self._fetched(purpose, result)).on_failure(self._fetch_failed).run()
+
+    def _fetched(self, purpose: str, result: list[Any] | None) -> None:
+        if result is None:
+            self.status.setText("No API password is saved for this router. Enter it in Servers.")
+        elif purpose == "check":
+            self.diff_model.set_rows(result)
+            self.status.setText(f"{len(result)} difference(s)." if result else "The router matches the database.")
             self.tabs.setCurrentIndex(1)
         else:
-            preview = router_sync.import_preview(sid, rows)
-            self.import_model.set_rows(preview)
-            n = sum(r.importable for r in preview)
-            self.status.setText(f"{len(preview)} secret(s) are not clients yet; {n} can be imported.")
+            self.import_model.set_rows(result)
+            n = sum(r.importable for r in result)
+            self.status.setText(f"{len(result)} secret(s) are not clients yet; {n} can be imported.")
             self.tabs.setCurrentIndex(2)
         self._update_buttons()
 
-    def _fetch_failed(self, generation: int, error: BaseException) -> None:
-        if generation != self.generation:
-            return
+    def _fetch_failed(self, error: BaseException) -> None:
         detail = str(error) if isinstance(error, RouterError) else type(error).__name__
         self.status.setText(f"The router could not be read: {detail}")
 
@@ -330,15 +367,21 @@ class RouterSyncWindow(QWidget):
         if sid is None or not chosen:
             return
         if side == "router":
-            queued = router_sync.fix_router(sid, chosen)
-            self.status.setText(f"{queued} change(s) queued for the router.")
-            self.retry_now()
+            def fix_router() -> int:
+                queued = router_sync.fix_router(sid, chosen)
+                router_queue.retry_now(sid)
+                return queued
+
+            ops.Op(self, fix_router, key="fix").on_success(
+                lambda queued: self._queued(f"{queued} change(s) queued for the router.")).run()
         else:
-            refused = router_sync.fix_database(chosen)
-            if refused:
-                msgbox.info(self, "Fix in the database", "Not changed in the database:\n\n" + "\n".join(refused))
+            ops.Op(self, lambda: router_sync.fix_database(chosen), key="fix").on_success(self._fixed_in_database).run()
         self.diff_model.set_rows([d for d in self.diff_model.rows if d not in chosen])
         self._update_buttons()
+
+    def _fixed_in_database(self, refused: list[str]) -> None:
+        if refused:
+            msgbox.info(self, "Fix in the database", "Not changed in the database:\n\n" + "\n".join(refused))
 
     def import_clients(self) -> None:
         sid = self.server_id()
@@ -347,12 +390,10 @@ class RouterSyncWindow(QWidget):
                 self, "Import clients", f"Create {len(rows)} client(s) from the router's PPP secrets?",
                 ok_text="Create clients"):
             return
-        try:
-            created = router_sync.import_clients(sid, rows)
-        except ValidationError as e:
-            msgbox.error(self, "Import clients", str(e))
-            return
+        ops.Op(self, lambda: router_sync.import_clients(sid, rows), key="import") \
+            .on_success(self._imported).run()
+
+    def _imported(self, created: list[int]) -> None:
         self.import_model.set_rows([r for r in self.import_model.rows if not r.importable])
         self.status.setText(f"{len(created)} client(s) created.")
-        self.ctx.events.clients_changed.emit(created)
         self._update_buttons()

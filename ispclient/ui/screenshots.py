@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from ispclient.domain.connection import ConnectionState
 from ispclient.domain.subscriptions import SubscriptionStatus
-from ispclient.store.models import Subscription
 from ispclient.ui.models.client_list import CONNECTION_ROLE, ROW_ROLE
 
 if TYPE_CHECKING:
@@ -64,8 +63,7 @@ def showcase_client(session: Session) -> int | None:
             candidates.append(client.id)
     if not candidates:
         return model.client_id(0) if model.rowCount() else None
-    counts = {cid: Subscription.select().where(Subscription.client == cid).count() for cid in candidates}
-    return int(max(candidates, key=lambda cid: (counts[cid], -cid)))
+    return int(min(candidates))
 
 
 def capture(session: Session, out_dir: Path) -> int:
@@ -75,6 +73,9 @@ def capture(session: Session, out_dir: Path) -> int:
     available = QSize(SCREEN_SIZES[0].width(), SCREEN_SIZES[0].height() - TASKBAR)
     window.resize(available)
     window.show()
+    if not wait_until(lambda: window.list_ready, REFRESH_TIMEOUT_S):
+        log.error("The client list did not load within %.0f s", REFRESH_TIMEOUT_S)
+        return 1
     refreshed = []
     status.refreshed.connect(lambda: refreshed.append(True))
     status.start()
@@ -101,7 +102,7 @@ def capture(session: Session, out_dir: Path) -> int:
         checked.clear()
         client = window.open_client(client_id)  # asks for this client's own, fuller status
         client.resize(available.boundedTo(QSize(1280, 860)))
-        wait_until(lambda: any(checked), 5.0)
+        wait_until(lambda c=client: c.detail is not None and any(checked), 5.0)  # type: ignore[misc]
         settle()
         for i, name in enumerate(("overview", "subscriptions", "activity")):
             client.tabs.setCurrentIndex(i)
@@ -117,23 +118,24 @@ def capture(session: Session, out_dir: Path) -> int:
 
 
 def _dialogs(session: Session, client: QWidget, suffix: str, out_dir: Path) -> list[Path]:
-    from ispclient.store import queries
+    from ispclient.ui.client.window import ClientWindow
     from ispclient.ui.dialogs.server_dialog import ServerDialog
     from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 
+    assert isinstance(client, ClientWindow) and client.detail is not None
     written = []
-    sub_dialog = SubscriptionDialog(session.ctx, client.client_id, parent=client)  # type: ignore[attr-defined]
+    sub_dialog = SubscriptionDialog(session.ctx, client.detail, parent=client)
     sub_dialog.show()
     settle(250)
     written.append(save(sub_dialog, out_dir / f"subscription-dialog-{suffix}.png"))
-    sub_dialog.reject()
+    sub_dialog.done(0)
     sub_dialog.deleteLater()
-    client_row = session.window.model.client_row(client.client_id)  # type: ignore[attr-defined]
-    server_id = client_row.server_id if client_row and client_row.server_id else queries.servers()[0].id
+    client_row = session.window.model.client_row(client.client_id)
+    server_id = client_row.server_id if client_row and client_row.server_id else session.ctx.catalog().servers[0].id
     dialog = ServerDialog(session.ctx, server_id, session.window)
     dialog.show()
     settle(250)
     written.append(save(dialog, out_dir / f"server-dialog-{suffix}.png"))
-    dialog.reject()
+    dialog.done(0)
     dialog.deleteLater()
     return written

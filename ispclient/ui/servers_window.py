@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from peewee import fn
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
@@ -18,14 +17,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ispclient.domain.errors import ValidationError
+from ispclient.routeros.credentials import CredentialStore
 from ispclient.store import catalog, queries
-from ispclient.store.models import Client
-from ispclient.ui import msgbox
+from ispclient.store.changes import Changes
+from ispclient.store.queries import ServerInfo
+from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.server_dialog import ServerDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
 from ispclient.ui.models.rows import RowListModel, list_view
+from ispclient.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
@@ -112,23 +113,27 @@ class ServersModel(RowListModel[ServerRow]):
         return str(row.clients)
 
 
-def load_rows(ctx: AppContext) -> list[ServerRow]:
-    counts: dict[int, int] = dict(Client.select(Client.server, fn.COUNT(Client.id))  # type: ignore[arg-type, attr-defined]
-                  .where(Client.deleted_at.is_null() & Client.server.is_null(False))
-                  .group_by(Client.server).tuples())
+def load_rows(servers: Sequence[ServerInfo], credentials: CredentialStore) -> list[ServerRow]:
+    """The table's rows: each router with its client count and whether its password is saved
+    (a database count and keyring reads: run in the background)."""
+    counts = queries.clients_per_server()
     return [
         ServerRow(s.id, s.name, s.host, s.port, s.tls, s.ca_file, s.username, s.timeout_s, s.encoding,
-                  ctx.credentials.get(s.id) is not None, counts.get(s.id, 0))
-        for s in queries.servers()
+                  credentials.get(s.id) is not None, counts.get(s.id, 0))
+        for s in servers
     ]
 
 
-class ServersWindow(QWidget):
+class ServersWindow(WindowState, QWidget):
+    state_group = "ServersWindow"
+    default_size = QSize(860, 420)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Servers")
         self.ctx = ctx
+        self._select_later: int | None = None  # a router just added: selected once it is listed
         self.model = ServersModel(self)
         self.table = list_view(self.model, "servers")
         self.add_button = QPushButton("&Add server…")
@@ -149,15 +154,25 @@ class ServersWindow(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table, self.remove)
-        ctx.events.catalog_changed.connect(self.reload)
-        ctx.events.clients_changed.connect(self.reload)
-        self._restore_state()
+        ctx.store.catalog_changed.connect(self.reload)
+        ctx.events.changed.connect(self._data_changed)
+        self.restore_window_state()
         self.reload()
 
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.clients or changes.all_clients:  # client counts per router
+            self.reload()
+
     def reload(self, *_args: object) -> None:
+        servers, credentials = self.ctx.catalog().servers, self.ctx.credentials
+        ops.Op(self, lambda: load_rows(servers, credentials), key="rows").on_success(self.show_rows).run()
+
+    def show_rows(self, rows: list[ServerRow]) -> None:
         selected = self.selected_id()
-        self.model.set_rows(load_rows(self.ctx))
+        self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
+        if self._select_later is not None:
+            selected, self._select_later = self._select_later, None
         row = self.model.row_of(selected) if selected is not None else -1
         if row < 0 and self.model.rowCount():
             row = 0
@@ -185,8 +200,7 @@ class ServersWindow(QWidget):
     def add(self) -> None:
         server_id = ServerDialog.ask(self, self.ctx)
         if server_id is not None:
-            self.reload()
-            self.table.selectRow(self.model.row_of(server_id))
+            self._select_later = server_id
 
     def edit(self) -> None:
         server_id = self.selected_id()
@@ -202,24 +216,11 @@ class ServersWindow(QWidget):
                               f"Remove “{row.name}” ({row.address}) and forget its API password?",
                               ok_text="&Remove"):
             return
-        try:
+        credentials = self.ctx.credentials
+
+        def remove() -> None:
             catalog.delete_server(server_id)
-        except ValidationError as e:
-            msgbox.error(self, "Unable to remove server", "\n".join(e.errors.values()))
-            return
-        self.ctx.credentials.delete(server_id)  # only once the router is really gone
-        self.ctx.events.catalog_changed.emit()
+            credentials.delete(server_id)  # only once the router is really gone
 
-    # -- window state --------------------------------------------------------------------
-
-    def _state(self) -> QSettings:
-        return QSettings(str(self.ctx.paths.settings_file), QSettings.Format.IniFormat)
-
-    def _restore_state(self) -> None:
-        geometry = self._state().value("ServersWindow/geometry")
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(860, 420)
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self._state().setValue("ServersWindow/geometry", self.saveGeometry())
-        super().closeEvent(event)
+        ops.Op(self, remove, key="remove").on_failure(lambda error: msgbox.error(
+            self, "Unable to remove server", ops.describe_error(error)[1])).run()

@@ -19,7 +19,8 @@ from ispclient.routeros.offload import start_helper
 from ispclient.routeros.status import RouterBatch, RouterStatuses
 from ispclient.routeros.target import RouterTarget
 from ispclient.store import queries
-from ispclient.store.models import Client, Server
+from ispclient.store.changes import Changes
+from ispclient.store.queries import ServerInfo
 from ispclient.ui.context import AppContext
 from ispclient.ui.status_checker import StatusChecker
 
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 # window's first paint, and the start-up refresh is checked in-process meanwhile.
 HELPER_DELAY_MS = 1000
 
-def router_batch(server: Server, usernames: tuple[str, ...], credentials: CredentialStore) -> RouterBatch:
+def router_batch(server: ServerInfo, usernames: tuple[str, ...], credentials: CredentialStore) -> RouterBatch:
     """One router's request; without a saved password it says so instead of asking."""
     password = credentials.get(server.id)
     if password is None:
@@ -88,11 +89,7 @@ class Usernames:
             old = self._server_of.pop(cid, None)
             if old is not None:
                 self._by_server.get(old, {}).pop(cid, None)
-        query = (Client.select(Client.id, Client.server, Client.pppoe_username)
-                 .where(Client.id.in_(list(client_ids)) & Client.deleted_at.is_null()
-                        & Client.server.is_null(False) & (Client.pppoe_username != "")).tuples())
-        rows: list[tuple[int, int, str]] = list(query)  # type: ignore[arg-type]
-        for cid, server_id, username in rows:
+        for cid, server_id, username in queries.usernames_of(client_ids):
             self._by_server.setdefault(server_id, {})[cid] = username
             self._server_of[cid] = server_id
 
@@ -122,9 +119,15 @@ class StatusService(QObject):
         self.checker.refresh_finished.connect(self._finished)
         ctx.connections.refresh_requested.connect(self.refresh)
         ctx.connections.client_check_requested.connect(self.check_client)
-        ctx.events.settings_changed.connect(self._settings_changed)
-        ctx.events.clients_changed.connect(self.usernames.clients_changed)
-        ctx.events.catalog_changed.connect(self.usernames.forget)
+        ctx.store.settings_changed.connect(self._settings_changed)
+        ctx.store.catalog_changed.connect(self.usernames.forget)
+        ctx.events.changed.connect(self._data_changed)
+
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.all_clients:
+            self.usernames.forget()
+        elif changes.clients:
+            self.usernames.clients_changed(sorted(changes.clients))
 
     def _batches(self) -> list[RouterBatch]:
         return build_batches(self.ctx.credentials, self.usernames.by_server())
@@ -158,7 +161,7 @@ class StatusService(QObject):
         self.checker.refresh()
 
     def check_client(self, server_id: int, username: str) -> None:
-        server = Server.get_or_none(Server.id == server_id)
+        server = self.ctx.catalog().server(server_id)
         if server is None:
             self.ctx.connections.update({(server_id, username): ClientConnection.unknown(UnknownReason.NO_SERVER)})
             return

@@ -17,13 +17,15 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from ispclient import paths, store
+from ispclient.domain import clock
 from ispclient.paths import AppPaths
 from ispclient.routeros.credentials import CredentialStore
 from ispclient.simulator import RouterSim
 from ispclient.store import catalog, clients, settings
 from ispclient.store import subscriptions as subs
-from ispclient.ui import workers  # noqa: F401 - applies the PySide6 Signal.emit refcount fix
-from ispclient.ui.context import AppContext
+from ispclient.store.changes import Changes
+from ispclient.ui import ops
+from ispclient.ui.context import AppContext, SettingsStore
 
 TODAY = date(2026, 1, 15)
 ROUTER_PASSWORD = "ui-test-router-pw"
@@ -39,6 +41,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
 
 
+@pytest.fixture(autouse=True)
+def no_real_modal_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real modal message box would wait for a click that never comes (and a blocked event
+    loop hides from pytest-timeout): fail at once, naming the box. Tests answer boxes by
+    patching ``msgbox.confirm`` and friends."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(box: QMessageBox) -> int:
+        raise AssertionError(f"a real modal box opened: {box.windowTitle()!r}: {box.text()!r}")
+
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+
+
+@pytest.fixture(autouse=True)
+def close_windows_afterwards(qapp: object) -> Iterator[None]:
+    """Windows that delete themselves when closed (client windows) can't be handed to
+    ``qtbot.addWidget``: close whatever top-level window is left after each test instead."""
+    yield
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    for widget in QApplication.topLevelWidgets():
+        if widget.isVisible():
+            if isinstance(widget, QDialog):
+                widget.done(0)  # no "discard changes?" question at teardown
+            else:
+                widget.close()
+
+
 @pytest.fixture
 def app_paths(tmp_path: Path) -> AppPaths:
     return paths.under(tmp_path / "home").ensure()
@@ -49,6 +79,8 @@ def db(app_paths: AppPaths) -> Iterator[peewee.Database]:
     """A fresh SQLite database in the test's own directory, opened like the app opens it."""
     database = store.open_database(app_paths.database, app_paths.backup_dir)
     yield database
+    # Background work first: each worker closes its own connection to this test's database.
+    assert ops.shutdown(10_000), "background work still running at the end of the test"
     store.close_database()
 
 
@@ -58,6 +90,7 @@ class Today:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, value: date) -> None:
         self.value = value
         monkeypatch.setattr(settings, "today", lambda: self.value)
+        monkeypatch.setattr(clock, "today", lambda _tz="": self.value)  # the windows' SettingsStore.today
 
 
 @pytest.fixture
@@ -67,8 +100,22 @@ def today(monkeypatch: pytest.MonkeyPatch) -> Today:
 
 @pytest.fixture
 def ctx(qtbot: QtBot, db: peewee.Database, app_paths: AppPaths, today: Today) -> AppContext:
-    """What every window receives: paths under tmp_path, an in-memory keyring, fresh events."""
-    return AppContext(paths=app_paths, credentials=CredentialStore("ispclient-test"))
+    """What every window receives: paths under tmp_path, an in-memory keyring, the settings."""
+    return AppContext(paths=app_paths, credentials=CredentialStore("ispclient-test"), store=SettingsStore.load())
+
+
+def changed_elsewhere(ctx: AppContext, **what: object) -> None:
+    """Data changed behind the app's back (the tests' direct service calls, another PC): tell
+    the windows as a finished op would, after reading settings and catalog afresh."""
+    ctx.store.refresh_now()
+    clients = frozenset(what.pop("clients", ()))  # type: ignore[arg-type]
+    ops.bus().changed.emit(Changes(clients=clients, **what))  # type: ignore[arg-type]
+
+
+def settle(qtbot: QtBot, timeout: int = 5000) -> None:
+    """Wait until every background op has come back and been handled."""
+    qtbot.waitUntil(lambda: ops.in_flight() == 0, timeout=timeout)
+    qtbot.wait(1)
 
 
 @dataclass
@@ -87,10 +134,13 @@ class Factory:
         if password is not None:
             self.ctx.credentials.set(server_id, password)
         self.servers.append(server_id)
+        self.ctx.store.refresh_now()  # as the app does once a change names the catalog
         return server_id
 
     def package(self, name: str = "Home 10 Mbps", price: str = "1500", days: int = 30, **kw: object) -> int:
-        return int(catalog.create_package(catalog.PackageInput(name, price, days, **kw)).id)  # type: ignore[arg-type]
+        package_id = int(catalog.create_package(catalog.PackageInput(name, price, days, **kw)).id)  # type: ignore[arg-type]
+        self.ctx.store.refresh_now()
+        return package_id
 
     def client(self, name: str = "Amina Wanjiru", **kw: object) -> int:
         """A client; ``server_id``, ``pppoe_username``, ``phone``, ``email``… as keywords."""

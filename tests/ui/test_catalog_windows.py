@@ -22,6 +22,7 @@ from ispclient.ui.packages_window import Column as PackageColumn
 from ispclient.ui.packages_window import PackagesModel, PackagesWindow
 from ispclient.ui.servers_window import Column as ServerColumn
 from ispclient.ui.servers_window import ServersModel, ServersWindow, load_rows
+from tests.ui.conftest import settle
 from tests.ui.test_client_window import clipped, dark_palette, drive
 
 TODAY = date(2026, 1, 15)  # the `today` fixture of tests/ui/conftest.py pins this date
@@ -41,6 +42,7 @@ def servers(ctx: AppContext) -> tuple[int, int]:
     south = catalog.create_server(catalog.ServerInput(name="South hill", host="10.0.1.1", port=8729, tls=True))
     ctx.credentials.set(north.id, "north-pw")
     ctx.credentials.set(south.id, "south-pw")
+    ctx.store.refresh_now()
     return int(north.id), int(south.id)
 
 
@@ -53,6 +55,7 @@ def open_servers(qtbot: QtBot, ctx: AppContext) -> ServersWindow:
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    settle(qtbot)  # its rows are read in the background
     return w
 
 
@@ -80,7 +83,7 @@ def test_add_server_through_the_dialog(qtbot: QtBot, ctx: AppContext, monkeypatc
 
     drive(monkeypatch, ServerDialog, as_user)
     qtbot.mouseClick(w.add_button, Qt.MouseButton.LeftButton)
-    assert texts(w.model, ServerColumn.NAME) == ["East ridge"]
+    qtbot.waitUntil(lambda: texts(w.model, ServerColumn.NAME) == ["East ridge"])
     assert w.selected_id() is not None
     assert ctx.credentials.get(w.selected_id()) == "east-pw"
 
@@ -92,8 +95,9 @@ def test_remove_server_forgets_its_password(qtbot: QtBot, ctx: AppContext, serve
     w.table.selectRow(w.model.row_of(south))
     asked: list[str] = []
     monkeypatch.setattr(msgbox, "confirm", lambda _p, _t, text, **_kw: asked.append(text) or True)
-    with qtbot.waitSignal(ctx.events.catalog_changed):
+    with qtbot.waitSignal(ctx.store.catalog_changed):
         qtbot.mouseClick(w.remove_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
     assert asked == ["Remove “South hill” (10.0.1.1:8729) and forget its API password?"]
     assert Server.get_or_none(Server.id == south) is None
     assert ctx.credentials.get(south) is None and "south-pw" not in memory_keyring.store.values()
@@ -114,6 +118,7 @@ def test_remove_server_with_clients_is_refused_and_keeps_the_password(
     monkeypatch.setattr(msgbox, "confirm", lambda *_a, **_kw: True)
     monkeypatch.setattr(msgbox, "error", lambda _p, title, text: errors.append((title, text)))
     w.remove()
+    settle(qtbot)
     assert errors == [("Unable to remove server",
                        "“North tower” still has 1 client(s). Move them to another router first.")]
     assert Server.get_or_none(Server.id == north) is not None
@@ -124,6 +129,7 @@ def test_packages_window_lists_adds_and_shows_off_sale(qtbot: QtBot, ctx: AppCon
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     catalog.create_package(catalog.PackageInput("Home 10 Mbps", "1500", 30, ppp_profile="10M"))
     old = catalog.create_package(catalog.PackageInput("Legacy 2 Mbps", "500", 30, active=False))
+    ctx.store.refresh_now()
     w = PackagesWindow(ctx)
     qtbot.addWidget(w)
     w.show()
@@ -146,7 +152,7 @@ def test_packages_window_lists_adds_and_shows_off_sale(qtbot: QtBot, ctx: AppCon
 
     drive(monkeypatch, PackageDialog, as_user)
     qtbot.mouseClick(w.add_button, Qt.MouseButton.LeftButton)
-    assert "Week 5 Mbps" in texts(m, PackageColumn.NAME)
+    qtbot.waitUntil(lambda: "Week 5 Mbps" in texts(m, PackageColumn.NAME))
     assert m.row_at(m.row_of(w.selected_id())).name == "Week 5 Mbps"
 
     # Re-activating an old package from the list.
@@ -158,13 +164,13 @@ def test_packages_window_lists_adds_and_shows_off_sale(qtbot: QtBot, ctx: AppCon
 
     drive(monkeypatch, PackageDialog, reactivate)
     qtbot.mouseClick(w.edit_button, Qt.MouseButton.LeftButton)
-    assert m.index(m.row_of(old.id), PackageColumn.ON_SALE).data() == "Yes"
+    qtbot.waitUntil(lambda: m.index(m.row_of(old.id), PackageColumn.ON_SALE).data() == "Yes")
 
 
 def test_catalog_models_pass_qtmodeltester(qtmodeltester: Any, ctx: AppContext, servers: tuple[int, int]) -> None:
     catalog.create_package(catalog.PackageInput("Home 10 Mbps", "1500", 30, description="Line one\nline two"))
     s = ServersModel()
-    s.set_rows(load_rows(ctx))
+    s.set_rows(load_rows(ctx.catalog().servers, ctx.credentials))
     qtmodeltester.check(s)
     p = PackagesModel()
     from ispclient.store import queries
@@ -180,6 +186,7 @@ def test_catalog_windows_render_without_clipping(qtbot: QtBot, ctx: AppContext, 
                                                  scheme: str, shots: Path) -> None:
     catalog.create_package(catalog.PackageInput("Home 10 Mbps", "1500", 30, description="Unlimited"))
     catalog.create_package(catalog.PackageInput("Legacy 2 Mbps", "500", 30, active=False))
+    ctx.store.refresh_now()
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     old = app.palette()

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from ispclient.domain.connection import ClientConnection, ConnectionState
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
+from ispclient.store import queries
 from ispclient.store import settings as store_settings
 from ispclient.store.queries import ClientRow
 from ispclient.ui.context import AppContext, ConnectionBook
@@ -62,6 +63,20 @@ class Source:
         return [self.rows[i] for i in ids if i in self.rows]  # type: ignore[attr-defined]
 
 
+class SourcedModel(ClientListModel):
+    """The model fed from a :class:`Source` as the window feeds it from background reads."""
+
+    def __init__(self, book: ConnectionBook, source: Source) -> None:
+        super().__init__(book)
+        self.source = source
+
+    def reload(self) -> None:
+        self.install(self.source())
+
+    def refresh_clients(self, ids: list[int]) -> None:
+        self.apply_rows(ids, self.source(ids))
+
+
 @pytest.fixture
 def book(qtbot: QtBot) -> ConnectionBook:
     return ConnectionBook()
@@ -74,7 +89,7 @@ def source() -> Source:
 
 @pytest.fixture
 def model(qtbot: QtBot, book: ConnectionBook, source: Source) -> ClientListModel:
-    m = ClientListModel(book, source)
+    m = SourcedModel(book, source)
     m.reload()
     return m
 
@@ -93,7 +108,7 @@ def online_results(rows: list[ClientRow], every: int = 2) -> dict[tuple[int, str
 def test_qtmodeltester_passes_through_filtering_sorting_and_updates(
         qtmodeltester: ModelTester, book: ConnectionBook) -> None:
     source = Source(make_rows(60))  # the Python tester walks every row on every change
-    model = ClientListModel(book, source)
+    model = SourcedModel(book, source)
     model.reload()
     qtmodeltester.check(model, force_py=True)
     model.sort(Column.NAME, Qt.SortOrder.DescendingOrder)
@@ -211,7 +226,7 @@ def test_client_ids_sort_naturally(qtbot: QtBot, book: ConnectionBook) -> None:
     codes = ["C10", "C9", "C100", "c2", "B7"]
     rows = [ClientRow(i, code, f"N{i}", "", "", "", None, "", "", NO_SUBSCRIPTION, None, None)
             for i, code in enumerate(codes, 1)]
-    m = ClientListModel(book, Source(rows))
+    m = SourcedModel(book, Source(rows))
     m.reload()
     m.sort(Column.CLIENT_ID)
     assert [m.data(m.index(r, Column.CLIENT_ID)) for r in range(5)] == ["B7", "c2", "C9", "C10", "C100"]
@@ -297,7 +312,7 @@ def test_refresh_clients_updates_adds_and_removes_only_those(
         model.sort(column, Qt.SortOrder.DescendingOrder)
         source.rows[7] = ClientRow(7, "C7", "Mid Dle", "+254700000007", "", "", None, "", "", "Active", None, None)
         model.refresh_clients([7])
-        fresh = ClientListModel(book, source)
+        fresh = SourcedModel(book, source)
         fresh.reload()
         fresh.sort(column, Qt.SortOrder.DescendingOrder)
         assert model.visible_client_ids() == fresh.visible_client_ids()
@@ -328,7 +343,7 @@ def test_loads_from_the_database(ctx: AppContext, make: Factory) -> None:
     make.subscription(amina, pkg, date(2026, 1, 10), paid="1500")
     make.client("Brian Otieno")
     m = ClientListModel(ctx.connections)
-    m.reload()
+    m.install(queries.client_rows(TODAY, 7))
     m.sort(Column.NAME)
     assert [m.data(m.index(0, c)) for c in Column] == [
         "C00001", "Amina Wanjiru", "+254 712 345678", "amina", "North", "Home 10 Mbps", "Active", "09 Feb 2026",
@@ -344,7 +359,7 @@ def test_a_big_status_update_is_applied_in_slices(qtbot: QtBot, book: Connection
     n = STATUS_SLICE * 2 + 10
     rows = [ClientRow(i, f"C{i}", f"N{i}", "", "", f"u{i}", 1, "R", "", NO_SUBSCRIPTION, None, None)
             for i in range(1, n + 1)]
-    m = ClientListModel(book, Source(rows))
+    m = SourcedModel(book, Source(rows))
     m.reload()
     slices: list[int] = []
     m.dataChanged.connect(lambda a, b, _r: slices.append(b.row() - a.row() + 1))
@@ -363,7 +378,7 @@ def test_whole_router_answers_show_as_a_fresh_load_would(qtbot: QtBot, book: Con
     from ispclient.domain.connection import RouterStatuses, UnknownReason, session_fields
 
     source = Source(make_rows(300))
-    m = ClientListModel(book, source)
+    m = SourcedModel(book, source)
     m.reload()
     m.set_filter(ClientFilter(connection=ConnectionState.ONLINE))
     rng = random.Random(5)
@@ -381,7 +396,7 @@ def test_whole_router_answers_show_as_a_fresh_load_would(qtbot: QtBot, book: Con
         if turn == 4:  # a client window's own lookup lands between two refreshes
             row = next(r for r in source.rows.values() if r.server_id == 1)
             book.update({(1, row.pppoe_username): ClientConnection.online("10.9.9.9")})
-        fresh = ClientListModel(book, source)
+        fresh = SourcedModel(book, source)
         fresh.reload()
         fresh.set_filter(ClientFilter(connection=ConnectionState.ONLINE))
         assert m.counts() == fresh.counts()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -10,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -38,6 +40,7 @@ from ispclient.ui.dialogs.payment_dialog import PaymentDialog
 from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 from ispclient.ui.dialogs.subscription_view import SubscriptionViewDialog
 from ispclient.ui.style import CONNECTION_COLOURS, SUBSCRIPTION_COLOURS
+from tests.ui.conftest import changed_elsewhere, settle  # noqa: E402
 
 TODAY = date(2026, 1, 15)  # the `today` fixture of tests/ui/conftest.py pins this date
 
@@ -71,14 +74,15 @@ def amina(ctx: AppContext) -> Amina:
     old = subs.create_subscription(client.id, pkg.id, date(2025, 11, 1), payment=subs.PaymentInput("1500"))
     cur = subs.create_subscription(client.id, pkg.id, date(2026, 1, 5), auto_renew=True,
                                    payment=subs.PaymentInput("1500", "Mobile money", "QK7XYZ"))
+    ctx.store.refresh_now()  # the new router and package, as the app reads them after a change
     return Amina(srv.id, pkg.id, client.id, old.id, cur.id)
 
 
 def open_window(qtbot: QtBot, ctx: AppContext, client_id: int) -> ClientWindow:
-    window = ClientWindow(ctx, client_id)
-    qtbot.addWidget(window)
+    window = ClientWindow(ctx, client_id)  # closed by the close_windows_afterwards fixture
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.detail is not None)  # read in the background
     return window
 
 
@@ -89,10 +93,20 @@ def drive(monkeypatch: pytest.MonkeyPatch, cls: type[QDialog], action: Callable[
     def fake_exec(self: QDialog) -> int:
         seen.append(self)
         action(self)
+        # As the modal loop would: keep the events going while a save runs in the background.
+        deadline = time.monotonic() + 10
+        while getattr(self, "saving", False) and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.002)
         return self.result()
 
     monkeypatch.setattr(cls, "exec", fake_exec)
     return seen
+
+
+def closed(window: QWidget) -> bool:
+    """Closed (a client window deletes itself once closed)."""
+    return not shiboken6.isValid(window) or not window.isVisible()
 
 
 def plain(text: str) -> str:
@@ -286,6 +300,7 @@ def test_create_subscription_while_one_is_active_is_a_renewal(
 
     seen = drive(monkeypatch, SubscriptionDialog, as_user)
     qtbot.mouseClick(w.create_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
     assert len(seen) == 1
     model = w.subscriptions.model
     assert row_texts(model, Column.STATUS) == ["Scheduled", "Active", "Expired"]
@@ -312,6 +327,7 @@ def test_cancel_from_the_subscriptions_tab(qtbot: QtBot, ctx: AppContext, amina:
 
     drive(monkeypatch, CancelDialog, as_user)
     qtbot.mouseClick(tab.cancel_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
     assert row_texts(tab.model, Column.STATUS) == ["Cancelled", "Expired"]
     assert not tab.cancel_button.isEnabled()
     assert tab.cancel_button.toolTip() == "This subscription is already cancelled."
@@ -343,10 +359,12 @@ def test_record_payment_updates_amount_and_total_revenue(
 
     drive(monkeypatch, PaymentDialog, as_user)
     qtbot.mouseClick(tab.pay_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
     assert row_texts(tab.model, Column.AMOUNT)[0] == "USD 1,000.00 (part-paid)"
     assert w.overview.stats.value("total_revenue") == "USD 4,000.00"
     drive(monkeypatch, PaymentDialog, lambda d: qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton))
     qtbot.mouseClick(tab.pay_button, Qt.MouseButton.LeftButton)  # the balance, prefilled
+    settle(qtbot)
     assert row_texts(tab.model, Column.AMOUNT)[0] == "USD 1,500.00"
     assert w.overview.stats.value("total_revenue") == "USD 4,500.00"
 
@@ -371,6 +389,7 @@ def test_delete_refused_while_active_then_allowed_and_undoable(
     qtbot.waitUntil(w.isActiveWindow, timeout=1000)
     qtbot.keyClick(w, Qt.Key.Key_Delete)
     assert asked == [("Unable to delete client", refusal, ["Open subscription"])]
+    settle(qtbot)
     views = [d for d in QApplication.topLevelWidgets() if isinstance(d, SubscriptionViewDialog) and d.isVisible()]
     assert [v.subscription_id for v in views] == [amina.sub]
     view = views[0]
@@ -379,26 +398,28 @@ def test_delete_refused_while_active_then_allowed_and_undoable(
     # Cancel it from the subscription view, then delete.
     drive(monkeypatch, CancelDialog, lambda d: qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton))
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
     assert view.status.text.text() == "Cancelled"
     assert w.delete_button.isEnabled()
 
     confirmations: list[str] = []
     monkeypatch.setattr(msgbox, "confirm", lambda _p, title, text, **_kw: confirmations.append(text) or True)
-    changed: list[list[int]] = []
-    ctx.events.clients_changed.connect(changed.append)
+    changed: list[frozenset[int]] = []
+    ctx.events.changed.connect(lambda c: changed.append(c.clients))
     qtbot.mouseClick(w.delete_button, Qt.MouseButton.LeftButton)
     assert confirmations and "Delete Amina Wanjiru (C00042)?" in confirmations[0]
-    assert changed == [[amina.client_id]]
+    qtbot.waitUntil(lambda: changed == [{amina.client_id}])
     assert Client.get_by_id(amina.client_id).deleted_at is not None
     assert amina.client_id not in [r.id for r in queries.client_rows(TODAY, 7)]
-    qtbot.waitUntil(lambda: not w.isVisible(), timeout=1000)
+    qtbot.waitUntil(lambda: closed(w), timeout=2000)
 
     notices = [b for b in QApplication.topLevelWidgets() if isinstance(b, QMessageBox)
                and b.objectName() == "undoNotice" and b.isVisible()]
     assert len(notices) == 1 and "Client Amina Wanjiru (C00042) deleted." in notices[0].text()
     undo = next(b for b in notices[0].buttons() if plain(b.text()) == "Undo")
     undo.click()
-    assert changed[-1] == [amina.client_id]
+    qtbot.waitUntil(lambda: len(changed) == 2)
+    assert changed[-1] == {amina.client_id}
     assert Client.get_by_id(amina.client_id).deleted_at is None
     assert amina.client_id in [r.id for r in queries.client_rows(TODAY, 7)]  # back in the list
 
@@ -445,7 +466,10 @@ def test_edit_rejects_bad_input_beside_the_field_and_saves_nothing(
         qtbot.keyClick(widget, Qt.Key.Key_Return)  # Enter does not sneak past a disabled Save
         assert not dlg.try_save()
         assert dlg.isVisible() or dlg.result() != QDialog.DialogCode.Accepted
-        dlg.reject()
+        asked: list[str] = []
+        monkeypatch.setattr(msgbox, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or True)
+        dlg.reject()  # Esc / Cancel on an edited form asks before throwing the edit away
+        assert asked == ["Discard changes?"]
 
     seen = drive(monkeypatch, ClientDialog, as_user)
     qtbot.mouseClick(w.edit_button, Qt.MouseButton.LeftButton)
@@ -469,6 +493,7 @@ def test_a_change_in_one_window_shows_in_the_others(
 
     drive(monkeypatch, ClientDialog, as_user)
     qtbot.mouseClick(first.edit_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
     assert first.windowTitle() == second.windowTitle() == "Amina W. Otieno — C00042"
     assert second.overview.basic.value("name") == "Amina W. Otieno"
     assert unrelated.windowTitle() == "Kwame Mensah — C00007"
@@ -492,6 +517,7 @@ def test_view_subscription_opens_the_current_one_and_esc_closes(
         qtbot: QtBot, ctx: AppContext, amina: Amina) -> None:
     w = open_window(qtbot, ctx, amina.client_id)
     qtbot.mouseClick(w.view_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
     views = [d for d in QApplication.topLevelWidgets() if isinstance(d, SubscriptionViewDialog) and d.isVisible()]
     assert [v.subscription_id for v in views] == [amina.sub]
     view = views[0]
@@ -503,7 +529,7 @@ def test_view_subscription_opens_the_current_one_and_esc_closes(
     w.activateWindow()
     qtbot.waitUntil(w.isActiveWindow, timeout=1000)
     qtbot.keyClick(w, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: not w.isVisible(), timeout=1000)
+    qtbot.waitUntil(lambda: closed(w), timeout=2000)
 
 
 # -- models ----------------------------------------------------------------------------------
@@ -517,7 +543,7 @@ def test_models_pass_qtmodeltester(qtbot: QtBot, qtmodeltester: Any, ctx: AppCon
     activity = ActivityModel()
     from ispclient.ui.client.activity_tab import ActivityRow
 
-    activity.set_rows([ActivityRow.from_event(e) for e in queries.activity(amina.client_id)], "")
+    activity.set_rows([ActivityRow.from_event(e) for e in detail.activity], "")
     qtmodeltester.check(activity)
     empty = SubscriptionHistoryModel()
     qtmodeltester.check(empty)
@@ -565,8 +591,8 @@ def test_a_deleted_client_window_closes_when_another_window_deletes_it(
     client = clients.create_client(clients.ClientInput("C00001", "Kwame Mensah"))
     w = open_window(qtbot, ctx, client.id)
     clients.delete_client(client.id)
-    ctx.events.clients_changed.emit([client.id])
-    qtbot.waitUntil(lambda: not w.isVisible(), timeout=1000)
+    changed_elsewhere(ctx, clients=[client.id])
+    qtbot.waitUntil(lambda: closed(w), timeout=2000)
 
 
 def test_expiring_and_ended_subscriptions_read_right(qtbot: QtBot, ctx: AppContext) -> None:

@@ -138,7 +138,8 @@ def test_keyboard_interrupt_is_left_to_python(
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's remark on any dialog
-def test_the_real_box_is_a_plain_text_critical_message(qtbot: QtBot) -> None:
+def test_the_real_box_is_a_plain_text_critical_message(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real box, closed by read_and_close
     seen: list[tuple[QMessageBox.Icon, str, object]] = []
 
     def read_and_close() -> None:

@@ -20,7 +20,8 @@ from ispclient.simulator import RouterSim
 from ispclient.store import catalog, clients, queries
 from ispclient.store import subscriptions as subs
 from ispclient.store.models import AuditEvent, Client, Package, Payment, Server, Subscription
-from ispclient.ui import msgbox
+from ispclient.store.queries import ClientDetail, ClientInfo
+from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.cancel_dialog import CancelDialog
 from ispclient.ui.dialogs.client_dialog import NO_SERVER, ClientDialog
@@ -29,6 +30,7 @@ from ispclient.ui.dialogs.payment_dialog import PaymentDialog
 from ispclient.ui.dialogs.server_dialog import ServerDialog
 from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 from ispclient.ui.dialogs.subscription_view import PaymentsModel, SubscriptionViewDialog
+from tests.ui.conftest import changed_elsewhere, settle
 from tests.ui.test_client_window import clipped, dark_palette
 
 TODAY = date(2026, 1, 15)  # the `today` fixture of tests/ui/conftest.py pins this date
@@ -46,7 +48,9 @@ API_PASSWORD = "Sup3r-Secret-API-pw!"
 @pytest.fixture
 def package(ctx: AppContext) -> int:
     catalog.create_package(catalog.PackageInput("Business 50 Mbps", "6500", 30, description="50/20 Mbps"))
-    return int(catalog.create_package(catalog.PackageInput("Home 10 Mbps", "1500", 30)).id)
+    package_id = int(catalog.create_package(catalog.PackageInput("Home 10 Mbps", "1500", 30)).id)
+    ctx.store.refresh_now()
+    return package_id
 
 
 @pytest.fixture
@@ -66,8 +70,23 @@ def message_for(qtbot: QtBot, dlg: Any, field: str) -> str:
     return str(dlg.fields.message(field))
 
 
+def info(client_id: int) -> ClientInfo:
+    return queries.client_detail(client_id, TODAY).client
+
+
+def detail(client_id: int) -> ClientDetail:
+    return queries.client_detail(client_id, TODAY)
+
+
+def save(qtbot: QtBot, dlg: Any) -> None:
+    """Click Save and wait for the background save to come back (accepted, or refused beside the fields)."""
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=5000)
+
+
 def show(qtbot: QtBot, dlg: QWidget) -> QWidget:
-    qtbot.addWidget(dlg)
+    # Closed at the end of the test as if nothing was typed (no "discard changes?" question).
+    qtbot.addWidget(dlg, before_close_func=lambda d: setattr(getattr(d, "fields", d), "dirty", False))
     dlg.show()
     qtbot.waitExposed(dlg)
     return dlg
@@ -83,9 +102,10 @@ def shoot(dlg: QWidget, shots: Path, name: str) -> None:
 
 def test_new_client_suggests_an_id_and_saves_only_when_valid(qtbot: QtBot, ctx: AppContext) -> None:
     srv = catalog.create_server(catalog.ServerInput(name="North tower", host="10.0.0.1"))
+    ctx.store.refresh_now()
     dlg = show(qtbot, ClientDialog(ctx))
     assert isinstance(dlg, ClientDialog)
-    assert dlg.client_code.text() == "C00001"
+    qtbot.waitUntil(lambda: dlg.client_code.text() == "C00001")  # suggested from the database
     assert [dlg.server.itemText(i) for i in range(dlg.server.count())] == [NO_SERVER, "North tower"]
     assert not dlg.save_button.isEnabled()
     assert dlg.fields.message("name") == ""  # an untouched empty form is not a wall of red
@@ -97,9 +117,9 @@ def test_new_client_suggests_an_id_and_saves_only_when_valid(qtbot: QtBot, ctx: 
     assert "Choose the router" in message_for(qtbot, dlg, "server_id")
     dlg.server.setCurrentIndex(1)
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
-    with qtbot.waitSignal(ctx.events.clients_changed) as changed:
-        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
-    assert dlg.result_id is not None and changed.args == [[dlg.result_id]]
+    with qtbot.waitSignal(ctx.events.changed) as changed:
+        save(qtbot, dlg)
+    assert dlg.result_id is not None and changed.args[0].clients == {dlg.result_id}
     saved = Client.get_by_id(dlg.result_id)
     assert (saved.client_code, saved.name, saved.phone, saved.pppoe_username, saved.server_id) == (
         "C00001", "Kwame Mensah", "+233241234567", "kwame", srv.id)
@@ -113,9 +133,10 @@ def test_client_dialog_maps_server_errors_beside_fields(qtbot: QtBot, ctx: AppCo
 
     monkeypatch.setattr(clients, "create_client", taken)
     dlg = show(qtbot, ClientDialog(ctx))
+    qtbot.waitUntil(lambda: dlg.client_code.text() == "C00001")
     typed(qtbot, dlg.name, "Kwame Mensah")
     dlg.fields.validate_now()
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     assert dlg.isVisible()
     assert dlg.fields.message("client_code") == "That Client ID was just taken by another client."
     assert not dlg.save_button.isEnabled()  # the same save would fail again
@@ -130,17 +151,17 @@ def test_general_errors_show_above_the_form(qtbot: QtBot, ctx: AppContext, clien
         raise ValidationError({"__all__": "This client has been deleted."})
 
     monkeypatch.setattr(clients, "edit_client", gone)
-    dlg = show(qtbot, ClientDialog(ctx, client))
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    dlg = show(qtbot, ClientDialog(ctx, info(client)))
+    save(qtbot, dlg)
     assert dlg.general.isVisible() and dlg.general.text() == "This client has been deleted."
 
 
 def test_edit_keeps_values_and_logs_only_changes(qtbot: QtBot, ctx: AppContext, client: int) -> None:
-    dlg = show(qtbot, ClientDialog(ctx, client))
+    dlg = show(qtbot, ClientDialog(ctx, info(client)))
     assert (dlg.client_code.text(), dlg.name.text(), dlg.server.currentText()) == ("C00001", "Amina Wanjiru", NO_SERVER)
     typed(qtbot, dlg.email, "Amina@Example.co.ke")
     dlg.fields.validate_now()
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     assert Client.get_by_id(client).email == "Amina@example.co.ke"
     event = AuditEvent.select().order_by(AuditEvent.id.desc()).first()
     assert event.action == "client.edit" and "email" in event.after and "name" not in event.after
@@ -150,10 +171,11 @@ def test_edit_keeps_values_and_logs_only_changes(qtbot: QtBot, ctx: AppContext, 
 
 def test_subscription_dialog_shows_the_end_date_live(qtbot: QtBot, ctx: AppContext, client: int,
                                                      package: int) -> None:
-    dlg = show(qtbot, SubscriptionDialog(ctx, client))
+    dlg = show(qtbot, SubscriptionDialog(ctx, detail(client)))
     assert isinstance(dlg, SubscriptionDialog)
     assert not dlg.renewal_note.isVisible()
-    assert dlg.package.currentText() == "Business 50 Mbps — USD 6,500.00 / 30 days"
+    assert [dlg.package.itemText(i) for i in range(dlg.package.count())] == [  # by price, not as text
+        "Home 10 Mbps — USD 1,500.00 / 30 days", "Business 50 Mbps — USD 6,500.00 / 30 days"]
     dlg.package.setCurrentIndex(dlg.package.findData(package))
     assert dlg.amount.text() == "1,500.00"  # follows the price until the user types one
     assert dlg.start_today.isChecked() and dlg.start() == TODAY
@@ -167,7 +189,7 @@ def test_subscription_dialog_shows_the_end_date_live(qtbot: QtBot, ctx: AppConte
     typed(qtbot, dlg.amount, "")  # empty = not paid yet
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
     dlg.auto_renew.setChecked(True)
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     sub = Subscription.get_by_id(dlg.result_id)
     assert (sub.package_id, sub.starts_on, sub.ends_on, sub.auto_renew) == (
         package, date(2026, 2, 1), date(2026, 3, 3), True)
@@ -175,10 +197,10 @@ def test_subscription_dialog_shows_the_end_date_live(qtbot: QtBot, ctx: AppConte
 
 
 def test_subscription_dialog_takes_the_payment(qtbot: QtBot, ctx: AppContext, client: int, package: int) -> None:
-    dlg = show(qtbot, SubscriptionDialog(ctx, client))
+    dlg = show(qtbot, SubscriptionDialog(ctx, detail(client)))
     dlg.package.setCurrentIndex(dlg.package.findData(package))
     dlg.method.setCurrentText("Mobile money")
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     pay = Payment.get(Payment.subscription == dlg.result_id)
     assert (pay.amount_minor, pay.method) == (150000, "Mobile money")
 
@@ -186,7 +208,7 @@ def test_subscription_dialog_takes_the_payment(qtbot: QtBot, ctx: AppContext, cl
 def test_starting_today_over_a_running_subscription_is_refused_beside_start(
         qtbot: QtBot, ctx: AppContext, client: int, package: int) -> None:
     subs.create_subscription(client, package, date(2026, 1, 5))
-    dlg = show(qtbot, SubscriptionDialog(ctx, client))
+    dlg = show(qtbot, SubscriptionDialog(ctx, detail(client)))
     assert dlg.renewal_note.isVisible()
     assert dlg.start_on.isChecked() and dlg.start() == date(2026, 2, 4)
     qtbot.mouseClick(dlg.start_today, Qt.MouseButton.LeftButton)
@@ -202,17 +224,17 @@ def test_starting_today_over_a_running_subscription_is_refused_beside_start(
 def test_renew_from_keeps_package_and_auto_renew_and_fixes_the_start(
         qtbot: QtBot, ctx: AppContext, client: int, package: int) -> None:
     old = subs.create_subscription(client, package, date(2026, 1, 5), auto_renew=True)
-    dlg = show(qtbot, SubscriptionDialog(ctx, client, renew_from=old.id))
+    dlg = show(qtbot, SubscriptionDialog(ctx, detail(client), renew_from=old.id))
     assert dlg.windowTitle().startswith("Renew subscription")
     assert dlg.package.currentData() == package and dlg.auto_renew.isChecked()
     assert not dlg.start_today.isEnabled() and not dlg.start_date.isEnabled()
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     new = Subscription.get_by_id(dlg.result_id)
     assert (new.starts_on, new.ends_on, new.auto_renew) == (date(2026, 2, 4), date(2026, 3, 6), True)
 
 
 def test_no_package_on_sale_says_so(qtbot: QtBot, ctx: AppContext, client: int) -> None:
-    dlg = show(qtbot, SubscriptionDialog(ctx, client))
+    dlg = show(qtbot, SubscriptionDialog(ctx, detail(client)))
     assert dlg.fields.message("package") == "No package is on sale. Add one in Packages first."
     assert not dlg.save_button.isEnabled()
 
@@ -221,7 +243,7 @@ def test_no_package_on_sale_says_so(qtbot: QtBot, ctx: AppContext, client: int) 
 
 def test_payment_dialog_shows_price_paid_balance(qtbot: QtBot, ctx: AppContext, client: int, package: int) -> None:
     sub = subs.create_subscription(client, package, TODAY, payment=subs.PaymentInput("500"))
-    dlg = show(qtbot, PaymentDialog(ctx, sub.id))
+    dlg = show(qtbot, PaymentDialog(ctx, detail(client), sub.id))
     assert isinstance(dlg, PaymentDialog)
     s = dlg.summary
     assert (s.value("price"), s.value("paid"), s.value("balance")) == ("USD 1,500.00", "USD 500.00", "USD 1,000.00")
@@ -231,16 +253,16 @@ def test_payment_dialog_shows_price_paid_balance(qtbot: QtBot, ctx: AppContext, 
     typed(qtbot, dlg.amount, "1000")
     typed(qtbot, dlg.reference, "QK8ABC")
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
-    with qtbot.waitSignal(ctx.events.clients_changed) as changed:
-        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
-    assert changed.args == [[client]]
+    with qtbot.waitSignal(ctx.events.changed) as changed:
+        save(qtbot, dlg)
+    assert changed.args[0].clients == {client} and changed.args[0].payments
     pay = Payment.get_by_id(dlg.result_id)
     assert (pay.amount_minor, pay.reference) == (100000, "QK8ABC")
 
 
 def test_cancel_dialog_records_the_reason(qtbot: QtBot, ctx: AppContext, client: int, package: int) -> None:
     sub = subs.create_subscription(client, package, TODAY, auto_renew=True)
-    dlg = show(qtbot, CancelDialog(ctx, sub.id))
+    dlg = show(qtbot, CancelDialog(ctx, detail(client), sub.id))
     assert isinstance(dlg, CancelDialog)
     assert "Cancel “Home 10 Mbps” (15 Jan 2026 – 14 Feb 2026) for Amina Wanjiru (C00001)?" in dlg.warning.body.text()
     typed(qtbot, dlg.reason, "x" * 501)
@@ -248,14 +270,14 @@ def test_cancel_dialog_records_the_reason(qtbot: QtBot, ctx: AppContext, client:
     assert not dlg.save_button.isEnabled()
     typed(qtbot, dlg.reason, "Moving away")
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     row = Subscription.get_by_id(sub.id)
     assert row.is_cancelled and row.cancel_reason == "Moving away" and not row.auto_renew
 
 
 def test_keep_it_closes_without_cancelling(qtbot: QtBot, ctx: AppContext, client: int, package: int) -> None:
     sub = subs.create_subscription(client, package, TODAY)
-    dlg = show(qtbot, CancelDialog(ctx, sub.id))
+    dlg = show(qtbot, CancelDialog(ctx, detail(client), sub.id))
     keep = dlg.buttons.button(dlg.buttons.StandardButton.Cancel)
     assert keep.text() == "&Keep it"
     qtbot.mouseClick(keep, Qt.MouseButton.LeftButton)
@@ -268,8 +290,9 @@ def test_subscription_view_shows_everything_and_why_actions_are_off(
         qtbot: QtBot, ctx: AppContext, client: int, package: int, shots: Path) -> None:
     sub = subs.create_subscription(client, package, date(2026, 1, 5), auto_renew=True,
                                    payment=subs.PaymentInput("1000", "Cash", "R-17", "first half"))
-    view = SubscriptionViewDialog(ctx, sub.id)
+    view = SubscriptionViewDialog(ctx, client, sub.id)
     show(qtbot, view)
+    settle(qtbot)
     d = view.details
     assert (d.value("client"), d.value("package"), d.value("start"), d.value("end")) == (
         "Amina Wanjiru (C00001)", "Home 10 Mbps", "05 Jan 2026", "04 Feb 2026")
@@ -281,10 +304,12 @@ def test_subscription_view_shows_everything_and_why_actions_are_off(
     assert [m.index(0, c).data() for c in (1, 2, 3, 4)] == ["USD 1,000.00", "Cash", "R-17", "first half"]
 
     view.auto_renew.setChecked(False)  # auto-renew can be switched off right here
+    settle(qtbot)
     assert not Subscription.get_by_id(sub.id).auto_renew
 
     subs.cancel_subscription(sub.id, "Moving away")
-    ctx.events.clients_changed.emit([client])
+    changed_elsewhere(ctx, clients=[client])
+    settle(qtbot)
     assert view.cancellation.isVisible()
     assert view.cancellation.value("cancel_reason") == "Moving away"
     assert view.status.text.text() == "Cancelled"
@@ -318,12 +343,12 @@ def test_package_dialog_creates_and_reports_bad_price_and_duplicates(qtbot: QtBo
     dlg.validity.setValue(7)
     typed(qtbot, dlg.ppp_profile, "10M")
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     assert dlg.fields.message("name") == "A package named “Home 10 Mbps” already exists."
     typed(qtbot, dlg.name, "Week 10 Mbps")
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
-    with qtbot.waitSignal(ctx.events.catalog_changed):
-        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(ctx.store.catalog_changed):
+        save(qtbot, dlg)
     pkg = Package.get_by_id(dlg.result_id)
     assert (pkg.name, pkg.price_minor, pkg.validity_days, pkg.ppp_profile, pkg.active) == (
         "Week 10 Mbps", 200000, 7, "10M", True)
@@ -333,7 +358,7 @@ def test_package_can_go_off_sale(qtbot: QtBot, ctx: AppContext, package: int) ->
     dlg = show(qtbot, PackageDialog(ctx, package))
     assert dlg.price.text() == "1,500.00"
     dlg.active.setChecked(False)
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     assert not Package.get_by_id(package).active
 
 
@@ -361,8 +386,8 @@ def test_server_password_goes_only_to_the_keyring(qtbot: QtBot, ctx: AppContext,
         assert dlg.password.echoMode() == dlg.password.EchoMode.Password
         fill_server(qtbot, dlg, sim, API_PASSWORD)
         qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
-        with qtbot.waitSignal(ctx.events.catalog_changed):
-            qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(ctx.store.catalog_changed):
+            save(qtbot, dlg)
     server_id = dlg.result_id
     assert server_id is not None
     assert ctx.credentials.get(server_id) == API_PASSWORD
@@ -378,7 +403,7 @@ def test_server_password_goes_only_to_the_keyring(qtbot: QtBot, ctx: AppContext,
     assert edit.password.text() == "" and "leave empty to keep" in edit.password.placeholderText()
     typed(qtbot, edit.name, "North tower 2")
     qtbot.waitUntil(edit.save_button.isEnabled, timeout=2000)
-    qtbot.mouseClick(edit.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, edit)
     assert ctx.credentials.get(server_id) == API_PASSWORD
 
 
@@ -459,7 +484,7 @@ def test_without_a_keyring_the_password_is_kept_for_this_session_only(
     typed(qtbot, dlg.host, "10.0.0.1")
     typed(qtbot, dlg.password, API_PASSWORD)
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     assert ctx.credentials.get(dlg.result_id) == API_PASSWORD
     assert API_PASSWORD not in memory_keyring.store.values()
 
@@ -475,7 +500,7 @@ def test_server_dialog_field_messages(qtbot: QtBot, ctx: AppContext) -> None:
     typed(qtbot, dlg.username, "api")
     typed(qtbot, dlg.name, "North tower")
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     assert dlg.fields.message("name") == "A router named “North tower” already exists."
     assert Server.select().count() == 1
 
@@ -492,7 +517,8 @@ def click_later(text: str) -> None:
     QTimer.singleShot(0, press)
 
 
-def test_msgbox_helpers_return_the_choice(qtbot: QtBot) -> None:
+def test_msgbox_helpers_return_the_choice(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # real modal boxes here, each answered by click_later
     click_later("Delete")
     assert msgbox.confirm(None, "Delete client", "Delete?", ok_text="&Delete") is True
     click_later("Cancel")
@@ -522,13 +548,14 @@ def test_dialogs_render_without_clipping(qtbot: QtBot, ctx: AppContext, client: 
     try:
         sub = subs.create_subscription(client, package, date(2026, 1, 5), payment=subs.PaymentInput("500"))
         catalog.create_server(catalog.ServerInput(name="North tower", host="10.0.0.1"))
-        edit = show(qtbot, ClientDialog(ctx, client))
+        ctx.store.refresh_now()
+        edit = show(qtbot, ClientDialog(ctx, info(client)))
         typed(qtbot, edit.email, "amina@")
         message_for(qtbot, edit, "email")
         shoot(edit, shots, f"dialog-client-error-{scheme}")
-        shoot(show(qtbot, SubscriptionDialog(ctx, client)), shots, f"dialog-subscription-renewal-{scheme}")
-        shoot(show(qtbot, PaymentDialog(ctx, sub.id)), shots, f"dialog-payment-{scheme}")
-        shoot(show(qtbot, CancelDialog(ctx, sub.id)), shots, f"dialog-cancel-{scheme}")
+        shoot(show(qtbot, SubscriptionDialog(ctx, detail(client))), shots, f"dialog-subscription-renewal-{scheme}")
+        shoot(show(qtbot, PaymentDialog(ctx, detail(client), sub.id)), shots, f"dialog-payment-{scheme}")
+        shoot(show(qtbot, CancelDialog(ctx, detail(client), sub.id)), shots, f"dialog-cancel-{scheme}")
         shoot(show(qtbot, PackageDialog(ctx, package)), shots, f"dialog-package-{scheme}")
         monkeypatch.setattr(ctx.credentials, "backend_problem",
                             lambda: "No secure password store is available on this computer (no keyring "
@@ -538,8 +565,9 @@ def test_dialogs_render_without_clipping(qtbot: QtBot, ctx: AppContext, client: 
         server._show_test("Could not connect — login refused: 10.0.0.1:8728 refused the login of API "
                                    "user 'admin': invalid user name or password (6).", None)
         shoot(server, shots, f"dialog-server-{scheme}")
-        view = SubscriptionViewDialog(ctx, sub.id)
+        view = SubscriptionViewDialog(ctx, client, sub.id)
         show(qtbot, view)
+        settle(qtbot)
         shoot(view, shots, f"dialog-subscription-view-{scheme}")
     finally:
         app.setPalette(old)
@@ -548,35 +576,34 @@ def test_dialogs_render_without_clipping(qtbot: QtBot, ctx: AppContext, client: 
 def test_pppoe_password_is_stored_encrypted_and_kept_when_left_empty(
         qtbot: QtBot, ctx: AppContext, client: int) -> None:
     srv = catalog.create_server(catalog.ServerInput(name="North tower", host="10.0.0.1"))
-    dlg = show(qtbot, ClientDialog(ctx, client))
+    ctx.store.refresh_now()
+    dlg = show(qtbot, ClientDialog(ctx, info(client)))
     assert dlg.pppoe_password.echoMode() == dlg.pppoe_password.EchoMode.Password
     typed(qtbot, dlg.pppoe_password, "cust-Pa55")
     assert message_for(qtbot, dlg, "pppoe_password") == "Enter the PPPoE username this password belongs to."
     typed(qtbot, dlg.pppoe_username, "amina")
     dlg.server.setCurrentIndex(dlg.server.findData(srv.id))
     qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
-    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, dlg)
     assert clients.pppoe_password(client) == "cust-Pa55"
     store.db.obj.execute_sql("PRAGMA wal_checkpoint(FULL)")
     assert b"cust-Pa55" not in db_bytes(ctx)
 
-    again = show(qtbot, ClientDialog(ctx, client))
+    again = show(qtbot, ClientDialog(ctx, info(client)))
     assert again.pppoe_password.text() == "" and "leave empty to keep" in again.pppoe_password.placeholderText()
     typed(qtbot, again.name, "Amina W.")
     qtbot.waitUntil(again.save_button.isEnabled, timeout=2000)
-    qtbot.mouseClick(again.save_button, Qt.MouseButton.LeftButton)
+    save(qtbot, again)
     assert clients.pppoe_password(client) == "cust-Pa55"
 
 
 def test_closing_the_dialog_while_testing_is_safe(qtbot: QtBot, ctx: AppContext) -> None:
-    from ispclient.ui import workers
-
     with RouterSim(users={"admin": API_PASSWORD}, latency_ms=300) as sim:
         dlg = ServerDialog(ctx)
         dlg.show()
         fill_server(qtbot, dlg, sim, API_PASSWORD)
         qtbot.mouseClick(dlg.test_button, Qt.MouseButton.LeftButton)
-        dlg.reject()
+        dlg.done(0)
         dlg.deleteLater()
         qtbot.wait(10)
-        qtbot.waitUntil(lambda: workers.in_flight() == 0, timeout=5000)  # the late answer is dropped quietly
+        qtbot.waitUntil(lambda: ops.in_flight() == 0, timeout=5000)  # the late answer is dropped quietly

@@ -21,7 +21,7 @@ from ispclient.ui.main_window import EMPTY_HINT, NO_MATCH_HINT, MainWindow
 from ispclient.ui.models import CLIENT_ID_ROLE, Column
 from ispclient.ui.status_service import StatusService
 from ispclient.ui.style import CONNECTION_COLOURS
-from tests.ui.conftest import Factory
+from tests.ui.conftest import Factory, changed_elsewhere
 
 
 @dataclass
@@ -54,10 +54,12 @@ def desk(ctx: AppContext, make: Factory) -> Desk:
 
 @pytest.fixture
 def window(qtbot: QtBot, ctx: AppContext, desk: Desk) -> Iterator[MainWindow]:
+    ctx.store.refresh_now()  # the desk's settings
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.list_ready)
     yield w
 
 
@@ -166,10 +168,10 @@ def test_ctrl_n_opens_the_new_client_dialog_and_selects_the_new_client(
 
     asked: list[object] = []
 
-    def fake_ask(parent: object, context: AppContext, client_id: int | None = None) -> int:
-        asked.append((parent, client_id))
+    def fake_ask(parent: object, context: AppContext, client: object = None) -> int:
+        asked.append((parent, client))
         new = make.client("Aaron Newman")
-        context.events.clients_changed.emit([new])
+        changed_elsewhere(context, clients=[new])
         return new
 
     monkeypatch.setattr(ClientDialog, "ask", staticmethod(fake_ask))
@@ -177,7 +179,7 @@ def test_ctrl_n_opens_the_new_client_dialog_and_selects_the_new_client(
     assert window.new_action.shortcut().toString() == "Ctrl+N"
     press_shortcut(qtbot, window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert asked == [(window, None)]
-    assert names(window)[0] == "Aaron Newman"
+    qtbot.waitUntil(lambda: names(window)[0] == "Aaron Newman")
     assert window.selected_client_id() == window.model.data(window.model.index(0, 0), CLIENT_ID_ROLE)
     assert window.shown_label.text() == "5 clients"
 
@@ -217,11 +219,11 @@ def test_delete_key_deletes_after_confirming_and_undo_brings_back(
     window.select_client(desk.chen)  # expired: may be deleted
     window.table.setFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_Delete)
-    assert "Chen Li" not in names(window)
+    qtbot.waitUntil(lambda: "Chen Li" not in names(window))
     assert window.shown_label.text() == "3 clients"
     undo = next(b for b in notices[0].buttons() if "Undo" in b.text())
     undo.click()
-    assert "Chen Li" in names(window)
+    qtbot.waitUntil(lambda: "Chen Li" in names(window))
 
 
 def test_delete_is_refused_with_the_reason_while_a_subscription_runs(
@@ -230,7 +232,8 @@ def test_delete_is_refused_with_the_reason_while_a_subscription_runs(
     monkeypatch.setattr(msgbox, "choose", lambda _p, title, text, *a, **k: said.append(f"{title}: {text}"))
     window.select_client(desk.amina)
     window.delete_action.trigger()
-    assert said and said[0].startswith("Unable to delete client")
+    qtbot.waitUntil(lambda: bool(said))
+    assert said[0].startswith("Unable to delete client")
     assert "Amina Wanjiru" in names(window)
 
 
@@ -262,6 +265,7 @@ def test_statuses_against_a_real_router(qtbot: QtBot, ctx: AppContext, desk: Des
     w = MainWindow(ctx, service)
     qtbot.addWidget(w)
     w.show()
+    qtbot.waitUntil(lambda: w.list_ready)
     assert w.refresh_label.text() == "Status not checked yet"
     w.table.sortByColumn(Column.CONNECTION, Qt.SortOrder.AscendingOrder)
     with qtbot.waitSignal(service.refreshed, timeout=10_000):
@@ -295,6 +299,7 @@ def test_a_router_without_a_saved_password_says_so(qtbot: QtBot, ctx: AppContext
     service = StatusService(ctx)
     w = MainWindow(ctx, service)
     qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.list_ready)
     with qtbot.waitSignal(service.refreshed, timeout=5000):
         ctx.connections.request_refresh()
     index = w.model.index(w.model.row_of_client(client), Column.CONNECTION)
@@ -306,6 +311,8 @@ def test_empty_state_hint(qtbot: QtBot, ctx: AppContext) -> None:
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.show()
+    assert w.stack.currentWidget() is not w.empty  # not "no clients yet" while they are being read
+    qtbot.waitUntil(lambda: w.list_ready)
     assert w.stack.currentWidget() is w.empty
     assert w.empty.findChild(type(w.shown_label), "emptyHint").text() == EMPTY_HINT
     assert w.shown_label.text() == "No clients"
@@ -315,12 +322,14 @@ def test_empty_state_hint(qtbot: QtBot, ctx: AppContext) -> None:
 def test_column_widths_and_sort_persist(qtbot: QtBot, ctx: AppContext, desk: Desk) -> None:
     w = MainWindow(ctx)
     qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.list_ready)
     w.table.setColumnWidth(Column.NAME, 333)
     w.table.sortByColumn(Column.END_DATE, Qt.SortOrder.DescendingOrder)
     w.resize(700, 500)
     w.close()
     again = MainWindow(ctx)
     qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.list_ready)
     assert again.table.columnWidth(Column.NAME) == 333
     assert again.model.sort_column is Column.END_DATE
     assert again.model.sort_order == Qt.SortOrder.DescendingOrder
@@ -333,10 +342,10 @@ def test_an_edit_elsewhere_shows_in_the_list(qtbot: QtBot, window: MainWindow, c
     from ispclient.store import clients
 
     c = clients.edit_client(desk.dora, clients.ClientInput("C00004", "Dora Schmidt"))
-    ctx.events.clients_changed.emit([c.id])
-    assert "Dora Schmidt" in names(window)
-    ctx.events.catalog_changed.emit()  # a renamed server reloads everything
-    qtbot.waitUntil(lambda: not window._reload_pending)
+    changed_elsewhere(ctx, clients=[c.id])
+    qtbot.waitUntil(lambda: "Dora Schmidt" in names(window))
+    with qtbot.waitSignal(window.list_loaded):
+        changed_elsewhere(ctx, catalog=True, all_clients=True)  # a renamed server reloads everything
     assert len(names(window)) == 4
 
 
@@ -349,7 +358,7 @@ def test_the_status_service_follows_client_edits(qtbot: QtBot, ctx: AppContext, 
     new = make.client("Fiona Achieng", server_id=desk.south, pppoe_username="fiona.a")
     clients.edit_client(desk.brian, clients.ClientInput("C00002", "Brian Otieno", server_id=desk.south,
                                                         pppoe_username="brian.o"))
-    ctx.events.clients_changed.emit([new, desk.brian])
+    changed_elsewhere(ctx, clients=[new, desk.brian])
     names_of = {b.server_id: set(b.usernames) for b in service._batches()}
     assert names_of == {desk.north: {"amina.w"}, desk.south: {"chen.l", "fiona.a", "brian.o"}}
     service.shutdown()

@@ -18,7 +18,7 @@ from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.settings_dialog import SettingsDialog
 from ispclient.ui.queue_runner import QueueRunner
 from ispclient.ui.router_sync_window import RouterSyncWindow
-from tests.ui.conftest import ROUTER_PASSWORD, Factory
+from tests.ui.conftest import ROUTER_PASSWORD, Factory, settle
 
 PPPOE_PASSWORD = "ui-pppoe-pw-7731"
 
@@ -26,6 +26,7 @@ PPPOE_PASSWORD = "ui-pppoe-pw-7731"
 @pytest.fixture
 def managed(ctx: AppContext) -> None:
     settings.save(replace(settings.load(), manage_secrets=True))
+    ctx.store.refresh_now()
 
 
 def with_profiles(router: RouterSim) -> RouterSim:
@@ -61,7 +62,8 @@ def test_settings_dialog_saves_router_settings(qtbot: QtBot, ctx: AppContext,
     dialog.action.setCurrentIndex(dialog.action.findData("limit"))
     dialog.limit_profile.setText("slow-256k")
     assert dialog.limit_profile.isEnabled()
-    assert dialog.try_save()
+    assert dialog.try_save()  # counts what would change in the background, asks, then saves
+    qtbot.waitUntil(lambda: dialog.result_id is not None, timeout=5000)
     saved = settings.load()
     assert (saved.manage_secrets, saved.grace_days, saved.expiry_action, saved.limit_profile) == (
         True, 7, "limit", "slow-256k")
@@ -74,8 +76,9 @@ def test_settings_dialog_keeps_management_off_when_not_confirmed(qtbot: QtBot, c
     dialog = SettingsDialog(ctx)
     qtbot.addWidget(dialog)
     dialog.manage.setChecked(True)
-    assert not dialog.try_save()
-    assert "Not turned on" in dialog.fields.message("manage_secrets")
+    dialog.try_save()
+    qtbot.waitUntil(lambda: "Not turned on" in dialog.fields.message("manage_secrets"), timeout=5000)
+    assert dialog.result_id is None
     assert settings.load().manage_secrets is False
 
 
@@ -108,8 +111,8 @@ def test_sync_window_shows_pending_changes_and_retries(qtbot: QtBot, ctx: AppCon
     assert run_once(qtbot, runner).pending == 1
     window = RouterSyncWindow(ctx, runner)
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.queue_model.rowCount() == 1)
     qtmodeltester.check(window.queue_model)
-    assert window.queue_model.rowCount() == 1
     change = window.queue_model.rows[0]
     assert change.client_id == cid and change.status == "pending" and "refused" in change.last_error
     router.start()
@@ -118,7 +121,7 @@ def test_sync_window_shows_pending_changes_and_retries(qtbot: QtBot, ctx: AppCon
     qtbot.waitUntil(lambda: window.queue_model.rowCount() == 0)
     assert router.secret("amina") is not None
     window.show_finished.setChecked(True)
-    assert [c.status for c in window.queue_model.rows][-1] == router_queue.DONE
+    qtbot.waitUntil(lambda: [c.status for c in window.queue_model.rows][-1:] == [router_queue.DONE])
 
 
 def test_sync_window_reconciles_and_imports(qtbot: QtBot, ctx: AppContext, make: Factory, router: RouterSim,
@@ -149,9 +152,10 @@ def test_sync_window_reconciles_and_imports(qtbot: QtBot, ctx: AppContext, make:
     qtmodeltester.check(window.import_model)
     assert window.import_model.rows[0].client_code == "C00900"
     before = Client.select().count()
-    with qtbot.waitSignal(ctx.events.clients_changed):
+    with qtbot.waitSignal(ctx.events.changed):
         window.do_import.click()
     assert Client.select().count() == before + 1
+    qtbot.waitUntil(lambda: window.import_model.rowCount() == 0)
     assert Client.get(Client.pppoe_username == "walkin").name == "Walk In"
     assert window.import_model.rowCount() == 0
 
@@ -160,8 +164,12 @@ def test_a_stale_router_answer_is_dropped(qtbot: QtBot, ctx: AppContext, make: F
                                           managed: None) -> None:
     client_on(make, router)
     make.server("Second router", port=1, password=ROUTER_PASSWORD)
+    router.latency_ms = 300  # the answer comes after the user moved on
     window = RouterSyncWindow(ctx)
     qtbot.addWidget(window)
-    window._fetched(window.generation - 1, make.servers[0], "check", [])
-    assert window.diff_model.rowCount() == 0
+    window.server.setCurrentIndex(window.server.findData(make.servers[0]))
+    window.check.click()
+    window.server.setCurrentIndex(window.server.findData(make.servers[1]))
+    settle(qtbot)
+    assert window.diff_model.rowCount() == 0 and window.status.text().startswith("Reading")
     assert RouterChange.select().count() >= 1

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-import peewee
 from PySide6.QtWidgets import QWidget
 
-from ispclient.domain.errors import ValidationError
 from ispclient.store import clients, queries
-from ispclient.ui import msgbox
+from ispclient.store.queries import ClientDetail
+from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.subscription_view import open_subscription
 
@@ -19,10 +18,10 @@ UNABLE = "Unable to delete client"
 OPEN_SUBSCRIPTION = "Open subscription"
 
 
-def _refuse(parent: QWidget | None, ctx: AppContext, message: str, subscription_id: int) -> None:
+def _refuse(parent: QWidget | None, ctx: AppContext, client_id: int, message: str, subscription_id: int) -> None:
     """The seed's “Unable to delete client”, naming the subscription and offering to open it."""
     if msgbox.choose(parent, UNABLE, message, [OPEN_SUBSCRIPTION]) == OPEN_SUBSCRIPTION:
-        open_subscription(parent, ctx, subscription_id)
+        open_subscription(parent, ctx, client_id, subscription_id)
 
 
 def _notice_parent(parent: QWidget | None) -> QWidget | None:
@@ -36,39 +35,41 @@ def _notice_parent(parent: QWidget | None) -> QWidget | None:
     return window
 
 
-def delete_client_interactive(parent: QWidget | None, ctx: AppContext, client_id: int) -> bool:
+def delete_client(parent: QWidget, ctx: AppContext, client_id: int) -> None:
+    """From the list: read the client (in the background), then as :func:`delete_client_interactive`."""
+    today = ctx.today()
+    ops.Op(parent, lambda: queries.client_detail(client_id, today), key="delete") \
+        .on_success(lambda detail: delete_client_interactive(parent, ctx, detail)).run()
+
+
+def delete_client_interactive(parent: QWidget | None, ctx: AppContext, detail: ClientDetail) -> bool:
     """Confirm, delete, then offer Undo. Refused (with the reason) while a subscription runs.
 
-    True if the client was deleted.
+    True if the deletion was started (windows showing the client close when it is done).
     """
-    detail = queries.client_detail(client_id, ctx.today())
     client = detail.client
     blocker = detail.delete_blocker()
     if blocker is not None:
-        _refuse(parent, ctx, detail.delete_refusal() or UNABLE, blocker.id)
+        _refuse(parent, ctx, client.id, detail.delete_refusal() or UNABLE, blocker.id)
         return False
-    who = f"{client.name} ({client.client_code})"
+    who = client.label
     if not msgbox.confirm(parent, "Delete client",
                           f"Delete {who}? Their subscription and payment history is kept, and you can "
                           "undo this straight after.", ok_text="&Delete"):
         return False
-    try:
-        clients.delete_client(client_id)
-    except clients.DeleteRefused as e:  # another PC sold a subscription meanwhile
-        _refuse(parent, ctx, e.errors["__all__"], e.subscription_id)
-        return False
-    except (ValidationError, peewee.DoesNotExist) as e:
-        msgbox.error(parent, UNABLE, str(e) or "The client no longer exists.")
-        return False
-    ctx.events.clients_changed.emit([client_id])
+    owner = _notice_parent(parent)
+    client_id = client.id
+
+    def refused(error: BaseException) -> None:
+        if isinstance(error, clients.DeleteRefused):  # another PC sold a subscription meanwhile
+            _refuse(owner, ctx, client_id, error.errors["__all__"], error.subscription_id)
+        else:
+            ops.show_error(owner, error)
 
     def undo() -> None:
-        try:
-            clients.undo_delete_client(client_id)
-        except ValidationError as e:
-            msgbox.error(None, "Undo delete", "\n".join(e.errors.values()))
-            return
-        ctx.events.clients_changed.emit([client_id])
+        ops.Op(None, lambda: clients.undo_delete_client(client_id)).run()
 
-    msgbox.undo_notice(_notice_parent(parent), "Client deleted", f"Client {who} deleted.", undo)
+    ops.Op(owner, lambda: clients.delete_client(client_id)) \
+        .on_success(lambda _c: msgbox.undo_notice(owner, "Client deleted", f"Client {who} deleted.", undo)) \
+        .on_failure(refused).run()
     return True

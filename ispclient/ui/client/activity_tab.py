@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ispclient.store.models import AuditEvent
+from ispclient.store.queries import AuditView
 from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.widgets.formatting import local_time
 
@@ -46,7 +46,7 @@ class ActivityRow:
     after: dict[str, Any]
 
     @classmethod
-    def from_event(cls, e: AuditEvent) -> ActivityRow:
+    def from_event(cls, e: AuditView) -> ActivityRow:
         return cls(e.id, e.at, e.actor, e.action, e.summary or e.action, _json(e.before), _json(e.after))
 
     def changes_text(self) -> str:
@@ -132,7 +132,7 @@ class ActivityTab(QWidget):
         layout.addWidget(splitter)
         self.table.selectionModel().currentRowChanged.connect(self._show_changes)
 
-    def show_events(self, events: Sequence[AuditEvent], tz_name: str) -> None:
+    def show_events(self, events: Sequence[AuditView], tz_name: str) -> None:
         self.model.set_rows([ActivityRow.from_event(e) for e in events], tz_name)
         for col in (Column.WHEN, Column.WHO):
             self.table.resizeColumnToContents(col)

@@ -20,9 +20,9 @@ from ispclient.domain.money import format_money
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.domain.validation import display_phone
 from ispclient.store import clients as client_service
-from ispclient.store import queries
 from ispclient.store.queries import ClientDetail
 from ispclient.store.settings import Settings
+from ispclient.ui import ops
 from ispclient.ui.style import CONNECTION_COLOURS, SUBSCRIPTION_COLOURS
 from ispclient.ui.widgets import NoticeBox, Section, StatusBadge
 from ispclient.ui.widgets.formatting import day, days_left_text, local_time, uptime
@@ -159,11 +159,11 @@ class OverviewTab(QWidget):
         self._client_id = client.id
         self.reveal.setChecked(False)
         self.password_value.setText(MASK)
-        c.set_row_visible("pppoe_password", bool(client.pppoe_password_enc))
-        self._show_router_sync(client.id, settings.timezone)
+        c.set_row_visible("pppoe_password", client.has_pppoe_password)
+        self._show_router_sync(detail, settings.timezone)
         server = detail.server
         if server is not None:
-            c.set_value("server", server.name, f"{server.host}:{server.port}" + (" (TLS)" if server.tls else ""))
+            c.set_value("server", server.name, server.address)
         else:
             c.set_value("server", "— none —")
         can_check = server is not None and bool(client.pppoe_username)
@@ -218,20 +218,20 @@ class OverviewTab(QWidget):
 
     def _reveal_password(self, shown: bool) -> None:
         if not shown:
+            ops.forget_key(self, "password")
             self.password_value.setText(MASK)
             self.reveal.setText("Sho&w")
             return
-        try:
-            password = client_service.pppoe_password(self._client_id)
-        except Exception as error:  # noqa: BLE001 - e.g. this PC lacks the key: say so, don't crash
-            self.password_value.setText(f"Can't show it here: {error}")
-        else:
-            self.password_value.setText(password or "— none stored —")
         self.reveal.setText("&Hide")
+        self.password_value.setText("…")
+        client_id = self._client_id
+        ops.Op(self, lambda: client_service.pppoe_password(client_id), key="password") \
+            .on_success(lambda password: self.password_value.setText(password or "— none stored —")) \
+            .on_failure(lambda error: self.password_value.setText(f"Can't show it here: {error}")).run()
 
-    def _show_router_sync(self, client_id: int, tz_name: str) -> None:
+    def _show_router_sync(self, detail: ClientDetail, tz_name: str) -> None:
         """"Pending on router since …" while a change waits for (or was refused by) the router."""
-        waiting = queries.pending_changes(client_id)
+        waiting = detail.waiting
         c = self.connection
         c.set_row_visible("router_sync", bool(waiting))
         if not waiting:

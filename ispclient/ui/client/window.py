@@ -1,21 +1,33 @@
 """The client window: Overview, Subscriptions and Activity tabs, and the client's actions.
 
-Several may be open at once; each reloads when ``clients_changed`` names its client and redraws
-its status when ``connections.changed`` names its (server, username).
+Several may be open at once. Everything it shows is one read (:func:`queries.client_detail`),
+done in the background: the window answers at once and fills in when the data arrives. It reads
+again when finished work names its client (:class:`Changes`), and redraws its status when
+``connections.changed`` names its (server, username).
 """
 
 from __future__ import annotations
 
 import logging
 
-import peewee
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ispclient.domain import subscriptions as rules
 from ispclient.store import queries
+from ispclient.store.changes import Changes
 from ispclient.store.queries import ClientDetail
+from ispclient.ui import ops
 from ispclient.ui.client import actions
 from ispclient.ui.client.activity_tab import ActivityTab
 from ispclient.ui.client.overview import OverviewTab
@@ -27,16 +39,22 @@ from ispclient.ui.dialogs.payment_dialog import PaymentDialog
 from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 from ispclient.ui.dialogs.subscription_view import open_subscription, set_allowed
 from ispclient.ui.widgets.formatting import day
+from ispclient.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
 
-_STATE_GROUP = "ClientWindow"
+LOADING = "Loading…"
 
 
-class ClientWindow(QWidget):
+class ClientWindow(WindowState, QWidget):
     """A top-level window for one client; deletes itself when closed (WA_DeleteOnClose)."""
 
-    def __init__(self, ctx: AppContext, client_id: int, parent: QWidget | None = None) -> None:
+    state_group = "ClientWindow"
+    default_size = QSize(1040, 680)
+    loaded = Signal()  # the data shown is now what the database had (after each read)
+
+    def __init__(self, ctx: AppContext, client_id: int, parent: QWidget | None = None,
+                 title: str = "") -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.ctx = ctx
@@ -61,9 +79,15 @@ class ClientWindow(QWidget):
         self.tabs.addTab(self.overview, "&Overview")
         self.tabs.addTab(self.subscriptions, "S&ubscriptions")
         self.tabs.addTab(self.activity, "&Activity")
+        self.loading = QLabel(LOADING)
+        self.loading.setObjectName("loading")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.loading)
+        self.pages.addWidget(self.tabs)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.pages, 1)
 
         self.edit_button.clicked.connect(self.edit)
         self.create_button.clicked.connect(self.create_subscription)
@@ -72,10 +96,10 @@ class ClientWindow(QWidget):
         self.overview.create_subscription_requested.connect(self.create_subscription)
         self.overview.check_now_requested.connect(self.check_now)
         s = self.subscriptions
-        s.view_requested.connect(lambda sid: open_subscription(self, self.ctx, sid))
-        s.cancel_requested.connect(lambda sid: CancelDialog.ask(self, self.ctx, sid))
-        s.renew_requested.connect(lambda sid: SubscriptionDialog.ask(self, self.ctx, self.client_id, sid))
-        s.pay_requested.connect(lambda sid: PaymentDialog.ask(self, self.ctx, sid))
+        s.view_requested.connect(lambda sid: open_subscription(self, self.ctx, self.client_id, sid))
+        s.cancel_requested.connect(self.cancel_subscription)
+        s.renew_requested.connect(self.renew_subscription)
+        s.pay_requested.connect(self.record_payment)
         s.selection_changed.connect(self._update_actions)
         self.tabs.currentChanged.connect(self._update_actions)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
@@ -86,19 +110,24 @@ class ClientWindow(QWidget):
         self.setTabOrder(self.view_button, self.delete_button)
         self.setTabOrder(self.delete_button, self.tabs)
 
-        ctx.events.clients_changed.connect(self._clients_changed)
-        ctx.events.catalog_changed.connect(self.reload)
-        ctx.events.settings_changed.connect(self.reload)
+        ctx.events.changed.connect(self._data_changed)
+        ctx.store.catalog_changed.connect(self._show_detail_again)
+        ctx.store.settings_changed.connect(self._show_detail_again)
         ctx.connections.changed.connect(self._connections_changed)
 
-        self._restore_state()
+        self.setWindowTitle(title or LOADING)
+        self._update_actions()
+        self.restore_window_state()
+        self.subscriptions.widths_restored = bool(self.subscriptions.table.property("widthsRestored"))
         self.reload()
-        self.check_now()  # a window that opens shows a fresh status
+
+    def state_tables(self) -> dict[str, QTableView]:
+        return {"history": self.subscriptions.table, "activity": self.activity.table}
 
     # -- loading -------------------------------------------------------------------------
 
-    def _clients_changed(self, ids: list[int]) -> None:
-        if not ids or self.client_id in ids:
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.touches_client(self.client_id):
             self.reload()
 
     def _connections_changed(self, keys: list[ConnKey]) -> None:
@@ -106,28 +135,46 @@ class ClientWindow(QWidget):
             self._show_connection()
 
     def reload(self) -> None:
-        try:
-            detail = queries.client_detail(self.client_id, self.ctx.today())
-        except peewee.DoesNotExist:
+        """Read the client again in the background; the window keeps what it shows meanwhile."""
+        client_id, today = self.client_id, self.ctx.today()
+        ops.Op(self, lambda: queries.client_detail(client_id, today), key="detail") \
+            .on_success(self.show_detail).on_failure(self._load_failed).run()
+
+    def _load_failed(self, error: BaseException) -> None:
+        from ispclient.store.errors import is_missing
+
+        if is_missing(error):  # deleted on another PC
             self.close()
             return
+        ops.show_error(self, error)
+
+    def show_detail(self, detail: ClientDetail) -> None:
         if detail.client.deleted_at is not None:  # deleted here or on another PC/window
             self.close()
             return
-        settings = self.ctx.settings()
+        first = self.detail is None
         self.detail = detail
         client = detail.client
         self.setWindowTitle(f"{client.name} — {client.client_code}")
         old_key = self._conn_key
         self._conn_key = (client.server_id, client.pppoe_username) if client.server_id else None
+        self._show_detail_again()
+        self.pages.setCurrentWidget(self.tabs)
+        if first or (old_key is not None and old_key != self._conn_key):
+            self.check_now()  # a window that opens shows a fresh status; so does an edited username
+        self.loaded.emit()
+
+    def _show_detail_again(self) -> None:
+        """What the data says, with the settings and packages as they are now."""
+        detail = self.detail
+        if detail is None:
+            return
+        settings = self.ctx.settings()
         self.overview.show_detail(detail, settings)
-        on_sale = bool(queries.packages(active_only=True))
-        self.subscriptions.show_detail(detail, settings, on_sale)
-        self.activity.show_events(queries.activity(self.client_id), settings.timezone)
+        self.subscriptions.show_detail(detail, settings, bool(self.ctx.catalog().on_sale()))
+        self.activity.show_events(detail.activity, settings.timezone)
         self._show_connection()
         self._update_actions()
-        if old_key is not None and old_key != self._conn_key:
-            self.check_now()  # the server or username was just edited
 
     def _show_connection(self) -> None:
         if self.detail is None:
@@ -139,8 +186,10 @@ class ClientWindow(QWidget):
     def _update_actions(self) -> None:
         d = self.detail
         if d is None:
+            for button in (self.edit_button, self.create_button, self.view_button, self.delete_button):
+                set_allowed(button, LOADING)
             return
-        on_sale = bool(queries.packages(active_only=True))
+        on_sale = bool(self.ctx.catalog().on_sale())
         today = d.today
         if not on_sale:
             create_why: str | None = "No package is on sale. Add or re-activate one in Packages first."
@@ -177,47 +226,36 @@ class ClientWindow(QWidget):
         return head.id if head else d.subscriptions[0].id
 
     def edit(self) -> None:
-        ClientDialog.ask(self, self.ctx, self.client_id)
+        if self.detail is not None:
+            ClientDialog.ask(self, self.ctx, self.detail.client)
 
     def create_subscription(self) -> None:
-        if self.create_button.isEnabled():
-            SubscriptionDialog.ask(self, self.ctx, self.client_id)
+        if self.create_button.isEnabled() and self.detail is not None:
+            SubscriptionDialog.ask(self, self.ctx, self.detail)
+
+    def renew_subscription(self, subscription_id: int) -> None:
+        if self.detail is not None:
+            SubscriptionDialog.ask(self, self.ctx, self.detail, subscription_id)
+
+    def record_payment(self, subscription_id: int) -> None:
+        if self.detail is not None:
+            PaymentDialog.ask(self, self.ctx, self.detail, subscription_id)
+
+    def cancel_subscription(self, subscription_id: int) -> None:
+        if self.detail is not None:
+            CancelDialog.ask(self, self.ctx, self.detail, subscription_id)
 
     def view_subscription(self) -> None:
         sub_id = self.subscription_to_view()
         if sub_id is not None:
-            open_subscription(self, self.ctx, sub_id)
+            open_subscription(self, self.ctx, self.client_id, sub_id)
 
     def delete(self) -> None:
         """Also reached by the Delete key while the button is disabled: then it says why."""
-        if actions.delete_client_interactive(self, self.ctx, self.client_id):
+        if self.detail is not None and actions.delete_client_interactive(self, self.ctx, self.detail):
             self.close()
 
     def check_now(self) -> None:
         if self.detail is not None:
             c = self.detail.client
             self.ctx.connections.request_client(c.server_id, c.pppoe_username)
-
-    # -- window state --------------------------------------------------------------------
-
-    def _state(self) -> QSettings:
-        return QSettings(str(self.ctx.paths.settings_file), QSettings.Format.IniFormat)
-
-    def _restore_state(self) -> None:
-        st = self._state()
-        geometry = st.value(f"{_STATE_GROUP}/geometry")
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1040, 680)
-        header = st.value(f"{_STATE_GROUP}/history_header")
-        if header is not None and self.subscriptions.table.horizontalHeader().restoreState(header):
-            self.subscriptions.widths_restored = True
-        header = st.value(f"{_STATE_GROUP}/activity_header")
-        if header is not None:
-            self.activity.table.horizontalHeader().restoreState(header)
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        st = self._state()
-        st.setValue(f"{_STATE_GROUP}/geometry", self.saveGeometry())
-        st.setValue(f"{_STATE_GROUP}/history_header", self.subscriptions.table.horizontalHeader().saveState())
-        st.setValue(f"{_STATE_GROUP}/activity_header", self.activity.table.horizontalHeader().saveState())
-        super().closeEvent(event)

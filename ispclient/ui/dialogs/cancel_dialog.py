@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from ispclient.domain.money import format_money
-from ispclient.store import queries
+from ispclient.store import id_of
 from ispclient.store import subscriptions as service
-from ispclient.store.models import Client, Subscription
+from ispclient.store.queries import ClientDetail
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 from ispclient.ui.widgets import NoticeBox
@@ -21,16 +22,16 @@ MAX_REASON = 500
 class CancelDialog(FormDialog):
     save_text = "Cancel &subscription"
 
-    def __init__(self, ctx: AppContext, subscription_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, detail: ClientDetail, subscription_id: int,
+                 parent: QWidget | None = None) -> None:
         super().__init__("Cancel subscription", parent)
         self.ctx = ctx
         self.subscription_id = subscription_id
         self.setMinimumWidth(480)
-        row = Subscription.get_by_id(subscription_id)
-        self.client_id = int(row.client_id)
-        client = Client.get_by_id(self.client_id)
-        sub = next(s for s in queries.client_detail(self.client_id, ctx.today()).subscriptions
-                   if s.id == subscription_id)
+        client = detail.client
+        self.client_id = client.id
+        sub = detail.subscription(subscription_id)
+        assert sub is not None, "the subscription is one of this client's"
         currency = ctx.settings().currency
         paid = f" {format_money(sub.paid_minor, currency)} was paid for it; refunds are not recorded here." \
             if sub.paid_minor else ""
@@ -55,12 +56,11 @@ class CancelDialog(FormDialog):
             return {"reason": f"The reason is too long (at most {MAX_REASON} characters)."}
         return {}
 
-    def commit(self) -> int:
-        sub = service.cancel_subscription(self.subscription_id, self.reason.toPlainText())
-        self.ctx.events.clients_changed.emit([self.client_id])
-        return int(sub.id)
+    def work(self) -> Callable[[], Any]:
+        subscription_id, reason = self.subscription_id, self.reason.toPlainText()
+        return lambda: id_of(service.cancel_subscription(subscription_id, reason))
 
     @classmethod
-    def ask(cls, parent: QWidget | None, ctx: AppContext, subscription_id: int) -> bool:
+    def ask(cls, parent: QWidget | None, ctx: AppContext, detail: ClientDetail, subscription_id: int) -> bool:
         """True if the subscription was cancelled."""
-        return cls.run(cls(ctx, subscription_id, parent)) is not None
+        return cls.run(cls(ctx, detail, subscription_id, parent)) is not None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
-from ispclient.domain.errors import ValidationError
 from ispclient.domain.validation import display_phone
-from ispclient.store import clients, queries
-from ispclient.store.models import Client
+from ispclient.store import clients, id_of
+from ispclient.store.queries import ClientInfo
+from ispclient.ui import ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 
@@ -17,10 +18,11 @@ NO_SERVER = "— none —"
 
 
 class ClientDialog(FormDialog):
-    def __init__(self, ctx: AppContext, client_id: int | None = None, parent: QWidget | None = None) -> None:
-        super().__init__("Edit client" if client_id else "New client", parent)
+    def __init__(self, ctx: AppContext, client: ClientInfo | None = None, parent: QWidget | None = None) -> None:
+        super().__init__("Edit client" if client else "New client", parent)
         self.ctx = ctx
-        self.client_id = client_id
+        self.client = client
+        self.client_id = client.id if client else None
         self.setMinimumWidth(520)
 
         self.client_code = QLineEdit()
@@ -58,23 +60,33 @@ class ClientDialog(FormDialog):
 
     def _fill(self) -> None:
         self.server.addItem(NO_SERVER, None)
-        for srv in queries.servers():
+        for srv in self.ctx.catalog().servers:
             self.server.addItem(srv.name, srv.id)
-        if self.client_id is None:
-            self.client_code.setText(clients.suggest_client_code())
+        c = self.client
+        if c is None:
+            self.client_code.setPlaceholderText("…")
+            ops.Op(self, clients.suggest_client_code, key="code").on_success(self._suggested).run()
             return
-        c = Client.get_by_id(self.client_id)
         self.client_code.setText(c.client_code)
         self.name.setText(c.name)
         self.phone.setText(display_phone(c.phone))
         self.email.setText(c.email)
         self.address.setPlainText(c.address)
         self.pppoe_username.setText(c.pppoe_username)
-        if c.pppoe_password_enc:
+        if c.has_pppoe_password:
             self.pppoe_password.setPlaceholderText("Saved — leave empty to keep it")
         index = self.server.findData(c.server_id) if c.server_id else 0
         self.server.setCurrentIndex(max(index, 0))
         self.notes.setPlainText(c.notes)
+
+    def _suggested(self, code: str) -> None:
+        """The next free Client ID, unless the user typed one meanwhile."""
+        self.client_code.setPlaceholderText("")
+        if not self.client_code.text():
+            dirty = self.fields.dirty
+            self.client_code.setText(code)
+            self.fields.dirty = dirty  # a suggestion is not an edit of the user's
+            self.fields.validate_now()
 
     def data(self) -> clients.ClientInput:
         return clients.ClientInput(
@@ -90,21 +102,19 @@ class ClientDialog(FormDialog):
         )
 
     def validate(self) -> Mapping[str, str]:
-        try:
-            clients.validate(self.data(), self.client_id)
-        except ValidationError as e:
-            return e.errors
-        return {}
+        return clients.field_errors(self.data(), self.ctx.settings().default_country)
 
-    def commit(self) -> int:
-        if self.client_id is None:
-            client_id = clients.create_client(self.data()).id
-        else:
-            client_id = clients.edit_client(self.client_id, self.data()).id
-        self.ctx.events.clients_changed.emit([client_id])
-        return int(client_id)
+    def remote_check(self) -> Callable[[], Mapping[str, str]] | None:
+        data, client_id = self.data(), self.client_id
+        return lambda: clients.check(data, client_id)
+
+    def work(self) -> Callable[[], Any]:
+        data, client_id = self.data(), self.client_id
+        if client_id is None:
+            return lambda: id_of(clients.create_client(data))
+        return lambda: id_of(clients.edit_client(client_id, data))
 
     @classmethod
-    def ask(cls, parent: QWidget | None, ctx: AppContext, client_id: int | None = None) -> int | None:
+    def ask(cls, parent: QWidget | None, ctx: AppContext, client: ClientInfo | None = None) -> int | None:
         """The saved client's id, or None if the user cancelled."""
-        return cls.run(cls(ctx, client_id, parent))
+        return cls.run(cls(ctx, client, parent))

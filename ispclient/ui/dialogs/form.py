@@ -1,19 +1,23 @@
 """Forms that say what is wrong beside each field, live, and only let Save through when valid.
 
-:class:`FieldForm` puts a red message under every field, runs the dialog's validator shortly
-after the user stops typing (domain validators / ``store.clients.validate``) and keeps Save
-disabled while anything is wrong. Messages show for fields the user has touched (or problems an
-edit caused elsewhere), so an empty new form is not a wall of red; Save's tooltip names the
-first problem meanwhile. Errors
-the server raises on save (``ValidationError.errors``) are mapped onto the same labels.
+:class:`FieldForm` puts a red message under every field. The dialog's validator (pure domain
+rules, no database) runs on every change, so Save is enabled or not the moment a key is typed —
+a quick Alt+S right after typing saves exactly what was typed, and is never swallowed by a
+button that was about to become enabled. The messages themselves appear shortly after the user
+stops typing, for fields the user has touched (or problems an edit caused elsewhere), so an
+empty new form is not a wall of red; Save's tooltip names the first problem meanwhile. Checks
+that need the database (a Client ID already used) run in the background after a pause, and the
+service's own ``ValidationError`` on save lands on the same labels.
 
-:class:`FormDialog` is the dialog frame around it: general message, form, Save/Cancel.
+:class:`FormDialog` is the dialog frame around it: general message, form, Save/Cancel; saving
+runs in the background (:mod:`ispclient.ui.ops`), and Esc on a changed form asks first.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -33,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain.errors import ValidationError
-from ispclient.ui import msgbox
+from ispclient.ui import msgbox, ops
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +70,10 @@ def _connect_change(widget: QWidget, slot: Callable[[], None]) -> None:
 class FieldForm(QObject):
     def __init__(self, form: QFormLayout, save: QPushButton, validate: Callable[[], Mapping[str, str]],
                  general: QLabel, *, delay_ms: int = DEBOUNCE_MS,
-                 on_layout_change: Callable[[], None] | None = None) -> None:
+                 on_layout_change: Callable[[], None] | None = None,
+                 remote: Callable[[], Callable[[], Mapping[str, str]] | None] | None = None) -> None:
         super().__init__(save)
+        self._remote_check = remote  # builds a database check to run in the background (or None)
         self._on_layout_change = on_layout_change
         self.form = form
         self.save = save
@@ -81,6 +87,7 @@ class FieldForm(QObject):
         self._server: dict[str, str] = {}
         self._initial: set[str] = set()  # problems the form opened with (e.g. a new form's empty name)
         self._started = False
+        self.dirty = False  # the user changed something since the form opened
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
@@ -162,10 +169,20 @@ class FieldForm(QObject):
     def _changed(self, name: str | None) -> None:
         if not self._started:
             return
+        self.dirty = True
+        stale = False
         if name is not None:
             self._touched.add(name)
-            self._server.pop(name, None)
-        self._server.pop(GENERAL, None)
+            stale = self._server.pop(name, None) is not None
+        stale = self._server.pop(GENERAL, None) is not None or stale
+        # Save follows the input at once; the messages wait for a pause in typing — except a
+        # refusal of what the field held before, which goes as soon as the field changes.
+        self._live = self._check()
+        if stale:
+            for label in ([self._messages[name]] if name in self._messages else []) + [self.general]:
+                label.clear()
+                label.hide()
+        self._update_save()
         self._timer.start()
 
     def _field_for(self, key: str) -> str:
@@ -196,7 +213,26 @@ class FieldForm(QObject):
         self._timer.stop()
         self._live = self._check()
         self._refresh()
+        self._start_remote_check()
         return self.errors()
+
+    def _start_remote_check(self) -> None:
+        """The database's opinion (e.g. Client ID already used), in the background, once the
+        form is valid on its own."""
+        if self._remote_check is None or self._live:
+            return
+        check = self._remote_check()
+        if check is None:
+            return
+        ops.Op(self, check, key="check").on_success(self._remote_result) \
+            .on_failure(lambda error: log.info("background form check failed: %r", error)).run()
+
+    def _remote_result(self, errors: Mapping[str, str]) -> None:
+        mapped = self._map(errors)
+        if mapped:
+            self._server.update(mapped)
+            self._touched.update(k for k in mapped if k in self._widgets)
+            self._refresh()
 
     def touch_all(self) -> None:
         self._touched.update(self._widgets)
@@ -223,19 +259,25 @@ class FieldForm(QObject):
         general = shown.get(GENERAL, "")
         self.general.setText(general)
         self.general.setVisible(bool(general))
-        errors = self.errors()
-        blocking = {k: v for k, v in errors.items() if k != GENERAL or k in self._live}
-        self.save.setEnabled(not blocking)
-        self.save.setToolTip(next(iter(blocking.values()), "") if blocking else "")
+        self._update_save()
         if self._on_layout_change is not None:
             self._on_layout_change()
 
+    def _update_save(self) -> None:
+        errors = self.errors()
+        blocking = {k: v for k, v in errors.items() if k != GENERAL or k in self._live}
+        self.save.setEnabled(not blocking and not self.busy)
+        self.save.setToolTip(next(iter(blocking.values()), "") if blocking else "")
+
+    busy = False  # a save is on its way: Save stays disabled
+
 
 class FormDialog(QDialog):
-    """Save/Cancel dialog around a :class:`FieldForm`; subclasses give ``validate`` and ``commit``.
+    """Save/Cancel dialog around a :class:`FieldForm`; subclasses give ``validate`` and ``work``.
 
-    ``commit()`` calls the service and returns the saved id; a ValidationError it raises lands
-    beside the fields and the dialog stays open, so nothing is lost.
+    ``work()`` reads the form (in the GUI thread) and returns the service call to run in the
+    background; its result's id closes the dialog. A ValidationError it raises lands beside the
+    fields and the dialog stays open, so nothing is lost.
     """
 
     save_text = "&Save"
@@ -244,6 +286,7 @@ class FormDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.result_id: int | None = None
+        self.result_value: Any = None
         self.outer = QVBoxLayout(self)
         self.general = QLabel()
         self.general.setObjectName("general_error")
@@ -262,7 +305,7 @@ class FormDialog(QDialog):
         self.buttons.accepted.connect(self.try_save)
         self.buttons.rejected.connect(self.reject)
         self.fields = FieldForm(self.form_layout, self.save_button, self.validate, self.general,
-                                on_layout_change=self.fit_height)
+                                on_layout_change=self.fit_height, remote=self.remote_check)
 
     def finish_layout(self) -> None:
         """Add the buttons last and start validating; call at the end of the subclass __init__."""
@@ -283,30 +326,76 @@ class FormDialog(QDialog):
     # Subclasses -------------------------------------------------------------------------
 
     def validate(self) -> Mapping[str, str]:
+        """Problems found without the database (runs on every change, in the GUI thread)."""
         return {}
 
-    def commit(self) -> int:
+    def remote_check(self) -> Callable[[], Mapping[str, str]] | None:
+        """A check that needs the database, to run in the background after a pause (or None)."""
+        return None
+
+    def work(self) -> Callable[[], Any]:
+        """The service call for the values in the form now, to run in the background."""
         raise NotImplementedError
+
+    def saved_id(self, result: Any) -> int | None:
+        """The id the caller gets back from what ``work``'s call returned."""
+        value = getattr(result, "id", result)
+        return int(value) if isinstance(value, int) else None
 
     # -----------------------------------------------------------------------------------
 
+    @property
+    def saving(self) -> bool:
+        return self.fields.busy
+
     def try_save(self) -> bool:
+        """Validate now (never trusting a check still waiting for a pause) and save in the
+        background; False when the form is refused as it is."""
+        if self.saving:
+            return False
         errors = self.fields.validate_now()
         if errors:
             self.fields.touch_all()
             self.fields.validate_now()
             return False
         try:
-            self.result_id = self.commit()
+            call = self.work()
         except ValidationError as e:
             self.fields.show_server_errors(e.errors)
             return False
-        except Exception as e:  # noqa: BLE001 - the database may be locked or gone
-            log.exception("saving %s failed", type(self).__name__)
-            msgbox.error(self, self.windowTitle(), f"The change could not be saved: {e}")
-            return False
-        self.accept()
+        self._set_busy(True)
+        ops.Op(self, call, key="save").on_success(self._saved).on_failure(self._save_failed) \
+            .on_done(lambda: self._set_busy(False)).run()
         return True
+
+    def _set_busy(self, busy: bool) -> None:
+        self.fields.busy = busy
+        self.fields._update_save()
+        for button in self.buttons.buttons():
+            if button is not self.save_button:
+                button.setEnabled(not busy)
+
+    def _saved(self, result: Any) -> None:
+        self.result_value = result
+        self.result_id = self.saved_id(result)
+        self.fields.dirty = False
+        self.accept()
+
+    def _save_failed(self, error: BaseException) -> None:
+        if isinstance(error, ValidationError):
+            self.fields.show_server_errors(error.errors)
+            return
+        ops.show_error(self, error)
+
+    def reject(self) -> None:
+        """Esc or Cancel: a form with changes asks before they are thrown away."""
+        if self.saving:
+            return  # the save decides; closing now would hide its outcome
+        if self.fields.dirty and not msgbox.confirm(self, "Discard changes?",
+                                                    "You have changed this form. Close it without saving?",
+                                                    ok_text="&Discard", cancel_text="&Keep editing"):
+            return
+        super().reject()
 
     @classmethod
     def run(cls, dialog: FormDialog) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QPlainTextEdit, QSpinBox, QWidget
 
@@ -10,8 +11,7 @@ from ispclient.domain import subscriptions as rules
 from ispclient.domain import validation
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.money import format_amount, parse_amount
-from ispclient.store import catalog
-from ispclient.store.models import Package
+from ispclient.store import catalog, id_of
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 
@@ -54,7 +54,9 @@ class PackageDialog(FormDialog):
     def _fill(self) -> None:
         if not self.package_id:
             return
-        pkg = Package.get_by_id(self.package_id)
+        pkg = self.ctx.catalog().package(self.package_id)
+        if pkg is None:  # removed meanwhile: the form stays empty, Save creates it anew
+            return
         self.name.setText(pkg.name)
         self.description.setPlainText(pkg.description)
         self.price.setText(format_amount(pkg.price_minor, self.currency))
@@ -85,13 +87,11 @@ class PackageDialog(FormDialog):
                 errors[field] = next(iter(e.errors.values()))
         return errors
 
-    def commit(self) -> int:
-        if self.package_id is None:
-            package_id = int(catalog.create_package(self.data()).id)
-        else:
-            package_id = int(catalog.edit_package(self.package_id, self.data()).id)
-        self.ctx.events.catalog_changed.emit()
-        return package_id
+    def work(self) -> Callable[[], Any]:
+        data, package_id = self.data(), self.package_id
+        if package_id is None:
+            return lambda: id_of(catalog.create_package(data))
+        return lambda: id_of(catalog.edit_package(package_id, data))
 
     @classmethod
     def ask(cls, parent: QWidget | None, ctx: AppContext, package_id: int | None = None) -> int | None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QWidget
 
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.money import format_amount, format_money, parse_amount
-from ispclient.store import queries, settings
+from ispclient.store import id_of, settings
 from ispclient.store import subscriptions as service
-from ispclient.store.models import Client, Subscription
+from ispclient.store.queries import ClientDetail
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 from ispclient.ui.widgets import Section
@@ -20,18 +21,17 @@ from ispclient.ui.widgets.formatting import day
 class PaymentDialog(FormDialog):
     save_text = "&Record payment"
 
-    def __init__(self, ctx: AppContext, subscription_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, detail: ClientDetail, subscription_id: int,
+                 parent: QWidget | None = None) -> None:
         super().__init__("Record payment", parent)
         self.ctx = ctx
         self.subscription_id = subscription_id
         self.currency = ctx.settings().currency
         self.setMinimumWidth(480)
-        row = Subscription.get_by_id(subscription_id)
-        self.client_id = int(row.client_id)
-        client = Client.get_by_id(self.client_id)
-        detail = queries.client_detail(self.client_id, ctx.today())
-        sub = next(s for s in detail.subscriptions if s.id == subscription_id)
-        self.setWindowTitle(f"Record payment — {client.name} ({client.client_code})")
+        self.client_id = detail.client.id
+        sub = detail.subscription(subscription_id)
+        assert sub is not None, "the subscription is one of this client's"
+        self.setWindowTitle(f"Record payment — {detail.client.label}")
 
         summary = Section("Subscription")
         summary.add_row("package", "Package:")
@@ -83,12 +83,11 @@ class PaymentDialog(FormDialog):
             errors["reference"] = "The reference is too long (at most 100 characters)."
         return errors
 
-    def commit(self) -> int:
-        pay = service.record_payment(self.subscription_id, self.data())
-        self.ctx.events.clients_changed.emit([self.client_id])
-        return int(pay.id)
+    def work(self) -> Callable[[], Any]:
+        subscription_id, data = self.subscription_id, self.data()
+        return lambda: id_of(service.record_payment(subscription_id, data))
 
     @classmethod
-    def ask(cls, parent: QWidget | None, ctx: AppContext, subscription_id: int) -> int | None:
+    def ask(cls, parent: QWidget | None, ctx: AppContext, detail: ClientDetail, subscription_id: int) -> int | None:
         """The new payment's id, or None if the user cancelled."""
-        return cls.run(cls(ctx, subscription_id, parent))
+        return cls.run(cls(ctx, detail, subscription_id, parent))

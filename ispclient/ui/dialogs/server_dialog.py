@@ -1,6 +1,6 @@
 """Add or edit a MikroTik router. The API password goes to the OS keyring, never the database.
 
-“Test connection” runs in the background (a Worker on the thread pool) and reports the router's
+“Test connection” runs in the background (an op on the router lane) and reports the router's
 identity and RouterOS version, or exactly why it could not connect; the dialog stays usable.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,13 +30,12 @@ from ispclient.domain.errors import ValidationError
 from ispclient.routeros.errors import RouterError
 from ispclient.routeros.session import RouterInfo, test_connection
 from ispclient.routeros.target import API_PORT, API_SSL_PORT, RouterTarget
-from ispclient.store import catalog
-from ispclient.store.models import Server
+from ispclient.store import catalog, id_of
+from ispclient.ui import ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 from ispclient.ui.style import CONNECTION_COLOURS
 from ispclient.ui.widgets import NoticeBox
-from ispclient.ui.workers import Worker, start
 
 
 class ServerDialog(FormDialog):
@@ -45,7 +44,6 @@ class ServerDialog(FormDialog):
         self.ctx = ctx
         self.server_id = server_id
         self.setMinimumWidth(560)
-        self._test_generation = 0
         self._saved_password = ctx.credentials.get(server_id) if server_id else None
         problem = ctx.credentials.backend_problem()
         self.session_only = problem is not None
@@ -130,7 +128,9 @@ class ServerDialog(FormDialog):
     def _fill(self) -> None:
         if not self.server_id:
             return
-        srv = Server.get_by_id(self.server_id)
+        srv = self.ctx.catalog().server(self.server_id)
+        if srv is None:  # removed meanwhile
+            return
         self.name.setText(srv.name)
         self.host.setText(srv.host)
         self.tls.setChecked(srv.tls)
@@ -189,20 +189,25 @@ class ServerDialog(FormDialog):
     def password_for_test(self) -> str:
         return self.password.text() or self._saved_password or ""
 
-    def commit(self) -> int:
-        if self.server_id is None:
-            server_id = int(catalog.create_server(self.data()).id)
-            password: str | None = self.password.text()  # a router's admin may have an empty password
-        else:
-            server_id = int(catalog.edit_server(self.server_id, self.data()).id)
-            password = self.password.text() or None
-        self.server_id = server_id
-        if password is not None:
-            self.ctx.credentials.set(server_id, password, session_only=self.session_only)
-        self.ctx.events.catalog_changed.emit()
-        self.ctx.events.clients_changed.emit([])  # server names and statuses show in client rows
+    def work(self) -> Callable[[], Any]:
+        data, server_id, credentials, session_only = self.data(), self.server_id, self.ctx.credentials, \
+            self.session_only
+        # A new router's admin may have an empty password; an edit keeps the saved one when empty.
+        password: str | None = self.password.text() if server_id is None else (self.password.text() or None)
+
+        def save() -> int:
+            row = catalog.create_server(data) if server_id is None else catalog.edit_server(server_id, data)
+            saved = id_of(row)
+            if password is not None:
+                credentials.set(saved, password, session_only=session_only)
+            return saved
+
+        return save
+
+    def _saved(self, result: Any) -> None:
+        self.server_id = int(result)
+        super()._saved(result)
         self.ctx.connections.request_refresh()
-        return server_id
 
     # -- test connection -----------------------------------------------------------------
 
@@ -221,19 +226,16 @@ class ServerDialog(FormDialog):
             self.fields.validate_now()
             self._show_test("Fix the fields marked in red first.", ConnectionState.UNKNOWN)
             return
-        self._test_generation += 1
-        generation = self._test_generation
         target = self.target()
         self._show_test(f"Connecting to {target.address}…", None)
         self.test_button.setEnabled(False)
-        worker = Worker(test_connection, target)
-        worker.signals.result.connect(lambda info: self._tested(generation, info, None))
-        worker.signals.error.connect(lambda exc: self._tested(generation, None, exc))
-        start(worker)
+        # A newer test, or an edit of the fields (_invalidate_test), drops this answer: it would
+        # be about another router.
+        ops.Op(self, lambda: test_connection(target), key="test", lane=ops.Lane.ROUTER) \
+            .on_success(lambda info: self._tested(info, None)) \
+            .on_failure(lambda exc: self._tested(None, exc)).run()
 
-    def _tested(self, generation: int, info: RouterInfo | None, exc: BaseException | None) -> None:
-        if not shiboken6.isValid(self) or generation != self._test_generation:
-            return  # the fields changed since: this answer is about another router
+    def _tested(self, info: RouterInfo | None, exc: BaseException | None) -> None:
         self.test_button.setEnabled(True)
         if info is not None:
             board = f" ({info.board_name})" if info.board_name else ""
@@ -245,7 +247,7 @@ class ServerDialog(FormDialog):
 
     def _invalidate_test(self) -> None:
         if self.test_result.text():
-            self._test_generation += 1
+            ops.forget_key(self, "test")
             self.test_button.setEnabled(True)
             self._show_test("", None)
 

@@ -6,14 +6,15 @@ off), since that is the moment the app starts writing to real routers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
 
 from ispclient.domain.errors import ValidationError
 from ispclient.store import provisioning, settings
-from ispclient.ui import msgbox
+from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 
@@ -30,7 +31,8 @@ class SettingsDialog(FormDialog):
         super().__init__("Settings", parent)
         self.ctx = ctx
         self.setMinimumWidth(520)
-        self.old = settings.load()
+        self.old = ctx.settings()
+        self._confirmed = False  # "manage PPP secrets" turned on with the user's say-so
 
         self.currency = QLineEdit()
         self.country = QLineEdit()
@@ -107,20 +109,35 @@ class SettingsDialog(FormDialog):
             return e.errors
         return {}
 
-    def commit(self) -> int:
+    def try_save(self) -> bool:
+        """Turning router management on first says what the next run would do (counted in the
+        background), and saves only if the user agrees."""
+        if self.saving or self.fields.validate_now():
+            return super().try_save()
         new = settings.validate(self.data())
-        if new.manage_secrets and not self.old.manage_secrets and not self._confirm_manage(new):
-            raise ValidationError.single("manage_secrets", "Not turned on: the routers are left as they are.")
-        settings.save(new)
-        self.ctx.events.settings_changed.emit()
-        return 1
+        if new.manage_secrets and not self.old.manage_secrets and not self._confirmed:
+            self._set_busy(True)
+            ops.Op(self, lambda: provisioning.sync_all(dry_run=True, settings=new), key="dry-run") \
+                .on_success(lambda counts: self._confirm_manage(new, counts)) \
+                .on_done(lambda: self._set_busy(False)).run()
+            return True
+        return super().try_save()
 
-    def _confirm_manage(self, new: settings.Settings) -> bool:
-        counts = provisioning.sync_all(dry_run=True, settings=new)
+    def _confirm_manage(self, new: settings.Settings, counts: provisioning.SyncCounts) -> None:
         text = (f"The app will now write to your routers. The next run changes {counts.queued} PPP "
                 f"secret(s); {counts.cut_off} client(s) without a running subscription will be cut off "
                 f"({ACTION_LABELS[new.expiry_action].lower()}).\n\nTurn it on?")
-        return msgbox.confirm(self, "Manage PPP secrets", text, ok_text="Turn on")
+        if msgbox.confirm(self, "Manage PPP secrets", text, ok_text="Turn on"):
+            self._confirmed = True
+            self._set_busy(False)
+            super().try_save()
+        else:
+            self.fields.show_server_errors(
+                {"manage_secrets": "Not turned on: the routers are left as they are."})
+
+    def work(self) -> Callable[[], Any]:
+        new = self.data()
+        return lambda: (settings.save(new), 1)[1]
 
     @classmethod
     def ask(cls, parent: QWidget | None, ctx: AppContext) -> bool:

@@ -3,8 +3,9 @@ and the payment taken now (empty amount = unpaid). Renewals start when the curre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -23,38 +24,36 @@ from PySide6.QtWidgets import (
 from ispclient.domain import subscriptions as rules
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.money import format_amount, format_money, parse_amount
-from ispclient.store import queries, settings
+from ispclient.store import id_of, settings
 from ispclient.store import subscriptions as service
-from ispclient.store.models import Client, Package
+from ispclient.store.queries import ClientDetail, PackageInfo
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 from ispclient.ui.widgets import NoticeBox
 from ispclient.ui.widgets.formatting import day, plural
 
 
-def package_text(pkg: Package, currency: str) -> str:
+def package_text(pkg: PackageInfo, currency: str) -> str:
     return f"{pkg.name} — {format_money(pkg.price_minor, currency)} / {plural(pkg.validity_days, 'day')}"
 
 
 class SubscriptionDialog(FormDialog):
     save_text = "&Create subscription"
 
-    def __init__(self, ctx: AppContext, client_id: int, renew_from: int | None = None,
+    def __init__(self, ctx: AppContext, detail: ClientDetail, renew_from: int | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__("Renew subscription" if renew_from else "Create subscription", parent)
         if renew_from:
             self.save_button.setText("&Renew")
         self.ctx = ctx
-        self.client_id = client_id
+        self.client_id = detail.client.id
         self.renew_from = renew_from
         self.today = ctx.today()
         self.currency = ctx.settings().currency
         self.setMinimumWidth(540)
-        client = Client.get_by_id(client_id)
-        self.setWindowTitle(f"{self.windowTitle()} — {client.name} ({client.client_code})")
-        detail = queries.client_detail(client_id, self.today)
+        self.setWindowTitle(f"{self.windowTitle()} — {detail.client.label}")
         self._existing = detail.subscriptions
-        self.renewal_date = service.renewal_start(client_id)
+        self.renewal_date = rules.renewal_start(detail.subscriptions, self.today)
         self.is_renewal = self.renewal_date > self.today
 
         self.renewal_note = NoticeBox(kind="info")
@@ -115,7 +114,7 @@ class SubscriptionDialog(FormDialog):
         self.package.currentIndexChanged.connect(self._package_changed)
         self.amount.textEdited.connect(self._amount_edited)
         self._amount_from_price = True
-        self._packages: dict[int, Package] = {}
+        self._packages: dict[int, PackageInfo] = {}
 
         self._fill()
         self.finish_layout()
@@ -127,7 +126,7 @@ class SubscriptionDialog(FormDialog):
     # -- filling -------------------------------------------------------------------------
 
     def _fill(self) -> None:
-        active = queries.packages(active_only=True)
+        active = self.ctx.catalog().on_sale()
         old = None
         if self.renew_from:
             old = next((s for s in self._existing if s.id == self.renew_from), None)
@@ -152,7 +151,7 @@ class SubscriptionDialog(FormDialog):
                 w.setEnabled(False)
         self._package_changed()
 
-    def selected_package(self) -> Package | None:
+    def selected_package(self) -> PackageInfo | None:
         return self._packages.get(self.package.currentData())
 
     def start(self) -> date:
@@ -215,20 +214,20 @@ class SubscriptionDialog(FormDialog):
         text = self.amount.text().strip()
         return service.PaymentInput(amount=text, method=self.method.currentText()) if text else None
 
-    def commit(self) -> int:
+    def work(self) -> Callable[[], Any]:
         pkg = self.selected_package()
         assert pkg is not None
+        auto, payment, package_id = self.auto_renew.isChecked(), self.payment(), pkg.id
         if self.renew_from:
-            sub = service.renew_subscription(self.renew_from, package_id=pkg.id,
-                                             auto_renew=self.auto_renew.isChecked(), payment=self.payment())
-        else:
-            sub = service.create_subscription(self.client_id, pkg.id, self.start(),
-                                              auto_renew=self.auto_renew.isChecked(), payment=self.payment())
-        self.ctx.events.clients_changed.emit([self.client_id])
-        return int(sub.id)
+            renew_from = self.renew_from
+            return lambda: id_of(service.renew_subscription(renew_from, package_id=package_id, auto_renew=auto,
+                                                      payment=payment))
+        client_id, start = self.client_id, self.start()
+        return lambda: id_of(service.create_subscription(client_id, package_id, start, auto_renew=auto,
+                                                   payment=payment))
 
     @classmethod
-    def ask(cls, parent: QWidget | None, ctx: AppContext, client_id: int,
+    def ask(cls, parent: QWidget | None, ctx: AppContext, detail: ClientDetail,
             renew_from: int | None = None) -> int | None:
         """The new subscription's id, or None if the user cancelled."""
-        return cls.run(cls(ctx, client_id, renew_from, parent))
+        return cls.run(cls(ctx, detail, renew_from, parent))

@@ -24,14 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ispclient.domain.errors import ValidationError
 from ispclient.domain.money import format_money
 from ispclient.domain.subscriptions import SubscriptionStatus
-from ispclient.store import queries
+from ispclient.store import id_of, queries
 from ispclient.store import subscriptions as service
-from ispclient.store.models import Subscription
-from ispclient.store.queries import PaymentView, SubscriptionView
-from ispclient.ui import msgbox
+from ispclient.store.changes import Changes
+from ispclient.store.queries import ClientDetail, PaymentView, SubscriptionView
+from ispclient.ui import ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.style import SUBSCRIPTION_COLOURS
 from ispclient.ui.widgets import Section, StatusBadge
@@ -155,14 +154,16 @@ class PaymentsModel(QAbstractTableModel):
 class SubscriptionViewDialog(QDialog):
     """Non-modal: the front desk can keep it open beside the client window."""
 
-    def __init__(self, ctx: AppContext, subscription_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, client_id: int, subscription_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.subscription_id = subscription_id
-        self.client_id = int(Subscription.get_by_id(subscription_id).client_id)
+        self.client_id = client_id
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setMinimumSize(640, 560)
+        self.setWindowTitle("Subscription")
         self.sub: SubscriptionView | None = None
+        self.detail: ClientDetail | None = None
 
         self.details = Section("Subscription")
         d = self.details
@@ -223,21 +224,37 @@ class SubscriptionViewDialog(QDialog):
         self.pay_button.clicked.connect(self._pay)
         self.auto_renew.toggled.connect(self._set_auto_renew)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
-        ctx.events.clients_changed.connect(self._clients_changed)
+        for button in (self.cancel_button, self.renew_button, self.pay_button, self.auto_renew):
+            set_allowed(button, "Loading…")
+        ctx.events.changed.connect(self._data_changed)
+        ctx.store.catalog_changed.connect(self._show_again)
+        ctx.store.settings_changed.connect(self._show_again)
         self.reload()
 
-    def _clients_changed(self, ids: list[int]) -> None:
-        if self.client_id in ids:
+    def _data_changed(self, changes: Changes) -> None:
+        if changes.touches_client(self.client_id):
             self.reload()
 
     def reload(self) -> None:
-        today = self.ctx.today()
-        s = self.ctx.settings()
-        detail = queries.client_detail(self.client_id, today)
-        sub = next((x for x in detail.subscriptions if x.id == self.subscription_id), None)
-        if sub is None:  # gone with its client
+        client_id, today = self.client_id, self.ctx.today()
+        ops.Op(self, lambda: queries.client_detail(client_id, today), key="detail") \
+            .on_success(self.show_detail).run()
+
+    def show_detail(self, detail: ClientDetail) -> None:
+        if detail.subscription(self.subscription_id) is None:  # gone with its client
             self.close()
             return
+        self.detail = detail
+        self._show_again()
+
+    def _show_again(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        today = detail.today
+        s = self.ctx.settings()
+        sub = detail.subscription(self.subscription_id)
+        assert sub is not None
         self.sub = sub
         client = detail.client
         status = sub.status(today, s.expiring_days)
@@ -277,7 +294,7 @@ class SubscriptionViewDialog(QDialog):
         self.payments_model.set_rows(pays, cur, s.timezone)
         self.payments.setVisible(bool(pays))
         self.no_payments.setVisible(not pays)
-        on_sale = bool(queries.packages(active_only=True))
+        on_sale = bool(self.ctx.catalog().on_sale())
         deleted = "This client has been deleted." if client.deleted_at is not None else None
         set_allowed(self.cancel_button, deleted or cancel_blocker(status))
         set_allowed(self.renew_button, deleted or renew_blocker(status, on_sale),
@@ -289,29 +306,35 @@ class SubscriptionViewDialog(QDialog):
     def _cancel(self) -> None:
         from ispclient.ui.dialogs.cancel_dialog import CancelDialog
 
-        CancelDialog.ask(self, self.ctx, self.subscription_id)
+        if self.detail is not None:
+            CancelDialog.ask(self, self.ctx, self.detail, self.subscription_id)
 
     def _renew(self) -> None:
         from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 
-        SubscriptionDialog.ask(self, self.ctx, self.client_id, renew_from=self.subscription_id)
+        if self.detail is not None:
+            SubscriptionDialog.ask(self, self.ctx, self.detail, renew_from=self.subscription_id)
 
     def _pay(self) -> None:
         from ispclient.ui.dialogs.payment_dialog import PaymentDialog
 
-        PaymentDialog.ask(self, self.ctx, self.subscription_id)
+        if self.detail is not None:
+            PaymentDialog.ask(self, self.ctx, self.detail, self.subscription_id)
 
     def _set_auto_renew(self, on: bool) -> None:
-        try:
-            service.set_auto_renew(self.subscription_id, on)
-        except ValidationError as e:
-            msgbox.error(self, "Auto-renew", "\n".join(e.errors.values()))
-        self.ctx.events.clients_changed.emit([self.client_id])
+        subscription_id = self.subscription_id
+        def refused(error: BaseException) -> None:
+            ops.show_error(self, error)
+            self._show_again()  # the box goes back to what the database says
+
+        ops.Op(self, lambda: id_of(service.set_auto_renew(subscription_id, on)), key="auto_renew") \
+            .on_failure(refused).run()
 
 
-def open_subscription(parent: QWidget | None, ctx: AppContext, subscription_id: int) -> SubscriptionViewDialog:
+def open_subscription(parent: QWidget | None, ctx: AppContext, client_id: int,
+                      subscription_id: int) -> SubscriptionViewDialog:
     """Show one subscription's details (non-modal) and return the dialog."""
-    dialog = SubscriptionViewDialog(ctx, subscription_id, parent)
+    dialog = SubscriptionViewDialog(ctx, client_id, subscription_id, parent)
     dialog.show()
     dialog.raise_()
     dialog.activateWindow()

@@ -39,8 +39,6 @@ from ispclient.domain.connection import (
 )
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
 from ispclient.domain.validation import display_phone
-from ispclient.store import queries
-from ispclient.store import settings as store_settings
 from ispclient.store.queries import ClientRow
 from ispclient.ui import workers  # noqa: F401 - applies the PySide6 6.12 Signal.emit refcount fix
 from ispclient.ui.context import ConnectionBook, ConnKey
@@ -192,17 +190,7 @@ class ListCounts:
     expiring: int
 
 
-RowSource = Callable[[Sequence[int] | None], list[ClientRow]]
-
-
-def database_rows(client_ids: Sequence[int] | None = None) -> list[ClientRow]:
-    """The rows as the database has them now (all, or only ``client_ids``)."""
-    s = store_settings.load()
-    return queries.client_rows(store_settings.today(), s.expiring_days,
-                               list(client_ids) if client_ids is not None else None)
-
-
-_consume = deque(maxlen=0).extend  # runs an iterator to its end, in C
+_consume: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend  # runs an iterator to its end, in C
 
 
 def _set_ranks(ranks: bytearray, slots: Iterable[int], rank: int) -> None:
@@ -227,11 +215,9 @@ class ClientListModel(QAbstractTableModel):
     counts_changed = Signal()  # the numbers of :meth:`counts` may have changed
     connections_applied = Signal()  # every status change received so far is shown
 
-    def __init__(self, connections: ConnectionBook, source: RowSource = database_rows,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, connections: ConnectionBook, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._book = connections
-        self._source = source
         self._filter = ClientFilter()
         self._sort_column: Column | None = None
         self._sort_order = Qt.SortOrder.AscendingOrder
@@ -347,9 +333,9 @@ class ClientListModel(QAbstractTableModel):
 
     # -- loading ----------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Everything again from the source (start-up, a new day, another database)."""
-        rows = sorted(self._source(None), key=lambda r: r.id)
+    def install(self, rows: Sequence[ClientRow]) -> None:
+        """Every row afresh, as read in the background (start-up, a new day, settings changed)."""
+        rows = sorted(rows, key=lambda r: r.id)
         self.beginResetModel()
         self._clear()
         self._rows = list(rows)
@@ -363,12 +349,13 @@ class ClientListModel(QAbstractTableModel):
         QTimer.singleShot(0, self, self._slots_by_server)  # ready before the first statuses arrive
         self._warm_up()
 
-    def refresh_clients(self, client_ids: Sequence[int]) -> None:
-        """Re-read only these clients: changed rows update, deleted ones go, new ones appear."""
+    def apply_rows(self, client_ids: Sequence[int], rows: Sequence[ClientRow]) -> None:
+        """These clients as read again in the background: changed rows update, the ones not in
+        ``rows`` (deleted) go, new ones appear."""
         ids = list(dict.fromkeys(client_ids))
         if not ids:
             return
-        fresh = {r.id: r for r in self._source(ids)}
+        fresh = {r.id: r for r in rows}
         changed: list[int] = []
         removed: list[int] = []
         for cid in ids:

@@ -1,0 +1,306 @@
+"""The one way the GUI runs work that touches the database, a router or anything slow.
+
+In the spirit of Anki's ``QueryOp`` / ``CollectionOp``::
+
+    Op(self, lambda: queries.client_detail(client_id, today), key="detail") \\
+        .on_success(self.show_detail) \\
+        .run()
+
+* ``fn`` runs off the GUI thread, on a *lane* (a few long-lived threads: database work keeps one
+  connection per thread, so a second PC on a remote PostgreSQL pays no reconnect per read).
+* The answer comes back in the GUI thread. It is **dropped** when ``parent`` has been deleted,
+  :func:`forget` was called for it (a window that closed), or a newer op with the same ``parent``
+  and ``key`` was started since (the user moved on).
+* Failures go to ``on_failure`` — by default :func:`show_error`, the one error dialog.
+* Whatever ``fn`` changed is tracked (:mod:`ispclient.store.changes`: every service function
+  notes its audit events) and broadcast as one :class:`Changes` on :func:`bus` — also when the
+  answer itself is dropped, because the data did change. Nobody emits change signals by hand.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import logging
+import queue
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, Signal
+
+from ispclient.store import changes as tracked_changes
+from ispclient.store.changes import Changes
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Lane(enum.Enum):
+    """Where an op runs. Each lane has its own threads, so a hung router or a long backup never
+    delays a client window opening."""
+
+    DB = "db"  # reads and writes of the database: short, many
+    ROUTER = "router"  # talking to routers: waits on the network, bounded by their deadlines
+    SLOW = "slow"  # backups, imports, exports, integrity checks: long, few
+
+
+_LANE_THREADS = {Lane.DB: 3, Lane.ROUTER: 8, Lane.SLOW: 2}
+
+
+class ChangeBus(QObject):
+    """Where finished work says what it changed. Windows connect to :attr:`changed`."""
+
+    changed = Signal(object)  # Changes
+
+
+class _Mailbox(QObject):
+    """Lives in the GUI thread; workers emit into it, Qt queues the call to the GUI thread."""
+
+    delivered = Signal(object)
+
+
+class _Lane:
+    """Threads of one lane, started as work arrives, living until :func:`shutdown`.
+
+    Plain daemon threads, not a QThreadPool: a pool expires idle threads (and with them their
+    database connection) and can't be told to close each thread's connection at shutdown.
+    """
+
+    def __init__(self, lane: Lane, size: int) -> None:
+        self.lane = lane
+        self.size = size
+        self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.threads: list[threading.Thread] = []
+        self.waiting = 0  # jobs submitted, not yet started
+        self.running = 0
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def submit(self, job: Callable[[], None]) -> None:
+        with self.lock:
+            if self.closed:
+                raise RuntimeError("the application is shutting down")
+            self.waiting += 1
+            idle = len(self.threads) - self.running - (self.waiting - 1)
+            if idle <= 0 and len(self.threads) < self.size:
+                thread = threading.Thread(target=self._loop, name=f"ispclient-{self.lane.value}-{len(self.threads)}",
+                                          daemon=True)
+                self.threads.append(thread)
+                thread.start()
+        self.jobs.put(job)
+
+    def _loop(self) -> None:
+        try:
+            while True:
+                job = self.jobs.get()
+                if job is None:
+                    return
+                with self.lock:
+                    self.waiting -= 1
+                    self.running += 1
+                try:
+                    job()
+                finally:
+                    with self.lock:
+                        self.running -= 1
+        finally:
+            _close_thread_connection()
+
+    def shutdown(self, deadline: QDeadlineTimer) -> bool:
+        """Ask every thread to finish after its current job; True if all did in time."""
+        with self.lock:
+            self.closed = True
+            threads = list(self.threads)
+        for _ in threads:
+            self.jobs.put(None)
+        for thread in threads:
+            thread.join(max(0.0, deadline.remainingTime() / 1000))
+        return not any(t.is_alive() for t in threads)
+
+
+def _close_thread_connection() -> None:
+    """A lane thread's database connection is closed by the thread that opened it."""
+    try:
+        from ispclient.store import close_thread_connection
+
+        close_thread_connection()
+    except Exception:  # noqa: BLE001 - closing at exit must never raise
+        log.debug("closing a worker's database connection failed", exc_info=True)
+
+
+_lanes: dict[Lane, _Lane] = {}
+_mailbox: _Mailbox | None = None
+_bus: ChangeBus | None = None
+_in_flight: set[Op[Any]] = set()
+_generations: dict[tuple[int, Hashable], int] = {}
+_tickets = itertools.count(1)
+
+
+def bus() -> ChangeBus:
+    """The process's change broadcaster (one app per process)."""
+    global _bus
+    if _bus is None or not shiboken6.isValid(_bus):
+        _bus = ChangeBus(QCoreApplication.instance())
+    return _bus
+
+
+def _the_mailbox() -> _Mailbox:
+    global _mailbox
+    if _mailbox is None or not shiboken6.isValid(_mailbox):
+        _mailbox = _Mailbox(QCoreApplication.instance())
+        _mailbox.delivered.connect(_deliver)
+    return _mailbox
+
+
+def _lane(lane: Lane) -> _Lane:
+    runner = _lanes.get(lane)
+    if runner is None or runner.closed:
+        runner = _lanes[lane] = _Lane(lane, _LANE_THREADS[lane])
+    return runner
+
+
+class Op(Generic[T]):
+    """Background work for ``parent``; chain the handlers, then :meth:`run`."""
+
+    def __init__(self, parent: QObject | None, fn: Callable[[], T], *, key: Hashable | None = None,
+                 lane: Lane = Lane.DB) -> None:
+        self.parent = parent
+        self.fn = fn
+        self.key = key
+        self.lane = lane
+        self._success: Callable[[T], object] | None = None
+        self._failure: Callable[[BaseException], object] | None = None
+        self._done: Callable[[], object] | None = None
+        self._generation = 0
+        self.dropped = False  # set when the answer came back unwanted
+
+    def on_success(self, fn: Callable[[T], object]) -> Op[T]:
+        self._success = fn
+        return self
+
+    def on_failure(self, fn: Callable[[BaseException], object]) -> Op[T]:
+        """Replaces the default :func:`show_error` (a form puts a ValidationError beside its fields)."""
+        self._failure = fn
+        return self
+
+    def on_done(self, fn: Callable[[], object]) -> Op[T]:
+        """Called after success or failure (not when the answer is dropped): re-enable a button."""
+        self._done = fn
+        return self
+
+    def run(self) -> Op[T]:
+        mailbox = _the_mailbox()
+        _the_bus = bus()  # noqa: F841 - created in the GUI thread, before any worker needs it
+        if self.parent is not None:
+            slot = (id(self.parent), self.key)
+            self._generation = _generations[slot] = _generations.get(slot, 0) + 1
+        _in_flight.add(self)
+        fn = self.fn
+
+        def job() -> None:
+            try:
+                with tracked_changes.track() as changed:
+                    value = fn()
+                outcome: tuple[bool, Any, Changes] = (True, value, changed())
+            except BaseException as error:  # noqa: B036 - a worker thread has nobody else to tell
+                outcome = (False, error, tracked_changes.NOTHING)
+            try:
+                mailbox.delivered.emit((self, outcome))
+            except RuntimeError:  # the application is gone (tests, shutdown)
+                log.debug("an op finished after the application quit")
+
+        _lane(self.lane).submit(job)
+        return self
+
+    def wanted(self) -> bool:
+        """Whether an answer now would still be shown."""
+        parent = self.parent
+        if parent is None:
+            return True
+        if not shiboken6.isValid(parent):
+            return False
+        return _generations.get((id(parent), self.key)) == self._generation
+
+
+def _deliver(item: tuple[Op[Any], tuple[bool, Any, Changes]]) -> None:
+    op, (ok, value, changed) = item
+    _in_flight.discard(op)
+    if changed:
+        bus().changed.emit(changed)
+    if not op.wanted():
+        op.dropped = True
+        if not ok:
+            log.info("a background task for a closed window failed: %r", value)
+        return
+    try:
+        if ok:
+            if op._success is not None:
+                op._success(value)
+        elif op._failure is not None:
+            op._failure(value)
+        else:
+            show_error(op.parent, value)
+    finally:
+        if op._done is not None:
+            op._done()
+
+
+def forget(parent: QObject) -> None:
+    """Drop every answer still on its way to ``parent`` (call when a window closes)."""
+    for slot in [s for s in _generations if s[0] == id(parent)]:
+        _generations[slot] += 1
+
+
+def forget_key(parent: QObject, key: Hashable) -> None:
+    """Drop the answer of ``parent``'s op with this key still on its way (a newer read supersedes it)."""
+    slot = (id(parent), key)
+    if slot in _generations:
+        _generations[slot] += 1
+
+
+def in_flight() -> int:
+    """How many ops have not come back yet (tests, shutdown)."""
+    return len(_in_flight)
+
+
+def shutdown(timeout_ms: int = 2000) -> bool:
+    """Stop the lanes (each thread closes its database connection); True if all stopped in time.
+    Threads still busy (a router past its deadline) are daemons: they never keep the process."""
+    deadline = QDeadlineTimer(timeout_ms)
+    stopped = all([runner.shutdown(deadline) for runner in list(_lanes.values())])
+    _lanes.clear()
+    _in_flight.clear()
+    return stopped
+
+
+def describe_error(error: BaseException) -> tuple[str, str]:
+    """(title, text) a front-desk user can act on, for any failure of background work."""
+    from ispclient.domain.errors import ValidationError
+    from ispclient.store.errors import user_message
+
+    if isinstance(error, ValidationError):
+        return "Please check", "\n".join(dict.fromkeys(error.errors.values()))
+    text = user_message(error)
+    if text is not None:
+        return "Not done", text
+    return ("Something went wrong",
+            f"That didn't work: {type(error).__name__}: {error}\n\nNothing was half-saved. The details "
+            "are in the log (Help ▸ About shows where).")
+
+
+def show_error(parent: QObject | None, error: BaseException) -> None:
+    """The one error dialog for background work."""
+    from PySide6.QtWidgets import QWidget
+
+    from ispclient.ui import msgbox
+
+    title, text = describe_error(error)
+    if title == "Something went wrong":
+        log.error("background task failed", exc_info=error)
+    else:
+        log.info("background task refused: %s", text)
+    widget = parent if isinstance(parent, QWidget) and shiboken6.isValid(parent) else None
+    msgbox.error(widget, title, text)

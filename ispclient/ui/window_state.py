@@ -1,0 +1,129 @@
+"""Window geometry and table columns that persist, and windows that fit the screen they are on.
+
+:class:`WindowState` is mixed into every top-level window: ``restore_window_state()`` at the end
+of ``__init__`` and nothing else — closing saves. A first size is a share of the available
+screen area (never the fixed 1280×760 that put the status bar below a 1366×768 screen); a
+saved geometry is clamped to a screen that still exists (a second monitor since unplugged).
+Saved column widths never fall below what the header's own text needs.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
+from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+
+from ispclient.paths import AppPaths
+
+
+def available_area(widget: QWidget | None = None) -> QRect:
+    """The usable area (without task bars) of the widget's screen, else the primary screen."""
+    screen: QScreen | None = None
+    if widget is not None:
+        screen = widget.screen()
+    screen = screen or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 720)
+
+
+def fitted_size(preferred: QSize, widget: QWidget | None = None, share: float = 0.9) -> QSize:
+    """``preferred``, shrunk to at most ``share`` of the available screen area."""
+    area = available_area(widget)
+    return QSize(min(preferred.width(), int(area.width() * share)),
+                 min(preferred.height(), int(area.height() * share)))
+
+
+def clamp_to_screens(widget: QWidget) -> None:
+    """Move/shrink a top-level window so all of it is on one existing screen."""
+    frame = widget.frameGeometry()
+    screens = QGuiApplication.screens()
+    if not screens:
+        return
+    screen = QGuiApplication.screenAt(frame.center()) or max(
+        screens, key=lambda s: s.availableGeometry().intersected(frame).width()
+        * s.availableGeometry().intersected(frame).height())
+    area = screen.availableGeometry()
+    extra_w = frame.width() - widget.width()  # window frame and title bar
+    extra_h = frame.height() - widget.height()
+    width = min(widget.width(), area.width() - extra_w)
+    height = min(widget.height(), area.height() - extra_h)
+    if (width, height) != (widget.width(), widget.height()):
+        widget.resize(max(width, widget.minimumWidth()), max(height, widget.minimumHeight()))
+        frame = widget.frameGeometry()
+    x = min(max(frame.x(), area.left()), area.right() - frame.width() + 1)
+    y = min(max(frame.y(), area.top()), area.bottom() - frame.height() + 1)
+    if (x, y) != (frame.x(), frame.y()):
+        widget.move(x, y)
+
+
+def header_minimum(header: QHeaderView, section: int) -> int:
+    """The width the section's title (and the sort arrow) needs."""
+    model = header.model()
+    title = str(model.headerData(section, header.orientation())) if model is not None else ""
+    return header.fontMetrics().horizontalAdvance(title) + 28
+
+
+def keep_headers_readable(header: QHeaderView) -> None:
+    """Widen any section narrower than its own title (a width saved while cut off)."""
+    for section in range(header.count()):
+        if header.isSectionHidden(section):
+            continue
+        minimum = header_minimum(header, section)
+        if header.sectionSize(section) < minimum:
+            header.resizeSection(section, minimum)
+
+
+class WindowState:
+    """Mixin for a QWidget window: geometry and table headers saved per window kind.
+
+    Subclasses set ``state_group`` ("ClientWindow") and ``default_size``, list their tables in
+    ``state_tables()`` (name → view) and have ``self.ctx.paths`` (an :class:`AppPaths`)."""
+
+    state_group = "Window"
+    default_size = QSize(1000, 680)
+
+    def state_paths(self) -> AppPaths:
+        return self.ctx.paths  # type: ignore[attr-defined, no-any-return]
+
+    def state_tables(self) -> dict[str, QTableView]:
+        return {}
+
+    def _settings(self) -> QSettings:
+        return QSettings(str(self.state_paths().settings_file), QSettings.Format.IniFormat)
+
+    def restore_window_state(self) -> bool:
+        """Geometry and headers as last saved (clamped to the screens there are now); False when
+        nothing was saved and the defaults were used."""
+        widget = self._widget()
+        st = self._settings()
+        geometry = st.value(f"{self.state_group}/geometry")
+        restored = isinstance(geometry, QByteArray) and widget.restoreGeometry(geometry)
+        if restored:
+            clamp_to_screens(widget)
+        else:
+            widget.resize(fitted_size(self.default_size, widget))
+        for name, table in self.state_tables().items():
+            header = table.horizontalHeader()
+            saved = st.value(f"{self.state_group}/{name}_header")
+            if isinstance(saved, QByteArray) and header.restoreState(saved):
+                keep_headers_readable(header)
+                table.setProperty("widthsRestored", True)
+        return bool(restored)
+
+    def save_window_state(self) -> None:
+        widget = self._widget()
+        st = self._settings()
+        st.setValue(f"{self.state_group}/geometry", widget.saveGeometry())
+        for name, table in self.state_tables().items():
+            st.setValue(f"{self.state_group}/{name}_header", table.horizontalHeader().saveState())
+        st.sync()
+
+    def _widget(self) -> QWidget:
+        assert isinstance(self, QWidget)
+        return self
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.save_window_state()
+        from ispclient.ui import ops
+
+        ops.forget(self._widget())  # answers still on their way are for a closed window
+        super().closeEvent(event)  # type: ignore[misc]

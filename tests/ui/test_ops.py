@@ -1,0 +1,270 @@
+"""The one background-operation API: answers in the GUI thread, failures in one error dialog,
+late answers for closed windows and superseded reads dropped, changes broadcast — and a window
+that keeps ticking while the database is slow."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from ispclient.domain.errors import ValidationError
+from ispclient.store import clients, queries
+from ispclient.store import subscriptions as subs
+from ispclient.store.changes import Changes
+from ispclient.ui import msgbox, ops
+from ispclient.ui.client.window import ClientWindow
+from ispclient.ui.context import AppContext
+from ispclient.ui.main_window import MainWindow
+from ispclient.ui.queue_runner import QueueRunner
+from tests.ui.conftest import Factory, Today, settle
+
+# -- the API ---------------------------------------------------------------------------------
+
+
+def test_the_work_runs_off_the_gui_thread_and_the_answer_comes_back_on_it(qtbot: QtBot) -> None:
+    owner = QObject()
+    ran_on: list[threading.Thread] = []
+    answered_on: list[threading.Thread] = []
+
+    def work() -> int:
+        ran_on.append(threading.current_thread())
+        return 42
+
+    answers: list[int] = []
+    ops.Op(owner, work).on_success(lambda v: (answers.append(v), answered_on.append(threading.current_thread()))) \
+        .run()
+    qtbot.waitUntil(lambda: answers == [42])
+    assert ran_on[0] is not threading.main_thread()
+    assert answered_on == [threading.main_thread()]
+
+
+def test_a_failure_reaches_one_error_dialog(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[tuple[object, str, str]] = []
+    monkeypatch.setattr(msgbox, "error", lambda parent, title, text: shown.append((parent, title, text)))
+    owner = QWidget()
+    qtbot.addWidget(owner)
+
+    def broken() -> None:
+        raise RuntimeError("the disk caught fire")
+
+    done: list[bool] = []
+    ops.Op(owner, broken).on_done(lambda: done.append(True)).run()
+    qtbot.waitUntil(lambda: done == [True])
+    assert len(shown) == 1
+    parent, title, text = shown[0]
+    assert parent is owner and title == "Something went wrong"
+    assert "the disk caught fire" in text and "log" in text
+    # A refusal the user can act on reads as such, with the field messages.
+    ops.Op(owner, lambda: (_ for _ in ()).throw(ValidationError({"name": "Enter the client's name."}))).run()
+    qtbot.waitUntil(lambda: len(shown) == 2)
+    assert shown[1][1:] == ("Please check", "Enter the client's name.")
+
+
+def test_a_closed_windows_late_answer_is_dropped(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[object] = []
+    monkeypatch.setattr(msgbox, "error", lambda *a: shown.append(a))
+    release = threading.Event()
+    window = QWidget()
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.show()
+    answers: list[str] = []
+
+    def slow(text: str) -> str:
+        release.wait(5)
+        return text
+
+    def slow_failure() -> None:
+        release.wait(5)
+        raise RuntimeError("too late to say")
+
+    answered = ops.Op(window, lambda: slow("for the window"), key="a").on_success(answers.append).run()
+    failed = ops.Op(window, slow_failure, key="b").run()
+    window.close()  # deletes itself
+    qtbot.waitUntil(lambda: not window.isVisible() if _alive(window) else True)
+    release.set()
+    settle(qtbot)
+    assert answers == [] and shown == []  # neither the answer nor the error box reached a closed window
+    assert answered.dropped and failed.dropped
+
+
+def test_forget_drops_answers_still_on_their_way(qtbot: QtBot) -> None:
+    owner = QObject()
+    release = threading.Event()
+    answers: list[int] = []
+    op = ops.Op(owner, lambda: (release.wait(5), 1)[1]).on_success(answers.append).run()
+    ops.forget(owner)  # e.g. the window closed but is not deleted yet
+    release.set()
+    settle(qtbot)
+    assert answers == [] and op.dropped
+
+
+def test_a_newer_read_supersedes_an_older_one(qtbot: QtBot) -> None:
+    owner = QObject()
+    first_may_finish = threading.Event()
+    answers: list[str] = []
+    ops.Op(owner, lambda: (first_may_finish.wait(5), "old")[1], key="detail").on_success(answers.append).run()
+    ops.Op(owner, lambda: "new", key="detail").on_success(answers.append).run()
+    qtbot.waitUntil(lambda: answers == ["new"])
+    first_may_finish.set()
+    settle(qtbot)
+    assert answers == ["new"]  # the older answer came last and was dropped
+    # Other keys are independent.
+    ops.Op(owner, lambda: "other", key="rows").on_success(answers.append).run()
+    qtbot.waitUntil(lambda: answers == ["new", "other"])
+
+
+def test_what_the_work_changed_is_broadcast_even_when_its_answer_is_dropped(
+        qtbot: QtBot, ctx: AppContext, make: Factory) -> None:
+    client = make.client("Amina Wanjiru")
+    owner = QObject()
+    heard: list[Changes] = []
+    ctx.events.changed.connect(heard.append)
+    release = threading.Event()
+
+    def edit() -> int:
+        release.wait(5)
+        return int(clients.edit_client(client, clients.ClientInput("C00001", "Amina W.")).id)
+
+    ops.Op(owner, edit).run()
+    ops.forget(owner)
+    release.set()
+    qtbot.waitUntil(lambda: bool(heard))
+    assert heard[0].clients == {client} and not heard[0].catalog
+
+
+def test_a_nested_tracking_block_counts_for_the_outer_one(ctx: AppContext, make: Factory) -> None:
+    from ispclient.store import changes
+
+    pkg = make.package()
+    client = make.client()
+    with changes.track() as outer:
+        with changes.track() as inner:
+            subs.create_subscription(client, pkg, date(2026, 1, 15))
+        assert inner().clients == {client} and inner().subscriptions
+    assert outer().clients == {client} and outer().subscriptions and not outer().payments
+
+
+# -- the auto-renew that nobody told the windows about ---------------------------------------
+
+
+def test_the_queue_runners_auto_renewal_shows_in_the_open_list_and_client_window(
+        qtbot: QtBot, ctx: AppContext, make: Factory, today: Today) -> None:
+    pkg = make.package("Home 10 Mbps", days=30)
+    amina = make.client("Amina Wanjiru")
+    subs.create_subscription(amina, pkg, date(2026, 1, 1), auto_renew=True)  # ends 31 Jan
+    main = MainWindow(ctx)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitUntil(lambda: main.list_ready)
+    window = main.open_client(amina)
+    qtbot.waitUntil(lambda: window.detail is not None)
+    assert len(window.detail.subscriptions) == 1 if window.detail else False
+
+    today.value = date(2026, 2, 3)  # the subscription has run out meanwhile; nobody touched the app
+    runner = QueueRunner(ctx)
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as done:
+        assert runner.run_now()
+    assert done.args[0].renewed == 1
+    # No refresh by hand: the runner's changes reached both windows.
+    qtbot.waitUntil(lambda: window.detail is not None and len(window.detail.subscriptions) == 2)
+    row = main.model.client_row(amina)
+    qtbot.waitUntil(lambda: (row := main.model.client_row(amina)) is not None and row.ends_on == date(2026, 3, 2))
+    row = main.model.client_row(amina)
+    assert row is not None and row.status == "Active"
+    assert window.subscriptions.model.rowCount() == 2
+    runner.stop()
+
+
+# -- the window never waits on the database ---------------------------------------------------
+
+
+class Ticks:
+    """A 5 ms timer on the GUI thread: its longest gap is the longest the window froze."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self.last = time.perf_counter()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self.last) * 1000)
+        self.last = now
+
+    def __enter__(self) -> Ticks:
+        self.last = time.perf_counter()
+        self.timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._tick()
+        self.timer.stop()
+
+    @property
+    def longest(self) -> float:
+        return max(self.gaps)
+
+
+@pytest.fixture
+def slow_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every client read and list read takes 2 s — a database on the far side of a bad VPN."""
+    calls: list[str] = []
+    detail, rows = queries.client_detail, queries.client_rows
+
+    def slow_detail(*a: object, **kw: object) -> object:
+        calls.append("detail")
+        time.sleep(2)
+        return detail(*a, **kw)  # type: ignore[arg-type]
+
+    def slow_rows(*a: object, **kw: object) -> object:
+        calls.append("rows")
+        time.sleep(2)
+        return rows(*a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queries, "client_detail", slow_detail)
+    monkeypatch.setattr(queries, "client_rows", slow_rows)
+    yield calls
+
+
+def test_the_event_loop_keeps_ticking_while_a_client_window_opens_and_the_list_reloads(
+        qtbot: QtBot, ctx: AppContext, make: Factory, slow_database: list[str]) -> None:
+    pkg = make.package()
+    amina = make.client("Amina Wanjiru")
+    subs.create_subscription(amina, pkg, date(2026, 1, 10))
+    main = MainWindow(ctx)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+
+    with Ticks() as start_up:
+        qtbot.waitUntil(lambda: main.list_ready, timeout=10_000)
+    with Ticks() as opening:
+        window = main.open_client(amina)
+        assert isinstance(window, ClientWindow) and window.isVisible()  # at once, "Loading…"
+        assert window.detail is None
+        qtbot.waitUntil(lambda: window.detail is not None, timeout=10_000)
+    with Ticks() as reloading:
+        main.reload()
+        with qtbot.waitSignal(main.list_loaded, timeout=10_000):
+            pass
+    assert slow_database.count("detail") == 1 and slow_database.count("rows") == 2
+    # Each waited 2 s for the database; the window kept answering throughout.
+    for ticks in (start_up, opening, reloading):
+        assert sum(ticks.gaps) >= 1900
+        assert ticks.longest <= 50, ticks.gaps
+
+
+def _alive(widget: QWidget) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(widget)
