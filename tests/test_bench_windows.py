@@ -21,7 +21,8 @@ def test_bench_runs_without_os_getloadavg(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", WITHOUT_LOADAVG, "--tiny",
-                           "--only", "status_batch_vs_per_client_ratio", "--out", str(out), "--data-root", str(tmp_path / "data")],
+                           "--only", "status_batch_vs_per_client_ratio", "--out", str(out),
+                           "--data-root", str(tmp_path / "data")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(out.read_text(encoding="utf-8"))
