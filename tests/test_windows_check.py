@@ -79,3 +79,17 @@ def test_the_workflow_gives_offscreen_qt_fonts_on_windows() -> None:
     workflow = (ROOT / ".github" / "workflows" / "windows.yml").read_text(encoding="utf-8")
     test_step = workflow.split("- name: Test", 1)[1].split("- name:", 1)[0]
     assert "QT_QPA_FONTDIR" in test_step and "python -m pytest" in test_step
+
+
+def test_the_wine_plugin_changes_nothing_off_wine() -> None:
+    import socket
+    import sys
+
+    from tests import wine
+
+    if sys.platform != "win32":
+        assert wine.WINE is None
+    if wine.WINE is None and sys.platform == "linux":
+        assert hasattr(socket, "TCP_KEEPIDLE")  # not hidden: the plugin only acts under Wine
+    for prefix, reason in wine.SKIPS.items():
+        assert prefix.startswith("tests/") and "::" in prefix and reason
