@@ -148,7 +148,7 @@ start_xvfb() {
     local n=90
     while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
     export DISPLAY=":$n"
-    Xvfb "$DISPLAY" -screen 0 1366x768x24 -nolisten tcp >/dev/null 2>&1 &
+    Xvfb "$DISPLAY" -screen 0 1600x900x24 -nolisten tcp >/dev/null 2>&1 &
     XVFB_PID=$!
     local i; for i in $(seq 50); do xwininfo -root >/dev/null 2>&1 && return 0; sleep 0.1; done
     fail "Xvfb did not start on $DISPLAY"
@@ -379,13 +379,13 @@ window_shown() { xwininfo -root -tree 2>/dev/null | grep -qF "$1"; }
 screenshot() {
     local la_u app; la_u=$(recall localappdata); app=$(wpath "$la_u/Programs/ispclient/ispclient.exe")
     # In a Wine virtual desktop, which draws the window frames (bare Xvfb has no window manager).
-    w explorer /desktop=ispclient,1366x768 "$app" --demo >"$OUT/demo-window.log" &
+    w explorer /desktop=ispclient,1440x900 "$app" --demo >"$OUT/demo-window.log" &
     wait_for 120 window_shown '"ISP Client — demo data' || fail "the demo window never appeared"
     sleep 8  # the simulated routers' status comes in by signal after the window shows
     import -display "$DISPLAY" -window root "$OUT/installed-demo.png"
     note "screenshot: $OUT/installed-demo.png"
     # A second --demo on the same data: the refusal box, photographed too.
-    w explorer /desktop=ispclient,1366x768 "$app" --demo >"$OUT/second-demo.log" &
+    w explorer /desktop=ispclient,1440x900 "$app" --demo >"$OUT/second-demo.log" &
     wait_for 60 window_shown '"ispclient is already open' || fail "the second window showed no refusal"
     sleep 1
     import -display "$DISPLAY" -window root "$OUT/second-instance-refused.png"
@@ -419,10 +419,11 @@ tests() {
 import pytest; sys.exit(pytest.main(['-p', 'no:cacheprovider', '-p', 'tests.wine', '-q', '-ra']))" \
         "$(wpath "$WORK/fonts")" >"$OUT/tests.log" || rc=$?
     tail -60 "$OUT/tests.log"
-    local last; last=$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$OUT/tests.log" | tail -1 | tr -d '=')
-    [ -n "$last" ] || last=$(grep -E '^[0-9]+ (passed|failed).* in [0-9.]+s' "$OUT/tests.log" | tail -1)
+    local last; last=$(grep -aE '^=* ?[0-9]+ (passed|failed|skipped|errors?)[^=]* in [0-9.]+s' \
+        "$OUT/tests.log" | tail -1 | tr -d '=' || true)
     note "tests under Wine: ${last:-no summary line (see $OUT/tests.log)}"
-    grep -E '^SKIPPED .*Wine' "$OUT/tests.log" | sed 's/^/  /' >>"$STATE/notes" || true
+    grep -aE '^SKIPPED .*Wine' "$OUT/tests.log" | sed 's/^/  /' >>"$STATE/notes" || true
+    grep -aE '^(FAILED|ERROR) ' "$OUT/tests.log" | sed 's/^/  /' >>"$STATE/notes" || true
     [ $rc = 0 ] || fail "pytest exited $rc under Wine (see $OUT/tests.log)"
 }
 
