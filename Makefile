@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench bench-quick dist lint typecheck clean
+.PHONY: run test demo bench bench-quick dist lint typecheck clean windows-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ lint: $(STAMP)
 	$(PY) -m ruff check ispclient tests bench installer
 	$(PY) -m ruff check --extension spec:python build.spec
 	$(PY) -m mypy ispclient
+
+# The Windows build, installer (installed, run, uninstalled) and, with TESTS=1, the test suite, under
+# Wine on a Debian/Ubuntu machine as root. On demand (before a release), not part of `make test`.
+windows-check:
+	PYTHON=$(PYTHON) TESTS=$(TESTS) bash installer/windows-check.sh
 
 clean:
 	rm -rf build dist .pytest_cache

@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"  one query per router against one per client ({plan.ratio_clients:,} clients, 20 ms link) …")
         results.update(measure.batch_vs_per_client(plan.ratio_clients, 20.0, plan.ratio_sample))
 
-    results["load_average_end"] = os.getloadavg()[0]
+    results["load_average_end"] = load_average()
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -135,7 +135,14 @@ def environment(mode: str) -> dict[str, Any]:
         commit = ""
     return {"mode": mode, "python": platform.python_version(), "pyside6": pyside, "cpus": os.cpu_count(),
             "platform": platform.platform(terse=True), "commit": commit,
-            "load_average_start": round(os.getloadavg()[0], 2)}
+            "load_average_start": load_average()}
+
+
+def load_average() -> float | str:
+    """The 1-minute load average, or "n/a" where the OS has none (Windows has no os.getloadavg)."""
+    if not hasattr(os, "getloadavg"):
+        return "n/a"
+    return round(os.getloadavg()[0], 2)
 
 
 def data_summary(info: Any) -> dict[str, Any]:
