@@ -4,26 +4,41 @@ A :class:`RouterSession` is a single TCP (or TLS) connection and is **not thread
 share one between threads. Each background job opens its own with :func:`open_session`, uses
 it and closes it; a router answers a new login in milliseconds, so there is nothing to pool.
 
+Each session works against a :class:`~ispclient.routeros.deadline.Deadline` — by default the
+target's ``deadline_s`` from the moment it starts connecting — that covers connecting, TLS,
+logging in and every command; a caller doing several steps in one session (the change queue)
+gives each step a fresh one with :meth:`RouterSession.new_deadline`. Past it the socket is
+closed and the call fails as "timed out".
+
 Every failure leaves this module as a :class:`RouterError` carrying an ``UnknownReason``.
 """
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import logging
+import os
 import re
+import select
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 from librouteros.exceptions import MultiTrapError, TrapError
 from librouteros.login import encode_password
 
 from ispclient.domain.connection import UnknownReason
 from ispclient.logging_setup import register_secret
+from ispclient.routeros import deadline as calls
+from ispclient.routeros.deadline import Deadline
 from ispclient.routeros.errors import Phase, RouterError, classify
+from ispclient.routeros.limits import LOOKUP, WHOLE_TABLE, ReplyLimits
 from ispclient.routeros.target import RouterTarget
 from ispclient.routeros.wire import BufferedTransport, Row, StrictProtocol, StringApi
 
@@ -61,26 +76,42 @@ class RouterSession:
         self.target = target
         self._api: StringApi | None = api
 
-    def print(self, path: str, proplist: Iterable[str] = (), **query: str) -> list[Row]:
+    @property
+    def deadline(self) -> Deadline:
+        if self._api is None:
+            raise RouterError(UnknownReason.CONNECTION_DROPPED, "The session is closed.")
+        return self._api.protocol.transport.deadline
+
+    def new_deadline(self, seconds: float | None = None) -> Deadline:
+        """Start a fresh deadline (``target.deadline_s`` unless given) for what follows."""
+        deadline = Deadline(seconds if seconds is not None else self.target.deadline_s)
+        if self._api is not None:
+            self._api.protocol.transport.deadline = deadline
+        return deadline
+
+    def print(self, path: str, proplist: Iterable[str] = (), limits: ReplyLimits = LOOKUP, **query: str) -> list[Row]:
         """``<path>/print`` with ``=.proplist=`` and ``?key=value`` filters (ANDed).
 
         Query keyword names use ``_`` for RouterOS's ``-`` (``last_logged_out=``). Values are
-        the router's strings, unconverted. The whole reply is read before returning.
+        the router's strings, unconverted. The whole reply is read before returning, and kept:
+        so a few rows by default (``LOOKUP``); pass ``limits=WHOLE_TABLE`` to keep a table.
         """
-        return self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query))
+        return self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query), limits=limits)
 
-    def print_each(self, path: str, proplist: Iterable[str], each: Callable[[Row], object], **query: str) -> None:
+    def print_each(self, path: str, proplist: Iterable[str], each: Callable[[Row], object],
+                   limits: ReplyLimits = WHOLE_TABLE, **query: str) -> None:
         """:meth:`print`, handing each row to ``each`` as it is read instead of keeping them all
         (a whole router's sessions: keep only what is needed of each)."""
-        self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query), each=each)
+        self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query), each=each, limits=limits)
 
-    def command(self, cmd: str, words: Iterable[str] = (), each: Callable[[Row], object] | None = None) -> list[Row]:
+    def command(self, cmd: str, words: Iterable[str] = (), each: Callable[[Row], object] | None = None,
+                limits: ReplyLimits = LOOKUP) -> list[Row]:
         """Any API sentence with pre-built words (``=name=value``, ``?name=value``)."""
         if self._api is None:
             raise RouterError(UnknownReason.CONNECTION_DROPPED, "The session is closed.")
         started = time.perf_counter()
         try:
-            rows = self._api.run(cmd, *words, each=each)
+            rows = self._api.run(cmd, *words, each=each, limits=limits)
         except Exception as exc:  # every failure becomes a reason
             error = classify(exc, "command", self.target)
             in_step = isinstance(exc, (TrapError, MultiTrapError))  # a trap still reads up to !done
@@ -114,31 +145,136 @@ def _print_words(proplist: Iterable[str], query: dict[str, str]) -> list[str]:
     return words
 
 
-def open_session(target: RouterTarget) -> RouterSession:
-    """Connect (within ``target.timeout``), verify TLS if asked, and log in."""
+def open_session(target: RouterTarget, deadline: Deadline | None = None) -> RouterSession:
+    """Connect, verify TLS if asked, and log in: within ``target.timeout`` per wait and
+    ``deadline`` (``target.deadline_s`` from now unless given) for the whole session."""
     register_secret(target.password)  # the log handlers' safety net; we never log it anyway
+    deadline = deadline or Deadline(target.deadline_s)
     phase: Phase = "tls-setup"
     sock: socket.socket | None = None
     try:
         context = ssl.create_default_context(cafile=target.ca_file) if target.tls else None
         phase = "connect"
-        sock = socket.create_connection((target.host, target.port), timeout=target.timeout)
+        sock = _connect(target, deadline)
         if context is not None:
             phase = "tls"
-            # Checks the certificate chain and that it names target.host.
-            sock = context.wrap_socket(sock, server_hostname=target.host)
+            sock = _handshake(context, sock, target, deadline)
         phase = "login"
-        api = StringApi(StrictProtocol(BufferedTransport(sock), target.encoding))
+        api = StringApi(StrictProtocol(BufferedTransport(sock, target.timeout, deadline), target.encoding))
         _login(api, target.username, target.password)
         return RouterSession(target, api)
     except Exception as exc:
         error = classify(exc, phase, target)
         if sock is not None:
+            calls.unregister(sock)
             sock.close()
     # Raised outside the except block so the original exception (which may hold the login
     # words) is not chained onto ours as __context__.
     log.info("%s: %s (%s)", target.name, error.reason.value, error.detail)
     raise error
+
+
+def _handshake(context: ssl.SSLContext, raw: socket.socket, target: RouterTarget,
+               deadline: Deadline) -> ssl.SSLSocket:
+    """The TLS handshake (checking the certificate chain and that it names ``target.host``),
+    as a whole within the timeout and the deadline, in slices so quitting is noticed."""
+    calls.unregister(raw)
+    sock = context.wrap_socket(raw, server_hostname=target.host, do_handshake_on_connect=False)
+    calls.register(sock)  # raw's descriptor is sock's now
+    until = time.monotonic() + min(target.timeout, deadline.check())
+    while True:
+        left = until - time.monotonic()
+        if left <= 0:
+            calls.unregister(sock)
+            sock.close()
+            raise TimeoutError("timed out")
+        sock.settimeout(deadline.wait_s(left))
+        try:
+            sock.do_handshake()
+        except TimeoutError:
+            continue  # OpenSSL keeps its place: carry on after a look at the deadline
+        except BaseException:
+            calls.unregister(sock)
+            sock.close()
+            raise
+        return sock
+
+
+_IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, errno.EAGAIN, 10035}  # 10035: Windows
+
+
+def _connect(target: RouterTarget, deadline: Deadline) -> socket.socket:
+    """A connected TCP socket (tracked for :func:`~ispclient.routeros.deadline.abort_all`),
+    within the timeout and the deadline, looking at the abort flag every few tenths of a second."""
+    last: OSError | None = None
+    for family, kind, proto, _name, address in _resolve(target, deadline):
+        sock = socket.socket(family, kind, proto)
+        try:
+            calls.register(sock)
+            sock.setblocking(False)
+            _wait_connected(sock, address, min(target.timeout, deadline.check()), deadline)
+            sock.setblocking(True)
+            return sock
+        except OSError as e:  # this address failed; a host name may have more (IPv4 and IPv6)
+            calls.unregister(sock)
+            sock.close()
+            if isinstance(e, TimeoutError):
+                raise
+            last = e
+        except BaseException:
+            calls.unregister(sock)
+            sock.close()
+            raise
+    raise last or OSError(errno.EHOSTUNREACH, "no address")
+
+
+def _wait_connected(sock: socket.socket, address: Any, timeout: float, deadline: Deadline) -> None:
+    err = sock.connect_ex(address)
+    until = time.monotonic() + timeout
+    while err in _IN_PROGRESS:
+        left = until - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        _, writable, failed = select.select([], [sock], [sock], deadline.wait_s(left))
+        if writable or failed:
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            break
+    if err:
+        raise OSError(err, os.strerror(err))
+
+
+def _resolve(target: RouterTarget, deadline: Deadline) -> list[tuple[Any, ...]]:
+    """``getaddrinfo`` within the timeout: a host name can hang in DNS (a VPN that is down).
+
+    An address needs no lookup; a name is looked up in a daemon thread that is left to finish
+    on its own (the OS bounds it) when it takes too long."""
+    host = target.host
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host, target.port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    found: list[Any] = []
+
+    def look_up() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, target.port, type=socket.SOCK_STREAM))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            found.append(e)
+
+    thread = threading.Thread(target=look_up, name="router-dns", daemon=True)
+    thread.start()
+    until = time.monotonic() + min(target.timeout, deadline.check())
+    while thread.is_alive():
+        left = until - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        thread.join(deadline.wait_s(left))
+    result = found[0]
+    if isinstance(result, BaseException):
+        raise result
+    return list(result)
 
 
 def _login(api: StringApi, username: str, password: str) -> None:
@@ -150,7 +286,7 @@ def _login(api: StringApi, username: str, password: str) -> None:
 
 def test_connection(target: RouterTarget) -> RouterInfo:
     """The router's identity and RouterOS version, or a :class:`RouterError` saying why not."""
-    with open_session(target) as session:
+    with open_session(target) as session:  # one deadline for the whole test
         identity = session.print("/system/identity", ("name",))
         resource = session.print("/system/resource", ("version", "board-name"))
     first = resource[0] if resource else {}

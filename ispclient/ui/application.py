@@ -103,8 +103,9 @@ class Session:
     cleanups: list[Callable[[], object]] = field(default_factory=list)
 
     def close(self) -> None:
-        self.runner.stop()
-        self.status.shutdown(3000)
+        # Both cut their router calls at once: quitting never waits on a router.
+        self.runner.shutdown(1000)
+        self.status.shutdown(1000)
         for cleanup in reversed(self.cleanups):
             try:
                 cleanup()
