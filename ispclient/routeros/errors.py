@@ -16,7 +16,7 @@ from typing import Literal
 from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, MultiTrapError, TrapError
 
 from ispclient.domain.connection import UnknownReason
-from ispclient.routeros.deadline import CallAborted, DeadlinePassed
+from ispclient.routeros.deadline import CallAborted, DeadlinePassed, aborting
 from ispclient.routeros.limits import ReplyTooLarge
 from ispclient.routeros.target import RouterTarget
 
@@ -58,7 +58,7 @@ def _classify(exc: BaseException, phase: Phase, target: RouterTarget) -> RouterE
     if phase == "tls-setup":
         return RouterError(R.TLS_REJECTED, f"The CA certificate file {target.ca_file!r} could not be "
                                            f"loaded ({type(exc).__name__}).")
-    if isinstance(exc, CallAborted):
+    if isinstance(exc, CallAborted) or aborting():  # whatever broke, it broke because we are quitting
         return RouterError(R.CONNECTION_DROPPED, f"Stopped talking to {where}: the app is closing.")
     if isinstance(exc, DeadlinePassed):
         return RouterError(R.TIMED_OUT, f"{where} did not finish within {exc.seconds:g} s (the limit for one "
