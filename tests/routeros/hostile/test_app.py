@@ -111,10 +111,9 @@ def test_a_dripping_router_holds_up_nothing_and_closing_is_prompt(qtbot: QtBot, 
         clients.edit_client(amina.id, clients.ClientInput(client_code=amina.client_code, name="Amina Wanjiru",
                                                           pppoe_username="amina", server_id=routers.healthy_id))
         ctx.events.clients_changed.emit([amina.id])
-        qtbot.waitUntil(lambda: (routers.healthy.secret("amina") or {}).get("comment", "").endswith("Wanjiru"),
-                        timeout=2000)
+        qtbot.waitUntil(lambda: change_status("amina") == router_queue.DONE, timeout=2000)  # the edit's change
+        assert (routers.healthy.secret("amina") or {}).get("comment", "").endswith("Wanjiru")
         assert routers.dripping_id in runner.busy_routers()
-        assert change_status("amina") == router_queue.DONE
 
         # The status refresh: the healthy router answers while the dripping one is still out.
         service.refresh()
