@@ -23,6 +23,7 @@ import re
 import select
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -240,7 +241,16 @@ def _wait_connected(sock: socket.socket, address: Any, timeout: float, deadline:
             err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             break
     if err:
-        raise OSError(err, os.strerror(err))
+        raise _socket_error(err)
+
+
+def _socket_error(err: int) -> OSError:
+    """The OSError (ConnectionRefusedError, …) ``connect`` itself would have raised."""
+    if sys.platform == "win32":  # WSA codes: os.strerror doesn't know them
+        import ctypes
+
+        return OSError(err, ctypes.FormatError(err).strip())
+    return OSError(err, os.strerror(err))
 
 
 def _resolve(target: RouterTarget, deadline: Deadline) -> list[tuple[Any, ...]]:

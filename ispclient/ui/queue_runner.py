@@ -104,7 +104,8 @@ class QueueRunner(QObject):
         self._rules_running = False
         self._finding = False  # a look for due routers is under way
         self._draining: set[int] = set()  # routers with a worker on them
-        self._again = False  # a drain was asked for while some router was busy
+        self._asked_meanwhile = False  # a drain was asked for while looking for due routers
+        self._again = False  # a busy router had changes due: look again once it is done
         self._runs: list[_Run] = []
         self._names: dict[int, str] = {}  # router names, for a run's problems
         self._shut_down = False
@@ -184,7 +185,7 @@ class QueueRunner(QObject):
         if self._shut_down:
             return
         if self._finding:
-            self._again = True
+            self._asked_meanwhile = True
             return
         self._finding = True
         worker = workers.Worker(_due)
@@ -195,6 +196,9 @@ class QueueRunner(QObject):
 
     def _found(self) -> None:
         self._finding = False
+        if self._asked_meanwhile and not self._shut_down:
+            self._asked_meanwhile = False
+            self._drain_timer.start()
 
     def _start_drains(self, due: list[int]) -> set[int]:
         """A worker for each router in ``due`` that has none; the routers started on."""

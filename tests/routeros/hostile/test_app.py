@@ -115,6 +115,11 @@ def test_a_dripping_router_holds_up_nothing_and_closing_is_prompt(qtbot: QtBot, 
         assert (routers.healthy.secret("amina") or {}).get("comment", "").endswith("Wanjiru")
         assert routers.dripping_id in runner.busy_routers()
 
+        # Auto-renew and expiry don't wait for it either: a new run's rules go ahead at once.
+        with qtbot.waitSignal(runner.finished, timeout=2000):
+            assert runner.run_now()
+        assert routers.dripping_id in runner.busy_routers()
+
         # The status refresh: the healthy router answers while the dripping one is still out.
         service.refresh()
         qtbot.waitUntil(lambda: ctx.connections.get(routers.healthy_id, "amina").state is ConnectionState.OFFLINE,
