@@ -15,27 +15,21 @@ Every failure leaves this module as a :class:`RouterError` carrying an ``Unknown
 
 from __future__ import annotations
 
-import errno
-import ipaddress
 import logging
-import os
 import re
-import select
 import socket
 import ssl
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
 
 from librouteros.exceptions import MultiTrapError, TrapError
 from librouteros.login import encode_password
 
 from ispclient.domain.connection import UnknownReason
 from ispclient.logging_setup import register_secret
+from ispclient.routeros import connect
 from ispclient.routeros import deadline as calls
 from ispclient.routeros.deadline import Deadline
 from ispclient.routeros.errors import Phase, RouterError, classify
@@ -156,10 +150,10 @@ def open_session(target: RouterTarget, deadline: Deadline | None = None) -> Rout
     try:
         context = ssl.create_default_context(cafile=target.ca_file) if target.tls else None
         phase = "connect"
-        sock = _connect(target, deadline)
+        sock = connect.tcp(target, deadline)
         if context is not None:
             phase = "tls"
-            sock = _handshake(context, sock, target, deadline)
+            sock = connect.tls(context, sock, target, deadline)
         phase = "login"
         api = StringApi(StrictProtocol(BufferedTransport(sock, target.timeout, deadline), target.encoding))
         _login(api, target.username, target.password)
@@ -173,118 +167,6 @@ def open_session(target: RouterTarget, deadline: Deadline | None = None) -> Rout
     # words) is not chained onto ours as __context__.
     log.info("%s: %s (%s)", target.name, error.reason.value, error.detail)
     raise error
-
-
-def _handshake(context: ssl.SSLContext, raw: socket.socket, target: RouterTarget,
-               deadline: Deadline) -> ssl.SSLSocket:
-    """The TLS handshake (checking the certificate chain and that it names ``target.host``),
-    as a whole within the timeout and the deadline, in slices so quitting is noticed."""
-    calls.unregister(raw)
-    sock = context.wrap_socket(raw, server_hostname=target.host, do_handshake_on_connect=False)
-    calls.register(sock)  # raw's descriptor is sock's now
-    until = time.monotonic() + min(target.timeout, deadline.check())
-    while True:
-        left = until - time.monotonic()
-        if left <= 0:
-            calls.unregister(sock)
-            sock.close()
-            raise TimeoutError("timed out")
-        sock.settimeout(deadline.wait_s(left))
-        try:
-            sock.do_handshake()
-        except TimeoutError:
-            continue  # OpenSSL keeps its place: carry on after a look at the deadline
-        except BaseException:
-            calls.unregister(sock)
-            sock.close()
-            raise
-        return sock
-
-
-_IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, errno.EAGAIN, 10035}  # 10035: Windows
-
-
-def _connect(target: RouterTarget, deadline: Deadline) -> socket.socket:
-    """A connected TCP socket (tracked for :func:`~ispclient.routeros.deadline.abort_all`),
-    within the timeout and the deadline, looking at the abort flag every few tenths of a second."""
-    last: OSError | None = None
-    for family, kind, proto, _name, address in _resolve(target, deadline):
-        sock = socket.socket(family, kind, proto)
-        try:
-            calls.register(sock)
-            sock.setblocking(False)
-            _wait_connected(sock, address, min(target.timeout, deadline.check()), deadline)
-            sock.setblocking(True)
-            return sock
-        except OSError as e:  # this address failed; a host name may have more (IPv4 and IPv6)
-            calls.unregister(sock)
-            sock.close()
-            if isinstance(e, TimeoutError):
-                raise
-            last = e
-        except BaseException:
-            calls.unregister(sock)
-            sock.close()
-            raise
-    raise last or OSError(errno.EHOSTUNREACH, "no address")
-
-
-def _wait_connected(sock: socket.socket, address: Any, timeout: float, deadline: Deadline) -> None:
-    err = sock.connect_ex(address)
-    until = time.monotonic() + timeout
-    while err in _IN_PROGRESS:
-        left = until - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("timed out")
-        _, writable, failed = select.select([], [sock], [sock], deadline.wait_s(left))
-        if writable or failed:
-            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-            break
-    if err:
-        raise _socket_error(err)
-
-
-def _socket_error(err: int) -> OSError:
-    """The OSError (ConnectionRefusedError, …) ``connect`` itself would have raised."""
-    if sys.platform == "win32":  # WSA codes: os.strerror doesn't know them
-        import ctypes
-
-        return OSError(err, ctypes.FormatError(err).strip())
-    return OSError(err, os.strerror(err))
-
-
-def _resolve(target: RouterTarget, deadline: Deadline) -> list[tuple[Any, ...]]:
-    """``getaddrinfo`` within the timeout: a host name can hang in DNS (a VPN that is down).
-
-    An address needs no lookup; a name is looked up in a daemon thread that is left to finish
-    on its own (the OS bounds it) when it takes too long."""
-    host = target.host
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        return socket.getaddrinfo(host, target.port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
-    found: list[Any] = []
-
-    def look_up() -> None:
-        try:
-            found.append(socket.getaddrinfo(host, target.port, type=socket.SOCK_STREAM))
-        except BaseException as e:  # noqa: BLE001 - handed to the caller
-            found.append(e)
-
-    thread = threading.Thread(target=look_up, name="router-dns", daemon=True)
-    thread.start()
-    until = time.monotonic() + min(target.timeout, deadline.check())
-    while thread.is_alive():
-        left = until - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("timed out")
-        thread.join(deadline.wait_s(left))
-    result = found[0]
-    if isinstance(result, BaseException):
-        raise result
-    return list(result)
 
 
 def _login(api: StringApi, username: str, password: str) -> None:
