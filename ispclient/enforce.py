@@ -64,6 +64,20 @@ def router_targets(credentials: CredentialStore) -> dict[int, RouterTarget]:
     return router_queue.router_targets(credentials.get)
 
 
+def apply_rules(*, today: date | None = None, actor: str = ACTOR) -> EnforceSummary:
+    """Steps 1 and 2 alone — auto-renew and queueing what expiry changes — which never wait on
+    a router (the app runs them on their own timer, apart from draining the queue)."""
+    with router_queue.own_connection():
+        s = settings.load()
+        today = today or settings.today()
+        summary = EnforceSummary(action=s.expiry_action, managed=s.manage_secrets)
+        summary.renewed = len(run_auto_renew(today, actor=actor))
+        counts = sync_all(today=today, actor=actor)
+        summary.cut_off, summary.restored = counts.cut_off, counts.restored
+        summary.pending, summary.failed = router_queue.waiting_counts()
+    return summary
+
+
 def enforce(
     targets: Mapping[int, RouterTarget],
     *,
@@ -73,14 +87,12 @@ def enforce(
     ignore_backoff: bool = False,
     actor: str = ACTOR,
 ) -> EnforceSummary:
-    """One full run against an open database; safe in a worker thread (own connection)."""
+    """One full run against an open database; safe in a worker thread (own connection).
+
+    Routers are drained side by side, each within its own deadlines, so the run ends within
+    the slowest router's deadlines (the login, then one per change it applies)."""
     with router_queue.own_connection():
-        s = settings.load()
-        today = today or settings.today()
-        summary = EnforceSummary(action=s.expiry_action, managed=s.manage_secrets)
-        summary.renewed = len(run_auto_renew(today, actor=actor))
-        counts = sync_all(today=today, actor=actor)
-        summary.cut_off, summary.restored = counts.cut_off, counts.restored
+        summary = apply_rules(today=today, actor=actor)
         report = router_queue.drain(targets, cipher=cipher, now=now, actor=actor, ignore_backoff=ignore_backoff)
         summary.applied, summary.pending, summary.failed = report.applied, report.pending, report.failed
         names = router_queue.server_names()

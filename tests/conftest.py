@@ -53,3 +53,13 @@ def data_dir(tmp_path: Path) -> Path:
     d = tmp_path / "data"
     d.mkdir()
     return d
+
+
+@pytest.fixture(autouse=True)
+def router_calls_allowed() -> Iterator[None]:
+    """A test that closes the app (which stops every router call in the process) leaves
+    router calls allowed again for the next test."""
+    yield
+    from ispclient.routeros import deadline
+
+    deadline.resume()

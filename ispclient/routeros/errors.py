@@ -16,6 +16,8 @@ from typing import Literal
 from librouteros.exceptions import ConnectionClosed, FatalError, LibRouterosError, MultiTrapError, TrapError
 
 from ispclient.domain.connection import UnknownReason
+from ispclient.routeros.deadline import CallAborted, DeadlinePassed, aborting
+from ispclient.routeros.limits import ReplyTooLarge
 from ispclient.routeros.target import RouterTarget
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,14 @@ def _classify(exc: BaseException, phase: Phase, target: RouterTarget) -> RouterE
     if phase == "tls-setup":
         return RouterError(R.TLS_REJECTED, f"The CA certificate file {target.ca_file!r} could not be "
                                            f"loaded ({type(exc).__name__}).")
+    if isinstance(exc, CallAborted) or aborting():  # whatever broke, it broke because we are quitting
+        return RouterError(R.CONNECTION_DROPPED, f"Stopped talking to {where}: the app is closing.")
+    if isinstance(exc, DeadlinePassed):
+        return RouterError(R.TIMED_OUT, f"{where} did not finish within {exc.seconds:g} s (the limit for one "
+                                        "call): it answers too slowly, or without end.")
+    if isinstance(exc, ReplyTooLarge):
+        return RouterError(R.PROTOCOL_ERROR, f"The router's reply was too large ({exc.what}); {where} was cut "
+                                             "off. Is this the API port of a RouterOS router?")
     if isinstance(exc, TimeoutError) or getattr(exc, "errno", None) in _TIMEOUT_ERRNOS:
         doing = _DOING.get(phase, "get an answer from")
         hint = " Is API-SSL enabled on this port?" if phase == "tls" else ""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ispclient.domain.connection import UnknownReason
 from ispclient.routeros.errors import RouterError
+from ispclient.routeros.limits import WHOLE_TABLE
 from ispclient.routeros.session import RouterSession
 from ispclient.routeros.wire import Row
 
@@ -138,7 +139,7 @@ def _send(session: RouterSession, sent: list[SentCommand], command: str, words: 
 
 def read_secrets(session: RouterSession) -> list[Row]:
     """Every PPP secret with the properties reconcile and import compare."""
-    return session.print("/ppp/secret", SECRET_PROPS)
+    return session.print("/ppp/secret", SECRET_PROPS, limits=WHOLE_TABLE)
 
 
 def secret_disabled(row: Row) -> bool:

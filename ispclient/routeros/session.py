@@ -4,6 +4,12 @@ A :class:`RouterSession` is a single TCP (or TLS) connection and is **not thread
 share one between threads. Each background job opens its own with :func:`open_session`, uses
 it and closes it; a router answers a new login in milliseconds, so there is nothing to pool.
 
+Each session works against a :class:`~ispclient.routeros.deadline.Deadline` — by default the
+target's ``deadline_s`` from the moment it starts connecting — that covers connecting, TLS,
+logging in and every command; a caller doing several steps in one session (the change queue)
+gives each step a fresh one with :meth:`RouterSession.new_deadline`. Past it the socket is
+closed and the call fails as "timed out".
+
 Every failure leaves this module as a :class:`RouterError` carrying an ``UnknownReason``.
 """
 
@@ -23,7 +29,11 @@ from librouteros.login import encode_password
 
 from ispclient.domain.connection import UnknownReason
 from ispclient.logging_setup import register_secret
+from ispclient.routeros import connect
+from ispclient.routeros import deadline as calls
+from ispclient.routeros.deadline import Deadline
 from ispclient.routeros.errors import Phase, RouterError, classify
+from ispclient.routeros.limits import LOOKUP, WHOLE_TABLE, ReplyLimits
 from ispclient.routeros.target import RouterTarget
 from ispclient.routeros.wire import BufferedTransport, Row, StrictProtocol, StringApi
 
@@ -61,26 +71,42 @@ class RouterSession:
         self.target = target
         self._api: StringApi | None = api
 
-    def print(self, path: str, proplist: Iterable[str] = (), **query: str) -> list[Row]:
+    @property
+    def deadline(self) -> Deadline:
+        if self._api is None:
+            raise RouterError(UnknownReason.CONNECTION_DROPPED, "The session is closed.")
+        return self._api.protocol.transport.deadline
+
+    def new_deadline(self, seconds: float | None = None) -> Deadline:
+        """Start a fresh deadline (``target.deadline_s`` unless given) for what follows."""
+        deadline = Deadline(seconds if seconds is not None else self.target.deadline_s)
+        if self._api is not None:
+            self._api.protocol.transport.deadline = deadline
+        return deadline
+
+    def print(self, path: str, proplist: Iterable[str] = (), limits: ReplyLimits = LOOKUP, **query: str) -> list[Row]:
         """``<path>/print`` with ``=.proplist=`` and ``?key=value`` filters (ANDed).
 
         Query keyword names use ``_`` for RouterOS's ``-`` (``last_logged_out=``). Values are
-        the router's strings, unconverted. The whole reply is read before returning.
+        the router's strings, unconverted. The whole reply is read before returning, and kept:
+        so a few rows by default (``LOOKUP``); pass ``limits=WHOLE_TABLE`` to keep a table.
         """
-        return self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query))
+        return self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query), limits=limits)
 
-    def print_each(self, path: str, proplist: Iterable[str], each: Callable[[Row], object], **query: str) -> None:
+    def print_each(self, path: str, proplist: Iterable[str], each: Callable[[Row], object],
+                   limits: ReplyLimits = WHOLE_TABLE, **query: str) -> None:
         """:meth:`print`, handing each row to ``each`` as it is read instead of keeping them all
         (a whole router's sessions: keep only what is needed of each)."""
-        self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query), each=each)
+        self.command(f"{path.rstrip('/')}/print", _print_words(proplist, query), each=each, limits=limits)
 
-    def command(self, cmd: str, words: Iterable[str] = (), each: Callable[[Row], object] | None = None) -> list[Row]:
+    def command(self, cmd: str, words: Iterable[str] = (), each: Callable[[Row], object] | None = None,
+                limits: ReplyLimits = LOOKUP) -> list[Row]:
         """Any API sentence with pre-built words (``=name=value``, ``?name=value``)."""
         if self._api is None:
             raise RouterError(UnknownReason.CONNECTION_DROPPED, "The session is closed.")
         started = time.perf_counter()
         try:
-            rows = self._api.run(cmd, *words, each=each)
+            rows = self._api.run(cmd, *words, each=each, limits=limits)
         except Exception as exc:  # every failure becomes a reason
             error = classify(exc, "command", self.target)
             in_step = isinstance(exc, (TrapError, MultiTrapError))  # a trap still reads up to !done
@@ -114,26 +140,28 @@ def _print_words(proplist: Iterable[str], query: dict[str, str]) -> list[str]:
     return words
 
 
-def open_session(target: RouterTarget) -> RouterSession:
-    """Connect (within ``target.timeout``), verify TLS if asked, and log in."""
+def open_session(target: RouterTarget, deadline: Deadline | None = None) -> RouterSession:
+    """Connect, verify TLS if asked, and log in: within ``target.timeout`` per wait and
+    ``deadline`` (``target.deadline_s`` from now unless given) for the whole session."""
     register_secret(target.password)  # the log handlers' safety net; we never log it anyway
+    deadline = deadline or Deadline(target.deadline_s)
     phase: Phase = "tls-setup"
     sock: socket.socket | None = None
     try:
         context = ssl.create_default_context(cafile=target.ca_file) if target.tls else None
         phase = "connect"
-        sock = socket.create_connection((target.host, target.port), timeout=target.timeout)
+        sock = connect.tcp(target, deadline)
         if context is not None:
             phase = "tls"
-            # Checks the certificate chain and that it names target.host.
-            sock = context.wrap_socket(sock, server_hostname=target.host)
+            sock = connect.tls(context, sock, target, deadline)
         phase = "login"
-        api = StringApi(StrictProtocol(BufferedTransport(sock), target.encoding))
+        api = StringApi(StrictProtocol(BufferedTransport(sock, target.timeout, deadline), target.encoding))
         _login(api, target.username, target.password)
         return RouterSession(target, api)
     except Exception as exc:
         error = classify(exc, phase, target)
         if sock is not None:
+            calls.unregister(sock)
             sock.close()
     # Raised outside the except block so the original exception (which may hold the login
     # words) is not chained onto ours as __context__.
@@ -150,7 +178,7 @@ def _login(api: StringApi, username: str, password: str) -> None:
 
 def test_connection(target: RouterTarget) -> RouterInfo:
     """The router's identity and RouterOS version, or a :class:`RouterError` saying why not."""
-    with open_session(target) as session:
+    with open_session(target) as session:  # one deadline for the whole test
         identity = session.print("/system/identity", ("name",))
         resource = session.print("/system/resource", ("version", "board-name"))
     first = resource[0] if resource else {}

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 API_PORT = 8728
 API_SSL_PORT = 8729
 DEFAULT_TIMEOUT = 5.0
+# One call (connect, TLS, log in and read the replies; or one change on a logged-in session)
+# may take this many timeouts in all: each of those waits may use a whole timeout.
+TIMEOUTS_PER_CALL = 4
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class RouterTarget:
     ca_file: str | None = None  # verify the router's certificate against this CA (TLS only)
     username: str = "admin"
     password: str = field(default="", repr=False, compare=False)
-    timeout: float = DEFAULT_TIMEOUT  # seconds a connect, handshake or single read may take
+    timeout: float = DEFAULT_TIMEOUT  # seconds a connect, handshake or single read may take; see deadline_s
     encoding: str = "utf-8"  # how the router stores text: RouterOS keeps raw bytes
 
     def __post_init__(self) -> None:
@@ -38,6 +41,11 @@ class RouterTarget:
         if not self.timeout > 0:
             raise ValueError("the timeout must be positive")
         codecs.lookup(self.encoding)  # LookupError now beats a confusing failure mid-reply
+
+    @property
+    def deadline_s(self) -> float:
+        """Seconds one whole call may take, whatever the router sends meanwhile."""
+        return self.timeout * TIMEOUTS_PER_CALL
 
     @property
     def address(self) -> str:

@@ -5,6 +5,8 @@
   ``username``): a newer one for the same secret supersedes the older ones still waiting.
 * :func:`drain` (a background worker or ``ispclient enforce``) applies due entries in order,
   one router session per router, never holding a transaction while a router is talked to.
+  Routers are drained side by side, each in a thread of its own with its own deadlines (the
+  login, then each change): a router that answers slowly, or not at all, never delays another.
   A router that can't be reached keeps its entries pending with back-off (30 s, 1, 2, 4 …
   30 min); a command the router rejects marks the entry failed (retried with the same back-off,
   as the ISP may fix the profile meanwhile). An entry is marked done only after the router
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -169,10 +172,44 @@ def drain(
         if cipher is None:
             cipher = try_cipher()
         report = DrainReport()
-        for server_id in sorted(due_servers):
-            report.merge(_drain_server(server_id, targets.get(server_id), cipher, now, actor))
+        for part in _side_by_side(sorted(due_servers), targets, cipher, now, actor):
+            report.merge(part)
         report.pending, report.failed = waiting_counts(wanted)
         return report
+
+
+def due_servers(now: datetime | None = None) -> list[int]:
+    """Routers with a change due now (what a drain would talk to)."""
+    now = now or utcnow()
+    with own_connection():
+        return sorted(sid for (sid,) in RouterChange.select(RouterChange.server).distinct()
+                      .where(RouterChange.status.in_(WAITING) & (RouterChange.next_attempt_at <= now)).tuples())
+
+
+def _side_by_side(server_ids: list[int], targets: Mapping[int, RouterTarget], cipher: PasswordCipher | None,
+                  now: datetime, actor: str) -> list[DrainReport]:
+    """:func:`_drain_server` for each router, each in a daemon thread with its own database
+    connection; returns when every one is over (each is bounded by its router's deadlines)."""
+    if len(server_ids) <= 1:  # nothing to overlap: no thread
+        return [_drain_server(sid, targets.get(sid), cipher, now, actor) for sid in server_ids]
+    reports: dict[int, DrainReport] = {}
+    errors: list[BaseException] = []
+
+    def one(sid: int) -> None:
+        try:
+            with db.connection_context():
+                reports[sid] = _drain_server(sid, targets.get(sid), cipher, now, actor)
+        except BaseException as e:  # noqa: BLE001 - raised in the caller's thread below
+            errors.append(e)
+
+    threads = [threading.Thread(target=one, args=(sid,), name=f"drain-{sid}", daemon=True) for sid in server_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return [reports[sid] for sid in server_ids if sid in reports]
 
 
 def _claim(server_id: int, now: datetime, token: str) -> list[RouterChange]:
@@ -204,7 +241,7 @@ def _drain_server(server_id: int, target: RouterTarget | None, cipher: PasswordC
         report.problems[server_id] = error.detail
         return report
     try:
-        session = open_session(target)
+        session = open_session(target)  # within the target's deadline
     except RouterError as error:
         _postpone(claimed, error, now)
         report.problems[server_id] = error.detail
@@ -217,6 +254,7 @@ def _drain_server(server_id: int, target: RouterTarget | None, cipher: PasswordC
             sent: list[SentCommand] = []
             try:
                 state = _secret_state(change, cipher)
+                session.new_deadline()  # each change is one step with a deadline of its own
                 apply_state(session, state, sent)
             except RouterError as error:
                 report.commands += len(sent)

@@ -88,8 +88,9 @@ class Session:
     def close(self) -> None:
         from ispclient.ui import ops
 
-        self.runner.stop()
-        self.status.shutdown(3000)
+        # Router calls are cut at once: quitting never waits on a router.
+        self.runner.shutdown()
+        self.status.shutdown(1000)
         # Each worker closes its own database connection before the database is closed below.
         if not ops.shutdown(2000):
             log.warning("Background work still running at exit (it is left to end with the process)")

@@ -1,18 +1,25 @@
 """Keeps the routers following the database while the app is open.
 
-A timer (and :meth:`QueueRunner.run_now`, e.g. after a save) starts one background op running
-:func:`ispclient.enforce.enforce` — auto-renew, expiry, then the change queue — on the router
-lane. What it changes (an auto-renewal, a client cut off) is broadcast like any other change,
-so open windows show it. One run at a time: a tick while one is running is skipped, never
-queued behind a slow router.
+A timer (and :meth:`QueueRunner.run_now`, e.g. "Retry now") starts a *run*: auto-renew and
+expiry first (database only, :func:`ispclient.enforce.apply_rules`), then the change queue of
+every router with something due, each router in an op of its own on the router lane. A save
+drains the queue a moment later (no rules). Everything runs as background ops: what a run
+changes (an auto-renewal, a client cut off, a change applied) is broadcast like any other
+change, so open windows show it without being told by hand.
+
+One slow router never delays another: a router is drained by one op at a time, but a router
+still busy (its deadline not yet over) holds up neither the rules nor the other routers'
+changes — a save for a healthy router is pushed while a dripping one is still being waited on.
+``finished`` reports a run once the routers it started on are done.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ispclient.store.changes import Changes
 from ispclient.ui import ops
@@ -35,32 +42,70 @@ DRAIN_DELAY_MS = 800
 FIRST_RUN_DELAY_MS = 5000
 
 
-def _drain_queue(credentials: CredentialStore) -> DrainReport:
-    """Only the queued changes (no auto-renew or full sync): cheap enough to run after each save."""
+def _rules_then_due() -> tuple[EnforceSummary, list[int]]:
+    """Auto-renew and expiry (no router), then which routers have changes due."""
+    from ispclient.enforce import apply_rules
+    from ispclient.store import router_queue
+
+    summary = apply_rules()
+    router_queue.purge()
+    return summary, router_queue.due_servers()
+
+
+def _due() -> list[int]:
+    from ispclient.store import router_queue
+
+    return router_queue.due_servers()
+
+
+@dataclass(frozen=True)
+class _Drained:
+    server_id: int
+    name: str
+    report: DrainReport | None  # None: the drain failed (``error`` says why)
+    counts: tuple[int, int] = (0, 0)  # (pending, failed) over every router afterwards
+    error: BaseException | None = None
+
+
+def _drain_router(credentials: CredentialStore, server_id: int) -> _Drained:
+    """One router's due changes; never raises, so the runner always learns the router is free.
+    Its target (keyring password) and the PPPoE cipher are read here, off the GUI thread."""
     from ispclient.store import router_queue, secrets
 
-    with router_queue.own_connection():
-        return router_queue.drain(router_queue.router_targets(credentials.get), cipher=secrets.try_cipher())
+    name = str(server_id)
+    try:
+        targets = {k: t for k, t in router_queue.router_targets(credentials.get).items() if k == server_id}
+        if server_id in targets:
+            name = targets[server_id].name
+        report = router_queue.drain(targets, cipher=secrets.try_cipher(), server_ids=[server_id])
+        return _Drained(server_id, name, report, router_queue.waiting_counts())
+    except Exception as e:  # noqa: BLE001 - reported by the runner
+        return _Drained(server_id, name, None, error=e)
 
 
-def _enforce(credentials: CredentialStore) -> EnforceSummary:
-    from ispclient.enforce import enforce
-    from ispclient.store import router_queue, secrets
+@dataclass
+class _Run:
+    """A run's summary, completed as the routers it started on report."""
 
-    return enforce(router_queue.router_targets(credentials.get), cipher=secrets.try_cipher())
+    summary: EnforceSummary
+    waiting: set[int] = field(default_factory=set)
 
 
 class QueueRunner(QObject):
     finished = Signal(object)  # EnforceSummary
     failed = Signal(str)  # why the run could not complete
 
-    def __init__(self, ctx: AppContext, interval_s: int = DEFAULT_INTERVAL_S, pool: QThreadPool | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, ctx: AppContext, interval_s: int = DEFAULT_INTERVAL_S, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.pool = pool
         self.last: EnforceSummary | None = None
-        self._running = False
+        self._rules_running = False
+        self._finding = False  # a look for due routers is under way
+        self._draining: set[int] = set()  # routers with an op on them
+        self._asked_meanwhile = False  # a drain was asked for while looking for due routers
+        self._again = False  # a busy router had changes due: look again once it is done
+        self._runs: list[_Run] = []
+        self._shut_down = False
         self._timer = QTimer(self)
         self._timer.setInterval(interval_s * 1000)
         self._timer.timeout.connect(self.run_now)
@@ -76,7 +121,11 @@ class QueueRunner(QObject):
 
     @property
     def running(self) -> bool:
-        return self._running
+        return self._rules_running or self._finding or bool(self._draining)
+
+    def busy_routers(self) -> frozenset[int]:
+        """Routers an op is applying changes to right now."""
+        return frozenset(self._draining)
 
     def start(self, first_run_delay_ms: int = FIRST_RUN_DELAY_MS) -> None:
         """Run after ``first_run_delay_ms`` (the window is up by then), then on every tick."""
@@ -86,37 +135,100 @@ class QueueRunner(QObject):
     def stop(self) -> None:
         self._timer.stop()
         self._first_run.stop()
+        self._drain_timer.stop()
+
+    def shutdown(self) -> None:
+        """Stop for good: no new work, and every router call is cut now (the ops on the router
+        lane then end within a fraction of a second)."""
+        from ispclient.routeros import deadline
+
+        self._shut_down = True
+        self.stop()
+        deadline.abort_all()
 
     def _data_changed(self, changes: Changes) -> None:
-        if changes.router_queued:  # a save queued a router change: push it soon
+        if changes.router_queued and not self._shut_down:  # a save queued a router change: push it soon
             self._drain_timer.start()
 
+    # -- runs ------------------------------------------------------------------------------
+
     def run_now(self) -> bool:
-        """Start a run unless one is going; True if started."""
-        if self._running:
+        """Start a run unless the rules of one are still being applied; True if started."""
+        if self._rules_running or self._shut_down:
             return False
-        self._running = True
-        credentials = self.ctx.credentials
-        ops.Op(self, lambda: _enforce(credentials), lane=ops.Lane.ROUTER).on_success(self._done) \
-            .on_failure(self._error).on_done(self._finished).run()
+        self._rules_running = True
+        ops.Op(self, _rules_then_due).on_success(self._rules_done).on_failure(self._error) \
+            .on_done(self._rules_over).run()
         return True
 
-    def _drain(self) -> None:
-        if self._running:
-            self._drain_timer.start()  # try again once the running pass is over
-            return
-        self._running = True
-        credentials = self.ctx.credentials
-        ops.Op(self, lambda: _drain_queue(credentials), lane=ops.Lane.ROUTER) \
-            .on_failure(self._error).on_done(self._finished).run()
+    def _rules_done(self, result: tuple[EnforceSummary, list[int]]) -> None:
+        summary, due = result
+        run = _Run(summary, self._start_drains(due))
+        if run.waiting:
+            self._runs.append(run)
+        else:
+            self._complete(run)
 
-    def _done(self, summary: EnforceSummary) -> None:
-        self.last = summary
-        self.finished.emit(summary)
+    def _rules_over(self) -> None:
+        self._rules_running = False
+
+    def _complete(self, run: _Run) -> None:
+        self.last = run.summary
+        self.finished.emit(run.summary)
+
+    # -- draining, router by router --------------------------------------------------------
+
+    def _drain(self) -> None:
+        if self._shut_down:
+            return
+        if self._finding:
+            self._asked_meanwhile = True
+            return
+        self._finding = True
+        ops.Op(self, _due).on_success(self._start_drains).on_failure(self._error).on_done(self._found).run()
+
+    def _found(self) -> None:
+        self._finding = False
+        if self._asked_meanwhile and not self._shut_down:
+            self._asked_meanwhile = False
+            self._drain_timer.start()
+
+    def _start_drains(self, due: list[int]) -> set[int]:
+        """An op for each router in ``due`` that has none; the routers started on."""
+        if self._shut_down:
+            return set()
+        free = [sid for sid in due if sid not in self._draining]
+        if len(free) < len(due):
+            self._again = True  # a busy router's new changes: look again once it is done
+        credentials = self.ctx.credentials
+        for sid in free:
+            self._draining.add(sid)
+            ops.Op(self, lambda sid=sid: _drain_router(credentials, sid), key=("drain", sid),  # type: ignore[misc]
+                   lane=ops.Lane.ROUTER).on_success(self._drained).run()
+        return set(free)
+
+    def _drained(self, done: _Drained) -> None:
+        sid = done.server_id
+        self._draining.discard(sid)
+        if done.error is not None:
+            self._error(done.error)
+        for run in list(self._runs):
+            if sid not in run.waiting:
+                continue
+            if done.report is not None:
+                summary = run.summary
+                summary.applied += done.report.applied
+                summary.pending, summary.failed = done.counts
+                summary.problems.update({done.name if k == sid else str(k): why
+                                         for k, why in done.report.problems.items()})
+            run.waiting.discard(sid)
+            if not run.waiting:
+                self._runs.remove(run)
+                self._complete(run)
+        if self._again and not self._shut_down:
+            self._again = False
+            self._drain_timer.start()
 
     def _error(self, error: BaseException) -> None:
         log.error("router sync run failed: %s", type(error).__name__, exc_info=error)
         self.failed.emit(f"{type(error).__name__}: {error}")
-
-    def _finished(self) -> None:
-        self._running = False

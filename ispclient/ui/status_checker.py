@@ -3,8 +3,9 @@
 Work is queued per router: at most one job runs against a router at a time (a refresh that
 arrives while it is busy waits for it, and only the latest waiting request is kept). Each
 refresh has a generation number; results of an older generation are dropped, so a slow router
-can't overwrite what the user is looking at now. A router that hangs costs its pool thread at
-most its timeout; the event loop keeps running meanwhile.
+can't overwrite what the user is looking at now. A router that hangs or floods costs its pool
+thread at most its deadline (``RouterTarget.deadline_s``, enforced by the socket layer), and
+other routers never wait for it; the event loop keeps running meanwhile.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_S = 60.0
 # Router checks wait on the network, not the CPU: more threads than cores is right, and a
 # pool of our own keeps a few hanging routers from starving the app's other background work.
-MAX_PARALLEL_ROUTERS = 8
-HELPER_MARGIN_S = 5.0
+# One job per router at a time, so this many slow routers still leave healthy ones a thread.
+MAX_PARALLEL_ROUTERS = 32
+# The helper's check ends by the router's deadline; past that and this margin the helper
+# itself is stuck (and is replaced).
+HELPER_MARGIN_S = 2.0
 
 BatchProvider = Callable[[], Iterable[RouterBatch]]
 
@@ -203,14 +207,19 @@ def _run_batch(batch: RouterBatch, generation: int, helper: StatusHelper | None 
     return _Outcome(batch.server_id, generation, batch=results)
 
 
+def helper_wait_s(deadline_s: float) -> float:
+    """How long a pool thread waits for the helper's answer about a router with this deadline."""
+    return deadline_s + HELPER_MARGIN_S
+
+
 def _in_helper(batch: RouterBatch, helper: StatusHelper) -> RouterStatuses | None:
     """The helper's answer; None to check in this thread instead (the helper is unavailable)."""
     assert batch.target is not None
-    # Connecting, logging in and two replies each get the router's timeout; past that the
-    # helper itself is stuck.
-    wait_s = batch.target.timeout * 4 + HELPER_MARGIN_S
+    wait_s = helper_wait_s(batch.target.deadline_s)
+    future = None
     try:
-        return helper.submit(batch).result(timeout=wait_s)
+        future = helper.submit(batch)
+        return future.result(timeout=wait_s)
     except HelperUnavailable as e:
         if helper.stopping:
             return RouterStatuses.failed(batch.server_id, batch.usernames, ClientConnection.unknown(
@@ -219,6 +228,8 @@ def _in_helper(batch: RouterBatch, helper: StatusHelper) -> RouterStatuses | Non
         return None
     except TimeoutError:
         log.warning("The status helper did not answer for server %s in %.0f s", batch.server_id, wait_s)
+        if future is not None:
+            helper.abandon(future)  # it is stuck: replaced, so it holds nothing of ours
         return RouterStatuses.failed(batch.server_id, batch.usernames, ClientConnection.unknown(
             UnknownReason.TIMED_OUT, f"No answer within {wait_s:.0f} s.", checked_at=now_utc()))
 

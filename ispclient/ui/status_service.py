@@ -14,6 +14,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from ispclient.domain.connection import ClientConnection, UnknownReason
+from ispclient.routeros import deadline
 from ispclient.routeros.credentials import CredentialStore
 from ispclient.routeros.offload import start_helper
 from ispclient.routeros.status import RouterBatch, RouterStatuses
@@ -146,10 +147,12 @@ class StatusService(QObject):
     def stop(self) -> None:
         self.checker.stop()
 
-    def shutdown(self, wait_ms: int = 3000) -> bool:
-        """Stop the timer and drop late answers; wait a little for running checks."""
+    def shutdown(self, wait_ms: int = 1000) -> bool:
+        """Stop the timer, drop late answers and cut every router call now (the app is
+        quitting); True if the running checks ended within ``wait_ms`` (they do, once cut)."""
         self._shut_down = True
         self._queue.clear()
+        deadline.abort_all()  # a check waiting on a router wakes at once
         helper, self.checker.helper = self.checker.helper, None
         if helper is not None:
             helper.close()  # checks waiting on it give up at once

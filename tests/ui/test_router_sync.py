@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 
 from ispclient.simulator import RouterSim
@@ -95,7 +94,7 @@ def test_settings_dialog_shows_a_bad_limit_profile(qtbot: QtBot, ctx: AppContext
 def test_queue_runner_applies_changes_in_the_background(qtbot: QtBot, ctx: AppContext, make: Factory,
                                                         router: RouterSim, managed: None) -> None:
     client_on(make, router)
-    runner = QueueRunner(ctx, pool=QThreadPool())
+    runner = QueueRunner(ctx)
     summary = run_once(qtbot, runner)
     assert (summary.applied, summary.pending, summary.failed) == (1, 0, 0)
     secret = router.secret("amina")
@@ -107,7 +106,7 @@ def test_sync_window_shows_pending_changes_and_retries(qtbot: QtBot, ctx: AppCon
                                                        qtmodeltester: Any) -> None:
     _, cid = client_on(make, router)
     router.stop()
-    runner = QueueRunner(ctx, pool=QThreadPool())
+    runner = QueueRunner(ctx)
     assert run_once(qtbot, runner).pending == 1
     window = RouterSyncWindow(ctx, runner)
     qtbot.addWidget(window)
@@ -129,7 +128,7 @@ def test_sync_window_reconciles_and_imports(qtbot: QtBot, ctx: AppContext, make:
                                             qtmodeltester: Any) -> None:
     monkeypatch.setattr(msgbox, "confirm", lambda *_a, **_k: True)
     client_on(make, router)
-    runner = QueueRunner(ctx, pool=QThreadPool())
+    runner = QueueRunner(ctx)
     run_once(qtbot, runner)
     router.state.set(router.state.secrets, router.secret("amina")[".id"], {"disabled": "yes"})  # type: ignore[index]
     router.add_secret("walkin", "pw-walkin-1", profile="home-10m", comment="C00900 Walk In")
