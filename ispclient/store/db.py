@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import peewee
-from playhouse.db_url import connect as connect_url
+
+from ispclient.store import dbconfig, errors
+from ispclient.store.dbconfig import DbConfig, Target
+from ispclient.store.errors import DatabaseUnavailable, DiskFull
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +29,129 @@ SQLITE_PRAGMAS = {
 }
 
 
-def make_database(target: str | Path) -> peewee.Database:
-    """A database object for a file path or a ``postgresql://`` / ``sqlite:///`` URL."""
+class SqliteDatabase(peewee.SqliteDatabase):
+    """SQLite whose "disk is full" is said in those words.
+
+    On SQLITE_FULL, SQLite rolls the transaction back itself; peewee's own ROLLBACK then failed
+    with "cannot rollback - no transaction is active" and that was all the user saw."""
+
+    def rollback(self) -> None:
+        conn = self._state.conn
+        if conn is not None and not conn.in_transaction:
+            return  # SQLite already rolled it back (disk full, I/O error)
+        super().rollback()
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        try:
+            return super().execute_sql(sql, params)
+        except peewee.OperationalError as e:
+            raise translate(e, self) from e
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except peewee.OperationalError as e:
+            raise translate(e, self) from e
+
+
+class PostgresqlDatabase(peewee.PostgresqlDatabase):
+    """PostgreSQL that survives a server restart or a network blip.
+
+    Connections are per thread (peewee's thread-local state). When the server drops this
+    thread's connection, the statement or transaction in flight fails with
+    :class:`DatabaseUnavailable` ("The database server was restarted; please try again") and the
+    dead connection is thrown away, so this thread's next action opens a new one. A transaction
+    is never silently replayed: the user decides whether to try again."""
+
+    def _connect(self) -> Any:
+        try:
+            return super()._connect()
+        except Exception as e:  # psycopg2.OperationalError: refused, timed out, bad password…
+            raise DatabaseUnavailable(unreachable_message(self, e)) from None
+
+    def _lost(self) -> bool:
+        conn = self._state.conn
+        return conn is not None and bool(getattr(conn, "closed", 0))
+
+    def cursor(self, named_cursor: Any = None) -> Any:
+        if self._lost():
+            if self.in_transaction():
+                raise DatabaseUnavailable(errors.RESTARTED)
+            log.info("the database connection of this thread was lost; reconnecting")
+            self._state.reset()
+        return super().cursor(named_cursor)
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        try:
+            return super().execute_sql(sql, params)
+        except (peewee.OperationalError, peewee.InterfaceError) as e:
+            if self._lost():
+                raise DatabaseUnavailable(errors.RESTARTED) from e
+            raise
+
+    def begin(self) -> None:
+        try:
+            super().begin()
+        except (peewee.OperationalError, peewee.InterfaceError) as e:
+            if self._lost():
+                raise DatabaseUnavailable(errors.RESTARTED) from e
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except (peewee.OperationalError, peewee.InterfaceError) as e:
+            if self._lost():
+                raise DatabaseUnavailable(errors.RESTARTED_AT_COMMIT) from e
+            raise
+
+    def rollback(self) -> None:
+        if self._lost():
+            return  # the server ended the transaction with the connection
+        super().rollback()
+
+
+def unreachable_message(database: peewee.Database, error: BaseException) -> str:
+    params = database.connect_params
+    where = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"The database server at {where} can't be reached ({detail}). Check the network and try again."
+
+
+def translate(error: BaseException, database: peewee.Database | None = None) -> BaseException:
+    """A plain-words store error for a driver's error, or the error itself."""
+    if isinstance(error, DatabaseUnavailable | DiskFull):
+        return error
+    text = str(error).lower()
+    if "database or disk is full" in text or "no space left on device" in text or "could not extend file" in text:
+        return DiskFull(errors.disk_full_message())
+    d = database if database is not None else db.obj
+    if isinstance(d, PostgresqlDatabase) and d._lost():
+        return DatabaseUnavailable(errors.RESTARTED)
+    return error
+
+
+def make_database(target: str | Path | DbConfig | Target) -> peewee.Database:
+    """A database object for a file path, a ``postgresql://`` / ``sqlite:///`` URL, a saved
+    PostgreSQL config or a resolved :class:`~ispclient.store.dbconfig.Target`.
+
+    A PostgreSQL URL without a password takes the one saved in the keyring for it."""
+    if isinstance(target, DbConfig):
+        target = Target(postgres=target, password=dbconfig.saved_password(target))
+    if isinstance(target, Target):
+        if target.postgres is not None:
+            return PostgresqlDatabase(target.postgres.database, **target.postgres.connect_params(target.password))
+        assert target.sqlite is not None
+        target = target.sqlite
     text = str(target)
-    if text.startswith(("postgres://", "postgresql://")):
-        return connect_url(text.replace("postgres://", "postgresql://", 1))
+    if dbconfig.is_postgres_url(text):
+        config, password = dbconfig.parse_url(text)
+        if password is None:
+            password = dbconfig.saved_password(config)
+        return PostgresqlDatabase(config.database, **config.connect_params(password))
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///"):]
-    return peewee.SqliteDatabase(
+    return SqliteDatabase(
         text, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, autoconnect=True
     )
 
@@ -50,12 +172,27 @@ def sqlite_path(database: peewee.Database | peewee.DatabaseProxy | None = None) 
     return None
 
 
-def atomic() -> peewee._atomic:
-    """A write transaction; IMMEDIATE on SQLite so two writers queue instead of deadlocking."""
+@contextmanager
+def atomic() -> Iterator[None]:
+    """A write transaction; IMMEDIATE on SQLite so two writers queue instead of deadlocking.
+
+    A lost server connection or a full disk leaves it as :class:`DatabaseUnavailable` or
+    :class:`DiskFull`, whichever statement (or raw cursor) met it."""
     obj = db.obj
-    if isinstance(obj, peewee.SqliteDatabase):
-        return obj.atomic("IMMEDIATE")
-    return db.atomic()
+    try:
+        with obj.atomic("IMMEDIATE") if isinstance(obj, peewee.SqliteDatabase) else db.atomic():
+            yield
+    except (peewee.PeeweeException, sqlite3.Error, OSError) as e:
+        translated = translate(e, obj)
+        if translated is e:
+            raise
+        raise translated from e
+    except Exception as e:
+        if type(e).__module__.startswith("psycopg2"):  # a raw cursor's error (execute_values…)
+            translated = translate(e, obj)
+            if translated is not e:
+                raise translated from e
+        raise
 
 
 def lock_client_row(client_id: int) -> None:

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import peewee
 
 from ispclient.store import backup, integrity, schema
 from ispclient.store.db import make_database
+from ispclient.store.dbconfig import mask
+from ispclient.store.errors import DatabaseUnavailable
 from ispclient.store.models import MODELS, SchemaVersion
 
 Progress = Callable[[str, int], object]  # (table, rows copied so far)
@@ -52,12 +53,7 @@ class CopyReport:
 
 def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return mask(url)
 
 
 def _q(name: str) -> str:
@@ -142,7 +138,7 @@ def _connect_dest(dest_url: str) -> peewee.Database:
         raise CopyRefused(f"{redact(dest_url)} is not a postgresql:// URL.")
     try:
         dest.connect()
-    except peewee.OperationalError as e:
+    except (peewee.OperationalError, DatabaseUnavailable) as e:
         raise CopyRefused(f"Could not connect to {redact(dest_url)}: {str(e).strip()}") from None
     tables = dest.get_tables()
     if tables:
