@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import select
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,29 +74,77 @@ class PostgresqlDatabase(peewee.PostgresqlDatabase):
         conn = self._state.conn
         return conn is not None and bool(getattr(conn, "closed", 0))
 
+    def _dropped_while_idle(self) -> bool:
+        """An idle connection has nothing to read unless the server said goodbye (a restart sends
+        "terminating connection" and closes): checked before a statement outside a transaction,
+        so the first action after a restart already runs on a new connection."""
+        conn = self._state.conn
+        if conn is None or self.in_transaction():
+            return False
+        try:
+            readable, _, _ = select.select([conn], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
     def cursor(self, named_cursor: Any = None) -> Any:
-        if self._lost():
+        if self._lost() or self._dropped_while_idle():
             if self.in_transaction():
                 raise DatabaseUnavailable(errors.RESTARTED)
             log.info("the database connection of this thread was lost; reconnecting")
-            self._state.reset()
+            self._discard()
         return super().cursor(named_cursor)
+
+    def connect(self, reuse_if_open: bool = False) -> bool:
+        # peewee's connect() forgets the open connection_context()s of this thread; a reconnect
+        # inside one must keep them, or leaving the context fails.
+        contexts = list(self._state.ctx)
+        opened = super().connect(reuse_if_open)
+        if contexts and not self._state.ctx:
+            self._state.ctx = contexts
+        return bool(opened)
+
+    def _discard(self) -> None:
+        conn, contexts = self._state.conn, self._state.ctx
+        self._state.reset()
+        self._state.ctx = contexts
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - it is already dead
+                pass
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         try:
             return super().execute_sql(sql, params)
         except (peewee.OperationalError, peewee.InterfaceError) as e:
-            if self._lost():
-                raise DatabaseUnavailable(errors.RESTARTED) from e
-            raise
+            if not self._lost():
+                raise
+            if not self.in_transaction() and sql.lstrip()[:6].upper() == "SELECT":
+                # A read outside a transaction changed nothing: once more, on a new connection.
+                self._discard()
+                try:
+                    return super().execute_sql(sql, params)
+                except (peewee.OperationalError, peewee.InterfaceError) as again:
+                    if self._lost():
+                        raise DatabaseUnavailable(errors.RESTARTED) from again
+                    raise
+            raise DatabaseUnavailable(errors.RESTARTED) from e
 
     def begin(self) -> None:
         try:
             super().begin()
-        except (peewee.OperationalError, peewee.InterfaceError) as e:
-            if self._lost():
-                raise DatabaseUnavailable(errors.RESTARTED) from e
-            raise
+        except (peewee.OperationalError, peewee.InterfaceError):
+            if not self._lost():
+                raise
+            # Nothing was done yet: begin again on a new connection.
+            self._discard()
+            try:
+                super().begin()
+            except (peewee.OperationalError, peewee.InterfaceError) as again:
+                if self._lost():
+                    raise DatabaseUnavailable(errors.RESTARTED) from again
+                raise
 
     def commit(self) -> None:
         try:

@@ -77,3 +77,56 @@ class Factory:
 @pytest.fixture
 def make(db: peewee.Database) -> Factory:
     return Factory()
+
+
+class PrivatePg:
+    """A private PostgreSQL server that demands TLS, with the test CA that signed its certificate."""
+
+    def __init__(self, server: object, ca_file: Path) -> None:
+        from .pg_server import PrivateServer
+
+        assert isinstance(server, PrivateServer)
+        self.server = server
+        self.ca_file = ca_file
+
+    def url(self, *, password: bool = True, tls: str = "verify-full", database: str = "postgres") -> str:
+        query = f"sslmode={tls}" + (f"&sslrootcert={self.ca_file}" if tls == "verify-full" else "")
+        return self.server.url(password=password, query=query, database=database)
+
+    def fresh_database(self) -> str:
+        """A new empty database's name."""
+        import uuid
+
+        import psycopg2
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        conn = psycopg2.connect(self.url())
+        conn.autocommit = True
+        try:
+            conn.cursor().execute(f"CREATE DATABASE {name}")
+        finally:
+            conn.close()
+        return name
+
+
+@pytest.fixture(scope="session")
+def private_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePg]:
+    """Started once per test run (about 2 s); tests that restart it leave it running."""
+    from ispclient.simulator.tls import make_test_ca
+
+    from .pg_server import PrivateServer, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"no private PostgreSQL server: {reason}")
+    ca_file, cert, key = make_test_ca(tmp_path_factory.mktemp("pg-ca"), hostname="localhost")
+    server = PrivateServer(tls_files=(cert, key)).init()
+    try:
+        server.start()
+    except Exception as e:  # noqa: BLE001 - say why, then skip
+        log = server.root / "log"
+        text = log.read_text() if log.exists() else ""
+        server.destroy()
+        pytest.skip(f"the private PostgreSQL server did not start: {e}\n{text[-2000:]}")
+    yield PrivatePg(server, ca_file)
+    server.destroy()
