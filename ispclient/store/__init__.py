@@ -68,9 +68,11 @@ def open_database(target: str | Path, backup_dir: Path | None = None) -> peewee.
                     raise _refuse(database, path, check.problems[0], backup_dir)
             integrity.mark_in_use(path)
         migrate(backup_dir)
+        _ensure_case_indexes(database)
         from ispclient.store import settings
 
         settings.ensure_defaults()
+        settings.apply_locale()
     except (peewee.DatabaseError, sqlite3.DatabaseError) as e:  # rows fetched later raise sqlite3's
         if path is None or not integrity.is_damage(e):
             raise
@@ -79,6 +81,17 @@ def open_database(target: str | Path, backup_dir: Path | None = None) -> peewee.
         database.close()
         raise
     return database
+
+
+def _ensure_case_indexes(database: peewee.Database) -> None:
+    """The case-insensitive unique indexes wait while older data holds twins; try again at each
+    start (a listing of the client table's indexes once they exist)."""
+    from ispclient.store.schema import ensure_case_indexes
+
+    try:
+        ensure_case_indexes(database)
+    except peewee.DatabaseError:  # e.g. another PC creating the same index this very moment
+        log.warning("could not create the case-insensitive indexes now; next start tries again", exc_info=True)
 
 
 def close_database() -> None:

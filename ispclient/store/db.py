@@ -131,16 +131,16 @@ class PostgresqlDatabase(peewee.PostgresqlDatabase):
                     raise
             raise DatabaseUnavailable(errors.RESTARTED) from e
 
-    def begin(self) -> None:
+    def begin(self, *args: Any, **kwargs: Any) -> None:
         try:
-            super().begin()
+            super().begin(*args, **kwargs)
         except (peewee.OperationalError, peewee.InterfaceError):
             if not self._lost():
                 raise
             # Nothing was done yet: begin again on a new connection.
             self._discard()
             try:
-                super().begin()
+                super().begin(*args, **kwargs)
             except (peewee.OperationalError, peewee.InterfaceError) as again:
                 if self._lost():
                     raise DatabaseUnavailable(errors.RESTARTED) from again
@@ -242,6 +242,15 @@ def atomic() -> Iterator[None]:
             if translated is not e:
                 raise translated from e
         raise
+
+
+def lock_row(table: str, row_id: int, *, share: bool = False) -> None:
+    """Lock one row for the rest of the transaction (PostgreSQL; SQLite's IMMEDIATE transaction
+    already admits one writer at a time). ``share`` lets other readers lock it too but makes a
+    writer of that row wait: a sale holds its package while another PC edits the price."""
+    if not is_sqlite():
+        mode = "SHARE" if share else "UPDATE"
+        db.execute_sql(f'SELECT id FROM "{table}" WHERE id = {db.obj.param} FOR {mode}', (row_id,))
 
 
 def lock_client_row(client_id: int) -> None:

@@ -252,7 +252,7 @@ def resolve(db_url: str | None, config_dir: Path | None, default_sqlite: Path) -
             log.warning(PASSWORD_IN_URL_WARNING)
             return Target(postgres=config, password=password, password_in_url=True)
         return Target(postgres=config, password=saved_password(config))
-    config = load(config_dir) if config_dir is not None else None
-    if config is not None:
-        return Target(postgres=config, password=saved_password(config))
+    saved = load(config_dir) if config_dir is not None else None
+    if saved is not None:
+        return Target(postgres=saved, password=saved_password(saved))
     return Target(sqlite=default_sqlite)
