@@ -139,7 +139,7 @@ def validate(data: ClientInput, client_id: int | None = None) -> dict[str, objec
 def _unique_violation(e: peewee.IntegrityError) -> ValidationError:
     """Another PC took the same Client ID or username between our check and our write (see below)."""
     text = str(e).lower().split("\ndetail:")[0]
-    if "foreign key" in text and "server" in text:
+    if "foreign key" in text:  # the client table refers to nothing but its router
         return ValidationError.single("server_id", "That router was just removed on another PC; choose another.")
     return _unique_clash(text)
 
