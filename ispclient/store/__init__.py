@@ -12,6 +12,7 @@ import peewee
 
 from ispclient.store import integrity
 from ispclient.store.db import BUSY_TIMEOUT_MS, db, make_database, sqlite_path
+from ispclient.store.dbconfig import Target
 from ispclient.store.schema import SchemaError, migrate
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def _connect(database: peewee.Database) -> None:
             time.sleep(0.05)
 
 
-def open_database(target: str | Path, backup_dir: Path | None = None) -> peewee.Database:
+def open_database(target: str | Path | Target, backup_dir: Path | None = None) -> peewee.Database:
     """Open (creating or migrating) the database at a path or URL and bind the models to it.
 
     A damaged or newer-schema database is refused (SchemaError naming the newest good backup in

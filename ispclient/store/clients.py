@@ -61,19 +61,46 @@ def validate_pppoe_password(value: str) -> str:
     return value
 
 
-def _encrypted_password(data: ClientInput) -> str | None:
-    """The new encrypted password ("" to remove it), or None to keep the stored one."""
+@dataclass(frozen=True)
+class _NewPassword:
+    token: str | None  # the new encrypted password ("" to remove it), None to keep the stored one
+    cipher: secrets.PasswordCipher | None = None
+
+    def check_key(self) -> None:
+        """In the transaction: the key the token was made with is still the database's."""
+        if self.token and self.cipher is not None:
+            secrets.check_key_unchanged(self.cipher)
+
+
+def _encrypted_password(data: ClientInput) -> _NewPassword:
     if data.pppoe_password is None:
-        return None
+        return _NewPassword(None)
     if data.pppoe_password == "":
-        return ""
-    return secrets.cipher().encrypt(data.pppoe_password)
+        return _NewPassword("")
+    used = secrets.cipher()
+    return _NewPassword(used.encrypt(data.pppoe_password), used)
 
 
 def pppoe_password(client_id: int) -> str | None:
-    """The client's PPPoE password in clear, for the reveal button; None when none is stored."""
-    token = Client.get_by_id(client_id).pppoe_password_enc
+    """The client's PPPoE password in clear, for the reveal button; None when none is stored.
+    SecretsUnavailable says why it can't be shown (no key here; or unknown since a new key)."""
+    client = Client.get_by_id(client_id)
+    if client.pppoe_password_unknown and not client.pppoe_password_enc:
+        raise secrets.SecretsUnavailable(PASSWORD_UNKNOWN)
+    token = client.pppoe_password_enc
     return secrets.cipher(create=False).decrypt(token) if token else None
+
+
+PASSWORD_UNKNOWN = ("Unknown — set a new one. It was saved with a key that was lost (a new key was started); the "
+                    "router still has the old password until a new one is saved here.")
+
+
+def pppoe_password_state(client_id: int) -> str:
+    """"none", "saved" or "unknown" (saved with a lost key: set a new one)."""
+    client = Client.get_by_id(client_id)
+    if client.pppoe_password_enc:
+        return "saved"
+    return "unknown" if client.pppoe_password_unknown else "none"
 
 
 def _live() -> peewee.Expression:
@@ -159,11 +186,13 @@ def _unique_clash(text: str) -> ValidationError:
 
 def create_client(data: ClientInput, *, actor: str | None = None) -> Client:
     values = validate(data)
-    token = _encrypted_password(data)  # before the transaction: the keyring may be slow
+    password = _encrypted_password(data)  # before the transaction: the keyring may be slow
+    token = password.token
     if token:
         values["pppoe_password_enc"] = token
     try:
         with atomic():
+            password.check_key()
             client = Client.create(**values)
             after = audit.snapshot(client, exclude=_NOT_AUDITED)
             if token:
@@ -183,12 +212,14 @@ def edit_client(client_id: int, data: ClientInput, *, actor: str | None = None,
     from: when another PC saved the client since, the edit is refused (ChangedElsewhere, saying
     who, when and what changed) instead of silently undoing theirs. None: last save wins."""
     values = validate(data, client_id)
-    token = _encrypted_password(data)
+    password = _encrypted_password(data)
+    token = password.token
     if token is not None:
         values["pppoe_password_enc"] = token
         values["pppoe_password_unknown"] = False
     try:
         with atomic():
+            password.check_key()
             lock_client_row(client_id)
             client = _editable(client_id)
             if expected_version is not None and client.version != expected_version:

@@ -163,7 +163,17 @@ class PostgresqlDatabase(peewee.PostgresqlDatabase):
 def unreachable_message(database: peewee.Database, error: BaseException) -> str:
     params = database.connect_params
     where = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
-    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    text = str(error).strip()
+    detail = text.splitlines()[0] if text else type(error).__name__
+    label = f"{params.get('user', '')}@{where}/{database.database}"
+    if "no password supplied" in text:
+        return (f"No password is saved for the database {label}. Save it in Settings → Database, or with "
+                "ispclient db-connect URL.")
+    if "password authentication failed" in text:
+        return (f"The database server at {where} refused the password of {params.get('user', '')}. Save the "
+                "right one in Settings → Database, or with ispclient db-connect URL.")
+    if "certificate" in text.lower() or "ssl" in text.lower():
+        return f"The database server at {where} could not be reached securely (TLS): {detail}"
     return f"The database server at {where} can't be reached ({detail}). Check the network and try again."
 
 
