@@ -172,6 +172,18 @@ def race_edit(target: str, go: str, ids: str, field: str, value: str) -> dict[st
     return {"outcomes": outcomes}
 
 
+def backup_then_hang(db_path: str, backup_dir: str) -> None:
+    """Start a backup and stop dead once its partial file is written (the parent kills us)."""
+    from ispclient.store import backup
+
+    def hang(fd: int) -> None:
+        print("ready", flush=True)
+        time.sleep(60)
+
+    backup.os.fsync = hang  # type: ignore[assignment]
+    backup.create_backup(Path(db_path), Path(backup_dir), "manual")
+
+
 def hold_lock(data_dir: str) -> None:
     instance_lock.InstanceLock(Path(data_dir)).acquire()
     print("ready", flush=True)
@@ -241,7 +253,7 @@ def race_rounds(tmp: Path, rounds: int, *commands: tuple[str, ...],
 
 COMMANDS = {"crash": crash_loop, "payments": payments, "clients": race_clients, "open": open_at_once,
             "renew": auto_renew, "lock": hold_lock, "pay": race_pay, "cancel": race_cancel,
-            "delete": race_delete, "sell": race_sell, "edit": race_edit}
+            "delete": race_delete, "sell": race_sell, "edit": race_edit, "hang-backup": backup_then_hang}
 
 if __name__ == "__main__":
     result = COMMANDS[sys.argv[1]](*sys.argv[2:])  # type: ignore[operator]

@@ -17,7 +17,16 @@ from ispclient.domain.errors import ValidationError
 from ispclient.store import catalog, clients, schema, settings, transfer
 from ispclient.store import subscriptions as subs
 from ispclient.store.errors import DiskFull, RecordDeleted
-from ispclient.store.models import AuditEvent, Client, Package, Payment, Server, Setting, Subscription
+from ispclient.store.models import (
+    AuditEvent,
+    Client,
+    Package,
+    Payment,
+    SchemaVersion,
+    Server,
+    Setting,
+    Subscription,
+)
 
 from .conftest import PG_URL, Factory, reset_postgres
 
@@ -145,19 +154,14 @@ def _twins_before_the_rule(database: peewee.Database) -> None:
     database.execute_sql("DROP INDEX IF EXISTS client_pppoe_live_nocase")
     now = "2025-01-01 00:00:00"
     server = Server.create(name="Main", host="10.0.0.1").id
+    marks = ", ".join([database.param] * 15)
     for code, user in (("ab-1", "Amina"), ("AB-1", "amina")):
         database.execute_sql(
             "INSERT INTO client (client_code, name, phone, email, address, notes, pppoe_username, "
             "pppoe_password_enc, server_id, router_desired, created_at, updated_at, deleted_by, version, "
-            "pppoe_password_unknown) VALUES (%s)" % ", ".join([database.param] * 15),
+            f"pppoe_password_unknown) VALUES ({marks})",
             (code, f"Twin {code}", "", "", "", "", user, "", server, "", now, now, "", 1, False))
-    SchemaVersion_update(schema.CURRENT_VERSION - 1)
-
-
-def SchemaVersion_update(version: int) -> None:  # noqa: N802 - reads as the statement it runs
-    from ispclient.store.models import SchemaVersion
-
-    SchemaVersion.update(version=version).execute()
+    SchemaVersion.update(version=schema.CURRENT_VERSION - 1).execute()
 
 
 def test_the_case_migration_never_fails_on_existing_twins(db: peewee.Database, tmp_path: Path) -> None:
