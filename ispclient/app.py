@@ -72,17 +72,15 @@ def disk_full_problem(app_paths: paths.AppPaths) -> str | None:
     """The start-up's plain-words refusal when the data folder's disk is (nearly) full."""
     import shutil
 
-    from ispclient.store.errors import disk_full_message
-
     try:
         free = shutil.disk_usage(app_paths.data_dir).free
     except OSError:
         return None
     if free >= MIN_FREE_BYTES:
         return None
-    return (disk_full_message(f"{free // 1024:,} KB free where the data is, {app_paths.data_dir}")
-            .replace("nothing was saved", "ispclient can't start safely")
-            + " Then start ispclient again.")
+    return (f"The disk is full ({free // 1024:,} KB free where the data is, {app_paths.data_dir}): ispclient "
+            "can't start safely. Free some space (empty the recycle bin, delete old files), then start ispclient "
+            "again.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
