@@ -279,3 +279,23 @@ def lock_client_rows(client_ids: list[int]) -> None:
     if not is_sqlite() and client_ids:
         marks = ",".join([db.obj.param] * len(client_ids))
         db.execute_sql(f"SELECT id FROM client WHERE id IN ({marks}) ORDER BY id FOR UPDATE", sorted(client_ids))
+
+
+def test_connection(config: DbConfig, password: str | None) -> str:
+    """Reach a PostgreSQL database with these settings on a connection of its own (the app's
+    stays as it is): what answered, or DatabaseUnavailable saying why not. For a worker thread."""
+    probe = PostgresqlDatabase(config.database, **config.connect_params(password))
+    try:
+        probe.connect()
+        server = probe.execute_sql("SHOW server_version").fetchone()[0]
+        tls = probe.execute_sql("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
+        has_schema = probe.table_exists("schema_version")
+        version = probe.execute_sql("SELECT version FROM schema_version LIMIT 1").fetchone() if has_schema else None
+    except peewee.DatabaseError as e:
+        raise DatabaseUnavailable(unreachable_message(probe, e)) from None
+    finally:
+        if not probe.is_closed():
+            probe.close()
+    secured = "over TLS" if tls and tls[0] else "without TLS"
+    data = f"ispclient data, schema {version[0]}" if version else "no ispclient data yet (the first start creates it)"
+    return f"Connected {secured} to PostgreSQL {server}: {data}."

@@ -185,3 +185,17 @@ def test_restart_mid_session_then_a_successful_save(private_pg: PrivatePg, monke
         assert Client.select().count() == 2
     finally:
         store.close_database()
+
+
+def test_test_connection_says_what_answered(private_pg: PrivatePg) -> None:
+    from ispclient.store import dbconfig
+    from ispclient.store.db import test_connection
+    from ispclient.store.errors import DatabaseUnavailable as Unavailable
+
+    from .pg_server import PASSWORD
+
+    config, _ = dbconfig.parse_url(private_pg.url(password=False, database=private_pg.fresh_database()))
+    assert "Connected over TLS to PostgreSQL" in test_connection(config, PASSWORD)
+    assert "no ispclient data yet" in test_connection(config, PASSWORD)
+    with pytest.raises(Unavailable, match="refused the password"):
+        test_connection(config, "wrong password")

@@ -21,6 +21,7 @@ class ClientDialog(FormDialog):
         super().__init__("Edit client" if client_id else "New client", parent)
         self.ctx = ctx
         self.client_id = client_id
+        self.version: int | None = None  # the version the form was filled from (edit refused if stale)
         self.setMinimumWidth(520)
 
         self.client_code = QLineEdit()
@@ -64,6 +65,7 @@ class ClientDialog(FormDialog):
             self.client_code.setText(clients.suggest_client_code())
             return
         c = Client.get_by_id(self.client_id)
+        self.version = c.version
         self.client_code.setText(c.client_code)
         self.name.setText(c.name)
         self.phone.setText(display_phone(c.phone))
@@ -72,6 +74,8 @@ class ClientDialog(FormDialog):
         self.pppoe_username.setText(c.pppoe_username)
         if c.pppoe_password_enc:
             self.pppoe_password.setPlaceholderText("Saved — leave empty to keep it")
+        elif c.pppoe_password_unknown:
+            self.pppoe_password.setPlaceholderText("Unknown — set a new one (its key was lost)")
         index = self.server.findData(c.server_id) if c.server_id else 0
         self.server.setCurrentIndex(max(index, 0))
         self.notes.setPlainText(c.notes)
@@ -100,7 +104,9 @@ class ClientDialog(FormDialog):
         if self.client_id is None:
             client_id = clients.create_client(self.data()).id
         else:
-            client_id = clients.edit_client(self.client_id, self.data()).id
+            # ChangedElsewhere / RecordDeleted (another PC saved or deleted the client since this form
+            # was filled) are ValidationErrors: the form shows them and keeps what was typed.
+            client_id = clients.edit_client(self.client_id, self.data(), expected_version=self.version).id
         self.ctx.events.clients_changed.emit([client_id])
         return int(client_id)
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QSpinBox, QWidget
 
 from ispclient.domain.errors import ValidationError
 from ispclient.store import provisioning, settings
 from ispclient.ui import msgbox
 from ispclient.ui.context import AppContext
+from ispclient.ui.dialogs.database_dialog import DatabaseDialog
 from ispclient.ui.dialogs.form import FormDialog
+from ispclient.ui.dialogs.pppoe_key_dialog import PppoeKeyDialog
 
+DECIMAL_LABELS = {"": "As this PC's language writes them", ".": "With a point: 12.50", ",": "With a comma: 12,50"}
 ACTION_LABELS = {
     "disable": "Disable the secret and disconnect",
     "limit": "Switch to a slow profile and disconnect",
@@ -51,6 +54,9 @@ class SettingsDialog(FormDialog):
         for key, label in ACTION_LABELS.items():
             self.action.addItem(label, key)
         self.limit_profile = QLineEdit()
+        self.decimals = QComboBox()
+        for key, label in DECIMAL_LABELS.items():
+            self.decimals.addItem(label, key)
 
         f = self.fields
         f.add("currency", "&Currency:", self.currency)
@@ -66,6 +72,12 @@ class SettingsDialog(FormDialog):
         f.add("expiry_action", "&On expiry:", self.action)
         f.add("limit_profile", "S&low profile:", self.limit_profile,
               hint="The router's PPP profile for expired clients when limiting.")
+        f.add("decimal_separator", "&Decimals:", self.decimals, hint="How amounts are typed: 12.50 or 12,50.")
+        database = QPushButton("Data&base (several PCs)…")
+        database.clicked.connect(lambda: DatabaseDialog.ask(self, self.ctx))
+        key = QPushButton("PPPoE password &key…")
+        key.clicked.connect(self._key)
+        self.form_layout.addRow(database, key)
         self.manage.toggled.connect(self._enable_router_fields)
         self.action.currentIndexChanged.connect(self._enable_router_fields)
         self._fill()
@@ -83,7 +95,13 @@ class SettingsDialog(FormDialog):
         self.grace.setValue(s.grace_days)
         self.action.setCurrentIndex(max(0, self.action.findData(s.expiry_action)))
         self.limit_profile.setText(s.limit_profile)
+        self.decimals.setCurrentIndex(max(0, self.decimals.findData(s.decimal_separator)))
         self._enable_router_fields()
+
+    def _key(self) -> None:
+        dialog = PppoeKeyDialog(self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def _enable_router_fields(self) -> None:
         on = self.manage.isChecked()
@@ -98,6 +116,7 @@ class SettingsDialog(FormDialog):
             timezone=self.timezone.text(), client_code_prefix=self.prefix.text(),
             manage_secrets=self.manage.isChecked(), grace_days=self.grace.value(),
             expiry_action=str(self.action.currentData()), limit_profile=self.limit_profile.text(),
+            decimal_separator=str(self.decimals.currentData()),
         )
 
     def validate(self) -> Mapping[str, str]:
