@@ -99,12 +99,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:
         return _start_refused(f"The data folder {app_paths.data_dir} can't be used: {e.strerror or e}.",
                               gui=args.command is None)
-    log_file = _configure_logging(app_paths, nightly=args.command == "enforce")
-    db_url = None if demo else database_url(args.db_url, app_paths)
-    _announce_database(db_url)
     full = disk_full_problem(app_paths) if args.command != "db-disconnect" else None
+    try:
+        log_file = _configure_logging(app_paths, nightly=args.command == "enforce")
+    except OSError:  # a new log file can't even be made on a full disk
+        if not full:
+            raise
+        return _start_refused(full, gui=args.command is None and not args.smoke_test)
     if full:
         return _start_refused(full, gui=args.command is None and not args.smoke_test)
+    db_url = None if demo else database_url(args.db_url, app_paths)
+    _announce_database(db_url)
     if args.command == "enforce":
         return enforce(app_paths, db_url)
     if args.command in cli_db.COMMANDS:
