@@ -106,6 +106,13 @@ def test_a_drop_the_idle_check_cannot_see(pg: peewee.Database, monkeypatch: pyte
     time.sleep(0.2)
     clients.edit_client(first.id, clients.ClientInput("C1", "Changed"))
     assert Client.get_by_id(first.id).name == "Changed"
+    _terminate(PG_URL, _backend_pid())
+    time.sleep(0.2)
+    from ispclient.store.db import atomic
+
+    with atomic():  # BEGIN on the dead connection: begun again on a new one
+        Client.update(notes="straight in").where(Client.id == first.id).execute()
+    assert Client.get_by_id(first.id).notes == "straight in"
 
 
 def test_each_worker_thread_reconnects_on_its_own(pg: peewee.Database) -> None:
