@@ -228,7 +228,7 @@ def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
 
             return capture(session, Path(screenshot_dir))
         session.window.show()
-        if db_url is not None and not demo:  # a second PC on a shared database may lack the PPPoE key
+        if not demo:  # a second PC on a shared database (or a restored backup) may lack the PPPoE key
             from ispclient.ui.dialogs.pppoe_key_dialog import offer_import
 
             offer_import(session.window)
