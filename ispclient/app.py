@@ -12,23 +12,75 @@ from ispclient import APP_NAME, __version__, cli_db, paths
 
 log = logging.getLogger(__name__)
 
+# Below this, opening the database (its write-ahead log, the start-up checks) can fail half-way.
+MIN_FREE_BYTES = 20 * 1024 * 1024
+KEY_COMMANDS = {"key": "key status|export FILE|import FILE|new: the PPPoE password key",
+                "db-connect": "db-connect URL: use a PostgreSQL database from now on (asks for its password)",
+                "db-disconnect": "use this PC's own SQLite database again"}
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=APP_NAME, description="Front-desk client manager for ISPs on MikroTik.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--data-dir", metavar="DIR", help="keep database, logs, backups and settings in DIR")
-    p.add_argument("--db-url", metavar="URL", help="use this database (e.g. postgresql://user@host/db)")
+    p.add_argument("--db-url", metavar="URL",
+                   help="use this database (e.g. postgresql://user@host/db; the password comes from the keyring)")
     p.add_argument("--demo", action="store_true", help="open demo data with simulated routers")
     p.add_argument("--run-or-demo", action="store_true",
                    help="open your data if it has clients, otherwise the demo (what `make run` does)")
     p.add_argument("--smoke-test", action="store_true", help="start, self-check and exit (for builds)")
     p.add_argument("--screenshot", metavar="DIR", help="with --demo: render the main screens to PNG files")
     commands = {"enforce": "run auto-renew, expiry and the router queue once (for Task Scheduler)",
-                **cli_db.COMMANDS}
+                **cli_db.COMMANDS, **KEY_COMMANDS}
     p.add_argument("command", nargs="?", choices=list(commands),
                    help="; ".join(f"{name}: {text}" for name, text in commands.items()))
-    p.add_argument("argument", nargs="?", metavar="FILE|URL",
-                   help="restore: the backup file; copy-to-postgres: the PostgreSQL URL")
+    p.add_argument("argument", nargs="?", metavar="FILE|URL|ACTION",
+                   help="restore: the backup file; copy-to-postgres, db-connect: the PostgreSQL URL; "
+                        "key: status, export, import or new")
+    p.add_argument("file", nargs="?", metavar="FILE", help="key export / key import: the key file")
     return p
+
+
+def database_url(db_url: str | None, app_paths: paths.AppPaths) -> str | None:
+    """``--db-url``, else the PostgreSQL database saved for this PC (a URL without its password:
+    the store takes that from the keyring), else None (the SQLite file)."""
+    from ispclient.store import dbconfig
+
+    if db_url:
+        return db_url
+    saved = dbconfig.load(app_paths.config_dir)
+    return saved.url() if saved is not None else None
+
+
+def _announce_database(db_url: str | None) -> None:
+    """Log which database is used — always masked — and warn about a password on the command line."""
+    from ispclient.store import dbconfig
+
+    if not db_url or not dbconfig.is_postgres_url(db_url):
+        return
+    _config, password = dbconfig.parse_url(db_url)
+    if password is not None:
+        from ispclient.logging_setup import has_console, register_secret
+
+        register_secret(password)
+        log.warning(dbconfig.PASSWORD_IN_URL_WARNING)
+        if has_console():
+            print(f"warning: {dbconfig.PASSWORD_IN_URL_WARNING}", file=sys.stderr)
+    log.info("database: %s", dbconfig.mask(db_url))
+
+
+def disk_full_problem(app_paths: paths.AppPaths) -> str | None:
+    """The start-up's plain-words refusal when the data folder's disk is (nearly) full."""
+    import shutil
+
+    try:
+        free = shutil.disk_usage(app_paths.data_dir).free
+    except OSError:
+        return None
+    if free >= MIN_FREE_BYTES:
+        return None
+    return (f"The disk is full ({free // 1024:,} KB free where the data is, {app_paths.data_dir}): ispclient "
+            "can't start safely. Free some space (empty the recycle bin, delete old files), then start ispclient "
+            "again.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,24 +90,70 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--screenshot works with --demo (it renders the demo data)")
     demo = args.demo
     if args.run_or_demo and not demo:
-        demo = not has_clients(paths.resolve(args.data_dir), args.db_url)
+        own = paths.resolve(args.data_dir)
+        demo = not has_clients(own, database_url(args.db_url, own))
     app_paths = (paths.under(Path(args.data_dir) / "demo") if args.data_dir else paths.demo()) if demo \
         else paths.resolve(args.data_dir)
-    app_paths.ensure()
-    log_file = _configure_logging(app_paths, nightly=args.command == "enforce")
+    try:
+        app_paths.ensure()
+    except OSError as e:
+        return _start_refused(f"The data folder {app_paths.data_dir} can't be used: {e.strerror or e}.",
+                              gui=args.command is None)
+    full = disk_full_problem(app_paths) if args.command != "db-disconnect" else None
+    try:
+        log_file = _configure_logging(app_paths, nightly=args.command == "enforce")
+    except OSError:  # a new log file can't even be made on a full disk
+        if not full:
+            raise
+        return _start_refused(full, gui=args.command is None and not args.smoke_test)
+    if full:
+        return _start_refused(full, gui=args.command is None and not args.smoke_test)
+    db_url = None if demo else database_url(args.db_url, app_paths)
+    _announce_database(db_url)
     if args.command == "enforce":
-        return enforce(app_paths, args.db_url)
+        return enforce(app_paths, db_url)
     if args.command in cli_db.COMMANDS:
-        return cli_db.run(args.command, args.argument, app_paths, args.db_url)
+        return cli_db.run(args.command, args.argument, app_paths, db_url)
+    if args.command in KEY_COMMANDS:
+        from ispclient import cli_key
+
+        if args.command == "key":
+            return cli_key.run_key(args.argument, args.file, app_paths, db_url)
+        if args.command == "db-connect":
+            return cli_key.run_connect(args.argument, app_paths)
+        return cli_key.run_disconnect(app_paths)
     if args.smoke_test:
-        return smoke_test(app_paths)
+        return smoke_test(app_paths, db_url)
     from ispclient.ui.crash import install_excepthook
 
     install_excepthook(log_file)
+    from ispclient.store.errors import DatabaseUnavailable, DiskFull
     from ispclient.ui.application import run
 
-    return run(app_paths, db_url=None if demo else args.db_url, demo=demo,
-               screenshot_dir=Path(args.screenshot) if args.screenshot else None)
+    try:
+        return run(app_paths, db_url=db_url, demo=demo,
+                   screenshot_dir=Path(args.screenshot) if args.screenshot else None)
+    except (DatabaseUnavailable, DiskFull) as e:  # at start-up: say it, no crash box
+        return _start_refused(str(e), gui=True)
+
+
+def _start_refused(message: str, *, gui: bool) -> int:
+    """Explain why the app can't start and exit cleanly (exit code 1)."""
+    log.error("start-up refused: %s", message)
+    from ispclient.logging_setup import has_console
+
+    if has_console():
+        print(message, file=sys.stderr)
+    if gui:
+        try:
+            from ispclient.ui import msgbox
+            from ispclient.ui.application import create_app
+
+            create_app()
+            msgbox.error(None, "ispclient can't start", message)
+        except Exception:  # noqa: BLE001 - the message is in the log and on the console
+            log.exception("could not show the start-up message")
+    return 1
 
 
 def _configure_logging(app_paths: paths.AppPaths, *, nightly: bool = False) -> Path:
@@ -82,7 +180,9 @@ def has_clients(app_paths: paths.AppPaths, db_url: str | None = None) -> bool:
         open_database(db_url or app_paths.database, app_paths.backup_dir)
         return bool(Client.select().where(Client.deleted_at.is_null()).exists())
     except Exception:  # a damaged or unreachable database: let the real start say why
-        log.exception("Could not look into %s", db_url or app_paths.database)
+        from ispclient.store.dbconfig import mask
+
+        log.exception("Could not look into %s", mask(db_url) if db_url else app_paths.database)
         return True
     finally:
         close_database()
@@ -94,7 +194,7 @@ def enforce(app_paths: paths.AppPaths, db_url: str | None) -> int:
     return run_headless(app_paths, db_url)
 
 
-def smoke_test(app_paths: paths.AppPaths) -> int:
+def smoke_test(app_paths: paths.AppPaths, db_url: str | None = None) -> int:
     """Start, build the main window, round-trip a keyring value, write to the data dir, exit 0.
 
     The result is printed and logged (the windowed Windows build has no stdout: the workflow reads
@@ -131,7 +231,7 @@ def smoke_test(app_paths: paths.AppPaths) -> int:
 
     from ispclient.ui.application import start_session
 
-    session = start_session(app_paths)
+    session = start_session(app_paths, db_url=db_url)
     try:
         window = session.window
         window.show()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ispclient import store
+from ispclient.logging_setup import scrub
 from ispclient.paths import AppPaths
 from ispclient.store import backup, integrity, schema, transfer
 from ispclient.store.instance_lock import DataInUse, InstanceLock
@@ -28,7 +29,8 @@ COMMANDS = {
     "copy-to-postgres": "copy-to-postgres URL: copy the data into an empty PostgreSQL database",
 }
 _ON_POSTGRES = ("The data is on PostgreSQL: back it up and restore it on the server "
-                "(pg_dump / pg_restore, or the hosting provider's backups).")
+                "(pg_dump / pg_restore, or the hosting provider's backups). Those backups do not contain the "
+                "PPPoE password key either: keep a copy with ispclient key export FILE.")
 
 
 def _say(text: str, out: TextIO | None = None) -> None:
@@ -65,6 +67,7 @@ def run_backup(paths: AppPaths, db_url: str | None = None) -> int:
     except backup.BackupError as e:
         return _fail(str(e))
     _say(f"Backed up to {info.path} ({backup.size_text(info.size)}, {time.perf_counter() - started:.1f} s).")
+    _say(backup.KEY_NOTE)
     return 0
 
 
@@ -111,6 +114,8 @@ def run_restore(paths: AppPaths, db_url: str | None, argument: str | None) -> in
     finally:
         lock.release()
     _say(f"Restored {result.restored_from.name} into {db_path}.")
+    _say(backup.KEY_NOTE.replace("Keep a copy of it with", "If this PC lacks it, import it with")
+         .replace("export FILE", "import FILE").replace("→ Export", "→ Import"))
     if result.previous_copy is not None:
         _say(f"The data as it was before the restore is kept in {result.previous_copy}.")
     if result.schema_version < schema.CURRENT_VERSION:
@@ -127,7 +132,7 @@ def run_check(paths: AppPaths, db_url: str | None = None) -> int:
             database = store.open_database(db_url)
             version = schema.version(database)
         except Exception as e:  # noqa: BLE001 - whatever stops us is the answer
-            return _fail(f"Could not open {transfer.redact(db_url)}: {e}")
+            return _fail(f"Could not open {transfer.redact(db_url)}: {scrub(str(e))}")
         finally:
             store.close_database()
         _say(f"PostgreSQL database {transfer.redact(db_url)} answers, schema {version}. PostgreSQL checks "
@@ -173,6 +178,9 @@ def run_copy_to_postgres(paths: AppPaths, dest_url: str | None, db_url: str | No
         lock.release()
     for t in report.tables:
         _say(f"    {t.table:<16} {t.rows:>9} rows")
+    if report.nul_removed:
+        _say(f"{report.nul_removed} row(s) held invisible NUL characters, which PostgreSQL can't store; they were "
+             "left out of the copy (nothing visible changed).")
     _say(f"Copied {report.rows} rows in {report.seconds:.1f} s; every table was checked (row counts and "
          f"checksums match), schema {report.schema_version}.\n\n"
          f"Now start ispclient on every PC with:\n    ispclient --db-url {transfer.redact(dest_url)}\n"

@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any QApplication exists
 os.environ.pop("ISPCLIENT_HOME", None)
+os.environ["ISPCLIENT_LOCALE"] = "en_US"  # money and dates read and written the same on every machine
 
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402

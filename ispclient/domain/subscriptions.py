@@ -54,10 +54,15 @@ class Period:
 
 def end_date(start: date, validity_days: int) -> date:
     validate_validity(validity_days)
-    return start + timedelta(days=validity_days)
+    try:
+        return start + timedelta(days=validity_days)
+    except OverflowError:  # past year 9999
+        raise ValidationError.single("start", "That start date is too far in the future.") from None
 
 
-def validate_validity(validity_days: int) -> None:
+def validate_validity(validity_days: object) -> None:
+    if isinstance(validity_days, bool) or not isinstance(validity_days, int):
+        raise ValidationError.single("validity_days", "Validity is a whole number of days, e.g. 30.")
     if validity_days <= 0:
         raise ValidationError.single("validity_days", "Validity must be at least 1 day.")
     if validity_days > MAX_VALIDITY_DAYS:

@@ -17,6 +17,9 @@ from ispclient.domain.errors import ValidationError
 MAX_NAME = 200
 MAX_ADDRESS = 500
 MAX_NOTES = 5000
+MAX_EMAIL = 254
+MAX_PHONE_TYPED = 40
+MAX_DESCRIPTION = 2000
 MAX_CLIENT_CODE = 32
 MAX_PPPOE_USERNAME = 64
 DEFAULT_COUNTRY = "US"
@@ -27,27 +30,81 @@ _PPPOE_ALLOWED = re.compile(r"^[A-Za-z0-9._@+\-]+$")
 _CLIENT_CODE_ALLOWED = re.compile(r"^[A-Za-z0-9._/\-]+$")
 
 
+# Bidirectional embeddings, overrides and isolates: a name holding one can show its letters in
+# another order than they are stored ("Trojan Source"), so a list can lie about who is who.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Characters that show as nothing (besides spaces and the Cf format characters).
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+
+
+def _text(value: object, field: str, label: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError.single(field, f"{label} must be text.")
+    return value
+
+
 def _no_control_chars(value: str, field: str, label: str, allow_newlines: bool = False) -> None:
+    """Refuse NUL and the other control characters (PostgreSQL can't store NUL; none of them
+    can be typed or seen). A multi-line field keeps its tabs and line breaks."""
     for ch in value:
-        if ch in "\n\r\t" and allow_newlines:
+        if ch in "\n\t" and allow_newlines:
             continue
-        if unicodedata.category(ch) in {"Cc", "Cs"}:
-            raise ValidationError.single(field, f"{label} contains an invisible control character.")
+        if unicodedata.category(ch) in {"Cc", "Cs"} or ch in "\u2028\u2029":
+            kind = "a NUL character" if ch == "\x00" else "an invisible control character"
+            raise ValidationError.single(field, f"{label} contains {kind} (often pasted from another program); "
+                                                "retype it.")
 
 
-def name(value: str) -> str:
-    cleaned = value.strip()
+def _visible(value: str, field: str, label: str) -> None:
+    """A name must show something and show it as stored."""
+    if any(ch in _BIDI_CONTROLS for ch in value):
+        raise ValidationError.single(field, f"{label} contains a text-direction override character; retype it.")
+    if all(ch.isspace() or ch in _BLANKS or unicodedata.category(ch) in {"Cf", "Mn", "Me", "Zs"} for ch in value):
+        raise ValidationError.single(field, f"{label} is made only of invisible characters; type the name.")
+
+
+def line(value: object, field: str, label: str, max_len: int = 100, required: bool = False) -> str:
+    """One line of free text (a reference, a payment method…): no line breaks or control
+    characters, at most ``max_len`` characters."""
+    cleaned = _text(value, field, f"The {label}").strip()
+    if not cleaned:
+        if required:
+            raise ValidationError.single(field, f"Enter the {label}.")
+        return ""
+    if len(cleaned) > max_len:
+        raise ValidationError.single(field, f"The {label} is too long (at most {max_len} characters).")
+    _no_control_chars(cleaned, field, f"The {label}")
+    return cleaned
+
+
+def text_block(value: object, field: str, label: str, max_len: int) -> str:
+    """Multi-line free text (notes, a description, a reason): tabs and line breaks allowed (a
+    Windows line break is kept as one), other control characters not."""
+    cleaned = _text(value, field, f"The {label}").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(cleaned) > max_len:
+        raise ValidationError.single(field, f"The {label} is too long ({len(cleaned):,} characters; at most "
+                                            f"{max_len:,}).")
+    _no_control_chars(cleaned, field, f"The {label}", allow_newlines=True)
+    return cleaned
+
+
+def name(value: object) -> str:
+    cleaned = _text(value, "name", "The name").strip()
     if not cleaned:
         raise ValidationError.single("name", "Enter the client's name.")
     if len(cleaned) > MAX_NAME:
         raise ValidationError.single("name", f"The name is too long (at most {MAX_NAME} characters).")
     _no_control_chars(cleaned, "name", "The name")
+    _visible(cleaned, "name", "The name")
     return cleaned
 
 
-def phone(value: str, default_country: str = DEFAULT_COUNTRY) -> str:
+def phone(value: object, default_country: str = DEFAULT_COUNTRY) -> str:
     """Empty, or a valid number, stored in international (E.164) form: +254712345678."""
-    cleaned = value.strip()
+    cleaned = _text(value, "phone", "The phone number").strip()
+    if len(cleaned) > MAX_PHONE_TYPED:
+        raise ValidationError.single("phone", "That is too long for a phone number.")
+    _no_control_chars(cleaned, "phone", "The phone number")
     if not cleaned:
         return ""
     try:
@@ -78,10 +135,13 @@ def display_phone(e164: str) -> str:
         return e164
 
 
-def email(value: str) -> str:
-    cleaned = value.strip()
+def email(value: object) -> str:
+    cleaned = _text(value, "email", "The e-mail address").strip()
     if not cleaned:
         return ""
+    if len(cleaned) > MAX_EMAIL:
+        raise ValidationError.single("email", f"The e-mail address is too long (at most {MAX_EMAIL} characters).")
+    _no_control_chars(cleaned, "email", "The e-mail address")
     # Imported here: only saving a client needs it, and it costs ~35 ms of every start-up.
     from email_validator import EmailNotValidError, validate_email
 
@@ -92,26 +152,17 @@ def email(value: str) -> str:
     return str(result.normalized)
 
 
-def address(value: str) -> str:
-    cleaned = value.strip()
-    if len(cleaned) > MAX_ADDRESS:
-        raise ValidationError.single(
-            "address", f"The address is too long ({len(cleaned):,} characters; at most {MAX_ADDRESS})."
-        )
-    _no_control_chars(cleaned, "address", "The address", allow_newlines=True)
-    return cleaned
+def address(value: object) -> str:
+    return text_block(value, "address", "address", MAX_ADDRESS)
 
 
-def notes(value: str) -> str:
-    cleaned = value.strip()
-    if len(cleaned) > MAX_NOTES:
-        raise ValidationError.single("notes", f"The notes are too long (at most {MAX_NOTES} characters).")
-    return cleaned
+def notes(value: object) -> str:
+    return text_block(value, "notes", "notes", MAX_NOTES)
 
 
-def pppoe_username(value: str) -> str:
+def pppoe_username(value: object) -> str:
     """Empty (not provisioned yet) or a name a PPPoE dialer can type."""
-    cleaned = value.strip()
+    cleaned = _text(value, "pppoe_username", "The PPPoE username").strip()
     if not cleaned:
         return ""
     if any(ch.isspace() for ch in cleaned):
@@ -131,8 +182,8 @@ def pppoe_username(value: str) -> str:
     return cleaned
 
 
-def client_code(value: str) -> str:
-    cleaned = value.strip()
+def client_code(value: object) -> str:
+    cleaned = _text(value, "client_code", "The Client ID").strip()
     if not cleaned:
         raise ValidationError.single("client_code", "Enter a Client ID.")
     if len(cleaned) > MAX_CLIENT_CODE:
@@ -153,11 +204,17 @@ def country_code(value: str) -> str:
     return cleaned
 
 
-def required_text(value: str, field: str, label: str, max_len: int = 100) -> str:
-    cleaned = value.strip()
-    if not cleaned:
-        raise ValidationError.single(field, f"Enter the {label}.")
-    if len(cleaned) > max_len:
-        raise ValidationError.single(field, f"The {label} is too long (at most {max_len} characters).")
-    _no_control_chars(cleaned, field, f"The {label}")
+def required_text(value: object, field: str, label: str, max_len: int = 100) -> str:
+    """A one-line name (a package, a router, a profile): required, visible, no control characters."""
+    cleaned = line(value, field, label, max_len, required=True)
+    _visible(cleaned, field, f"The {label}")
     return cleaned
+
+
+def whole_number(value: object, field: str, label: str, lowest: int, highest: int, unit: str = "") -> int:
+    """An int between ``lowest`` and ``highest``; text, fractions and True/False are refused."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError.single(field, f"The {label} must be a whole number{unit and ' of ' + unit}.")
+    if not lowest <= value <= highest:
+        raise ValidationError.single(field, f"The {label} must be from {lowest:,} to {highest:,}{unit and ' ' + unit}.")
+    return value

@@ -101,10 +101,35 @@ def _keyring() -> ModuleType:
 
 
 def _missing_backend() -> str | None:
+    return keyring_backend_problem()
+
+
+# Backends that keep secrets readable by anyone who can read a file (keyrings.alt's plain-text
+# files) or keep nothing at all: a keyring like that counts as no keyring.
+_INSECURE_BACKENDS = frozenset({
+    "keyring.backends.null.Keyring",
+    "keyrings.alt.file.PlaintextKeyring",
+    "keyrings.alt.pyfs.PlaintextKeyring",
+})
+
+
+def _insecure(backend: object) -> bool:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}" in _INSECURE_BACKENDS or "plaintext" in cls.__name__.lower()
+
+
+def keyring_backend_problem() -> str | None:
+    """Why the OS keyring can't hold a secret safely, or None when it can.
+
+    A chain of backends counts as unsafe when any member is: the chain falls through to the
+    next backend whenever one refuses, so a plain-text file could end up holding the secret."""
     from keyring.backends import chainer, fail
 
     backend = _keyring().get_keyring()
-    empty_chain = isinstance(backend, chainer.ChainerBackend) and not backend.backends
-    if isinstance(backend, fail.Keyring) or empty_chain:
+    members = list(backend.backends) if isinstance(backend, chainer.ChainerBackend) else [backend]
+    if isinstance(backend, fail.Keyring) or not members:
         return "no keyring backend is installed or working"
+    unsafe = [type(b).__name__ for b in members if _insecure(b)]
+    if unsafe:
+        return f"the keyring backend ({', '.join(unsafe)}) stores passwords unprotected, in plain text"
     return None

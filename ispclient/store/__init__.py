@@ -11,7 +11,8 @@ from pathlib import Path
 import peewee
 
 from ispclient.store import integrity
-from ispclient.store.db import BUSY_TIMEOUT_MS, db, make_database, sqlite_path
+from ispclient.store.db import BUSY_TIMEOUT_MS, db, make_database, sqlite_path, test_connection
+from ispclient.store.dbconfig import Target
 from ispclient.store.schema import SchemaError, migrate
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def _connect(database: peewee.Database) -> None:
             time.sleep(0.05)
 
 
-def open_database(target: str | Path, backup_dir: Path | None = None) -> peewee.Database:
+def open_database(target: str | Path | Target, backup_dir: Path | None = None) -> peewee.Database:
     """Open (creating or migrating) the database at a path or URL and bind the models to it.
 
     A damaged or newer-schema database is refused (SchemaError naming the newest good backup in
@@ -68,9 +69,11 @@ def open_database(target: str | Path, backup_dir: Path | None = None) -> peewee.
                     raise _refuse(database, path, check.problems[0], backup_dir)
             integrity.mark_in_use(path)
         migrate(backup_dir)
+        _ensure_case_indexes(database)
         from ispclient.store import settings
 
         settings.ensure_defaults()
+        settings.apply_locale()
     except (peewee.DatabaseError, sqlite3.DatabaseError) as e:  # rows fetched later raise sqlite3's
         if path is None or not integrity.is_damage(e):
             raise
@@ -100,6 +103,17 @@ def close_thread_connection() -> None:
         obj.close()
 
 
+def _ensure_case_indexes(database: peewee.Database) -> None:
+    """The case-insensitive unique indexes wait while older data holds twins; try again at each
+    start (a listing of the client table's indexes once they exist)."""
+    from ispclient.store.schema import ensure_case_indexes
+
+    try:
+        ensure_case_indexes(database)
+    except peewee.DatabaseError:  # e.g. another PC creating the same index this very moment
+        log.warning("could not create the case-insensitive indexes now; next start tries again", exc_info=True)
+
+
 def close_database() -> None:
     """Close this thread's connection; for SQLite, record a clean shutdown when it was the last."""
     obj = db.obj
@@ -110,4 +124,4 @@ def close_database() -> None:
         integrity.mark_closed(path)
 
 
-__all__ = ["SchemaError", "close_database", "db", "id_of", "open_database"]
+__all__ = ["SchemaError", "close_database", "db", "id_of", "open_database", "test_connection"]

@@ -7,10 +7,14 @@ directory. Kinds: ``auto`` (daily) and ``manual`` ("Back up now") are rotated to
 newest backup of each of the 7 most recent days, 4 most recent weeks and 12 most recent months
 that have one is kept; safety copies (``before-restore``, ``before-schema-N``) are kept 10 deep.
 Files with other names are never touched.
+
+Backups do not contain the PPPoE password key (it lives in each PC's keyring): :data:`KEY_NOTE`
+says so wherever backups are made or restored, and a README.txt in the backup folder.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -131,20 +135,109 @@ def _fsync_dir(directory: Path) -> None:
 def backup_from(source: sqlite3.Connection, dest: Path) -> None:
     """Copy an open database through SQLite's backup API into ``dest``: written as a partial
     file, made self-contained (no -wal needed), synced, then renamed into place — so a crash
-    never leaves a half backup that looks whole."""
+    never leaves a half backup that looks whole. A failed copy removes its partial file; one
+    left by a killed process is removed by the next backup (:func:`remove_partials`)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".partial")
+    partial = dest.with_name(f"{dest.name}.{os.getpid()}{PARTIAL}")
     partial.unlink(missing_ok=True)
-    target = sqlite3.connect(partial)
     try:
-        source.backup(target)  # one step: a consistent snapshot; WAL lets writers carry on
-        target.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        target.close()
-    with partial.open("rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(partial, dest)
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target)  # one step: a consistent snapshot; WAL lets writers carry on
+            target.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            target.close()
+        with partial.open("rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(partial, dest)
+    except BaseException:
+        for leftover in (partial, partial.with_name(partial.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        raise
     _fsync_dir(dest.parent)
+
+
+PARTIAL = ".partial"
+_PARTIAL_NAME = re.compile(r"\.(\d+)\.partial(-journal)?$")
+_STALE_UNOWNED_S = 600  # a partial file without a process id (older versions) is old after 10 min
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_partials(backup_dir: Path) -> list[Path]:
+    """Delete the partial files of backups whose process was killed (a power cut, Task Manager):
+    each partial file names the process writing it, and one still running keeps its file."""
+    import time
+
+    removed: list[Path] = []
+    try:
+        entries = list(backup_dir.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        if PARTIAL not in path.name:
+            continue
+        m = _PARTIAL_NAME.search(path.name)
+        try:
+            if m is not None:
+                if (int(m.group(1)) == os.getpid() and _busy.locked()) or \
+                        (int(m.group(1)) != os.getpid() and _process_alive(int(m.group(1)))):
+                    continue
+            elif time.time() - path.stat().st_mtime < _STALE_UNOWNED_S:
+                continue
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            log.warning("could not delete the unfinished backup %s", path, exc_info=True)
+    if removed:
+        log.info("removed %d unfinished backup file(s) left by an interrupted backup", len(removed))
+    return removed
+
+
+KEY_NOTE = ("Backups do not contain the PPPoE password key: it lives only in the keyring (Windows Credential "
+            "Manager) of each PC that has it. Keep a copy of it with: ispclient key export FILE (or Settings → "
+            "PPPoE password key → Export).")
+_README = "README.txt"
+
+
+def _write_readme(backup_dir: Path) -> None:
+    readme = backup_dir / _README
+    if readme.exists():
+        return
+    try:
+        readme.write_text("These are backups of the ispclient database (one file each; restore one with "
+                          "ispclient restore FILE, or File → Restore in the app).\n\n" + KEY_NOTE + "\n",
+                          encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _full(e: BaseException) -> bool:
+    return getattr(e, "errno", None) == errno.ENOSPC or "disk is full" in str(e).lower() \
+        or "no space left" in str(e).lower()
 
 
 def open_existing(path: Path, *, read_only: bool = False,
@@ -170,16 +263,20 @@ def create_backup(db_path: Path, backup_dir: Path, kind: str = "manual", *, dest
     if not db_path.is_file():
         raise BackupError(f"There is no database at {db_path} to back up.")
     with _busy:
+        remove_partials(backup_dir)
         dest = dest or free_path(backup_dir, db_path.stem, kind, now or datetime.now())
         try:
             copy_online(db_path, dest)
-        except sqlite3.DatabaseError as e:
-            if integrity.is_damage(e):
+        except (sqlite3.DatabaseError, OSError) as e:
+            if _full(e):
+                raise BackupError(f"The backup could not be written to {dest}: the disk is full. Free some space "
+                                  "(or choose another place for backups), then try again.") from e
+            if isinstance(e, sqlite3.DatabaseError) and integrity.is_damage(e):
                 integrity.mark_suspect(db_path, f"a backup could not be made: {e}")
                 raise BackupError(damaged_message(db_path, str(e), backup_dir)) from e
-            raise BackupError(f"The backup could not be written to {dest}: {e}") from e
-        except OSError as e:
-            raise BackupError(f"The backup could not be written to {dest}: {e.strerror or e}") from e
+            raise BackupError(f"The backup could not be written to {dest}: "
+                              f"{getattr(e, 'strerror', None) or e}") from e
+        _write_readme(backup_dir)
         check = integrity.check_file(dest, full=False)
         if not check.ok:
             dest.unlink(missing_ok=True)
@@ -315,7 +412,8 @@ class RestoreResult:
 
 
 def verify_backup(path: Path) -> int:
-    """A full integrity check of a backup and its schema version; RestoreRefused says why not."""
+    """A full integrity check of a backup, its schema version, and its tables and columns against
+    that version's; RestoreRefused says why not."""
     if not path.is_file():
         raise RestoreRefused(f"There is no backup file at {path}.")
     check = integrity.check_file(path, full=True)
@@ -329,7 +427,35 @@ def verify_backup(path: Path) -> int:
             f"The backup {path.name} was written by a newer version of ispclient (schema {version}; this "
             f"program knows up to {schema.CURRENT_VERSION}). Install the newer version to restore it."
         )
+    problems = shape_problems(path, version)
+    if problems:
+        raise RestoreRefused(f"The backup {path.name} does not hold the tables of the schema it claims "
+                             f"(schema {version}): {'; '.join(problems[:5])}. Choose another backup.")
     return version
+
+
+def shape_problems(path: Path, version: int) -> list[str]:
+    """How the tables and columns of a database file differ from those of schema ``version``."""
+    expected = schema.expected_columns(version)
+    try:
+        conn = open_existing(path, read_only=True)
+        try:
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+            found = {t: {r[1] for r in conn.execute(f'PRAGMA table_info("{t}")')} for t in tables}
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        return [str(e)]
+    problems = [f"the table {t} is missing" for t in sorted(set(expected) - tables)]
+    problems += [f"an unknown table {t}" for t in sorted(tables - set(expected))]
+    for table in sorted(set(expected) & tables):
+        missing, extra = expected[table] - found[table], found[table] - expected[table]
+        if missing:
+            problems.append(f"{table} lacks {', '.join(sorted(missing))}")
+        if extra:
+            problems.append(f"{table} has unknown columns {', '.join(sorted(extra))}")
+    return problems
 
 
 _IN_USE = ("The database is open in another program (another ispclient window, or a scheduled "
@@ -389,6 +515,7 @@ def restore(backup_file: Path, db_path: Path, backup_dir: Path, *, verified_vers
     staged = db_path.with_name(db_path.name + ".restoring")
     with _busy:
         try:
+            staged.unlink(missing_ok=True)  # left by a restore that was killed
             copy_online(backup_file, staged)
             previous = _keep_current(db_path, backup_dir, now or datetime.now())
             for suffix in ("-wal", "-shm"):

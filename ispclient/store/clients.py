@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import peewee
@@ -9,10 +10,12 @@ import peewee
 from ispclient.domain import clients as client_rules
 from ispclient.domain import validation
 from ispclient.domain.clock import utcnow
+from ispclient.domain.dates import format_moment
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.store import audit, provisioning, secrets, settings
-from ispclient.store.db import atomic
-from ispclient.store.models import Client, Server, Subscription
+from ispclient.store.db import atomic, lock_client_row
+from ispclient.store.errors import Change, ChangedElsewhere, RecordDeleted
+from ispclient.store.models import AuditEvent, Client, Server, Subscription
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class DeleteRefused(ValidationError):
 
 MAX_PPPOE_PASSWORD = 64
 # Stored encrypted and never in the audit trail; only whether it changed is.
-_NOT_AUDITED = ("pppoe_password_enc", "router_desired")
+_NOT_AUDITED = ("pppoe_password_enc", "router_desired", "version", "pppoe_password_unknown")
 
 
 def validate_pppoe_password(value: str) -> str:
@@ -58,19 +61,46 @@ def validate_pppoe_password(value: str) -> str:
     return value
 
 
-def _encrypted_password(data: ClientInput) -> str | None:
-    """The new encrypted password ("" to remove it), or None to keep the stored one."""
+@dataclass(frozen=True)
+class _NewPassword:
+    token: str | None  # the new encrypted password ("" to remove it), None to keep the stored one
+    cipher: secrets.PasswordCipher | None = None
+
+    def check_key(self) -> None:
+        """In the transaction: the key the token was made with is still the database's."""
+        if self.token and self.cipher is not None:
+            secrets.check_key_unchanged(self.cipher)
+
+
+def _encrypted_password(data: ClientInput) -> _NewPassword:
     if data.pppoe_password is None:
-        return None
+        return _NewPassword(None)
     if data.pppoe_password == "":
-        return ""
-    return secrets.cipher().encrypt(data.pppoe_password)
+        return _NewPassword("")
+    used = secrets.cipher()
+    return _NewPassword(used.encrypt(data.pppoe_password), used)
 
 
 def pppoe_password(client_id: int) -> str | None:
-    """The client's PPPoE password in clear, for the reveal button; None when none is stored."""
-    token = Client.get_by_id(client_id).pppoe_password_enc
+    """The client's PPPoE password in clear, for the reveal button; None when none is stored.
+    SecretsUnavailable says why it can't be shown (no key here; or unknown since a new key)."""
+    client = Client.get_by_id(client_id)
+    if client.pppoe_password_unknown and not client.pppoe_password_enc:
+        raise secrets.SecretsUnavailable(PASSWORD_UNKNOWN)
+    token = client.pppoe_password_enc
     return secrets.cipher(create=False).decrypt(token) if token else None
+
+
+PASSWORD_UNKNOWN = ("Unknown — set a new one. It was saved with a key that was lost (a new key was started); the "
+                    "router still has the old password until a new one is saved here.")
+
+
+def pppoe_password_state(client_id: int) -> str:
+    """"none", "saved" or "unknown" (saved with a lost key: set a new one)."""
+    client = Client.get_by_id(client_id)
+    if client.pppoe_password_enc:
+        return "saved"
+    return "unknown" if client.pppoe_password_unknown else "none"
 
 
 def _live() -> peewee.Expression:
@@ -124,13 +154,24 @@ def validate(data: ClientInput, client_id: int | None = None) -> dict[str, objec
         if server is None:
             errors.add("server_id", "That router no longer exists; choose another.")
     others = _live() & (Client.id != (client_id or 0))
-    if code and Client.select().where(others & (Client.client_code == code)).exists():
-        errors.add("client_code", f"Client ID {code} is already used by another client.")
-    if username and server is not None:
-        clash = Client.get_or_none(others & (Client.server == server) & (Client.pppoe_username == username))
+    # Compared whatever their case: RouterOS treats "Amina" and "amina" as one secret, and a
+    # Client ID read out at the counter has no case. Twins left from before this rule don't stop
+    # an edit that leaves the value as it was.
+    stored = Client.get_or_none(Client.id == client_id) if client_id is not None else None
+    if code and (stored is None or stored.client_code != code):
+        clash = Client.get_or_none(others & (peewee.fn.LOWER(Client.client_code) == code.lower()))
         if clash is not None:
+            same = "" if clash.client_code == code else f" (as {clash.client_code})"
+            errors.add("client_code", f"Client ID {code} is already used by another client{same}.")
+    if username and server is not None and (stored is None or (stored.pppoe_username, stored.server_id)
+                                            != (username, server.id)):
+        clash = Client.get_or_none(others & (Client.server == server)
+                                   & (peewee.fn.LOWER(Client.pppoe_username) == username.lower()))
+        if clash is not None:
+            same = "" if clash.pppoe_username == username else \
+                f" as “{clash.pppoe_username}” (the router doesn't tell capitals from small letters)"
             errors.add("pppoe_username",
-                       f"“{username}” is already used on {server.name} by {clash.name} ({clash.client_code}).")
+                       f"“{username}” is already used on {server.name}{same} by {clash.name} ({clash.client_code}).")
     errors.raise_if_any()
     return {**values, "server": server}
 
@@ -145,12 +186,19 @@ def check(data: ClientInput, client_id: int | None = None) -> dict[str, str]:
 
 
 def _unique_violation(e: peewee.IntegrityError) -> ValidationError:
+    """Another PC took the same Client ID or username between our check and our write (see below)."""
+    text = str(e).lower().split("\ndetail:")[0]
+    if "foreign key" in text:  # the client table refers to nothing but its router
+        return ValidationError.single("server_id", "That router was just removed on another PC; choose another.")
+    return _unique_clash(text)
+
+
+def _unique_clash(text: str) -> ValidationError:
     """Another PC took the same Client ID or username between our check and our write.
 
     Matched on the index or columns the database names — PostgreSQL: unique constraint
     "client_pppoe_live"; SQLite: "client.server_id, client.pppoe_username" — and never on
     PostgreSQL's DETAIL line, which quotes the clashing value (a Client ID may read "PPPOE-7")."""
-    text = str(e).lower().split("\ndetail:")[0]
     if "client_pppoe_live" in text or "client.pppoe_username" in text:
         return ValidationError.single("pppoe_username", "That PPPoE username was just taken on this router.")
     if "client_code_live" in text or "client.client_code" in text:
@@ -160,11 +208,13 @@ def _unique_violation(e: peewee.IntegrityError) -> ValidationError:
 
 def create_client(data: ClientInput, *, actor: str | None = None) -> Client:
     values = validate(data)
-    token = _encrypted_password(data)  # before the transaction: the keyring may be slow
+    password = _encrypted_password(data)  # before the transaction: the keyring may be slow
+    token = password.token
     if token:
         values["pppoe_password_enc"] = token
     try:
         with atomic():
+            password.check_key()
             client = Client.create(**values)
             after = audit.snapshot(client, exclude=_NOT_AUDITED)
             if token:
@@ -178,19 +228,30 @@ def create_client(data: ClientInput, *, actor: str | None = None) -> Client:
     return client
 
 
-def edit_client(client_id: int, data: ClientInput, *, actor: str | None = None) -> Client:
+def edit_client(client_id: int, data: ClientInput, *, actor: str | None = None,
+                expected_version: int | None = None) -> Client:
+    """Save the edit form. ``expected_version`` is the ``Client.version`` the form was filled
+    from: when another PC saved the client since, the edit is refused (ChangedElsewhere, saying
+    who, when and what changed) instead of silently undoing theirs. None: last save wins."""
     values = validate(data, client_id)
-    token = _encrypted_password(data)
+    password = _encrypted_password(data)
+    token = password.token
     if token is not None:
         values["pppoe_password_enc"] = token
+        values["pppoe_password_unknown"] = False
     try:
         with atomic():
-            client = Client.get((Client.id == client_id) & _live())
+            password.check_key()
+            lock_client_row(client_id)
+            client = _editable(client_id)
+            if expected_version is not None and client.version != expected_version:
+                raise changed_elsewhere(client, expected_version)
             before = audit.snapshot(client, exclude=_NOT_AUDITED)
             had_password = bool(client.pppoe_password_enc)
             for k, v in values.items():
                 setattr(client, k, v)
             client.updated_at = utcnow()
+            client.version = client.version + 1
             client.save()
             old, new = audit.changes(before, audit.snapshot(client, exclude=("updated_at", *_NOT_AUDITED)))
             if token is not None and (token or had_password):
@@ -203,11 +264,61 @@ def edit_client(client_id: int, data: ClientInput, *, actor: str | None = None) 
     return client
 
 
+def _editable(client_id: int) -> Client:
+    """The client, not deleted; RecordDeleted in plain words otherwise."""
+    client = Client.get_or_none(Client.id == client_id)
+    if client is None:
+        raise RecordDeleted("This client no longer exists (it was removed on another PC). Close this window.")
+    if client.deleted_at is not None:
+        when = format_moment(client.deleted_at, settings.load().timezone)
+        who = f" by {client.deleted_by}" if client.deleted_by else ""
+        raise RecordDeleted(f"This client was deleted on another PC at {when}{who}, so the change was not saved. "
+                            "Close this window; Undo delete in the client list brings them back.")
+    return client
+
+
+def changed_elsewhere(client: Client, expected_version: int) -> ChangedElsewhere:
+    """Who changed the client since ``expected_version``, when, and what: from the client.edit
+    events of the edits since (each edit adds one to the version and writes one event)."""
+    missed = max(client.version - expected_version, 0)
+    events = list(AuditEvent.select().where((AuditEvent.client_id == client.id) & (AuditEvent.action == "client.edit"))
+                  .order_by(AuditEvent.id.desc()).limit(missed)) if missed else []
+    firsts: dict[str, object] = {}
+    lasts: dict[str, object] = {}
+    for event in reversed(events):  # oldest first
+        before, after = _json(event.before), _json(event.after)
+        for name, value in after.items():
+            firsts.setdefault(name, before.get(name))
+            lasts[name] = value
+    changes = tuple(Change(_LABELS.get(f, f), firsts[f], lasts[f]) for f in lasts if f in _LABELS)
+    newest = events[0] if events else None
+    tz = settings.load().timezone
+    return ChangedElsewhere("client", newest.at if newest else None, newest.actor if newest else "", changes,
+                            format_moment(newest.at, tz) if newest else "")
+
+
+_LABELS = {"client_code": "Client ID", "name": "name", "phone": "phone", "email": "e-mail", "address": "address",
+           "notes": "notes", "pppoe_username": "PPPoE username", "server": "router",
+           "pppoe_password_set": "PPPoE password"}
+
+
+def _json(text: str) -> dict[str, object]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def delete_client(client_id: int, *, actor: str | None = None) -> Client:
-    """Delete (reversibly) a client whose subscriptions are all Expired or Cancelled."""
+    """Delete (reversibly) a client whose subscriptions are all Expired or Cancelled.
+
+    The client's row is locked first: another PC selling a subscription at the same moment
+    either sells first (and the delete is refused) or finds the client deleted."""
     today = settings.today()
     with atomic():
-        client = Client.get((Client.id == client_id) & _live())
+        lock_client_row(client_id)
+        client = _editable(client_id)
         subs = list(client.subscriptions.order_by(Subscription.starts_on))
         blocker = client_rules.delete_blocker(subs, today)
         if blocker is not None:
@@ -223,26 +334,37 @@ def delete_client(client_id: int, *, actor: str | None = None) -> Client:
 
 def undo_delete_client(client_id: int, *, actor: str | None = None) -> Client:
     """Bring a deleted client back with all their history."""
-    with atomic():
-        client = Client.get(Client.id == client_id)
-        if client.deleted_at is None:
-            return client
-        others = _live() & (Client.id != client.id)
-        if Client.select().where(others & (Client.client_code == client.client_code)).exists():
-            raise ValidationError.single(
-                "client_code", f"Can't restore: Client ID {client.client_code} has since been given to another client."
-            )
-        if client.pppoe_username and Client.select().where(
-            others & (Client.server == client.server_id) & (Client.pppoe_username == client.pppoe_username)
-        ).exists():
-            raise ValidationError.single(
-                "pppoe_username",
-                f"Can't restore: PPPoE username “{client.pppoe_username}” has since been given to another client.",
-            )
-        client.deleted_at = None
-        client.deleted_by = ""
-        client.save()
-        audit.record("client.restore", "client", client.id, client_id=client.id,
-                     summary=f"Client {client.client_code} “{client.name}” restored (delete undone)", actor=actor)
-        provisioning.sync_client(client.id, "Client restored", actor=actor)
+    try:
+        with atomic():
+            lock_client_row(client_id)
+            client = Client.get_or_none(Client.id == client_id)
+            if client is None:
+                raise RecordDeleted("This client no longer exists.")
+            if client.deleted_at is None:
+                return client
+            others = _live() & (Client.id != client.id)
+            same_code = peewee.fn.LOWER(Client.client_code) == client.client_code.lower()
+            if Client.select().where(others & same_code).exists():
+                raise ValidationError.single(
+                    "client_code",
+                    f"Can't restore: Client ID {client.client_code} has since been given to another client.")
+            if client.pppoe_username and Client.select().where(
+                others & (Client.server == client.server_id)
+                & (peewee.fn.LOWER(Client.pppoe_username) == client.pppoe_username.lower())
+            ).exists():
+                raise ValidationError.single(
+                    "pppoe_username",
+                    f"Can't restore: PPPoE username “{client.pppoe_username}” has since been given to another client.",
+                )
+            client.deleted_at = None
+            client.deleted_by = ""
+            client.save()
+            audit.record("client.restore", "client", client.id, client_id=client.id,
+                         summary=f"Client {client.client_code} “{client.name}” restored (delete undone)", actor=actor)
+            provisioning.sync_client(client.id, "Client restored", actor=actor)
+    except peewee.IntegrityError as e:  # another PC took the ID or username between check and write
+        clash = _unique_violation(e)
+        field = next(iter(clash.errors))
+        raise ValidationError.single(field, "Can't restore: " + clash.errors[field][0].lower()
+                                     + clash.errors[field][1:]) from None
     return client

@@ -58,6 +58,12 @@ class Client(BaseModel):
     # Deleting only sets this, so "Undo" brings the client back with all their history.
     deleted_at = pw.DateTimeField(null=True, index=True)
     deleted_by = pw.CharField(max_length=100, default="")
+    # Optimistic concurrency: each edit adds one, and an edit made from an older version (another
+    # PC saved meanwhile) is refused instead of silently undoing the other PC's change. Schema 5.
+    version = pw.IntegerField(default=1)
+    # The PPPoE password was encrypted with a key that is lost ("start a new key"): the router
+    # still has it, this database no longer knows it. Schema 5.
+    pppoe_password_unknown = pw.BooleanField(default=False)
 
 
 class Subscription(BaseModel):

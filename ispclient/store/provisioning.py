@@ -32,7 +32,7 @@ from enum import StrEnum
 import peewee
 
 from ispclient.store import settings as store_settings
-from ispclient.store.db import atomic
+from ispclient.store.db import atomic, lock_client_row
 from ispclient.store.models import Client, Package, Payment, RouterChange, Server, Subscription
 from ispclient.store.router_queue import Desired, enqueue
 
@@ -259,6 +259,7 @@ def sync_all(*, today: date | None = None, actor: str = "enforce", force: bool =
             counts.restored += state.in_service and old_state is not None and old_state.cut_off
             continue
         with atomic():
+            lock_client_row(client.id)  # two PCs' nightly runs queue each change once
             result = sync_client(client.id, reason, actor=actor, force=force, today=today)
         if result is None:
             continue

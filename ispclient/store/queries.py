@@ -263,6 +263,8 @@ class ClientInfo:
     updated_at: datetime
     deleted_at: datetime | None
     deleted_by: str
+    version: int = 0  # optimistic concurrency: an edit from this read is refused if it is stale
+    pppoe_password_unknown: bool = False  # saved with a PPPoE key that was lost: set a new one
 
     @property
     def label(self) -> str:
@@ -333,7 +335,8 @@ _DETAIL_SQL = """
 SELECT
   (SELECT {a}(c.id, c.client_code, c.name, c.phone, c.email, c.address, c.notes, c.pppoe_username,
               c.pppoe_password_enc <> '', c.server_id, c.created_at, c.updated_at, c.deleted_at, c.deleted_by,
-              s.id, s.name, s.host, s.port, s.tls, s.ca_file, s.username, s.timeout_s, s.encoding)
+              s.id, s.name, s.host, s.port, s.tls, s.ca_file, s.username, s.timeout_s, s.encoding,
+              c.version, c.pppoe_password_unknown)
    FROM client c LEFT JOIN server s ON s.id = c.server_id WHERE c.id = {p}),
   (SELECT {g}({a}(b.id, b.package_id, b.package_name, b.price_minor, b.starts_on, b.ends_on, b.auto_renew,
                   b.cancelled_at, b.cancelled_by, b.cancel_reason, b.created_at, b.created_by, b.renewed_from_id,
@@ -378,7 +381,7 @@ def client_detail(client_id: int, today: date) -> ClientDetail:
         raise Client.DoesNotExist(f"client {client_id} does not exist")
     client = ClientInfo(head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7], bool(head[8]),
                         head[9], _dt(head[10]) or datetime.min, _dt(head[11]) or datetime.min, _dt(head[12]),
-                        head[13])
+                        head[13], int(head[23]), bool(head[24]))
     server = ServerInfo(head[14], head[15], head[16], head[17], bool(head[18]), head[19], head[20],
                         float(head[21]), head[22]) if head[14] is not None else None
     subs_raw: dict[int, list[Any]] = {}

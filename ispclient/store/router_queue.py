@@ -34,7 +34,7 @@ from ispclient.routeros.target import RouterTarget
 from ispclient.store import audit, changes
 from ispclient.store.db import atomic, db
 from ispclient.store.models import Client, RouterChange, Server
-from ispclient.store.secrets import PasswordCipher, SecretsUnavailable, try_cipher
+from ispclient.store.secrets import KeyMissing, PasswordCipher, SecretsUnavailable, try_cipher
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +267,8 @@ def _drain_server(server_id: int, target: RouterTarget | None, cipher: PasswordC
                 if is_unavailable(error):
                     report.problems[server_id] = error.detail
                     break
+            except KeyMissing as error:  # another PC has the key: it applies this change, or we do later
+                _wait_for_key(change, str(error), now)
             except SecretsUnavailable as error:
                 _fail(change, str(error), now)
             else:
@@ -283,7 +285,7 @@ def _secret_state(change: RouterChange, cipher: PasswordCipher | None) -> Secret
         if client is not None and client.pppoe_password_enc and client.pppoe_username == change.username:
             token = client.pppoe_password_enc
             if cipher is None:
-                raise SecretsUnavailable("This PC can't read the stored PPPoE passwords (no key in its keyring).")
+                raise KeyMissing("This PC can't read the stored PPPoE passwords (no key in its keyring).")
             password = cipher.decrypt(token)
     return SecretState(name=change.username, present=change.present, password=password, profile=change.profile,
                        disabled=change.disabled, comment=change.comment if change.present else None)
@@ -309,6 +311,14 @@ def _fail(change: RouterChange, error: str, now: datetime) -> None:
     attempts = change.attempts + 1
     (RouterChange.update(status=FAILED, attempts=attempts, last_error=error[:2000],
                          next_attempt_at=now + backoff(attempts), lease_owner="", lease_until=None)
+     .where((RouterChange.id == change.id) & RouterChange.status.in_(WAITING)).execute())
+
+
+def _wait_for_key(change: RouterChange, error: str, now: datetime) -> None:
+    """Still pending, not failed: a PC holding the PPPoE key (or this one, once it is imported)
+    applies it. Not counted as an attempt."""
+    (RouterChange.update(status=PENDING, last_error=error[:2000], next_attempt_at=now + backoff(1),
+                         lease_owner="", lease_until=None)
      .where((RouterChange.id == change.id) & RouterChange.status.in_(WAITING)).execute())
 
 

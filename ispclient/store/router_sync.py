@@ -16,7 +16,7 @@ from ispclient.routeros.reconcile import Difference, DiffKind, Expected, compare
 from ispclient.routeros.wire import Row
 from ispclient.store import audit, clients, provisioning, secrets
 from ispclient.store import settings as store_settings
-from ispclient.store.db import atomic
+from ispclient.store.db import atomic, lock_client_row
 from ispclient.store.models import Client, Package, Server
 from ispclient.store.router_queue import Desired, enqueue
 
@@ -55,6 +55,7 @@ def fix_router(server_id: int, differences: Iterable[Difference], *, actor: str 
                         reason="Reconcile: remove a secret no client owns", actor=actor)
                 queued += 1
                 continue
+            lock_client_row(diff.client_id)
             result = provisioning.sync_client(diff.client_id, f"Reconcile: {diff.kind.label.lower()}", actor=actor,
                                               force=True, managed_only=False)
             queued += len(result.changes) if result else 0

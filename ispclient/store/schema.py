@@ -73,9 +73,87 @@ def _v4(database: peewee.Database) -> None:
         "ON subscription (ends_on) WHERE auto_renew AND cancelled_at IS NULL")
 
 
+def _client_row_version_and_unknown_passwords(database: peewee.Database) -> None:
+    """``client.version`` (optimistic concurrency: an edit based on an older version is refused)
+    and ``client.pppoe_password_unknown`` (its key was lost and a new one started)."""
+    have = {c.name for c in database.get_columns("client")}
+    false = "0" if isinstance(database, peewee.SqliteDatabase) else "false"
+    boolean = "INTEGER" if isinstance(database, peewee.SqliteDatabase) else "BOOLEAN"
+    if "version" not in have:
+        database.execute_sql("ALTER TABLE client ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+    if "pppoe_password_unknown" not in have:
+        database.execute_sql(f"ALTER TABLE client ADD COLUMN pppoe_password_unknown {boolean} NOT NULL DEFAULT {false}")
+
+
+def _case_insensitive_client_ids_and_usernames(database: peewee.Database) -> None:
+    """Client IDs, and PPPoE usernames on one router, unique whatever their case (RouterOS
+    treats "Amina" and "amina" as one secret). Never fails on an existing database: while older
+    data holds such twins the index waits (see :func:`ensure_case_indexes`), and the service
+    functions refuse new twins meanwhile."""
+    ensure_case_indexes(database)
+
+
+# Name → (columns, the rows that must be unique); the lower() of ASCII-only values (both fields
+# allow ASCII only) is the same in SQLite and PostgreSQL.
+CASE_INDEXES = {
+    "client_code_live_nocase": ("lower(client_code)", "deleted_at IS NULL"),
+    "client_pppoe_live_nocase": ("server_id, lower(pppoe_username)", "deleted_at IS NULL AND pppoe_username <> ''"),
+}
+
+
+def _index_names(database: peewee.Database, table: str) -> set[str]:
+    return {ix.name for ix in database.get_indexes(table)}
+
+
+def ensure_case_indexes(database: peewee.Database) -> list[str]:
+    """Create the case-insensitive unique indexes that are missing and can be made now; returns
+    the twins that still stop one (to log). Cheap once they exist: one index listing."""
+    missing = [name for name in CASE_INDEXES if name not in _index_names(database, "client")]
+    waiting: list[str] = []
+    for name in missing:
+        columns, where = CASE_INDEXES[name]
+        twins = database.execute_sql(
+            f"SELECT {columns}, COUNT(*) FROM client WHERE {where} GROUP BY {columns} HAVING COUNT(*) > 1 LIMIT 5"
+        ).fetchall()
+        if twins:
+            waiting.append(f"{name}: {', '.join(str(t[:-1]) for t in twins)}")
+            log.warning("index %s waits: clients differing only in case: %s", name, twins)
+            continue
+        database.execute_sql(f"CREATE UNIQUE INDEX IF NOT EXISTS {name} ON client ({columns}) WHERE {where}")
+    return waiting
+
+
 # MIGRATIONS[n] brings a database from version n to n + 1. Append; never edit a released one.
-MIGRATIONS: list[Callable[[peewee.Database], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[peewee.Database], None]] = [
+    _v1, _v2, _v3, _v4,
+    _client_row_version_and_unknown_passwords,
+    _case_insensitive_client_ids_and_usernames,
+]
 CURRENT_VERSION = len(MIGRATIONS)
+
+# Columns each step added to a table that existed before it (a backup claiming an older version
+# lacks them); tables a step created are listed whole. Used to check a backup before restoring it.
+COLUMNS_ADDED: dict[int, dict[str, frozenset[str]]] = {
+    2: {"client": frozenset({"pppoe_password_enc", "router_desired"})},
+    5: {"client": frozenset({"version", "pppoe_password_unknown"})},
+}
+TABLES_ADDED: dict[int, frozenset[str]] = {2: frozenset({"router_change"})}
+
+
+def expected_columns(version: int) -> dict[str, frozenset[str]]:
+    """Every table and its columns as a database of ``version`` has them."""
+    out: dict[str, set[str]] = {m._meta.table_name: {f.column_name for f in m._meta.sorted_fields}  # type: ignore[attr-defined]
+                                for m in MODELS}
+    for step, tables in TABLES_ADDED.items():
+        if step > version:
+            for table in tables:
+                out.pop(table, None)
+    for step, added in COLUMNS_ADDED.items():
+        if step > version:
+            for table, columns in added.items():
+                if table in out:
+                    out[table] -= columns
+    return {t: frozenset(c) for t, c in out.items()}
 
 
 class SchemaError(RuntimeError):
@@ -151,5 +229,8 @@ def migrate(backup_dir: Path | None = None) -> int:
             SchemaVersion.create(version=step + 1)
         log.info("database migrated to schema %d", step + 1)
     if is_sqlite(database):
-        database.execute_sql("PRAGMA optimize")
+        try:  # planner statistics: worth having, never worth failing a start for
+            database.execute_sql("PRAGMA optimize")
+        except peewee.OperationalError:
+            log.info("PRAGMA optimize skipped: the database is busy (another process is opening it)")
     return found

@@ -7,11 +7,11 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from ispclient import APP_NAME
-from ispclient.domain import clock, validation
+from ispclient.domain import clock, localization, validation
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import minor_digits
 from ispclient.store import audit
-from ispclient.store.db import atomic
+from ispclient.store.db import atomic, db, is_sqlite
 from ispclient.store.models import Setting
 
 PAYMENT_METHODS = ("Cash", "Bank transfer", "Mobile money", "Card", "Cheque", "Other")
@@ -33,6 +33,8 @@ class Settings:
     grace_days: int = 3
     expiry_action: str = "disable"  # one of EXPIRY_ACTIONS
     limit_profile: str = "expired"  # the slow PPP profile for the "limit" action
+    # How amounts are typed and shown: "" = as the PC's locale writes them, "." or ",".
+    decimal_separator: str = ""
 
 
 _DEFAULTS = Settings()
@@ -71,26 +73,45 @@ def load() -> Settings:
     values: dict[str, object] = {}
     for f in fields(Settings):
         if f.name in stored:
-            values[f.name] = _parse(stored[f.name], getattr(_DEFAULTS, f.name))
+            try:
+                values[f.name] = _parse(stored[f.name], getattr(_DEFAULTS, f.name))
+            except ValueError:  # a damaged value: the default, rather than no app at all
+                continue
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def apply_locale(current: Settings | None = None) -> None:
+    """Read and write amounts with the installation's decimal separator from now on."""
+    localization.configure((current or load()).decimal_separator)
 
 
 def validate(new: Settings) -> Settings:
     errors = Collector()
+    for f in fields(Settings):  # wrong types are field messages, never a TypeError
+        default = getattr(_DEFAULTS, f.name)
+        value = getattr(new, f.name)
+        if type(value) is not type(default):
+            errors.add(f.name, f"Wrong kind of value for {f.name.replace('_', ' ')}.")
+    errors.raise_if_any()
     currency = new.currency.strip().upper()
-    if len(currency) != 3 or not currency.isalpha():
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
         errors.add("currency", "Use the three-letter currency code, e.g. KES, NGN, USD.")
     country = errors.check("default_country", validation.country_code, new.default_country)
     if not 1 <= new.expiring_days <= 90:
         errors.add("expiring_days", "Show “Expiring” between 1 and 90 days before the end date.")
     if not 15 <= new.refresh_interval_s <= 3600:
         errors.add("refresh_interval_s", "Refresh the connection status every 15 seconds to 1 hour.")
-    errors.check("timezone", clock.zone, new.timezone.strip())
+    if len(new.timezone) > 100:
+        errors.add("timezone", "That is not a time zone (e.g. Africa/Nairobi).")
+    else:
+        errors.check("timezone", clock.zone, new.timezone.strip())
     prefix = new.client_code_prefix.strip()
     if not prefix.isascii() or not prefix.isalpha() or len(prefix) > 5:
         errors.add("client_code_prefix", "The Client ID prefix is up to 5 English letters, e.g. C.")
     if not 0 <= new.grace_days <= MAX_GRACE_DAYS:
         errors.add("grace_days", f"The grace period is 0 to {MAX_GRACE_DAYS} days.")
+    if new.decimal_separator not in localization.DECIMAL_SEPARATORS:
+        errors.add("decimal_separator", "Decimals are written with “.” or “,” (or as this PC's language does).")
     if new.expiry_action not in EXPIRY_ACTIONS:
         errors.add("expiry_action", "Choose what happens on expiry: disable, limit, remove or nothing.")
     limit_profile = new.limit_profile.strip()
@@ -101,20 +122,25 @@ def validate(new: Settings) -> Settings:
     return Settings(currency=currency, default_country=str(country), expiring_days=new.expiring_days,
                     refresh_interval_s=new.refresh_interval_s, timezone=new.timezone.strip(),
                     client_code_prefix=prefix, manage_secrets=bool(new.manage_secrets),
-                    grace_days=new.grace_days, expiry_action=new.expiry_action, limit_profile=limit_profile)
+                    grace_days=new.grace_days, expiry_action=new.expiry_action, limit_profile=limit_profile,
+                    decimal_separator=new.decimal_separator)
 
 
 def save(new: Settings, *, actor: str | None = None) -> Settings:
     clean = validate(new)
-    old = load()
-    if old.currency != clean.currency and minor_digits(old.currency) != minor_digits(clean.currency):
-        from ispclient.store.models import Payment
-
-        if Payment.select().exists():
-            raise ValidationError.single(
-                "currency", "The currency can't change to one with other decimals once payments exist."
-            )
     with atomic():
+        old = load()
+        if old.currency != clean.currency and minor_digits(old.currency) != minor_digits(clean.currency):
+            from ispclient.store.models import Payment
+
+            if not is_sqlite():
+                # No payment may slip in (typed in the old currency's decimals) between this
+                # check and the change; SQLite's IMMEDIATE transaction already keeps writers out.
+                db.execute_sql("LOCK TABLE payment IN SHARE MODE")
+            if Payment.select().exists():
+                raise ValidationError.single(
+                    "currency", "The currency can't change to one with other decimals once payments exist."
+                )
         for f in fields(Settings):
             put(f.name, str(getattr(clean, f.name)))
         if clean.manage_secrets and not old.manage_secrets:
@@ -124,6 +150,7 @@ def save(new: Settings, *, actor: str | None = None) -> Settings:
             Client.update(router_desired="").execute()
         audit.record("settings.edit", "settings", None, summary="Settings changed",
                      before=audit.snapshot(old), after=audit.snapshot(clean), actor=actor)
+    apply_locale(clean)
     return clean
 
 

@@ -13,13 +13,16 @@ import peewee
 from ispclient.domain import subscriptions as rules
 from ispclient.domain import validation
 from ispclient.domain.clock import utcnow
+from ispclient.domain.dates import check_day, format_moment
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import format_money, parse_amount
 from ispclient.store import audit, settings
-from ispclient.store.db import atomic, db, lock_client_row, lock_client_rows
+from ispclient.store.db import atomic, db, lock_client_row, lock_client_rows, lock_row
+from ispclient.store.errors import RecordDeleted
 from ispclient.store.models import AuditEvent, Client, Package, Payment, Subscription
 
 log = logging.getLogger(__name__)
+MAX_CANCEL_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -30,26 +33,44 @@ class PaymentInput:
     note: str = ""
 
 
-def _clean_payment(data: PaymentInput, currency: str) -> dict[str, object]:
+def _clean_payment(data: PaymentInput, currency: str, decimal_separator: str = "") -> dict[str, object]:
     errors = Collector()
-    amount = errors.check("amount", parse_amount, data.amount, currency)
-    method = data.method.strip()
-    if not method:
-        errors.add("method", "Choose how the client paid.")
-    elif len(method) > 40:
-        errors.add("method", "The payment method is too long (at most 40 characters).")
-    if len(data.reference.strip()) > 100:
-        errors.add("reference", "The reference is too long (at most 100 characters).")
-    notes = errors.check("note", validation.notes, data.note)
+    amount = errors.check("amount", lambda: parse_amount(data.amount, currency,
+                                                         decimal_separator=decimal_separator))
+    method = errors.check("method", validation.line, data.method, "method", "payment method", 40, True)
+    reference = errors.check("reference", validation.line, data.reference, "reference", "reference", 100)
+    notes = errors.check("note", validation.text_block, data.note, "note", "note", validation.MAX_NOTES)
     errors.raise_if_any()
-    return {"amount_minor": amount, "method": method, "reference": data.reference.strip(), "note": notes}
+    return {"amount_minor": amount, "method": method, "reference": reference, "note": notes}
 
 
 def _live_client(client_id: int) -> Client:
-    client = Client.get_or_none((Client.id == client_id) & Client.deleted_at.is_null())
-    if client is None:
-        raise ValidationError.single("__all__", "This client has been deleted.")
+    client = Client.get_or_none(Client.id == client_id)
+    if client is None or client.deleted_at is not None:
+        when = ""
+        if client is not None:
+            when = f" at {format_moment(client.deleted_at or utcnow(), settings.load().timezone)}" + \
+                (f" by {client.deleted_by}" if client.deleted_by else "")
+        raise RecordDeleted(f"This client was deleted{when}; nothing was saved.")
     return client
+
+
+def _locked_subscription(subscription_id: object) -> Subscription:
+    """The subscription, read again after its client's row is locked: every service that checks
+    a subscription before writing holds the same lock, so another PC's cancel, payment or delete
+    is either wholly before this check or wholly after this write."""
+    sid = _whole_id(subscription_id, "subscription")
+    found = Subscription.select(Subscription.client).where(Subscription.id == sid).tuples().first()
+    if found is None:
+        raise RecordDeleted("This subscription no longer exists; reload the client.")
+    lock_client_row(found[0])
+    return Subscription.get_by_id(sid)
+
+
+def _whole_id(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError.single("__all__", f"Choose a {what}.")
+    return value
 
 
 def _sync_client(client_id: int, reason: str, actor: str | None) -> None:
@@ -60,7 +81,7 @@ def _sync_client(client_id: int, reason: str, actor: str | None) -> None:
 
 
 def _add_payment(sub: Subscription, values: dict[str, object], actor: str | None) -> Payment:
-    currency = settings.load().currency
+    currency = settings.load().currency  # read in the transaction: settings.save locks payments
     pay = Payment.create(subscription=sub, taken_by=actor or audit.current_actor(), **values)
     audit.record("payment.record", "payment", pay.id, client_id=sub.client_id,
                  summary=f"Payment of {format_money(pay.amount_minor, currency)} ({pay.method}) for "
@@ -78,27 +99,42 @@ def create_subscription(
     payment: PaymentInput | None = None,
     actor: str | None = None,
 ) -> Subscription:
-    """Sell a package to a client from ``start``; refused if it overlaps another subscription."""
-    currency = settings.load().currency
+    """Sell a package to a client from ``start``; refused if it overlaps another subscription.
+
+    The client's row is locked and the client, the package and the other subscriptions are read
+    again under it: a delete, another sale or a package change on another PC is either wholly
+    before or wholly after this sale."""
+    s = settings.load()
+    currency = s.currency
     today = settings.today()
     errors = Collector()
-    package = Package.get_or_none(Package.id == package_id)
+    client_id = _whole_id(client_id, "client")
+    start = errors.check("start", check_day, start, "start", "start date")  # type: ignore[assignment]
+    package = None
+    if not isinstance(package_id, bool) and isinstance(package_id, int):
+        package = Package.get_or_none(Package.id == package_id)
     if package is None:
         errors.add("package", "Choose a package.")
     elif not package.active:
         errors.add("package", f"“{package.name}” is no longer sold. Choose an active package.")
+    if not isinstance(auto_renew, bool):
+        errors.add("auto_renew", "Auto-renew is on or off.")
     pay_values = None
     if payment is not None:
         try:
-            pay_values = _clean_payment(payment, currency)
+            pay_values = _clean_payment(payment, currency, s.decimal_separator)
         except ValidationError as e:
             for k, v in e.errors.items():
                 errors.add(k, v)
     errors.raise_if_any()
-    assert package is not None
-    end = rules.end_date(start, package.validity_days)
     with atomic():
         lock_client_row(client_id)
+        lock_row("package", package_id, share=True)
+        package = Package.get_by_id(package_id)  # again: another PC may have changed it meanwhile
+        if not package.active:
+            raise ValidationError.single("package", f"“{package.name}” is no longer sold. Choose an active package.")
+        end = rules.end_date(start, package.validity_days)
+        check_day(end, "start", "end date")
         client = _live_client(client_id)
         existing = list(client.subscriptions)
         rules.check_no_overlap(start, end, existing, today)
@@ -129,7 +165,9 @@ def renew_subscription(
     actor: str | None = None,
 ) -> Subscription:
     """The next period for this subscription's client, starting where the current one ends."""
-    old = Subscription.get_by_id(subscription_id)
+    old = Subscription.get_or_none(Subscription.id == _whole_id(subscription_id, "subscription"))
+    if old is None:
+        raise RecordDeleted("This subscription no longer exists; reload the client.")
     return create_subscription(
         old.client_id, package_id or old.package_id, renewal_start(old.client_id),
         auto_renew=old.auto_renew if auto_renew is None else auto_renew, payment=payment, actor=actor,
@@ -138,13 +176,14 @@ def renew_subscription(
 
 def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | None = None) -> Subscription:
     today = settings.today()
-    if len(reason.strip()) > 500:
-        raise ValidationError.single("reason", "The reason is too long (at most 500 characters).")
+    reason = validation.text_block(reason, "reason", "reason", MAX_CANCEL_REASON)
     with atomic():
-        sub = Subscription.get_by_id(subscription_id)
+        sub = _locked_subscription(subscription_id)
         st = rules.status(sub, today)
         if st is rules.SubscriptionStatus.CANCELLED:
-            raise ValidationError.single("__all__", "This subscription is already cancelled.")
+            raise ValidationError.single(
+                "__all__", f"This subscription is already cancelled (by {sub.cancelled_by or 'someone'} at "
+                           f"{format_moment(sub.cancelled_at or utcnow(), settings.load().timezone)}).")
         if st is rules.SubscriptionStatus.EXPIRED:
             raise ValidationError.single(
                 "__all__", "This subscription has already ended; there is nothing to cancel."
@@ -152,7 +191,7 @@ def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | 
         before = audit.snapshot(sub)
         sub.cancelled_at = utcnow()
         sub.cancelled_by = actor or audit.current_actor()
-        sub.cancel_reason = reason.strip()
+        sub.cancel_reason = reason
         sub.auto_renew = False
         sub.save()
         old, new = audit.changes(before, audit.snapshot(sub))
@@ -165,8 +204,10 @@ def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | 
 
 
 def set_auto_renew(subscription_id: int, on: bool, *, actor: str | None = None) -> Subscription:
+    if not isinstance(on, bool):
+        raise ValidationError.single("auto_renew", "Auto-renew is on or off.")
     with atomic():
-        sub = Subscription.get_by_id(subscription_id)
+        sub = _locked_subscription(subscription_id)
         if sub.is_cancelled:
             raise ValidationError.single("auto_renew", "A cancelled subscription can't renew.")
         if sub.auto_renew != on:
@@ -179,12 +220,17 @@ def set_auto_renew(subscription_id: int, on: bool, *, actor: str | None = None) 
 
 
 def record_payment(subscription_id: int, data: PaymentInput, *, actor: str | None = None) -> Payment:
-    values = _clean_payment(data, settings.load().currency)
+    """Take money for a subscription; refused when it is cancelled — also when another PC
+    cancels it at the same moment (both hold the client's row lock, see _locked_subscription)."""
+    s = settings.load()
+    values = _clean_payment(data, s.currency, s.decimal_separator)
     with atomic():
-        sub = Subscription.get_by_id(subscription_id)
+        sub = _locked_subscription(subscription_id)
         if sub.is_cancelled:
             raise ValidationError.single(
-                "__all__", "This subscription is cancelled; record the payment on another one."
+                "__all__", f"This subscription was cancelled (by {sub.cancelled_by or 'someone'} at "
+                           f"{format_moment(sub.cancelled_at or utcnow(), s.timezone)}); record the payment on "
+                           "another one."
             )
         _live_client(sub.client_id)
         pay = _add_payment(sub, values, actor)

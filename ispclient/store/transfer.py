@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import peewee
 
 from ispclient.store import backup, integrity, schema
 from ispclient.store.db import make_database
+from ispclient.store.dbconfig import mask
+from ispclient.store.errors import DatabaseUnavailable
 from ispclient.store.models import MODELS, SchemaVersion
 
 Progress = Callable[[str, int], object]  # (table, rows copied so far)
@@ -37,6 +38,7 @@ class TableCopy:
     table: str
     rows: int
     checksum: str
+    nul_removed: int = 0  # text values that held NUL characters, which PostgreSQL can't store
 
 
 @dataclass(frozen=True)
@@ -49,15 +51,21 @@ class CopyReport:
     def rows(self) -> int:
         return sum(t.rows for t in self.tables)
 
+    @property
+    def nul_removed(self) -> int:
+        return sum(t.nul_removed for t in self.tables)
+
+
+def _without_nul(value: object) -> object:
+    """PostgreSQL refuses NUL in text ("A string literal cannot contain NUL"); older versions
+    let one into SQLite. It carries nothing a person could see, so it is dropped — on both sides
+    of the checksum, and counted in the report."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
 
 def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return mask(url)
 
 
 def _q(name: str) -> str:
@@ -88,7 +96,7 @@ def _norm(value: object) -> str:
         return str(value.normalize())
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
-    return str(value)
+    return str(value).replace("\x00", "")
 
 
 def rows(database: peewee.Database, model: type[peewee.Model], *,
@@ -142,7 +150,7 @@ def _connect_dest(dest_url: str) -> peewee.Database:
         raise CopyRefused(f"{redact(dest_url)} is not a postgresql:// URL.")
     try:
         dest.connect()
-    except peewee.OperationalError as e:
+    except (peewee.OperationalError, DatabaseUnavailable) as e:
         raise CopyRefused(f"Could not connect to {redact(dest_url)}: {str(e).strip()}") from None
     tables = dest.get_tables()
     if tables:
@@ -161,7 +169,8 @@ def _create_schema(dest: peewee.Database) -> None:
 
 
 def _copy_table(src: peewee.Database, dest: peewee.Database, model: type[peewee.Model],
-                batch_size: int, progress: Progress | None) -> int:
+                batch_size: int, progress: Progress | None) -> tuple[int, int]:
+    """Rows copied, and text values whose NUL characters were dropped."""
     meta = model._meta  # type: ignore[attr-defined]
     fields = list(meta.sorted_fields)
     # A reference to a row of the same table may point forward: fill those in afterwards.
@@ -172,6 +181,7 @@ def _copy_table(src: peewee.Database, dest: peewee.Database, model: type[peewee.
     later: list[tuple[int, object, object]] = []
     batch: list[tuple[object, ...]] = []
     copied = 0
+    cleaned = 0
     to_db = [f.db_value for f in fields]
     insert = (f"INSERT INTO {_q(meta.table_name)} ({', '.join(_q(f.column_name) for f in fields)}) "
               "VALUES %s")
@@ -191,6 +201,9 @@ def _copy_table(src: peewee.Database, dest: peewee.Database, model: type[peewee.
                 progress(meta.table_name, copied)
 
     for row in rows(src, model, ordered=True):
+        if any(isinstance(v, str) and "\x00" in v for v in row):
+            cleaned += 1
+            row = tuple(_without_nul(v) for v in row)
         if self_refs:
             values = list(row)
             for i in self_refs:
@@ -212,7 +225,7 @@ def _copy_table(src: peewee.Database, dest: peewee.Database, model: type[peewee.
                 f"FROM (VALUES {values_sql}) AS v(id, ref) WHERE t.{_q(pk.column_name)} = v.id",
                 [x for pair in pairs for x in pair],
             )
-    return copied
+    return copied, cleaned
 
 
 def _reset_sequences(dest: peewee.Database, models: list[type[peewee.Model]]) -> None:
@@ -246,8 +259,10 @@ def copy_database(src_sqlite_path: Path, dest_url: str, *, batch_size: int = 200
     try:
         with dest.bind_ctx(MODELS), dest.atomic(), src.atomic():
             _create_schema(dest)
+            cleaned: dict[str, int] = {}
             for model in models:
-                _copy_table(src, dest, model, batch_size, progress)
+                _copied, cleaned[model._meta.table_name] = _copy_table(  # type: ignore[attr-defined]
+                    src, dest, model, batch_size, progress)
             _reset_sequences(dest, models)
             before, after = checksums(src), checksums(dest)
             if before != after:
@@ -258,5 +273,5 @@ def copy_database(src_sqlite_path: Path, dest_url: str, *, batch_size: int = 200
     finally:
         src.close()
         dest.close()
-    tables = tuple(TableCopy(t, n, c) for t, (n, c) in before.items())
+    tables = tuple(TableCopy(t, n, c, cleaned.get(t, 0)) for t, (n, c) in before.items())
     return CopyReport(tables, version, time.perf_counter() - started)

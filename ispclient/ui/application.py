@@ -182,6 +182,10 @@ def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
 
             return capture(session, Path(screenshot_dir))
         session.window.show()
+        if not demo:  # a second PC on a shared database (or a restored backup) may lack the PPPoE key
+            from ispclient.ui.dialogs.pppoe_key_dialog import offer_import
+
+            offer_import(session.window)
         session.status.start()
         session.runner.start()
         session.backups.schedule_automatic_backup()

@@ -22,7 +22,8 @@ def test_parse(text: str, currency: str, minor: int) -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [("-5", "negative"), ("abc", "not an amount"), ("", "Enter an amount"), ("1.005", "at most 2 digits"),
-     ("0", "more than zero"), ("NaN", "amount of money"), ("Infinity", "amount of money"), ("1e30", "too large")],
+     ("0", "more than zero"), ("NaN", "amount of money"), ("Infinity", "amount of money"), ("1e30", "not an amount"),
+     ("1e5", "not an amount")],
 )
 def test_bad_amounts_say_why(text: str, fragment: str) -> None:
     with pytest.raises(ValidationError) as e:

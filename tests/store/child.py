@@ -99,6 +99,91 @@ def auto_renew(target: str, go: str, today: str) -> dict[str, object]:
     return {"created": [s.id for s in subs.run_auto_renew(date.fromisoformat(today))]}
 
 
+def _rounds(go: str, count: int):  # type: ignore[no-untyped-def]
+    """Yield 0…count-1, each once the parent says go for that round (both children at once)."""
+    for i in range(count):
+        print(f"ready {i}", flush=True)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(f"{go}-{i}"):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no go signal for round {i}")
+            time.sleep(0.001)
+        yield i
+
+
+def _outcome(call) -> str:  # type: ignore[no-untyped-def]
+    try:
+        call()
+    except ValidationError as e:
+        return type(e).__name__ + ": " + "; ".join(e.errors.values())
+    return "ok"
+
+
+def race_pay(target: str, go: str, ids: str) -> dict[str, object]:
+    """Each round: a payment on that round's subscription."""
+    store.open_database(target)
+    subs_ = [int(i) for i in ids.split(",")]
+    return {"outcomes": [_outcome(lambda i=i: subs.record_payment(subs_[i], subs.PaymentInput("100")))
+                         for i in _rounds(go, len(subs_))]}
+
+
+def race_cancel(target: str, go: str, ids: str) -> dict[str, object]:
+    store.open_database(target)
+    subs_ = [int(i) for i in ids.split(",")]
+    return {"outcomes": [_outcome(lambda i=i: subs.cancel_subscription(subs_[i], "Race"))
+                         for i in _rounds(go, len(subs_))]}
+
+
+def race_delete(target: str, go: str, ids: str) -> dict[str, object]:
+    store.open_database(target)
+    clients_ = [int(i) for i in ids.split(",")]
+    return {"outcomes": [_outcome(lambda i=i: clients.delete_client(clients_[i]))
+                         for i in _rounds(go, len(clients_))]}
+
+
+def race_sell(target: str, go: str, ids: str, package_id: str, start: str) -> dict[str, object]:
+    store.open_database(target)
+    clients_ = [int(i) for i in ids.split(",")]
+    return {"outcomes": [_outcome(lambda i=i: subs.create_subscription(clients_[i], int(package_id),
+                                                                       date.fromisoformat(start)))
+                         for i in _rounds(go, len(clients_))]}
+
+
+def race_edit(target: str, go: str, ids: str, field: str, value: str) -> dict[str, object]:
+    """Each round: open the client's edit form (read it and its version), then at "go" change one
+    field and save — as a front-desk PC does."""
+    import dataclasses
+
+    from ispclient.store.models import Client
+
+    store.open_database(target)
+    clients_ = [int(i) for i in ids.split(",")]
+    outcomes: list[str] = []
+    forms = []
+    for cid in clients_:  # every form is filled before the races start
+        c = Client.get_by_id(cid)
+        forms.append((clients.ClientInput(c.client_code, c.name, c.phone, c.email, c.address, c.pppoe_username,
+                                          c.server_id, c.notes), c.version))
+    for i in _rounds(go, len(clients_)):
+        data, version = forms[i]
+        edited = dataclasses.replace(data, **{field: f"{value} {i}"})
+        outcomes.append(_outcome(lambda i=i, edited=edited, version=version: clients.edit_client(
+            clients_[i], edited, expected_version=version)))
+    return {"outcomes": outcomes}
+
+
+def backup_then_hang(db_path: str, backup_dir: str) -> None:
+    """Start a backup and stop dead once its partial file is written (the parent kills us)."""
+    from ispclient.store import backup
+
+    def hang(fd: int) -> None:
+        print("ready", flush=True)
+        time.sleep(60)
+
+    backup.os.fsync = hang  # type: ignore[assignment]
+    backup.create_backup(Path(db_path), Path(backup_dir), "manual")
+
+
 def hold_lock(data_dir: str) -> None:
     instance_lock.InstanceLock(Path(data_dir)).acquire()
     print("ready", flush=True)
@@ -139,8 +224,36 @@ def run_together(tmp: Path, *commands: tuple[str, ...], timeout: float = 60) -> 
     return results
 
 
+def race_rounds(tmp: Path, rounds: int, *commands: tuple[str, ...],
+                timeout: float = 120) -> list[dict[str, object]]:
+    """Start every child; then, ``rounds`` times, wait until each is ready for the round and let
+    them all go at once."""
+    go = tmp / f"go-{time.monotonic_ns()}"
+    procs = [spawn(cmd[0], cmd[1], str(go), *cmd[2:]) for cmd in commands]
+    try:
+        for i in range(rounds):
+            for p in procs:
+                assert p.stdout is not None
+                line = p.stdout.readline().strip()
+                if line != f"ready {i}":
+                    p.kill()
+                    raise AssertionError(f"child not ready for round {i}: {line!r}\n{p.communicate(timeout=30)[1]}")
+            Path(f"{go}-{i}").touch()
+        results = []
+        for p in procs:
+            out, err = p.communicate(timeout=timeout)
+            assert p.returncode == 0, f"child failed:\n{err}"
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        return results
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+
+
 COMMANDS = {"crash": crash_loop, "payments": payments, "clients": race_clients, "open": open_at_once,
-            "renew": auto_renew, "lock": hold_lock}
+            "renew": auto_renew, "lock": hold_lock, "pay": race_pay, "cancel": race_cancel,
+            "delete": race_delete, "sell": race_sell, "edit": race_edit, "hang-backup": backup_then_hang}
 
 if __name__ == "__main__":
     result = COMMANDS[sys.argv[1]](*sys.argv[2:])  # type: ignore[operator]

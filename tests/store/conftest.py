@@ -77,3 +77,130 @@ class Factory:
 @pytest.fixture
 def make(db: peewee.Database) -> Factory:
     return Factory()
+
+
+class PrivatePg:
+    """A private PostgreSQL server that demands TLS, with the test CA that signed its certificate."""
+
+    def __init__(self, server: object, ca_file: Path) -> None:
+        from .pg_server import PrivateServer
+
+        assert isinstance(server, PrivateServer)
+        self.server = server
+        self.ca_file = ca_file
+
+    def url(self, *, password: bool = True, tls: str = "verify-full", database: str = "postgres") -> str:
+        query = f"sslmode={tls}" + (f"&sslrootcert={self.ca_file}" if tls == "verify-full" else "")
+        return self.server.url(password=password, query=query, database=database)
+
+    def fresh_database(self) -> str:
+        """A new empty database's name."""
+        import uuid
+
+        import psycopg2
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        conn = psycopg2.connect(self.url())
+        conn.autocommit = True
+        try:
+            conn.cursor().execute(f"CREATE DATABASE {name}")
+        finally:
+            conn.close()
+        return name
+
+
+@pytest.fixture(scope="session")
+def private_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePg]:
+    """Started once per test run (about 2 s); tests that restart it leave it running."""
+    from ispclient.simulator.tls import make_test_ca
+
+    from .pg_server import PrivateServer, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"no private PostgreSQL server: {reason}")
+    ca_file, cert, key = make_test_ca(tmp_path_factory.mktemp("pg-ca"), hostname="localhost")
+    server = PrivateServer(tls_files=(cert, key)).init()
+    try:
+        server.start()
+    except Exception as e:  # noqa: BLE001 - say why, then skip
+        log = server.root / "log"
+        text = log.read_text() if log.exists() else ""
+        server.destroy()
+        pytest.skip(f"the private PostgreSQL server did not start: {e}\n{text[-2000:]}")
+    yield PrivatePg(server, ca_file)
+    server.destroy()
+
+
+class OtherPc:
+    """Another front-desk PC, caught in the middle of a service call: the call runs in its own
+    thread (its own database connection) and pauses inside its transaction, at its first audit
+    record — after its check and its write, before its commit. Meanwhile this PC runs the
+    competing service in :meth:`meanwhile`; it must wait for the other PC's commit (the lock)
+    and then see its result (the check after the lock), or be refused by an index."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import threading
+
+        from ispclient.store import audit
+
+        self._threading = threading
+        self._paused = threading.Event()
+        self._release = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.result: object = None
+        real = audit.record
+
+        def record(*args: object, **kwargs: object) -> object:
+            event = real(*args, **kwargs)  # type: ignore[arg-type]
+            if threading.current_thread() is self._thread and not self._paused.is_set():
+                self._paused.set()
+                self._release.wait(30)
+            return event
+
+        monkeypatch.setattr(audit, "record", record)
+
+    def starts(self, fn: object, *args: object, **kwargs: object) -> None:
+        from ispclient.store.db import db
+
+        def run() -> None:
+            try:
+                self.result = fn(*args, **kwargs)  # type: ignore[operator]
+            except Exception as e:  # noqa: BLE001 - looked at by the test
+                self.result = e
+            finally:
+                self._paused.set()
+                db.close()
+
+        self._thread = self._threading.Thread(target=run)
+        self._thread.start()
+        assert self._paused.wait(30), "the other PC's call never reached its transaction"
+
+    def meanwhile(self, fn: object, *args: object, hold_s: float = 0.4, **kwargs: object) -> object:
+        """Run ``fn`` on this PC while the other PC's transaction is open; the other PC commits
+        ``hold_s`` later (this PC's check has run by then, unless a lock makes it wait)."""
+        out: list[object] = []
+        from ispclient.store.db import db
+
+        def run() -> None:
+            try:
+                out.append(fn(*args, **kwargs))  # type: ignore[operator]
+            except Exception as e:  # noqa: BLE001
+                out.append(e)
+            finally:
+                db.close()
+
+        mine = self._threading.Thread(target=run)
+        mine.start()
+        mine.join(hold_s)
+        self._release.set()
+        assert self._thread is not None
+        self._thread.join(30)
+        mine.join(30)
+        assert out, "this PC's call did not finish"
+        return out[0]
+
+
+@pytest.fixture
+def other_pc(db: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> OtherPc:
+    return OtherPc(monkeypatch)

@@ -23,6 +23,8 @@ class ClientDialog(FormDialog):
         self.ctx = ctx
         self.client = client
         self.client_id = client.id if client else None
+        # The version the form was filled from: an edit is refused if another PC saved since.
+        self.version: int | None = client.version if client else None
         self.setMinimumWidth(520)
 
         self.client_code = QLineEdit()
@@ -75,6 +77,8 @@ class ClientDialog(FormDialog):
         self.pppoe_username.setText(c.pppoe_username)
         if c.has_pppoe_password:
             self.pppoe_password.setPlaceholderText("Saved — leave empty to keep it")
+        elif c.pppoe_password_unknown:
+            self.pppoe_password.setPlaceholderText("Unknown — set a new one (its key was lost)")
         index = self.server.findData(c.server_id) if c.server_id else 0
         self.server.setCurrentIndex(max(index, 0))
         self.notes.setPlainText(c.notes)
@@ -109,10 +113,12 @@ class ClientDialog(FormDialog):
         return lambda: clients.check(data, client_id)
 
     def work(self) -> Callable[[], Any]:
-        data, client_id = self.data(), self.client_id
+        data, client_id, version = self.data(), self.client_id, self.version
         if client_id is None:
             return lambda: id_of(clients.create_client(data))
-        return lambda: id_of(clients.edit_client(client_id, data))
+        # ChangedElsewhere / RecordDeleted (another PC saved or deleted the client since this form
+        # was filled) are ValidationErrors: the form shows them and keeps what was typed.
+        return lambda: id_of(clients.edit_client(client_id, data, expected_version=version))
 
     @classmethod
     def ask(cls, parent: QWidget | None, ctx: AppContext, client: ClientInfo | None = None) -> int | None:

@@ -10,14 +10,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPushButton, QSpinBox, QWidget
 
 from ispclient.domain.errors import ValidationError
 from ispclient.store import provisioning, settings
 from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
+from ispclient.ui.dialogs.database_dialog import DatabaseDialog
 from ispclient.ui.dialogs.form import FormDialog
+from ispclient.ui.dialogs.pppoe_key_dialog import PppoeKeyDialog
 
+DECIMAL_LABELS = {"": "As this PC's language writes them", ".": "With a point: 12.50", ",": "With a comma: 12,50"}
 ACTION_LABELS = {
     "disable": "Disable the secret and disconnect",
     "limit": "Switch to a slow profile and disconnect",
@@ -53,6 +56,9 @@ class SettingsDialog(FormDialog):
         for key, label in ACTION_LABELS.items():
             self.action.addItem(label, key)
         self.limit_profile = QLineEdit()
+        self.decimals = QComboBox()
+        for key, label in DECIMAL_LABELS.items():
+            self.decimals.addItem(label, key)
 
         f = self.fields
         f.add("currency", "&Currency:", self.currency)
@@ -68,6 +74,12 @@ class SettingsDialog(FormDialog):
         f.add("expiry_action", "&On expiry:", self.action)
         f.add("limit_profile", "S&low profile:", self.limit_profile,
               hint="The router's PPP profile for expired clients when limiting.")
+        f.add("decimal_separator", "&Decimals:", self.decimals, hint="How amounts are typed: 12.50 or 12,50.")
+        database = QPushButton("Data&base (several PCs)…")
+        database.clicked.connect(lambda: DatabaseDialog.ask(self, self.ctx))
+        key_button = QPushButton("PPPoE password &key…")
+        key_button.clicked.connect(self._key)
+        self.form_layout.addRow(database, key_button)
         self.manage.toggled.connect(self._enable_router_fields)
         self.action.currentIndexChanged.connect(self._enable_router_fields)
         self._fill()
@@ -85,7 +97,13 @@ class SettingsDialog(FormDialog):
         self.grace.setValue(s.grace_days)
         self.action.setCurrentIndex(max(0, self.action.findData(s.expiry_action)))
         self.limit_profile.setText(s.limit_profile)
+        self.decimals.setCurrentIndex(max(0, self.decimals.findData(s.decimal_separator)))
         self._enable_router_fields()
+
+    def _key(self) -> None:
+        dialog = PppoeKeyDialog(self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def _enable_router_fields(self) -> None:
         on = self.manage.isChecked()
@@ -100,6 +118,7 @@ class SettingsDialog(FormDialog):
             timezone=self.timezone.text(), client_code_prefix=self.prefix.text(),
             manage_secrets=self.manage.isChecked(), grace_days=self.grace.value(),
             expiry_action=str(self.action.currentData()), limit_profile=self.limit_profile.text(),
+            decimal_separator=str(self.decimals.currentData()),
         )
 
     def validate(self) -> Mapping[str, str]:
