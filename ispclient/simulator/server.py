@@ -132,6 +132,12 @@ class RouterSim:
             threads = list(self._threads)
         for conn in connections:
             _shutdown(conn)
+            # Windows does not wake a thread blocked in recv() on shutdown() (CPython #91913):
+            # closing the socket does, everywhere.
+            try:
+                socket.socket.close(conn)
+            except OSError:
+                pass
         for thread in threads:
             thread.join(5)
 
