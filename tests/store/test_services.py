@@ -335,3 +335,15 @@ def test_delete_server_refused_while_clients_assigned(make: Factory) -> None:
     r = make.server("North")
     make.client(pppoe_username="a", server_id=r)
     assert "still has 1 client" in refused(catalog.delete_server, r)["__all__"]
+
+
+def test_client_balance_is_due_on_live_subscriptions_minus_paid(db: object, clock: Clock, make: Factory) -> None:
+    from ispclient.store import balances
+
+    pkg = make.package(price="1500")
+    owes, paid_up, cancelled, none = (make.client(f"Client {i}") for i in range(4))
+    subs.create_subscription(owes, pkg, clock.today, payment=subs.PaymentInput("500"))
+    subs.create_subscription(paid_up, pkg, clock.today, payment=subs.PaymentInput("1500"))
+    gone = subs.create_subscription(cancelled, pkg, clock.today)
+    subs.cancel_subscription(gone.id, "moved")
+    assert balances.balances([owes, paid_up, cancelled, none]) == {owes: 100000, paid_up: 0, cancelled: 0, none: 0}
