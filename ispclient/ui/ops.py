@@ -9,8 +9,9 @@ In the spirit of Anki's ``QueryOp`` / ``CollectionOp``::
 * ``fn`` runs off the GUI thread, on a *lane* (a few long-lived threads: database work keeps one
   connection per thread, so a second PC on a remote PostgreSQL pays no reconnect per read).
 * The answer comes back in the GUI thread. It is **dropped** when ``parent`` has been deleted,
-  :func:`forget` was called for it (a window that closed), or a newer op with the same ``parent``
-  and ``key`` was started since (the user moved on).
+  :func:`forget` was called for it (a window that closed), or — for ops with a ``key`` — a newer
+  op with the same ``parent`` and ``key`` was started since (the user moved on). Ops without a
+  key never supersede each other (a router check per router, say).
 * Failures go to ``on_failure`` — by default :func:`show_error`, the one error dialog.
 * Whatever ``fn`` changed is tracked (:mod:`ispclient.store.changes`: every service function
   notes its audit events) and broadcast as one :class:`Changes` on :func:`bus` — also when the
@@ -47,7 +48,9 @@ class Lane(enum.Enum):
     SLOW = "slow"  # backups, imports, exports, integrity checks: long, few
 
 
-_LANE_THREADS = {Lane.DB: 3, Lane.ROUTER: 8, Lane.SLOW: 2}
+# Router threads mostly wait on the network (each call bounded by its router's deadline): enough
+# that a few slow routers never hold up the healthy ones. Threads start only as work arrives.
+_LANE_THREADS = {Lane.DB: 3, Lane.ROUTER: 32, Lane.SLOW: 2}
 
 
 class ChangeBus(QObject):
@@ -135,7 +138,8 @@ _lanes: dict[Lane, _Lane] = {}
 _mailbox: _Mailbox | None = None
 _bus: ChangeBus | None = None
 _in_flight: set[Op[Any]] = set()
-_generations: dict[tuple[int, Hashable], int] = {}
+_generations: dict[tuple[int, Hashable], int] = {}  # (parent, key) → the newest op's number
+_epochs: dict[int, int] = {}  # parent → times forget() was called for it
 _tickets = itertools.count(1)
 
 
@@ -175,6 +179,7 @@ class Op(Generic[T]):
         self._failure: Callable[[BaseException], object] | None = None
         self._done: Callable[[], object] | None = None
         self._generation = 0
+        self._epoch = 0
         self.dropped = False  # set when the answer came back unwanted
 
     def on_success(self, fn: Callable[[T], object]) -> Op[T]:
@@ -195,8 +200,10 @@ class Op(Generic[T]):
         mailbox = _the_mailbox()
         _the_bus = bus()  # noqa: F841 - created in the GUI thread, before any worker needs it
         if self.parent is not None:
-            slot = (id(self.parent), self.key)
-            self._generation = _generations[slot] = _generations.get(slot, 0) + 1
+            self._epoch = _epochs.get(id(self.parent), 0)
+            if self.key is not None:
+                slot = (id(self.parent), self.key)
+                self._generation = _generations[slot] = _generations.get(slot, 0) + 1
         _in_flight.add(self)
         fn = self.fn
 
@@ -220,9 +227,9 @@ class Op(Generic[T]):
         parent = self.parent
         if parent is None:
             return True
-        if not shiboken6.isValid(parent):
+        if not shiboken6.isValid(parent) or _epochs.get(id(parent), 0) != self._epoch:
             return False
-        return _generations.get((id(parent), self.key)) == self._generation
+        return self.key is None or _generations.get((id(parent), self.key)) == self._generation
 
 
 def _deliver(item: tuple[Op[Any], tuple[bool, Any, Changes]]) -> None:
@@ -250,8 +257,7 @@ def _deliver(item: tuple[Op[Any], tuple[bool, Any, Changes]]) -> None:
 
 def forget(parent: QObject) -> None:
     """Drop every answer still on its way to ``parent`` (call when a window closes)."""
-    for slot in [s for s in _generations if s[0] == id(parent)]:
-        _generations[slot] += 1
+    _epochs[id(parent)] = _epochs.get(id(parent), 0) + 1
 
 
 def forget_key(parent: QObject, key: Hashable) -> None:

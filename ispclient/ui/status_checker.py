@@ -3,9 +3,11 @@
 Work is queued per router: at most one job runs against a router at a time (a refresh that
 arrives while it is busy waits for it, and only the latest waiting request is kept). Each
 refresh has a generation number; results of an older generation are dropped, so a slow router
-can't overwrite what the user is looking at now. A router that hangs or floods costs its pool
-thread at most its deadline (``RouterTarget.deadline_s``, enforced by the socket layer), and
-other routers never wait for it; the event loop keeps running meanwhile.
+can't overwrite what the user is looking at now. Everything runs as background ops: the list of
+routers and usernames (the database and the keyring) on the database lane, each router's check
+on the router lane. A router that hangs or floods costs its thread at most its deadline
+(``RouterTarget.deadline_s``, enforced by the socket layer), and other routers never wait for it;
+the event loop keeps running meanwhile.
 """
 
 from __future__ import annotations
@@ -15,20 +17,16 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QObject, QTimer, Signal
 
 from ispclient.domain.connection import ClientConnection, UnknownReason, now_utc
 from ispclient.routeros.offload import HelperUnavailable, StatusHelper
 from ispclient.routeros.status import RouterBatch, RouterStatuses, StatusKey, check_batch, check_one
-from ispclient.ui.workers import Worker, start
+from ispclient.ui import ops
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S = 60.0
-# Router checks wait on the network, not the CPU: more threads than cores is right, and a
-# pool of our own keeps a few hanging routers from starving the app's other background work.
-# One job per router at a time, so this many slow routers still leave healthy ones a thread.
-MAX_PARALLEL_ROUTERS = 32
 # The helper's check ends by the router's deadline; past that and this margin the helper
 # itself is stuck (and is replaced).
 HELPER_MARGIN_S = 2.0
@@ -51,13 +49,11 @@ class StatusChecker(QObject):
     client_status = Signal(int, str, object)  # server id, username, ClientConnection
 
     def __init__(self, provider: BatchProvider, parent: QObject | None = None,
-                 pool: QThreadPool | None = None, interval_s: float = DEFAULT_INTERVAL_S) -> None:
+                 interval_s: float = DEFAULT_INTERVAL_S) -> None:
+        """``provider`` lists the routers to check with their usernames; it runs in the
+        background (it reads the database and the keyring)."""
         super().__init__(parent)
         self._provider = provider
-        if pool is None:
-            pool = QThreadPool(self)
-            pool.setMaxThreadCount(MAX_PARALLEL_ROUTERS)
-        self._pool = pool
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.refresh)
         self.set_interval(interval_s)
@@ -94,15 +90,21 @@ class StatusChecker(QObject):
     def is_active(self) -> bool:
         return self._timer.isActive()
 
-    def shutdown(self, wait_ms: int = -1) -> bool:
-        """Stop, forget waiting work, drop late results; wait for running jobs (True if done)."""
+    def shutdown(self, wait_ms: int = 3000) -> bool:
+        """Stop, forget waiting work, drop late results; wait (events still delivered) for the
+        running checks to come back — True if they did within ``wait_ms``."""
         self.stop()
         self._generation += 1
         self._waiting_batch.clear()
         self._waiting_clients.clear()
         self._latest_ticket.clear()
         self._outstanding.clear()
-        return bool(self._pool.waitForDone(wait_ms))
+        deadline = QDeadlineTimer(wait_ms)
+        while self._busy and not deadline.hasExpired():
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            if self._busy:
+                QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
+        return not self._busy
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -110,7 +112,13 @@ class StatusChecker(QObject):
         """Check every router the provider lists now (F5, the timer); one batch per server id."""
         self._generation += 1
         generation = self._generation
-        batches = list(self._provider())
+        provider = self._provider
+        ops.Op(self, lambda: list(provider()), key="batches") \
+            .on_success(lambda batches: self._refresh_with(generation, batches)).run()
+
+    def _refresh_with(self, generation: int, batches: list[RouterBatch]) -> None:
+        if generation != self._generation:
+            return  # a newer refresh (or a shutdown) came since
         self._outstanding = {batch.server_id for batch in batches}
         self._waiting_batch.clear()  # requests of older generations are superseded
         for batch in batches:
@@ -147,10 +155,7 @@ class StatusChecker(QObject):
         if job is None:
             return
         self._busy.add(server_id)
-        worker = Worker(job)
-        worker.signals.result.connect(self._on_outcome)
-        worker.signals.error.connect(self._on_error)
-        start(worker, self._pool)
+        ops.Op(self, job, lane=ops.Lane.ROUTER).on_success(self._on_outcome).on_failure(self._on_error).run()
 
     def _next_job(self, server_id: int) -> Callable[[], _Outcome] | None:
         clients = self._waiting_clients.get(server_id)
@@ -193,7 +198,7 @@ class StatusChecker(QObject):
         self.client_status.emit(server_id, username, conn)
 
 
-# Run in pool threads: plain data in, plain data out, and never an exception.
+# Run on the router lane: plain data in, plain data out, and never an exception.
 
 def _run_batch(batch: RouterBatch, generation: int, helper: StatusHelper | None = None) -> _Outcome:
     try:

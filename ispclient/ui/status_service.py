@@ -1,8 +1,8 @@
 """Connection statuses for the whole app: owns the StatusChecker and feeds the ConnectionBook.
 
-The GUI thread turns database rows and keyring passwords into plain RouterBatch requests;
-workers only ever see those. Windows never talk to the checker: they ask the book
-(``request_refresh``, ``request_client``) and read the answers from it.
+Background ops turn the database's usernames and the keyring's passwords into plain
+RouterBatch requests; the router checks only ever see those. Windows never talk to the checker:
+they ask the book (``request_refresh``, ``request_client``) and read the answers from it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from collections import deque
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ispclient.domain.connection import ClientConnection, UnknownReason
 from ispclient.routeros import deadline
@@ -20,8 +20,8 @@ from ispclient.routeros.offload import start_helper
 from ispclient.routeros.status import RouterBatch, RouterStatuses
 from ispclient.routeros.target import RouterTarget
 from ispclient.store import queries
-from ispclient.store.changes import Changes
 from ispclient.store.queries import ServerInfo
+from ispclient.ui import ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.status_checker import StatusChecker
 
@@ -48,51 +48,12 @@ def router_batch(server: ServerInfo, usernames: tuple[str, ...], credentials: Cr
     return RouterBatch(server.id, target, usernames)
 
 
-def build_batches(credentials: CredentialStore,
-                  users: dict[int, dict[int, str]] | None = None) -> list[RouterBatch]:
-    """A request per router that has clients with a PPPoE username: one query each.
-
-    ``users`` is router id → {client id: username}, as :class:`Usernames` keeps it; read from
-    the database when not given."""
-    if users is None:
-        users = Usernames().by_server()
-    return [router_batch(server, tuple(users[server.id].values()), credentials)
+def build_batches(credentials: CredentialStore) -> list[RouterBatch]:
+    """A request per router that has clients with a PPPoE username: one query each. Reads the
+    database and the keyring: run it in the background (it does, as the checker's provider)."""
+    users = queries.usernames_by_server()
+    return [router_batch(server, tuple(u for _, u in users[server.id]), credentials)
             for server in queries.servers() if users.get(server.id)]
-
-
-class Usernames:
-    """Which PPPoE usernames each router serves, kept up to date client by client: reading all
-    100,000 from the database on every refresh would stall the window for a third of a second."""
-
-    def __init__(self) -> None:
-        self._by_server: dict[int, dict[int, str]] | None = None
-        self._server_of: dict[int, int] = {}
-
-    def by_server(self) -> dict[int, dict[int, str]]:
-        if self._by_server is None:
-            self._by_server = {}
-            self._server_of = {}
-            for server_id, pairs in queries.usernames_by_server().items():
-                self._by_server[server_id] = dict(pairs)
-                self._server_of.update(dict.fromkeys((cid for cid, _ in pairs), server_id))
-        return self._by_server
-
-    def forget(self) -> None:
-        self._by_server = None
-
-    def clients_changed(self, client_ids: list[int]) -> None:
-        if self._by_server is None:
-            return
-        if not client_ids:  # "everything may have changed"
-            self.forget()
-            return
-        for cid in client_ids:
-            old = self._server_of.pop(cid, None)
-            if old is not None:
-                self._by_server.get(old, {}).pop(cid, None)
-        for cid, server_id, username in queries.usernames_of(client_ids):
-            self._by_server.setdefault(server_id, {})[cid] = username
-            self._server_of[cid] = server_id
 
 
 class StatusService(QObject):
@@ -101,17 +62,16 @@ class StatusService(QObject):
     refresh_started = Signal()
     refreshed = Signal()  # every router of the latest refresh has answered (or failed)
 
-    def __init__(self, ctx: AppContext, parent: QObject | None = None, pool: QThreadPool | None = None,
-                 offload: bool = True) -> None:
+    def __init__(self, ctx: AppContext, parent: QObject | None = None, offload: bool = True) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self._offload = offload  # check whole routers in a helper process once started
         self._shut_down = False
-        self.checker = StatusChecker(self._batches, self, pool=pool,
+        credentials = ctx.credentials
+        self.checker = StatusChecker(lambda: build_batches(credentials), self,
                                      interval_s=ctx.settings().refresh_interval_s)
         self.last_refresh: datetime | None = None  # local time the latest refresh landed
         self.refreshing = False
-        self.usernames = Usernames()
         self._queue: deque[RouterStatuses] = deque()
         self._pumping = False
         self._finish_when_applied = False
@@ -121,17 +81,6 @@ class StatusService(QObject):
         ctx.connections.refresh_requested.connect(self.refresh)
         ctx.connections.client_check_requested.connect(self.check_client)
         ctx.store.settings_changed.connect(self._settings_changed)
-        ctx.store.catalog_changed.connect(self.usernames.forget)
-        ctx.events.changed.connect(self._data_changed)
-
-    def _data_changed(self, changes: Changes) -> None:
-        if changes.all_clients:
-            self.usernames.forget()
-        elif changes.clients:
-            self.usernames.clients_changed(sorted(changes.clients))
-
-    def _batches(self) -> list[RouterBatch]:
-        return build_batches(self.ctx.credentials, self.usernames.by_server())
 
     def start(self, refresh_now: bool = True) -> None:
         self.checker.start(refresh_now=False)
@@ -168,7 +117,9 @@ class StatusService(QObject):
         if server is None:
             self.ctx.connections.update({(server_id, username): ClientConnection.unknown(UnknownReason.NO_SERVER)})
             return
-        self.checker.check_client(router_batch(server, (username,), self.ctx.credentials))
+        credentials = self.ctx.credentials  # the keyring is read in the background
+        ops.Op(self, lambda: router_batch(server, (username,), credentials), key=("client", server_id, username)) \
+            .on_success(self.checker.check_client).run()
 
     def _router_done(self, _server_id: int, results: RouterStatuses) -> None:
         # A router's answer goes into the book (and the list takes a pass over its clients,

@@ -17,7 +17,7 @@ from ispclient.paths import AppPaths
 from ispclient.store import backup, clients, integrity, schema
 from ispclient.store.instance_lock import InstanceLock
 from ispclient.store.models import Client
-from ispclient.ui import backup_actions, msgbox, workers
+from ispclient.ui import backup_actions, msgbox, ops
 from ispclient.ui.backup_actions import BackupActions, RestoreDialog
 
 from .conftest import Factory, settle
@@ -67,7 +67,7 @@ def actions(window: QWidget, app_paths: AppPaths, db: peewee.Database, restarts:
 
 
 def wait_idle(qtbot: QtBot) -> None:
-    qtbot.waitUntil(lambda: workers.in_flight() == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: ops.in_flight() == 0, timeout=10_000)
 
 
 def some_clients(make: Factory, n: int = 3) -> None:

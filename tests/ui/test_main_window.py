@@ -19,7 +19,7 @@ from ispclient.ui import msgbox
 from ispclient.ui.context import AppContext
 from ispclient.ui.main_window import EMPTY_HINT, NO_MATCH_HINT, MainWindow
 from ispclient.ui.models import CLIENT_ID_ROLE, Column
-from ispclient.ui.status_service import StatusService
+from ispclient.ui.status_service import StatusService, build_batches
 from ispclient.ui.style import CONNECTION_COLOURS
 from tests.ui.conftest import Factory, changed_elsewhere
 
@@ -353,12 +353,12 @@ def test_the_status_service_follows_client_edits(qtbot: QtBot, ctx: AppContext, 
     from ispclient.store import clients
 
     service = StatusService(ctx)
-    names_of = {b.server_id: set(b.usernames) for b in service._batches()}
+    names_of = {b.server_id: set(b.usernames) for b in build_batches(ctx.credentials)}
     assert names_of == {desk.north: {"amina.w", "brian.o"}, desk.south: {"chen.l"}}
     new = make.client("Fiona Achieng", server_id=desk.south, pppoe_username="fiona.a")
     clients.edit_client(desk.brian, clients.ClientInput("C00002", "Brian Otieno", server_id=desk.south,
                                                         pppoe_username="brian.o"))
     changed_elsewhere(ctx, clients=[new, desk.brian])
-    names_of = {b.server_id: set(b.usernames) for b in service._batches()}
+    names_of = {b.server_id: set(b.usernames) for b in build_batches(ctx.credentials)}
     assert names_of == {desk.north: {"amina.w"}, desk.south: {"chen.l", "fiona.a", "brian.o"}}
     service.shutdown()

@@ -268,3 +268,17 @@ def _alive(widget: QWidget) -> bool:
     import shiboken6
 
     return shiboken6.isValid(widget)
+
+
+def test_signal_emits_do_not_eat_the_true_singleton(qtbot: QtBot) -> None:
+    # PySide6 6.12.0 + Python 3.11: each emit()/disconnect() dropped a reference to True until
+    # the interpreter aborted ("bool_dealloc"); pyproject excludes that release.
+    import sys
+
+    bus = ops.ChangeBus()
+    slot = bus.changed.connect(lambda value: None)
+    before = sys.getrefcount(True)
+    for n in range(1000):
+        bus.changed.emit(n)
+    bus.changed.disconnect(slot)
+    assert sys.getrefcount(True) >= before - 1

@@ -129,7 +129,7 @@ def test_stale_generation_is_dropped_and_one_job_per_router(qtbot: QtBot, make_c
     checker = make_checker(lambda: [batch(1, north, "alice", "bob")])
     seen = Recorder(checker)
     checker.refresh()
-    assert checker.is_busy(1)
+    qtbot.waitUntil(lambda: checker.is_busy(1))  # the list of routers is read in the background first
     north.disconnect("alice")  # what the second refresh must report
     for _ in range(4):
         checker.refresh()  # while busy: remembered, only the latest

@@ -40,7 +40,6 @@ from ispclient.domain.connection import (
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
 from ispclient.domain.validation import display_phone
 from ispclient.store.queries import ClientRow
-from ispclient.ui import workers  # noqa: F401 - applies the PySide6 6.12 Signal.emit refcount fix
 from ispclient.ui.context import ConnectionBook, ConnKey
 from ispclient.ui.models.client_filter import NO_SERVER, SEPARATOR, ClientFilter, fold, refines, search_text
 from ispclient.ui.style import SUBSCRIPTION_COLOURS, connection_icon

@@ -30,10 +30,7 @@ from ispclient.store import catalog, clients, router_queue, settings
 from ispclient.store import subscriptions as subs
 from ispclient.store.changes import Changes
 from ispclient.store.models import Client, RouterChange, Server
-from ispclient.ui import (
-    ops,
-    workers,  # noqa: F401 - the PySide6 Signal.emit refcount fix
-)
+from ispclient.ui import ops
 from ispclient.ui.context import AppContext, SettingsStore
 from ispclient.ui.queue_runner import QueueRunner
 from ispclient.ui.status_service import StatusService
