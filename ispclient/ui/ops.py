@@ -13,6 +13,8 @@ In the spirit of Anki's ``QueryOp`` / ``CollectionOp``::
   op with the same ``parent`` and ``key`` was started since (the user moved on). Ops without a
   key never supersede each other (a router check per router, say).
 * Failures go to ``on_failure`` — by default :func:`show_error`, the one error dialog.
+* ``fn`` runs in a copy of the GUI thread's context variables as they were at ``run()`` (who is
+  signed in, say), so the store sees the same session the window does.
 * Whatever ``fn`` changed is tracked (:mod:`ispclient.store.changes`: every service function
   notes its audit events) and broadcast as one :class:`Changes` on :func:`bus` — also when the
   answer itself is dropped, because the data did change. Nobody emits change signals by hand.
@@ -20,6 +22,7 @@ In the spirit of Anki's ``QueryOp`` / ``CollectionOp``::
 
 from __future__ import annotations
 
+import contextvars
 import enum
 import itertools
 import logging
@@ -206,12 +209,17 @@ class Op(Generic[T]):
                 self._generation = _generations[slot] = _generations.get(slot, 0) + 1
         _in_flight.add(self)
         fn = self.fn
+        context = contextvars.copy_context()  # the session (who is signed in) goes with the work
+
+        def tracked() -> tuple[Any, Changes]:
+            with tracked_changes.track() as changed:
+                value = fn()
+            return value, changed()
 
         def job() -> None:
             try:
-                with tracked_changes.track() as changed:
-                    value = fn()
-                outcome: tuple[bool, Any, Changes] = (True, value, changed())
+                value, changes = context.run(tracked)
+                outcome: tuple[bool, Any, Changes] = (True, value, changes)
             except BaseException as error:  # noqa: B036 - a worker thread has nobody else to tell
                 outcome = (False, error, tracked_changes.NOTHING)
             try:

@@ -4,6 +4,7 @@ that keeps ticking while the database is slow."""
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Iterator
@@ -282,3 +283,19 @@ def test_signal_emits_do_not_eat_the_true_singleton(qtbot: QtBot) -> None:
         bus.changed.emit(n)
     bus.changed.disconnect(slot)
     assert sys.getrefcount(True) >= before - 1
+
+
+SESSION: contextvars.ContextVar[str] = contextvars.ContextVar("test_session", default="nobody")
+
+
+def test_the_work_sees_the_session_of_the_window_that_started_it(qtbot: QtBot) -> None:
+    owner = QObject()
+    seen: list[str] = []
+    token = SESSION.set("amina")  # e.g. who signed in at this PC
+    try:
+        ops.Op(owner, SESSION.get).on_success(seen.append).run()
+    finally:
+        SESSION.reset(token)
+    ops.Op(owner, SESSION.get, key="later").on_success(seen.append).run()
+    qtbot.waitUntil(lambda: len(seen) == 2)
+    assert sorted(seen) == ["amina", "nobody"]
