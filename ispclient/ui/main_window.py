@@ -563,10 +563,7 @@ class MainWindow(WindowState, QMainWindow):
         """The client's window: raised if it is open already, else a new one."""
         window = self.client_windows.get(client_id)
         if window is not None and shiboken6.isValid(window):
-            if window.isMinimized():
-                window.showNormal()
-            window.raise_()
-            window.activateWindow()
+            window.present()
             return window
         from ispclient.ui.client.window import ClientWindow
 
@@ -574,9 +571,7 @@ class MainWindow(WindowState, QMainWindow):
         window = ClientWindow(self.ctx, client_id, self, title=f"{row.name} — {row.client_code}" if row else "")
         self.client_windows[client_id] = window
         window.destroyed.connect(lambda *_a, cid=client_id, w=window: self._client_window_gone(cid, w))
-        window.show()
-        window.raise_()
-        window.activateWindow()
+        window.present()  # once its data is in (a moment later on a slow database, "Loading…")
         return window
 
     def _client_window_gone(self, client_id: int, window: QWidget) -> None:

@@ -251,8 +251,9 @@ def test_the_event_loop_keeps_ticking_while_a_client_window_opens_and_the_list_r
         qtbot.waitUntil(lambda: main.list_ready, timeout=10_000)
     with Ticks() as opening:
         window = main.open_client(amina)
-        assert isinstance(window, ClientWindow) and window.isVisible()  # at once, "Loading…"
-        assert window.detail is None
+        assert isinstance(window, ClientWindow)
+        qtbot.waitUntil(window.isVisible, timeout=1000)  # a moment later, saying "Loading…"
+        assert window.detail is None and window.pages.currentWidget() is window.loading
         qtbot.waitUntil(lambda: window.detail is not None, timeout=10_000)
     with Ticks() as reloading:
         main.reload()

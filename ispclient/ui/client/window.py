@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -44,6 +44,9 @@ from ispclient.ui.window_state import WindowState
 log = logging.getLogger(__name__)
 
 LOADING = "Loading…"
+# A window whose data is in by then appears complete; one waiting on a slow database appears
+# after this long anyway, saying "Loading…".
+PRESENT_AFTER_MS = 150
 
 
 class ClientWindow(WindowState, QWidget):
@@ -61,6 +64,7 @@ class ClientWindow(WindowState, QWidget):
         self.client_id = client_id
         self.detail: ClientDetail | None = None
         self._conn_key: ConnKey | None = None
+        self._present_pending = False
 
         self.edit_button = QPushButton("&Edit…")
         self.create_button = QPushButton("Create &Subscription…")
@@ -121,6 +125,23 @@ class ClientWindow(WindowState, QWidget):
         self.subscriptions.widths_restored = bool(self.subscriptions.table.property("widthsRestored"))
         self.reload()
 
+    def present(self) -> None:
+        """Show, raise and activate the window as soon as its data is in, or after
+        PRESENT_AFTER_MS with "Loading…" — never a flash of an empty window on a fast database."""
+        if self.detail is not None or self.isVisible():
+            self._bring_up()
+            return
+        self._present_pending = True
+        QTimer.singleShot(PRESENT_AFTER_MS, self, self._bring_up)
+
+    def _bring_up(self) -> None:
+        self._present_pending = False
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def state_tables(self) -> dict[str, QTableView]:
         return {"history": self.subscriptions.table, "activity": self.activity.table}
 
@@ -160,6 +181,8 @@ class ClientWindow(WindowState, QWidget):
         self._conn_key = (client.server_id, client.pppoe_username) if client.server_id else None
         self._show_detail_again()
         self.pages.setCurrentWidget(self.tabs)
+        if self._present_pending:
+            self._bring_up()
         if first or (old_key is not None and old_key != self._conn_key):
             self.check_now()  # a window that opens shows a fresh status; so does an edited username
         self.loaded.emit()
