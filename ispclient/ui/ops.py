@@ -110,6 +110,11 @@ class _Lane:
                 try:
                     job()
                 finally:
+                    if self.lane is not Lane.DB:
+                        # Only the database lane keeps a connection per thread (reads are many and
+                        # short); a router or slow-lane thread would hold a PostgreSQL connection
+                        # of its own per thread for nothing between jobs.
+                        _close_thread_connection()
                     with self.lock:
                         self.running -= 1
         finally:
