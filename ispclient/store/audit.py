@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import getpass
 import json
+import socket
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 import peewee
 
+from ispclient.store import access
 from ispclient.store import changes as _changes
 from ispclient.store.models import AuditEvent
 
@@ -18,23 +21,35 @@ _actor: str | None = None
 
 # Never written to the trail, whatever a caller passes in.
 _SECRET_KEYS = frozenset(
-    {"password", "pppoe_password", "pppoe_password_enc", "router_desired", "secret", "api_password"}
+    {"password", "pppoe_password", "pppoe_password_enc", "router_desired", "secret", "api_password",
+     "password_hash", "current_password", "new_password"}
 )
 
 
 def set_actor(name: str | None) -> None:
-    """The staff member signed in; by default the OS user name."""
+    """The name work outside a staff sign-in is recorded under; by default the OS user name."""
     global _actor
     _actor = name
 
 
-def current_actor() -> str:
-    if _actor:
-        return _actor
+def os_user() -> str:
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name on some locked-down PCs
         return "unknown"
+
+
+@functools.cache
+def pc_name() -> str:
+    try:
+        return socket.gethostname()[:100]
+    except OSError:
+        return ""
+
+
+def current_actor() -> str:
+    """The signed-in staff member's name; else (the system, the command line) the OS user."""
+    return access.actor_name() or _actor or os_user()
 
 
 def _plain(value: Any) -> Any:
@@ -81,6 +96,9 @@ def record(
     _changes.note_audit(action, client_id)
     return AuditEvent.create(
         actor=actor or current_actor(),
+        staff_id=access.staff_id(),
+        os_user=os_user()[:100],
+        pc_name=pc_name(),
         action=action,
         entity=entity,
         entity_id=entity_id,

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ispclient.domain.permissions import Permission
 from ispclient.paths import AppPaths
-from ispclient.store import integrity, schema
+from ispclient.store import access, integrity, schema
 from ispclient.store.db import BUSY_TIMEOUT_MS
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,7 @@ def copy_online(src: Path, dest: Path) -> None:
         source.close()
 
 
+@access.requires(Permission.BACKUP)
 def create_backup(db_path: Path, backup_dir: Path, kind: str = "manual", *, dest: Path | None = None,
                   now: datetime | None = None) -> BackupInfo:
     """Back up the database, check the copy, and rotate. The copy failing its check means the
@@ -345,6 +347,7 @@ def backup_due(db_path: Path, backup_dir: Path, now: datetime | None = None) -> 
     return newest is None or newest.taken_at.date() < today
 
 
+@access.automatic
 def maybe_backup(paths: AppPaths, *, db_url: str | None = None, now: datetime | None = None) -> BackupInfo | None:
     """The daily backup: made (and checked) if none was made today, else None. About 1 s of disk
     and CPU at 100,000 clients: the app runs it as a background op, a while after start-up."""
@@ -501,6 +504,7 @@ def _raw_copy(db_path: Path, dest: Path) -> None:
         shutil.copy2(wal, dest.with_name(dest.name + "-wal"))
 
 
+@access.requires(Permission.RESTORE)
 def restore(backup_file: Path, db_path: Path, backup_dir: Path, *, verified_version: int | None = None,
             now: datetime | None = None) -> RestoreResult:
     """Put a backup in place of the live database.

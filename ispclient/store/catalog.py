@@ -13,7 +13,8 @@ from ispclient.domain import subscriptions as rules
 from ispclient.domain import validation
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import parse_amount
-from ispclient.store import audit, settings
+from ispclient.domain.permissions import Permission
+from ispclient.store import access, audit, settings
 from ispclient.store.db import atomic, lock_row
 from ispclient.store.errors import RecordDeleted
 from ispclient.store.models import Client, Package, Server
@@ -59,6 +60,7 @@ def _name_taken(e: peewee.IntegrityError, what: str) -> ValidationError:
     return ValidationError.single("__all__", "The change clashes with another record; reload and try again.")
 
 
+@access.requires(Permission.PACKAGES)
 def create_package(data: PackageInput, *, actor: str | None = None) -> Package:
     values = _clean_package(data, settings.load(), None)
     try:
@@ -71,6 +73,7 @@ def create_package(data: PackageInput, *, actor: str | None = None) -> Package:
     return pkg
 
 
+@access.requires(Permission.PACKAGES)
 def edit_package(package_id: int, data: PackageInput, *, actor: str | None = None) -> Package:
     """Saved under the package's row lock: a sale on another PC (which holds it shared) reads the
     price either before or after this edit, never half of it."""
@@ -147,6 +150,7 @@ def _clean_server(data: ServerInput, server_id: int | None) -> dict[str, object]
             "username": username, "timeout_s": float(data.timeout_s), "encoding": data.encoding}
 
 
+@access.requires(Permission.SERVERS)
 def create_server(data: ServerInput, *, actor: str | None = None) -> Server:
     values = _clean_server(data, None)
     try:
@@ -159,6 +163,7 @@ def create_server(data: ServerInput, *, actor: str | None = None) -> Server:
     return srv
 
 
+@access.requires(Permission.SERVERS)
 def edit_server(server_id: int, data: ServerInput, *, actor: str | None = None) -> Server:
     values = _clean_server(data, server_id)
     try:
@@ -179,6 +184,7 @@ def edit_server(server_id: int, data: ServerInput, *, actor: str | None = None) 
     return srv
 
 
+@access.requires(Permission.SERVERS)
 def delete_server(server_id: int, *, actor: str | None = None) -> None:
     """Remove a router; refused while clients are assigned to it. The caller deletes its
     keyring secret after this succeeds.

@@ -12,7 +12,8 @@ from ispclient.domain import validation
 from ispclient.domain.clock import utcnow
 from ispclient.domain.dates import format_moment
 from ispclient.domain.errors import Collector, ValidationError
-from ispclient.store import audit, provisioning, secrets, settings
+from ispclient.domain.permissions import Permission
+from ispclient.store import access, audit, provisioning, secrets, settings
 from ispclient.store.db import atomic, lock_client_row
 from ispclient.store.errors import Change, ChangedElsewhere, RecordDeleted
 from ispclient.store.models import AuditEvent, Client, Server, Subscription
@@ -81,6 +82,7 @@ def _encrypted_password(data: ClientInput) -> _NewPassword:
     return _NewPassword(used.encrypt(data.pppoe_password), used)
 
 
+@access.requires(Permission.SEE_PPPOE_PASSWORDS)
 def pppoe_password(client_id: int) -> str | None:
     """The client's PPPoE password in clear, for the reveal button; None when none is stored.
     SecretsUnavailable says why it can't be shown (no key here; or unknown since a new key)."""
@@ -206,6 +208,7 @@ def _unique_clash(text: str) -> ValidationError:
     return ValidationError.single("__all__", "The change clashes with another record; reload and try again.")
 
 
+@access.requires(Permission.EDIT_CLIENTS)
 def create_client(data: ClientInput, *, actor: str | None = None) -> Client:
     values = validate(data)
     password = _encrypted_password(data)  # before the transaction: the keyring may be slow
@@ -228,6 +231,7 @@ def create_client(data: ClientInput, *, actor: str | None = None) -> Client:
     return client
 
 
+@access.requires(Permission.EDIT_CLIENTS)
 def edit_client(client_id: int, data: ClientInput, *, actor: str | None = None,
                 expected_version: int | None = None) -> Client:
     """Save the edit form. ``expected_version`` is the ``Client.version`` the form was filled
@@ -310,6 +314,7 @@ def _json(text: str) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
+@access.requires(Permission.DELETE_CLIENTS)
 def delete_client(client_id: int, *, actor: str | None = None) -> Client:
     """Delete (reversibly) a client whose subscriptions are all Expired or Cancelled.
 
@@ -332,6 +337,7 @@ def delete_client(client_id: int, *, actor: str | None = None) -> Client:
     return client
 
 
+@access.requires(Permission.DELETE_CLIENTS)
 def undo_delete_client(client_id: int, *, actor: str | None = None) -> Client:
     """Bring a deleted client back with all their history."""
     try:

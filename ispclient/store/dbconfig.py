@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 
 from ispclient.domain import validation
 from ispclient.domain.errors import Collector, ValidationError
+from ispclient.domain.permissions import Permission
+from ispclient.store import access
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +155,7 @@ def load(config_dir: Path) -> DbConfig | None:
         return None
 
 
+@access.requires(Permission.SETTINGS)
 def save(config_dir: Path, config: DbConfig) -> Path:
     """Write the settings (never a password: the dataclass has none)."""
     clean = validate(config)
@@ -164,6 +167,7 @@ def save(config_dir: Path, config: DbConfig) -> Path:
     return path
 
 
+@access.requires(Permission.SETTINGS)
 def forget(config_dir: Path) -> None:
     """Back to this PC's own SQLite file."""
     config_path(config_dir).unlink(missing_ok=True)
@@ -195,6 +199,7 @@ def saved_password(config: DbConfig) -> str | None:
     return password
 
 
+@access.requires(Permission.SETTINGS)
 def save_password(config: DbConfig, password: str) -> None:
     """Keep the password in the OS keyring; refused (PasswordNotSaved) when there is no safe one."""
     import keyring
@@ -213,6 +218,7 @@ def save_password(config: DbConfig, password: str) -> None:
         raise PasswordNotSaved(f"The keyring could not save the password ({type(e).__name__}).") from None
 
 
+@access.requires(Permission.SETTINGS)
 def forget_password(config: DbConfig) -> None:
     import keyring
     from keyring.errors import PasswordDeleteError

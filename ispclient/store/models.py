@@ -90,6 +90,51 @@ class Subscription(BaseModel):
         return self.cancelled_at is not None
 
 
+class Staff(BaseModel):
+    """A staff account (schema 7). The password is kept only as its argon2 hash (store/staff.py).
+    Usernames and display names are unique whatever their case (indexes made in schema.py)."""
+
+    username = pw.CharField(max_length=32)
+    display_name = pw.CharField(max_length=60)
+    role = pw.CharField(max_length=12)  # domain.permissions.Role
+    active = pw.BooleanField(default=True)
+    password_hash = pw.CharField(max_length=200)
+    created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.CharField(max_length=100, default="")
+    password_changed_at = pw.DateTimeField(default=utcnow)
+    version = pw.IntegerField(default=1)
+
+
+class SignInLock(BaseModel):
+    """Wrong passwords per username, shared by every PC (schema 7). Keyed by a hash of the
+    lower-cased username: a password typed into the username box is never stored."""
+
+    key = pw.CharField(max_length=64, primary_key=True)
+    failures = pw.IntegerField(default=0)
+    locked_until = pw.DateTimeField(null=True)
+    last_failure_at = pw.DateTimeField(null=True)
+
+
+class Shift(BaseModel):
+    """One staff member's time at the till, from opening to the cash-up (schema 7). At most one
+    open shift per member (a partial unique index); once closed it is never changed."""
+
+    staff = pw.ForeignKeyField(Staff, backref="shifts", on_delete="RESTRICT")
+    opened_at = pw.DateTimeField(default=utcnow)
+    opened_pc = pw.CharField(max_length=100, default="")
+    opening_float_minor = pw.BigIntegerField(default=0)
+    closed_at = pw.DateTimeField(null=True)
+    closed_pc = pw.CharField(max_length=100, default="")
+    expected_cash_minor = pw.BigIntegerField(null=True)
+    counted_cash_minor = pw.BigIntegerField(null=True)
+    difference_minor = pw.BigIntegerField(null=True)
+    totals = pw.TextField(default="")  # JSON at the close: the totals per method as they were
+    note = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("opened_at",), False),)
+
+
 class Payment(BaseModel):
     subscription = pw.ForeignKeyField(Subscription, backref="payments", on_delete="CASCADE")
     amount_minor = pw.BigIntegerField()
@@ -98,6 +143,9 @@ class Payment(BaseModel):
     note = pw.TextField(default="")
     paid_at = pw.DateTimeField(default=utcnow)
     taken_by = pw.CharField(max_length=100, default="")
+    # The shift of the staff member who took it (schema 7); None before staff accounts, or when
+    # the system recorded it.
+    shift = pw.ForeignKeyField(Shift, null=True, backref="payments", on_delete="RESTRICT")
 
 
 class AuditEvent(BaseModel):
@@ -111,6 +159,11 @@ class AuditEvent(BaseModel):
     summary = pw.TextField(default="")
     before = pw.TextField(default="")  # JSON
     after = pw.TextField(default="")  # JSON
+    # Schema 7: the staff member (a plain id, like client_id), and where it was done. ``actor`` is
+    # the staff member's name then; rows from before staff accounts keep their OS user there.
+    staff_id = pw.IntegerField(null=True)
+    os_user = pw.CharField(max_length=100, default="", constraints=[pw.SQL("DEFAULT ''")])
+    pc_name = pw.CharField(max_length=100, default="", constraints=[pw.SQL("DEFAULT ''")])
 
     class Meta:
         indexes = ((("client_id", "at"), False),)
@@ -160,4 +213,5 @@ class SchemaVersion(BaseModel):
 
 MODELS: list[type[BaseModel]] = [
     Server, Package, Client, Subscription, Payment, AuditEvent, Setting, SchemaVersion, RouterChange,
+    Staff, SignInLock, Shift,
 ]

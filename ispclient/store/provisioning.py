@@ -31,6 +31,8 @@ from enum import StrEnum
 
 import peewee
 
+from ispclient.domain.permissions import Permission
+from ispclient.store import access
 from ispclient.store import settings as store_settings
 from ispclient.store.db import atomic, lock_client_row
 from ispclient.store.models import Client, Package, Payment, RouterChange, Server, Subscription
@@ -226,6 +228,7 @@ class SyncCounts:
     queued: int = 0  # queue entries written
 
 
+@access.automatic
 def sync_all(*, today: date | None = None, actor: str = "enforce", force: bool = False,
              server_id: int | None = None, reason: str = "Daily check", dry_run: bool = False,
              settings: store_settings.Settings | None = None) -> SyncCounts:
@@ -286,6 +289,7 @@ def _all_facts(client_ids: list[int]) -> dict[int, list[SubFacts]]:
     return dict(out)
 
 
+@access.requires(Permission.ROUTER_SYNC)
 def push_everything(server_id: int | None = None, *, actor: str | None = None) -> int:
     """Queue every managed client's full state again (after a backup restore or a new router)."""
     counts = sync_all(actor=actor or "push-everything", force=True, server_id=server_id,

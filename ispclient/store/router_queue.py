@@ -27,11 +27,12 @@ from datetime import datetime, timedelta
 
 from ispclient.domain.clock import utcnow
 from ispclient.domain.connection import UnknownReason
+from ispclient.domain.permissions import Permission
 from ispclient.routeros.errors import RouterError
 from ispclient.routeros.provision import SecretState, SentCommand, apply_state, is_unavailable
 from ispclient.routeros.session import open_session
 from ispclient.routeros.target import RouterTarget
-from ispclient.store import audit, changes
+from ispclient.store import access, audit, changes
 from ispclient.store.db import atomic, db
 from ispclient.store.models import Client, RouterChange, Server
 from ispclient.store.secrets import KeyMissing, PasswordCipher, SecretsUnavailable, try_cipher
@@ -78,6 +79,7 @@ def enqueue(desired: Desired, *, client_id: int | None, reason: str, actor: str 
     )
 
 
+@access.requires(Permission.ROUTER_SYNC)
 def retry_now(server_id: int | None = None) -> int:
     """Make every waiting change due now (the "Retry now" button); returns how many."""
     changes.note(router_queue=True)
@@ -87,6 +89,7 @@ def retry_now(server_id: int | None = None) -> int:
     return int(q.execute())
 
 
+@access.requires(Permission.ROUTER_SYNC)
 def discard(change_id: int, *, actor: str | None = None) -> None:
     """Give up on a waiting change; the router keeps whatever it has (reconcile shows it)."""
     with atomic():
@@ -99,6 +102,7 @@ def discard(change_id: int, *, actor: str | None = None) -> None:
                      summary=f"Pending router change for “{change.username}” discarded", actor=actor)
 
 
+@access.automatic
 def purge(older_than: timedelta = timedelta(days=90)) -> int:
     """Forget finished entries (the audit trail keeps their commands)."""
     cutoff = utcnow() - older_than
@@ -143,6 +147,7 @@ def own_connection() -> Iterator[None]:
         yield
 
 
+@access.automatic
 def drain(
     targets: Mapping[int, RouterTarget],
     *,

@@ -11,10 +11,11 @@ from datetime import date
 
 from ispclient.domain.clients import next_client_code
 from ispclient.domain.errors import ValidationError
+from ispclient.domain.permissions import Permission
 from ispclient.routeros.import_secrets import ImportRow, Known, preview
 from ispclient.routeros.reconcile import Difference, DiffKind, Expected, compare
 from ispclient.routeros.wire import Row
-from ispclient.store import audit, clients, provisioning, secrets
+from ispclient.store import access, audit, clients, provisioning, secrets
 from ispclient.store import settings as store_settings
 from ispclient.store.db import atomic, lock_client_row
 from ispclient.store.models import Client, Package, Server
@@ -45,6 +46,7 @@ def reconcile(server_id: int, router_rows: Iterable[Row]) -> list[Difference]:
     return compare(router_rows, expected_for_server(server_id))
 
 
+@access.requires(Permission.ROUTER_SYNC)
 def fix_router(server_id: int, differences: Iterable[Difference], *, actor: str | None = None) -> int:
     """Queue the database's state for each difference; a secret no client owns is removed."""
     queued = 0
@@ -62,6 +64,7 @@ def fix_router(server_id: int, differences: Iterable[Difference], *, actor: str 
     return queued
 
 
+@access.requires(Permission.ROUTER_SYNC)
 def fix_database(differences: Iterable[Difference], *, actor: str | None = None) -> list[str]:
     """Make the database follow the router where that means something; returns what can't be.
 
@@ -119,6 +122,7 @@ def import_preview(server_id: int, router_rows: Iterable[Row]) -> list[ImportRow
     return preview(router_rows, known_for_import(server_id), lambda taken: next_client_code(taken, prefix))
 
 
+@access.requires(Permission.ROUTER_SYNC)
 def import_clients(server_id: int, rows: Iterable[ImportRow], *, actor: str | None = None) -> list[int]:
     """Create a client for each importable row, all or nothing; returns their ids."""
     rows = [r for r in rows if r.importable]

@@ -93,6 +93,32 @@ def _case_insensitive_client_ids_and_usernames(database: peewee.Database) -> Non
     ensure_case_indexes(database)
 
 
+def _staff_shifts_and_who(database: peewee.Database) -> None:
+    """Staff accounts, sign-in lock-outs and shifts; who did each audited change (the staff
+    member, the OS user and the PC); which shift took each payment. Old audit rows keep their
+    ``actor`` (the OS user then); the first start after this asks for the owner account."""
+    from ispclient.store.models import AuditEvent, Shift, SignInLock, Staff
+
+    database.create_tables([Staff, SignInLock, Shift], safe=True)
+    have = {c.name for c in database.get_columns(AuditEvent._meta.table_name)}
+    if "staff_id" not in have:
+        database.execute_sql("ALTER TABLE audit_event ADD COLUMN staff_id INTEGER")
+    for column in ("os_user", "pc_name"):
+        if column not in have:
+            database.execute_sql(f"ALTER TABLE audit_event ADD COLUMN {column} VARCHAR(100) NOT NULL DEFAULT ''")
+    if "shift_id" not in {c.name for c in database.get_columns("payment")}:
+        database.execute_sql("ALTER TABLE payment ADD COLUMN shift_id INTEGER REFERENCES shift (id) ON DELETE RESTRICT")
+    for sql in (
+        "CREATE UNIQUE INDEX IF NOT EXISTS staff_username_nocase ON staff (lower(username))",
+        "CREATE UNIQUE INDEX IF NOT EXISTS staff_name_nocase ON staff (lower(display_name))",
+        # One open shift per staff member, whichever PC they sign in on.
+        "CREATE UNIQUE INDEX IF NOT EXISTS shift_open_per_staff ON shift (staff_id) WHERE closed_at IS NULL",
+        "CREATE INDEX IF NOT EXISTS shift_staff ON shift (staff_id, opened_at)",
+        "CREATE INDEX IF NOT EXISTS payment_shift ON payment (shift_id)",
+    ):
+        database.execute_sql(sql)
+
+
 # Name → (columns, the rows that must be unique); the lower() of ASCII-only values (both fields
 # allow ASCII only) is the same in SQLite and PostgreSQL.
 CASE_INDEXES = {
@@ -128,6 +154,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _v1, _v2, _v3, _v4,
     _client_row_version_and_unknown_passwords,
     _case_insensitive_client_ids_and_usernames,
+    _staff_shifts_and_who,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 
@@ -136,8 +163,10 @@ CURRENT_VERSION = len(MIGRATIONS)
 COLUMNS_ADDED: dict[int, dict[str, frozenset[str]]] = {
     2: {"client": frozenset({"pppoe_password_enc", "router_desired"})},
     5: {"client": frozenset({"version", "pppoe_password_unknown"})},
+    7: {"audit_event": frozenset({"staff_id", "os_user", "pc_name"}), "payment": frozenset({"shift_id"})},
 }
-TABLES_ADDED: dict[int, frozenset[str]] = {2: frozenset({"router_change"})}
+TABLES_ADDED: dict[int, frozenset[str]] = {2: frozenset({"router_change"}),
+                                           7: frozenset({"staff", "sign_in_lock", "shift"})}
 
 
 def expected_columns(version: int) -> dict[str, frozenset[str]]:

@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ispclient.domain.errors import ValidationError
+from ispclient.domain.permissions import Permission
 from ispclient.logging_setup import register_secret
-from ispclient.store import settings
+from ispclient.store import access, settings
 from ispclient.store.models import Setting
 
 if TYPE_CHECKING:
@@ -243,12 +244,14 @@ def _stored_key_id() -> str:
 # --- moving the key between PCs ------------------------------------------------------------------
 
 
+@access.requires(Permission.SERVERS)
 def export_key() -> str:
     """The key as text (for :func:`export_key_file`); checks the keyring holds the database's key."""
     cipher(create=False)
     return str(_read_key())
 
 
+@access.requires(Permission.SERVERS)
 def import_key(text: str) -> None:
     """Save a key on this PC; refused unless it is the one the database uses (or the database
     has none yet)."""
@@ -286,6 +289,7 @@ def check_passphrase(passphrase: str) -> str:
     return passphrase
 
 
+@access.requires(Permission.SERVERS)
 def export_key_file(path: Path, passphrase: str) -> Path:
     """Write this PC's key to ``path``, encrypted with ``passphrase``; the file alone is useless."""
     from cryptography.fernet import Fernet
@@ -337,6 +341,7 @@ def read_key_file(path: Path) -> KeyFile:
                                  field="file") from None
 
 
+@access.requires(Permission.SERVERS)
 def import_key_file(path: Path, passphrase: str) -> None:
     """Read a key exported on another PC with its passphrase and keep it in this PC's keyring."""
     from cryptography.fernet import Fernet, InvalidToken
@@ -365,6 +370,7 @@ class NewKeyResult:
     unknown: int  # clients whose PPPoE password is now "unknown — set a new one"
 
 
+@access.requires(Permission.SERVERS)
 def start_new_key(*, actor: str | None = None) -> NewKeyResult:
     """Start a new key when the old one is lost on every PC. Refused while this PC has the
     database's key (nothing is lost then: export it instead).

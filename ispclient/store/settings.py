@@ -10,7 +10,8 @@ from ispclient import APP_NAME
 from ispclient.domain import clock, localization, validation
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import minor_digits
-from ispclient.store import audit
+from ispclient.domain.permissions import Permission
+from ispclient.store import access, audit
 from ispclient.store.db import atomic, db, is_sqlite
 from ispclient.store.models import Setting
 
@@ -126,6 +127,7 @@ def validate(new: Settings) -> Settings:
                     decimal_separator=new.decimal_separator)
 
 
+@access.requires(Permission.SETTINGS)
 def save(new: Settings, *, actor: str | None = None) -> Settings:
     clean = validate(new)
     with atomic():

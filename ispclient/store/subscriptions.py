@@ -16,7 +16,8 @@ from ispclient.domain.clock import utcnow
 from ispclient.domain.dates import check_day, format_moment
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import format_money, parse_amount
-from ispclient.store import audit, settings
+from ispclient.domain.permissions import Permission
+from ispclient.store import access, audit, settings, shifts
 from ispclient.store.db import atomic, db, lock_client_row, lock_client_rows, lock_row
 from ispclient.store.errors import RecordDeleted
 from ispclient.store.models import AuditEvent, Client, Package, Payment, Subscription
@@ -82,7 +83,8 @@ def _sync_client(client_id: int, reason: str, actor: str | None) -> None:
 
 def _add_payment(sub: Subscription, values: dict[str, object], actor: str | None) -> Payment:
     currency = settings.load().currency  # read in the transaction: settings.save locks payments
-    pay = Payment.create(subscription=sub, taken_by=actor or audit.current_actor(), **values)
+    pay = Payment.create(subscription=sub, taken_by=actor or audit.current_actor(), shift=shifts.for_payment(),
+                         **values)
     audit.record("payment.record", "payment", pay.id, client_id=sub.client_id,
                  summary=f"Payment of {format_money(pay.amount_minor, currency)} ({pay.method}) for "
                          f"“{sub.package_name}” from {sub.starts_on:%d %b %Y}",
@@ -90,6 +92,7 @@ def _add_payment(sub: Subscription, values: dict[str, object], actor: str | None
     return pay
 
 
+@access.requires(Permission.SELL)
 def create_subscription(
     client_id: int,
     package_id: int,
@@ -156,6 +159,7 @@ def renewal_start(client_id: int) -> date:
     return rules.renewal_start(Subscription.select().where(Subscription.client == client_id), settings.today())
 
 
+@access.requires(Permission.RENEW)
 def renew_subscription(
     subscription_id: int,
     *,
@@ -174,6 +178,7 @@ def renew_subscription(
     )
 
 
+@access.requires(Permission.CANCEL)
 def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | None = None) -> Subscription:
     today = settings.today()
     reason = validation.text_block(reason, "reason", "reason", MAX_CANCEL_REASON)
@@ -203,6 +208,7 @@ def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | 
     return sub
 
 
+@access.requires(Permission.SELL)
 def set_auto_renew(subscription_id: int, on: bool, *, actor: str | None = None) -> Subscription:
     if not isinstance(on, bool):
         raise ValidationError.single("auto_renew", "Auto-renew is on or off.")
@@ -219,6 +225,7 @@ def set_auto_renew(subscription_id: int, on: bool, *, actor: str | None = None) 
     return sub
 
 
+@access.requires(Permission.TAKE_PAYMENTS)
 def record_payment(subscription_id: int, data: PaymentInput, *, actor: str | None = None) -> Payment:
     """Take money for a subscription; refused when it is cancelled — also when another PC
     cancels it at the same moment (both hold the client's row lock, see _locked_subscription)."""
@@ -280,6 +287,7 @@ def _as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+@access.automatic
 def run_auto_renew(today: date | None = None, *, actor: str = "auto-renew") -> list[Subscription]:
     """Roll every expired auto-renew subscription into its next period(s), unpaid.
 
@@ -383,9 +391,9 @@ def _stop_auto_renew(stopped: list[tuple[_Due, str]], actor: str) -> None:
     before, after = json.dumps({"auto_renew": True}), json.dumps({"auto_renew": False})
     cursor.executemany(
         'INSERT INTO audit_event ("at", "actor", "action", "entity", "entity_id", "client_id", "summary", '
-        '"before", "after") '
-
-        f"VALUES ({', '.join([p] * 9)})",
+        '"before", "after", "os_user", "pc_name") '
+        f"VALUES ({', '.join([p] * 11)})",
         [(now, actor, "subscription.edit", "subscription", sub.id, sub.client_id,
-          f"Auto-renew stopped for “{sub.package_name}”: {reason}", before, after) for sub, reason in stopped])
+          f"Auto-renew stopped for “{sub.package_name}”: {reason}", before, after, audit.os_user()[:100],
+          audit.pc_name()) for sub, reason in stopped])
     log.info("auto-renew turned off for %d subscription(s) that can't be renewed", len(stopped))

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import peewee
 
-from ispclient.store import backup, integrity, schema
+from ispclient.domain.permissions import Permission
+from ispclient.store import access, backup, integrity, schema
 from ispclient.store.db import make_database
 from ispclient.store.dbconfig import mask
 from ispclient.store.errors import DatabaseUnavailable
@@ -242,6 +243,7 @@ def _reset_sequences(dest: peewee.Database, models: list[type[peewee.Model]]) ->
         )
 
 
+@access.requires(Permission.IMPORT_EXPORT)
 def copy_database(src_sqlite_path: Path, dest_url: str, *, batch_size: int = 2000,
                   progress: Progress | None = None) -> CopyReport:
     """Copy every row of a SQLite database into an empty PostgreSQL database, verified."""
