@@ -64,3 +64,19 @@ def router_calls_allowed() -> Iterator[None]:
     from ispclient.routeros import deadline
 
     deadline.resume()
+
+
+@pytest.fixture(autouse=True)
+def staff_session_reset() -> Iterator[None]:
+    """Cheap argon2 parameters (the same format; the hashing test uses the real ones), and no
+    sign-in carried from one test to the next (the GUI thread is the tests' thread)."""
+    from argon2 import PasswordHasher
+
+    from ispclient.domain.permissions import SYSTEM
+    from ispclient.store import access, staff
+
+    old = staff.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    staff.use_hasher(old)
+    access.sign_in_here(None)
+    access.set_process_default(SYSTEM)

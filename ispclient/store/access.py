@@ -102,12 +102,14 @@ def _fresh(actor: Actor) -> Actor:
     return Actor(actor.staff_id, actor.username, row.display_name, Role(row.role))
 
 
-def check(permission: Permission) -> Actor:
-    """The actor, or PermissionDenied saying who can."""
+def check(permission: Permission, *, fresh: bool = True) -> Actor:
+    """The actor, or PermissionDenied saying who can. ``fresh=False`` trusts the role read at
+    sign-in (a restore runs with the database closed: asking it would open it again)."""
     actor = current()
     if actor is None:
         raise PermissionDenied(NOT_SIGNED_IN, permission)
-    actor = _fresh(actor)
+    if fresh:
+        actor = _fresh(actor)
     why = permissions.refusal(actor, permission)
     if why is not None:
         raise PermissionDenied(why, permission)
@@ -121,12 +123,12 @@ def check_signed_in() -> Actor:
     return _fresh(actor)
 
 
-def requires(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def requires(permission: Permission, *, fresh: bool = True) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """The service function needs ``permission``: checked before anything is read or written."""
     def wrap(fn: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(fn)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-            check(permission)
+            check(permission, fresh=fresh)
             return fn(*args, **kwargs)
 
         _register(guarded, Guard(permission, "permission"))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from ispclient.domain.permissions import Permission
+from ispclient.domain.permissions import SYSTEM, Permission
 from ispclient.paths import AppPaths
 from ispclient.store import access, integrity, schema
 from ispclient.store.db import BUSY_TIMEOUT_MS
@@ -355,7 +355,8 @@ def maybe_backup(paths: AppPaths, *, db_url: str | None = None, now: datetime | 
     if db_path is None or not backup_due(db_path, paths.backup_dir, now):
         return None
     dest = free_path(paths.backup_dir, db_path.stem, "auto", now or datetime.now())
-    return create_backup(db_path, paths.backup_dir, "auto", dest=dest)
+    with access.acting_as(SYSTEM):  # the daily backup is the app's, whoever is signed in
+        return create_backup(db_path, paths.backup_dir, "auto", dest=dest)
 
 
 # --- finding a good backup ---------------------------------------------------------------------
@@ -504,7 +505,7 @@ def _raw_copy(db_path: Path, dest: Path) -> None:
         shutil.copy2(wal, dest.with_name(dest.name + "-wal"))
 
 
-@access.requires(Permission.RESTORE)
+@access.requires(Permission.RESTORE, fresh=False)  # the database is closed by then
 def restore(backup_file: Path, db_path: Path, backup_dir: Path, *, verified_version: int | None = None,
             now: datetime | None = None) -> RestoreResult:
     """Put a backup in place of the live database.

@@ -275,11 +275,22 @@ class ClientInfo:
 class AuditView:
     id: int
     at: datetime
-    actor: str
+    actor: str  # the staff member's name; the OS user for rows from before staff accounts
     action: str
     summary: str
     before: str  # JSON
     after: str  # JSON
+    staff_id: int | None = None  # None: the system, or a row from before staff accounts
+    os_user: str = ""  # the PC's user account the change was made under ("" on older rows)
+    pc_name: str = ""  # the PC it was made on ("" on older rows)
+
+    @property
+    def where(self) -> str:
+        """“on FRONTDESK-1 (Windows user reception)”, or "" for rows from before staff accounts."""
+        parts = [f"on {self.pc_name}"] if self.pc_name else []
+        if self.os_user:
+            parts.append(f"(PC user {self.os_user})")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -342,7 +353,7 @@ SELECT
                   b.cancelled_at, b.cancelled_by, b.cancel_reason, b.created_at, b.created_by, b.renewed_from_id,
                   y.id, y.amount_minor, y.method, y.reference, y.note, y.paid_at, y.taken_by))
    FROM subscription b LEFT JOIN payment y ON y.subscription_id = b.id WHERE b.client_id = {p}),
-  (SELECT {g}({a}(e.id, e.at, e.actor, e.action, e.summary, e.before, e.after))
+  (SELECT {g}({a}(e.id, e.at, e.actor, e.action, e.summary, e.before, e.after, e.staff_id, e.os_user, e.pc_name))
    FROM (SELECT * FROM audit_event WHERE client_id = {p} ORDER BY at DESC, id DESC LIMIT {limit}) e),
   (SELECT {g}({a}(v.name, r.reason, r.status, r.created_at, r.last_error))
    FROM router_change r JOIN server v ON v.id = r.server_id
@@ -398,7 +409,7 @@ def client_detail(client_id: int, today: date) -> ClientDetail:
                              r[8], r[9], _dt(r[10]) or datetime.min, r[11], paid.get(r[0], 0), r[12])
             for r in subs_raw.values()]
     subs.sort(key=lambda s: (s.starts_on, s.id), reverse=True)
-    events = tuple(AuditView(e[0], _dt(e[1]) or datetime.min, e[2], e[3], e[4], e[5], e[6])
+    events = tuple(AuditView(e[0], _dt(e[1]) or datetime.min, e[2], e[3], e[4], e[5], e[6], e[7], e[8] or "", e[9] or "")
                    for e in _json(row[2]) or ())
     events = tuple(sorted(events, key=lambda e: (e.at, e.id), reverse=True))
     waiting = tuple(sorted((WaitingChange(w[0], w[1], w[2], _dt(w[3]) or datetime.min, w[4])

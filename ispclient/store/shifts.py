@@ -138,8 +138,8 @@ def _till_entries(shift_id: int) -> list[rules.TillEntry]:
         "SELECT y.id, y.method, y.amount_minor, y.paid_at, y.reference, c.name, c.client_code, y.taken_by "
         "FROM payment y JOIN subscription b ON b.id = y.subscription_id JOIN client c ON c.id = b.client_id "
         f"WHERE y.shift_id = {p} ORDER BY y.paid_at, y.id", (shift_id,))
-    return [rules.TillEntry(pid, rules.PAYMENT, method, int(amount), _as_datetime(at), reference,
-                            f"{name} ({code})", taken_by)
+    return [rules.TillEntry(pid, rules.PAYMENT, method, int(amount), _as_datetime(at), receipt=reference,
+                            client=f"{name} ({code})", taken_by=taken_by)
             for pid, method, amount, at, reference, name, code, taken_by in cursor.fetchall()]
 
 

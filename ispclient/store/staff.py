@@ -90,7 +90,10 @@ def _lock_key(username: str) -> str:
 
 
 def _by_username(username: str) -> Staff | None:
-    return Staff.get_or_none(peewee.fn.LOWER(Staff.username) == username.strip().lower())
+    """Matched here, not in SQL: what was typed into the username box (maybe a password, by
+    mistake) never reaches a statement, so not even a DEBUG log of the queries holds it."""
+    wanted = username.strip().lower()
+    return next((row for row in Staff.select() if row.username.lower() == wanted), None)
 
 
 def _clean(data: StaffInput, staff_id: int | None, *, new: bool) -> dict[str, object]:

@@ -172,6 +172,25 @@ def race_edit(target: str, go: str, ids: str, field: str, value: str) -> dict[st
     return {"outcomes": outcomes}
 
 
+def shift_pay(target: str, go: str, username: str, password: str, ids: str, method: str, amount: str,
+              counted: str) -> dict[str, object]:
+    """A cashier on their own PC: sign in, take a payment on each subscription (at the parent's
+    go, while the other PC does the same), then close the shift with the cash counted."""
+    from ispclient.store import access, shifts, staff
+
+    store.open_database(target)
+    actor = staff.sign_in(username, password)
+    with access.acting_as(actor):
+        _wait_for(go)
+        paid = [subs.record_payment(int(i), subs.PaymentInput(amount, method)).id for i in ids.split(",")]
+        shift = shifts.my_open_shift()
+        assert shift is not None
+        report = shifts.close_shift(shift.id, counted) if counted else shifts.shift_report(shift.id)
+    return {"shift": report.shift.id, "payments": paid, "expected_cash": report.cash_up.expected_cash_minor,
+            "total": report.cash_up.expected_total_minor, "difference": report.shift.difference_minor,
+            "entries": [e.id for e in report.entries]}
+
+
 def backup_then_hang(db_path: str, backup_dir: str) -> None:
     """Start a backup and stop dead once its partial file is written (the parent kills us)."""
     from ispclient.store import backup
@@ -253,7 +272,8 @@ def race_rounds(tmp: Path, rounds: int, *commands: tuple[str, ...],
 
 COMMANDS = {"crash": crash_loop, "payments": payments, "clients": race_clients, "open": open_at_once,
             "renew": auto_renew, "lock": hold_lock, "pay": race_pay, "cancel": race_cancel,
-            "delete": race_delete, "sell": race_sell, "edit": race_edit, "hang-backup": backup_then_hang}
+            "delete": race_delete, "sell": race_sell, "edit": race_edit, "hang-backup": backup_then_hang,
+            "shift-pay": shift_pay}
 
 if __name__ == "__main__":
     result = COMMANDS[sys.argv[1]](*sys.argv[2:])  # type: ignore[operator]
