@@ -20,11 +20,13 @@ from pathlib import Path
 import phonenumbers
 
 from ispclient.domain import subscriptions as rules
+from ispclient.domain.money import format_amount
+from ispclient.domain.permissions import Actor, Role
 from ispclient.paths import AppPaths
 from ispclient.routeros.credentials import CredentialStore
 from ispclient.simulator import RouterSim
+from ispclient.store import access, db, open_database, shifts, staff
 from ispclient.store import clients as client_service
-from ispclient.store import db, open_database
 from ispclient.store import settings as settings_service
 from ispclient.store import subscriptions as subscription_service
 from ispclient.store.catalog import PackageInput, ServerInput, create_package, create_server, edit_package, edit_server
@@ -40,6 +42,11 @@ DEFAULT_SEED = 2024
 DEMO_API_USER = "demo-api"
 DEMO_PASSWORD = "demo-password-not-secret"
 DEMO_ACTORS = ("grace", "peter", "amina")
+# The demo's staff accounts share one password, which the demo's sign-in shows: not a secret.
+DEMO_STAFF_PASSWORD = "demo-staff-pass"
+DEMO_STAFF = (("owner", "Demo Owner", Role.OWNER), ("peter", "Peter Mwangi", Role.MANAGER),
+              ("grace", "Grace Achieng", Role.CASHIER), ("amina", "Amina Hassan", Role.CASHIER),
+              ("victor", "Victor Otieno", Role.VIEWER))
 
 
 @dataclass(frozen=True)
@@ -321,6 +328,42 @@ class _Builder:
             paid_at = sold + timedelta(minutes=rng.randrange(1, 90))
             self.backdated["payment"].append((str(paid_at), pay.id))
         return sub
+
+
+def ensure_demo_staff() -> Actor:
+    """The demo's staff (made once, also in a demo folder from before staff accounts), with a
+    shift in progress for a cashier and a closed one for another; the owner, to sign in."""
+    if not staff.has_staff():
+        owner = staff.create_first_owner(DEMO_STAFF[0][0], DEMO_STAFF[0][1], DEMO_STAFF_PASSWORD)
+        people = {owner.username: owner}
+        with access.acting_as(owner):
+            for username, name, role in DEMO_STAFF[1:]:
+                people[username] = staff.actor_of(staff.create_staff(
+                    staff.StaffInput(username, name, role.value, True, DEMO_STAFF_PASSWORD)))
+        _shift(people["amina"], "1000", [("Cash", 1.0), ("Mobile money", 1.0), ("Cash", 0.5)], counted_short=50)
+        _shift(people["grace"], "2000", [("Cash", 1.0), ("Mobile money", 1.0), ("Cash", 1.0), ("Bank transfer", 1.0)])
+    row = next(v for v in staff.staff_list() if v.username == DEMO_STAFF[0][0])
+    return Actor(row.id, row.username, row.display_name, row.role)
+
+
+def _shift(actor: Actor, opening_float: str, payments: list[tuple[str, float]], counted_short: int | None = None) \
+        -> None:
+    """A shift of the demo's day: payments on subscriptions that still owe, and (for one) its cash-up."""
+    owing = [s for s in Subscription.select().where(Subscription.cancelled_at.is_null())
+             .order_by(Subscription.ends_on.desc()).limit(400)
+             if s.price_minor > sum(p.amount_minor for p in s.payments)]
+    skip = 0 if actor.username == "grace" else len(payments)
+    with access.acting_as(actor):
+        opened = shifts.open_shift(opening_float)
+        for sub, (method, share) in zip(owing[skip:], payments, strict=False):
+            amount = max(1, round(sub.price_minor * share / 100))
+            reference = "" if method == "Cash" else f"QK{sub.id:06d}"
+            subscription_service.record_payment(sub.id, subscription_service.PaymentInput(str(amount), method,
+                                                                                          reference))
+        if counted_short is not None:
+            report = shifts.shift_report(opened.id)
+            counted = report.cash_up.expected_cash_minor - counted_short * 100
+            shifts.close_shift(opened.id, format_amount(counted, report.currency), "Counted twice; 50 short.")
 
 
 # -- simulated routers -----------------------------------------------------------------------

@@ -409,8 +409,8 @@ def client_detail(client_id: int, today: date) -> ClientDetail:
                              r[8], r[9], _dt(r[10]) or datetime.min, r[11], paid.get(r[0], 0), r[12])
             for r in subs_raw.values()]
     subs.sort(key=lambda s: (s.starts_on, s.id), reverse=True)
-    events = tuple(AuditView(e[0], _dt(e[1]) or datetime.min, e[2], e[3], e[4], e[5], e[6], e[7], e[8] or "", e[9] or "")
-                   for e in _json(row[2]) or ())
+    events = tuple(AuditView(e[0], _dt(e[1]) or datetime.min, e[2], e[3], e[4], e[5], e[6], e[7], e[8] or "",
+                             e[9] or "") for e in _json(row[2]) or ())
     events = tuple(sorted(events, key=lambda e: (e.at, e.id), reverse=True))
     waiting = tuple(sorted((WaitingChange(w[0], w[1], w[2], _dt(w[3]) or datetime.min, w[4])
                             for w in _json(row[3]) or ()), key=lambda w: w.created_at))

@@ -19,6 +19,7 @@ PAYMENT_METHODS = ("Cash", "Bank transfer", "Mobile money", "Card", "Cheque", "O
 # What happens on the router when a client's service ends (after the grace period).
 EXPIRY_ACTIONS = ("disable", "limit", "remove", "nothing")
 MAX_GRACE_DAYS = 365
+MAX_IDLE_LOCK_MINUTES = 240
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Settings:
     limit_profile: str = "expired"  # the slow PPP profile for the "limit" action
     # How amounts are typed and shown: "" = as the PC's locale writes them, "." or ",".
     decimal_separator: str = ""
+    # Lock the window behind the sign-in after this many minutes without use (0: never).
+    idle_lock_minutes: int = 0
 
 
 _DEFAULTS = Settings()
@@ -113,6 +116,8 @@ def validate(new: Settings) -> Settings:
         errors.add("grace_days", f"The grace period is 0 to {MAX_GRACE_DAYS} days.")
     if new.decimal_separator not in localization.DECIMAL_SEPARATORS:
         errors.add("decimal_separator", "Decimals are written with “.” or “,” (or as this PC's language does).")
+    if not 0 <= new.idle_lock_minutes <= MAX_IDLE_LOCK_MINUTES:
+        errors.add("idle_lock_minutes", f"Lock after 1 to {MAX_IDLE_LOCK_MINUTES} minutes without use, or 0 for never.")
     if new.expiry_action not in EXPIRY_ACTIONS:
         errors.add("expiry_action", "Choose what happens on expiry: disable, limit, remove or nothing.")
     limit_profile = new.limit_profile.strip()
@@ -124,7 +129,7 @@ def validate(new: Settings) -> Settings:
                     refresh_interval_s=new.refresh_interval_s, timezone=new.timezone.strip(),
                     client_code_prefix=prefix, manage_secrets=bool(new.manage_secrets),
                     grace_days=new.grace_days, expiry_action=new.expiry_action, limit_profile=limit_profile,
-                    decimal_separator=new.decimal_separator)
+                    decimal_separator=new.decimal_separator, idle_lock_minutes=new.idle_lock_minutes)
 
 
 @access.requires(Permission.SETTINGS)

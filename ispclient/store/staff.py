@@ -84,6 +84,13 @@ def has_staff() -> bool:
     return bool(Staff.select().exists())
 
 
+def has_history() -> bool:
+    """Whether the data was used before staff accounts (an upgrade, not a new data folder)."""
+    from ispclient.store.models import AuditEvent
+
+    return bool(AuditEvent.select().exists())
+
+
 def _lock_key(username: str) -> str:
     text = f"{settings.installation_id()}:{username.strip().lower()}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -131,6 +131,7 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
 
             routers = demo_data.start_demo_routers(app_paths, ctx.credentials)
             cleanups += [router.stop for router in routers]
+            ctx.session.sign_in(demo_data.ensure_demo_staff())  # the demo opens as its owner
         from ispclient.ui.backup_actions import BackupActions
         from ispclient.ui.main_window import MainWindow
         from ispclient.ui.models.client_list import ClientListModel
@@ -146,6 +147,13 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
         model.setParent(window)
         backups = BackupActions(window, app_paths, db_url=None if demo else db_url, lock=lock)
         window.add_file_actions(backups.actions)
+        from ispclient.domain.permissions import Permission
+
+        if backups.db_path is not None:  # on PostgreSQL they stay off (the server is backed up)
+            for action, permission in ((backups.back_up_action, Permission.BACKUP),
+                                       (backups.check_action, Permission.BACKUP),
+                                       (backups.restore_action, Permission.RESTORE)):
+                window.require(action, permission)
         backups.status_message.connect(lambda text: window.statusBar().showMessage(text, 10_000))
     except BaseException:
         for cleanup in reversed(cleanups):
@@ -172,6 +180,25 @@ def _open(app_paths: AppPaths, db_url: str | None, demo: bool) -> AppContext:
                 raise SystemExit(1) from None
 
 
+def _signed_in(session: Session, demo: bool) -> bool:
+    """From here on nothing changes data unless someone signed in (the demo: its owner already
+    is); Switch user and the idle lock are set up. False: nobody signed in, the app closes."""
+    from ispclient.store import access
+    from ispclient.ui.session import install_locker, sign_in_at_start
+
+    access.set_process_default(None)
+    if not demo and not sign_in_at_start(session.ctx):
+        return False
+    hint = ""
+    if demo:
+        from ispclient import demo as demo_data
+
+        hint = (f"Demo accounts: {', '.join(f'{u} ({r.value})' for u, _n, r in demo_data.DEMO_STAFF)}; "
+                f"password {demo_data.DEMO_STAFF_PASSWORD}")
+    session.window.locker = install_locker(session.ctx, session.window, hint)
+    return True
+
+
 def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
         screenshot_dir: Path | None = None) -> int:
     """Open the app and run until the main window closes; the exit code."""
@@ -181,6 +208,8 @@ def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
             from ispclient.ui.screenshots import capture
 
             return capture(session, Path(screenshot_dir))
+        if not _signed_in(session, demo):
+            return 0
         session.window.show()
         if not demo:  # a second PC on a shared database (or a restored backup) may lack the PPPoE key
             from ispclient.ui.dialogs.pppoe_key_dialog import offer_import

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient import store
+from ispclient.domain.permissions import SYSTEM, Permission
 from ispclient.paths import AppPaths
-from ispclient.store import backup, integrity
+from ispclient.store import access, backup, integrity
 from ispclient.store.instance_lock import InstanceLock
 from ispclient.store.schema import SchemaError
 from ispclient.ui import msgbox, ops
@@ -154,7 +155,8 @@ class BackupActions(QObject):
         if self.db_path is None:
             return None
         paths, db_url = self.paths, self.db_url
-        return ops.Op(self, lambda: backup.maybe_backup(paths, db_url=db_url), key="auto", lane=ops.Lane.SLOW) \
+        return ops.Op(self, access.as_system(lambda: backup.maybe_backup(paths, db_url=db_url)), key="auto",
+                      lane=ops.Lane.SLOW) \
             .on_success(self._automatic_backup_done) \
             .on_failure(lambda error: msgbox.error(self.parent_widget, "Daily backup failed", str(error))).run()
 
@@ -197,7 +199,11 @@ class BackupActions(QObject):
             return
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         self.status_message.emit("Checking the backup…")
-        ops.Op(self, lambda: backup.verify_backup(chosen), key="restore", lane=ops.Lane.SLOW) \
+        def check() -> int:
+            access.check(Permission.RESTORE)  # asked while the database is open; restore() trusts the session
+            return backup.verify_backup(chosen)
+
+        ops.Op(self, check, key="restore", lane=ops.Lane.SLOW) \
             .on_success(lambda version: self._put_back(chosen, version)) \
             .on_failure(self._failed("The backup can't be restored")).run()
 
@@ -263,7 +269,8 @@ def offer_restore(parent: QWidget | None, error: SchemaError, paths: AppPaths, d
         return False
     QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        backup.restore(chosen, db_path, paths.backup_dir)
+        with access.acting_as(SYSTEM):  # the data can't be opened, so nobody could sign in: the PC's user decides
+            backup.restore(chosen, db_path, paths.backup_dir)
     except backup.BackupError as e:
         QGuiApplication.restoreOverrideCursor()
         msgbox.error(parent, "The backup can't be restored", str(e))

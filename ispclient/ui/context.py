@@ -20,6 +20,7 @@ from ispclient.ui import ops
 
 if TYPE_CHECKING:
     from ispclient.routeros.credentials import CredentialStore
+    from ispclient.ui.session import StaffSession
 
 ConnKey = tuple[int, str]  # (server id, PPPoE username): usernames are unique per router only
 
@@ -187,6 +188,12 @@ class ConnectionBook(QObject):
             self.client_check_requested.emit(server_id, username)
 
 
+def _new_session() -> StaffSession:
+    from ispclient.ui.session import StaffSession
+
+    return StaffSession()
+
+
 _NO_SERVER = ClientConnection.unknown(UnknownReason.NO_SERVER)
 _NO_USERNAME = ClientConnection.unknown(UnknownReason.NO_USERNAME)
 
@@ -198,6 +205,7 @@ class AppContext:
     store: SettingsStore = field(default_factory=SettingsStore)
     connections: ConnectionBook = field(default_factory=ConnectionBook)
     demo: bool = False
+    session: StaffSession = field(default_factory=lambda: _new_session())
 
     @property
     def events(self) -> ops.ChangeBus:

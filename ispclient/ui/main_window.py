@@ -43,10 +43,11 @@ from PySide6.QtWidgets import (
 
 from ispclient import APP_DISPLAY_NAME, __version__
 from ispclient.domain.connection import ConnectionState
+from ispclient.domain.permissions import Permission
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
-from ispclient.store import queries
+from ispclient.store import access, queries
 from ispclient.store.changes import Changes
-from ispclient.ui import ops
+from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.models.client_filter import NO_SERVER, ClientFilter
 from ispclient.ui.models.client_list import ClientListModel, Column, ListCounts
@@ -57,6 +58,7 @@ from ispclient.ui.window_state import WindowState
 if TYPE_CHECKING:
     from ispclient.ui.client.window import ClientWindow
     from ispclient.ui.queue_runner import QueueRunner
+    from ispclient.ui.session import Locker
     from ispclient.ui.status_service import StatusService
 
 log = logging.getLogger(__name__)
@@ -243,6 +245,7 @@ class MainWindow(WindowState, QMainWindow):
         self.runner = runner
         self.model = model or ClientListModel(ctx.connections, parent=self)
         self.client_windows: dict[int, ClientWindow] = {}
+        self.locker: Locker | None = None  # set by the application once someone signed in
         self._tool_windows: dict[str, QWidget] = {}
         self._kept_selection: int | None = None
         self._loaded_day: date | None = None
@@ -338,6 +341,20 @@ class MainWindow(WindowState, QMainWindow):
                                             tip="Currency, country, expiry warnings, router provisioning")
         self.sync_action = self._action("&Router sync…", self.show_router_sync,
                                         tip="Changes waiting for the routers, reconcile, import from a router")
+        self.staff_action = self._action("S&taff…", self.show_staff, tip="Staff accounts, their roles and passwords")
+        self.shifts_action = self._action("&Shifts and cash-up…", self.show_shifts, "Ctrl+Shift+K",
+                                          tip="Your shift (a manager: every shift of a day), the cash-up report")
+        self.switch_user_action = self._action("S&witch user…", self.switch_user, "Ctrl+L",
+                                               tip="Lock the window behind the sign-in; nothing is closed")
+        self.switch_user_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from any window
+        self.password_action = self._action("Change my &password…", self.change_password)
+        # What each action needs; the role signed in enables or disables them (with who can).
+        self._needs: dict[QAction, Permission] = {
+            self.new_action: Permission.EDIT_CLIENTS, self.delete_action: Permission.DELETE_CLIENTS,
+            self.servers_action: Permission.SERVERS, self.packages_action: Permission.PACKAGES,
+            self.settings_action: Permission.SETTINGS, self.sync_action: Permission.ROUTER_SYNC,
+            self.staff_action: Permission.STAFF,
+        }
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("&About", self.about)
         self._update_icons()
@@ -354,6 +371,9 @@ class MainWindow(WindowState, QMainWindow):
         self.file_menu = bar.addMenu("&File")
         self.file_menu.addAction(self.new_action)
         self.file_menu.addSeparator()
+        self.file_menu.addAction(self.switch_user_action)
+        self.file_menu.addAction(self.password_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.client_menu = bar.addMenu("&Client")
         for action in (self.open_action, self.delete_action):
@@ -361,11 +381,16 @@ class MainWindow(WindowState, QMainWindow):
         self.view_menu = bar.addMenu("&View")
         for action in (self.find_action, self.clear_action, self.refresh_action):
             self.view_menu.addAction(action)
+        self.till_menu = bar.addMenu("&Till")
+        self.till_menu.addAction(self.shifts_action)
         self.manage_menu = bar.addMenu("&Manage")
-        for action in (self.servers_action, self.packages_action, self.sync_action, self.settings_action):
+        for action in (self.servers_action, self.packages_action, self.sync_action, self.settings_action,
+                       self.staff_action):
             self.manage_menu.addAction(action)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.about_action)
+        for menu in (self.file_menu, self.client_menu, self.view_menu, self.till_menu, self.manage_menu):
+            menu.setToolTipsVisible(True)  # a disabled entry says who can use it
 
         self.toolbar = QToolBar("Main toolbar")
         self.toolbar.setObjectName("mainToolbar")
@@ -390,12 +415,14 @@ class MainWindow(WindowState, QMainWindow):
         self.expiring_label.setObjectName("expiringCount")
         self.refresh_label = QLabel()
         self.refresh_label.setObjectName("lastRefresh")
+        self.who_label = QLabel()
+        self.who_label.setObjectName("signedIn")
         bar.addWidget(self.shown_label)
         if self.ctx.demo:
             demo = QLabel("Demo data — simulated routers")
             demo.setObjectName("demoNote")
             bar.addWidget(demo)
-        for label in (self.connection_label, self.expiring_label, self.refresh_label):
+        for label in (self.connection_label, self.expiring_label, self.refresh_label, self.who_label):
             bar.addPermanentWidget(label)
 
     def _connect(self) -> None:
@@ -410,6 +437,7 @@ class MainWindow(WindowState, QMainWindow):
         self.ctx.events.changed.connect(self._data_changed)
         self.ctx.store.catalog_changed.connect(self._show_servers)
         self.ctx.store.settings_changed.connect(self._schedule_reload)
+        self.ctx.session.changed.connect(self._apply_permissions)
         if self.status_service is not None:
             self.status_service.refresh_started.connect(self._show_refresh)
             self.status_service.refreshed.connect(self._show_refresh)
@@ -418,7 +446,7 @@ class MainWindow(WindowState, QMainWindow):
         self._day_timer.setInterval(60_000)
         self._day_timer.timeout.connect(self._check_new_day)
         self._day_timer.start()
-        self._selection_changed()
+        self._apply_permissions()
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -437,7 +465,7 @@ class MainWindow(WindowState, QMainWindow):
             if first:  # roll expired auto-renewals over before the first rows are read
                 from ispclient.store.subscriptions import run_auto_renew
 
-                run_auto_renew(today)
+                access.as_system(lambda: run_auto_renew(today))()  # the app's rule, not the member's act
             return queries.client_rows(today, days)
 
         ops.Op(self, read, key="list").on_success(lambda rows: self._install(rows, today, days)) \
@@ -517,7 +545,26 @@ class MainWindow(WindowState, QMainWindow):
     def _selection_changed(self, *_args: object) -> None:
         selected = self.selected_client_id() is not None
         self.open_action.setEnabled(selected)
-        self.delete_action.setEnabled(selected)
+        self.delete_action.setEnabled(selected and self.ctx.session.can(Permission.DELETE_CLIENTS))
+
+    def require(self, action: QAction, permission: Permission) -> None:
+        """``action`` is for roles with ``permission`` only (the backup actions, added later)."""
+        self._needs[action] = permission
+        self._apply_permissions()
+
+    def _apply_permissions(self) -> None:
+        """Disable what the signed-in role can't do; the tooltip (and the menu entry's) says who can."""
+        session = self.ctx.session
+        for action, permission in self._needs.items():
+            base = action.property("baseTip")
+            if base is None:
+                base = action.toolTip()
+                action.setProperty("baseTip", base)
+            refusal = session.refusal(permission)
+            action.setEnabled(refusal is None)
+            action.setToolTip(refusal or str(base))
+        self._selection_changed()
+        self.who_label.setText(session.describe())
 
     def selected_client_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
@@ -631,6 +678,30 @@ class MainWindow(WindowState, QMainWindow):
         from ispclient.ui.dialogs.settings_dialog import SettingsDialog
 
         SettingsDialog.ask(self, self.ctx)
+
+    def show_staff(self) -> None:
+        from ispclient.ui.staff_window import StaffWindow
+
+        self._show_tool_window("staff", lambda: StaffWindow(self.ctx, self))
+
+    def show_shifts(self) -> QWidget:
+        from ispclient.ui.shifts_window import ShiftsWindow
+
+        return self._show_tool_window("shifts", lambda: ShiftsWindow(self.ctx, self))
+
+    def switch_user(self) -> None:
+        """Ctrl+L: the app's locker hides every window behind the sign-in (none is closed)."""
+        if self.locker is not None:
+            self.locker.lock()
+
+    def change_password(self) -> None:
+        from ispclient.ui.dialogs.sign_in_dialog import ChangePasswordDialog
+
+        actor = self.ctx.session.actor
+        if actor is None or actor.is_system:
+            return
+        if ChangePasswordDialog.run(ChangePasswordDialog(actor.username, self)) is not None:
+            msgbox.info(self, "Password changed", "Your password is changed; use it at your next sign-in.")
 
     def show_router_sync(self) -> None:
         from ispclient.ui.router_sync_window import RouterSyncWindow

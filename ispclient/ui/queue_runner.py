@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ispclient.store import access
 from ispclient.store.changes import Changes
 from ispclient.ui import ops
 from ispclient.ui.context import AppContext
@@ -157,7 +158,7 @@ class QueueRunner(QObject):
         if self._rules_running or self._shut_down:
             return False
         self._rules_running = True
-        ops.Op(self, _rules_then_due).on_success(self._rules_done).on_failure(self._error) \
+        ops.Op(self, access.as_system(_rules_then_due)).on_success(self._rules_done).on_failure(self._error) \
             .on_done(self._rules_over).run()
         return True
 
@@ -203,7 +204,9 @@ class QueueRunner(QObject):
         credentials = self.ctx.credentials
         for sid in free:
             self._draining.add(sid)
-            ops.Op(self, lambda sid=sid: _drain_router(credentials, sid), key=("drain", sid),  # type: ignore[misc]
+            # The queue acts as the system, whoever is signed in at this PC.
+            ops.Op(self, access.as_system(lambda sid=sid: _drain_router(credentials, sid)),  # type: ignore[misc]
+                   key=("drain", sid),
                    lane=ops.Lane.ROUTER).on_success(self._drained).run()
         return set(free)
 

@@ -92,7 +92,8 @@ def test_payments_go_to_the_takers_shift_and_the_close_records_the_count(
     assert report.cash_up.expected_cash_minor == 270_000
     assert report.cash_up.method("Mobile money").expected_minor == 300_000
     closed = Shift.get_by_id(opened.id)
-    assert (closed.expected_cash_minor, closed.counted_cash_minor, closed.difference_minor) == (270_000, 265_000, -5_000)
+    assert (closed.expected_cash_minor, closed.counted_cash_minor, closed.difference_minor) == \
+        (270_000, 265_000, -5_000)
     assert closed.closed_at is not None and closed.note == "Two notes of 50 short"
     event = AuditEvent.select().where(AuditEvent.action == "shift.close").get()
     assert "Short by USD 50.00" in event.summary and event.actor == "Cate Cashier"

@@ -19,7 +19,8 @@ OLD = Path(__file__).parent / "data" / "schema6.sqlite3"
 
 def _old_rows(path: Path) -> list[tuple[object, ...]]:
     with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT id, at, actor, action, summary, before, after FROM audit_event ORDER BY id").fetchall()
+        return conn.execute("SELECT id, at, actor, action, summary, before, after FROM audit_event "
+                            "ORDER BY id").fetchall()
 
 
 def test_a_schema_6_database_opens_asks_for_the_owner_and_keeps_its_audit(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
@@ -29,9 +30,10 @@ class Column(IntEnum):
     WHEN = 0
     WHO = 1
     WHAT = 2
+    WHERE = 3  # the PC and its user
 
 
-HEADERS = {Column.WHEN: "When", Column.WHO: "Who", Column.WHAT: "What"}
+HEADERS = {Column.WHEN: "When", Column.WHO: "Who", Column.WHAT: "What", Column.WHERE: "PC"}
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -44,10 +46,21 @@ class ActivityRow:
     summary: str
     before: dict[str, Any]
     after: dict[str, Any]
+    pc_name: str = ""
+    os_user: str = ""
+    staff: bool = False  # a staff member (not the system, nor a row from before staff accounts)
 
     @classmethod
     def from_event(cls, e: AuditView) -> ActivityRow:
-        return cls(e.id, e.at, e.actor, e.action, e.summary or e.action, _json(e.before), _json(e.after))
+        return cls(e.id, e.at, e.actor, e.action, e.summary or e.action, _json(e.before), _json(e.after),
+                   e.pc_name, e.os_user, e.staff_id is not None)
+
+    @property
+    def where(self) -> str:
+        """“FRONTDESK-1 (PC user reception)”; empty for rows from before staff accounts."""
+        if not self.pc_name and not self.os_user:
+            return ""
+        return f"{self.pc_name or '?'} (PC user {self.os_user or '?'})"
 
     def changes_text(self) -> str:
         """'Name: “Jon” → “John”' per changed field; plain values when only one side exists."""
@@ -98,8 +111,14 @@ class ActivityModel(RowListModel[ActivityRow]):
                 return local_time(row.at, self._tz, seconds=True)
             if col is Column.WHO:
                 return row.actor
+            if col is Column.WHERE:
+                return row.where
             return row.summary
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col is Column.WHO:
+                return ("A staff member's sign-in" if row.staff else
+                        "The PC user (from before staff accounts, or the app's own work)") + \
+                    (f" — on {row.where}" if row.where else "")
             return row.changes_text() or None
         if role == EVENT_ID_ROLE:
             return row.id
@@ -112,6 +131,9 @@ class ActivityTab(QWidget):
         self.model = ActivityModel(self)
         self.table = list_view(self.model, "activity")
         self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)  # "What" takes the spare width, not the PC
+        header.setSectionResizeMode(Column.WHAT, QHeaderView.ResizeMode.Stretch)
         self.details = QPlainTextEdit()
         self.details.setObjectName("activity_details")
         self.details.setReadOnly(True)
@@ -134,7 +156,7 @@ class ActivityTab(QWidget):
 
     def show_events(self, events: Sequence[AuditView], tz_name: str) -> None:
         self.model.set_rows([ActivityRow.from_event(e) for e in events], tz_name)
-        for col in (Column.WHEN, Column.WHO):
+        for col in (Column.WHEN, Column.WHO, Column.WHERE):
             self.table.resizeColumnToContents(col)
         self.details.clear()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain.money import format_money
+from ispclient.domain.permissions import Permission
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.store.queries import ClientDetail, SubscriptionView
 from ispclient.store.settings import Settings
@@ -157,6 +158,8 @@ class SubscriptionsTab(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # What the signed-in role can't do (the window sets it from the session): its tooltip.
+        self.refusal: Callable[[Permission], str | None] = lambda _permission: None
         self.model = SubscriptionHistoryModel(self)
         self.table = list_view(self.model, "history")
         self.table.setAlternatingRowColors(True)
@@ -223,6 +226,10 @@ class SubscriptionsTab(QWidget):
         if sub_id is not None:
             signal.emit(sub_id)
 
+    def refresh_buttons(self) -> None:
+        """Enable what the selection and the signed-in role allow (then ``selection_changed``)."""
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if not rows:
@@ -235,8 +242,10 @@ class SubscriptionsTab(QWidget):
         status = self.model.row_at(rows[0].row()).status
         deleted = "This client has been deleted." if self._deleted else None
         set_allowed(self.view_button, None, "All details and payments of this subscription (Enter).")
-        set_allowed(self.cancel_button, deleted or cancel_blocker(status))
-        set_allowed(self.renew_button, deleted or renew_blocker(status, self._packages_on_sale),
+        refusal = self.refusal
+        set_allowed(self.cancel_button, refusal(Permission.CANCEL) or deleted or cancel_blocker(status))
+        set_allowed(self.renew_button, refusal(Permission.RENEW) or deleted
+                    or renew_blocker(status, self._packages_on_sale),
                     "Sell the next period, starting when the current one ends.")
-        set_allowed(self.pay_button, deleted or payment_blocker(status))
+        set_allowed(self.pay_button, refusal(Permission.TAKE_PAYMENTS) or deleted or payment_blocker(status))
         self.selection_changed.emit()

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain import subscriptions as rules
+from ispclient.domain.permissions import Permission
 from ispclient.store import queries
 from ispclient.store.changes import Changes
 from ispclient.store.queries import ClientDetail
-from ispclient.ui import ops
+from ispclient.ui import msgbox, ops
 from ispclient.ui.client import actions
 from ispclient.ui.client.activity_tab import ActivityTab
 from ispclient.ui.client.overview import OverviewTab
@@ -114,6 +115,9 @@ class ClientWindow(WindowState, QWidget):
         self.setTabOrder(self.view_button, self.delete_button)
         self.setTabOrder(self.delete_button, self.tabs)
 
+        self.subscriptions.refusal = ctx.session.refusal
+        # Another member signed in: the tab's buttons first, which then update the window's.
+        ctx.session.changed.connect(self.subscriptions.refresh_buttons)
         ctx.events.changed.connect(self._data_changed)
         ctx.store.catalog_changed.connect(self._show_detail_again)
         ctx.store.settings_changed.connect(self._show_detail_again)
@@ -214,10 +218,12 @@ class ClientWindow(WindowState, QWidget):
             return
         on_sale = bool(self.ctx.catalog().on_sale())
         today = d.today
+        refusal = self.ctx.session.refusal
         if not on_sale:
             create_why: str | None = "No package is on sale. Add or re-activate one in Packages first."
         else:
             create_why = None
+        create_why = refusal(Permission.SELL) or create_why
         next_start = rules.renewal_start(d.subscriptions, today)
         renewal = next_start if next_start > today else None
         set_allowed(self.create_button, create_why,
@@ -230,9 +236,12 @@ class ClientWindow(WindowState, QWidget):
         set_allowed(self.view_button, None if sub else "This client has no subscriptions yet.",
                     f"See “{sub.package_name}” ({day(sub.starts_on)} – {day(sub.ends_on)}) with its payments."
                     if sub else "")
-        set_allowed(self.delete_button, d.delete_refusal(),
+        set_allowed(self.delete_button, refusal(Permission.DELETE_CLIENTS) or d.delete_refusal(),
                     "Delete this client (asks first; you can undo it right after).")
-        set_allowed(self.edit_button, None, "Change this client's details.")
+        set_allowed(self.edit_button, refusal(Permission.EDIT_CLIENTS), "Change this client's details.")
+        self.overview.reveal.setEnabled(refusal(Permission.SEE_PPPOE_PASSWORDS) is None)
+        self.overview.reveal.setToolTip(refusal(Permission.SEE_PPPOE_PASSWORDS)
+                                        or "Show the PPPoE password to read it to the customer")
 
     # -- actions -------------------------------------------------------------------------
 
@@ -249,7 +258,7 @@ class ClientWindow(WindowState, QWidget):
         return head.id if head else d.subscriptions[0].id
 
     def edit(self) -> None:
-        if self.detail is not None:
+        if self.detail is not None and self.edit_button.isEnabled():
             ClientDialog.ask(self, self.ctx, self.detail.client)
 
     def create_subscription(self) -> None:
@@ -275,6 +284,10 @@ class ClientWindow(WindowState, QWidget):
 
     def delete(self) -> None:
         """Also reached by the Delete key while the button is disabled: then it says why."""
+        refusal = self.ctx.session.refusal(Permission.DELETE_CLIENTS)
+        if refusal is not None:
+            msgbox.error(self, actions.UNABLE, refusal)
+            return
         if self.detail is not None and actions.delete_client_interactive(self, self.ctx, self.detail):
             self.close()
 

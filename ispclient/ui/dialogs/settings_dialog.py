@@ -59,6 +59,10 @@ class SettingsDialog(FormDialog):
         self.decimals = QComboBox()
         for key, label in DECIMAL_LABELS.items():
             self.decimals.addItem(label, key)
+        self.idle_lock = QSpinBox()
+        self.idle_lock.setRange(0, settings.MAX_IDLE_LOCK_MINUTES)
+        self.idle_lock.setSuffix(" min")
+        self.idle_lock.setSpecialValueText("never")
 
         f = self.fields
         f.add("currency", "&Currency:", self.currency)
@@ -75,6 +79,8 @@ class SettingsDialog(FormDialog):
         f.add("limit_profile", "S&low profile:", self.limit_profile,
               hint="The router's PPP profile for expired clients when limiting.")
         f.add("decimal_separator", "&Decimals:", self.decimals, hint="How amounts are typed: 12.50 or 12,50.")
+        f.add("idle_lock_minutes", "&Lock when idle:", self.idle_lock,
+              hint="Behind the sign-in after this long without use, on every PC.")
         database = QPushButton("Data&base (several PCs)…")
         database.clicked.connect(lambda: DatabaseDialog.ask(self, self.ctx))
         key_button = QPushButton("PPPoE password &key…")
@@ -98,6 +104,7 @@ class SettingsDialog(FormDialog):
         self.action.setCurrentIndex(max(0, self.action.findData(s.expiry_action)))
         self.limit_profile.setText(s.limit_profile)
         self.decimals.setCurrentIndex(max(0, self.decimals.findData(s.decimal_separator)))
+        self.idle_lock.setValue(s.idle_lock_minutes)
         self._enable_router_fields()
 
     def _key(self) -> None:
@@ -118,7 +125,7 @@ class SettingsDialog(FormDialog):
             timezone=self.timezone.text(), client_code_prefix=self.prefix.text(),
             manage_secrets=self.manage.isChecked(), grace_days=self.grace.value(),
             expiry_action=str(self.action.currentData()), limit_profile=self.limit_profile.text(),
-            decimal_separator=str(self.decimals.currentData()),
+            decimal_separator=str(self.decimals.currentData()), idle_lock_minutes=self.idle_lock.value(),
         )
 
     def validate(self) -> Mapping[str, str]:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain.money import format_money
+from ispclient.domain.permissions import Permission
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.store import id_of, queries
 from ispclient.store import subscriptions as service
@@ -273,7 +274,8 @@ class SubscriptionViewDialog(QDialog):
         self.auto_renew.setChecked(sub.auto_renew)
         self.auto_renew.blockSignals(False)
         ended = status in (SubscriptionStatus.CANCELLED, SubscriptionStatus.EXPIRED)
-        set_allowed(self.auto_renew, "A cancelled or ended subscription can't renew." if ended else None)
+        set_allowed(self.auto_renew, self.ctx.session.refusal(Permission.SELL)
+                    or ("A cancelled or ended subscription can't renew." if ended else None))
         d.set_value("price", format_money(sub.price_minor, cur))
         d.set_value("paid", format_money(sub.paid_minor, cur))
         bal = sub.balance_minor
@@ -296,10 +298,11 @@ class SubscriptionViewDialog(QDialog):
         self.no_payments.setVisible(not pays)
         on_sale = bool(self.ctx.catalog().on_sale())
         deleted = "This client has been deleted." if client.deleted_at is not None else None
-        set_allowed(self.cancel_button, deleted or cancel_blocker(status))
-        set_allowed(self.renew_button, deleted or renew_blocker(status, on_sale),
+        refusal = self.ctx.session.refusal
+        set_allowed(self.cancel_button, refusal(Permission.CANCEL) or deleted or cancel_blocker(status))
+        set_allowed(self.renew_button, refusal(Permission.RENEW) or deleted or renew_blocker(status, on_sale),
                     "Sell the next period, starting when the current one ends.")
-        set_allowed(self.pay_button, deleted or payment_blocker(status))
+        set_allowed(self.pay_button, refusal(Permission.TAKE_PAYMENTS) or deleted or payment_blocker(status))
 
     # -- actions ---------------------------------------------------------------------------
 
