@@ -267,7 +267,7 @@ class _Builder:
 
     def add_audit(self, at: datetime, action: str, entity: str, entity_id: int, client_id: int, summary: str) -> None:
         self.audit.append((at, self.rng.choice(STAFF), action, entity, entity_id, client_id,
-                           summary, "", "{}"))
+                           summary, "", "{}", "", ""))  # no PC or OS user: history from before staff accounts
 
 
 def _client_plans(b: _Builder, server_ids: list[int]) -> tuple[dict[str, list[str]], int, int]:
@@ -381,7 +381,8 @@ def generate(path: Path, size: Size, seed: int = 1, today: date | None = None) -
             Payment.note, Payment.paid_at, Payment.taken_by])
         _bulk(database, AuditEvent, b.audit, [
             AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.entity,
-            AuditEvent.entity_id, AuditEvent.client_id, AuditEvent.summary, AuditEvent.before, AuditEvent.after])
+            AuditEvent.entity_id, AuditEvent.client_id, AuditEvent.summary, AuditEvent.before, AuditEvent.after,
+            AuditEvent.os_user, AuditEvent.pc_name])
         database.execute_sql("PRAGMA synchronous=NORMAL")
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
