@@ -15,13 +15,14 @@ from ispclient.domain.money import format_money
 from ispclient.store.shifts import ShiftReport
 from ispclient.ui.widgets.formatting import local_time
 
+# Qt's rich text takes cell spacing from the table's attributes, not from CSS padding.
+_TABLE = "<table cellspacing='0' cellpadding='3' width='100%'>"
+_TABLE_HALF = "<table cellspacing='0' cellpadding='3' width='60%'>"
 _STYLE = """
 body { font-family: sans-serif; font-size: 10pt; }
 h1 { font-size: 15pt; margin: 0 0 2pt 0; }
 h2 { font-size: 11pt; margin: 10pt 0 3pt 0; }
-table { border-collapse: collapse; width: 100%; }
-th { text-align: left; border-bottom: 1px solid #888; padding: 3pt 6pt 3pt 0; }
-td { padding: 2pt 6pt 2pt 0; }
+th { text-align: left; border-bottom: 1px solid #888; }
 td.n, th.n { text-align: right; }
 tr.total td { border-top: 1px solid #888; font-weight: bold; }
 .muted { color: #666; }
@@ -52,9 +53,9 @@ def cashup_html(report: ShiftReport, printed_by: str = "") -> str:
         (f"<p class='muted'>{escape(report.isp_name) + ' · ' if report.isp_name else ''}Shift {s.id}: opened "
          f"{escape(local_time(s.opened_at, tz))} on {escape(s.opened_pc or '?')}. {state}.</p>"),
         "<h2>Expected per payment method</h2>",
-        "<table><tr><th>Method</th><th class='n'>Payments</th><th class='n'>Taken</th><th class='n'>Refunded</th>"
+        f"{_TABLE}<tr><th>Method</th><th class='n'>Payments</th><th class='n'>Taken</th><th class='n'>Refunded</th>"
         f"<th class='n'>Voided</th><th class='n'>Expected</th></tr>{rows}{total}</table>",
-        "<h2>Cash in the drawer</h2><table>",
+        f"<h2>Cash in the drawer</h2>{_TABLE_HALF}",
         f"<tr><td>Opening float</td><td class='n'>{money(up.opening_float_minor)}</td></tr>",
         f"<tr><td>Cash taken less cash refunded</td>"
         f"<td class='n'>{money(up.method(rules.CASH).expected_minor)}</td></tr>",
@@ -73,14 +74,14 @@ def cashup_html(report: ShiftReport, printed_by: str = "") -> str:
         voids = "".join(f"<tr><td>{escape(local_time(e.at, tz))}</td><td>{escape(e.client)}</td>"
                         f"<td>{escape(e.method)}</td><td class='n'>{money(abs(e.amount_minor))}</td>"
                         f"<td>{escape(e.void_reason)}</td></tr>" for e in up.voided)
-        parts.append("<h2>Voided (not in the totals)</h2><table><tr><th>When</th><th>Client</th><th>Method</th>"
+        parts.append(f"<h2>Voided (not in the totals)</h2>{_TABLE}<tr><th>When</th><th>Client</th><th>Method</th>"
                      f"<th class='n'>Amount</th><th>Reason</th></tr>{voids}</table>")
     entries = "".join(
         f"<tr><td>{escape(local_time(e.at, tz))}</td><td>{escape(e.client)}</td><td>{escape(e.method)}</td>"
         f"<td>{escape(e.receipt)}</td><td class='n'>{money(e.amount_minor)}</td></tr>"
         for e in report.entries if not e.voided)
     if entries:
-        parts.append("<h2>Money taken</h2><table><tr><th>When</th><th>Client</th><th>Method</th><th>Reference</th>"
+        parts.append(f"<h2>Money taken</h2>{_TABLE}<tr><th>When</th><th>Client</th><th>Method</th><th>Reference</th>"
                      f"<th class='n'>Amount</th></tr>{entries}</table>")
     if s.closed_at:
         parts.append("<p class='muted'>A closed shift does not change: corrections are new entries in an open shift."

@@ -679,10 +679,10 @@ class MainWindow(WindowState, QMainWindow):
 
         SettingsDialog.ask(self, self.ctx)
 
-    def show_staff(self) -> None:
+    def show_staff(self) -> QWidget:
         from ispclient.ui.staff_window import StaffWindow
 
-        self._show_tool_window("staff", lambda: StaffWindow(self.ctx, self))
+        return self._show_tool_window("staff", lambda: StaffWindow(self.ctx, self))
 
     def show_shifts(self) -> QWidget:
         from ispclient.ui.shifts_window import ShiftsWindow

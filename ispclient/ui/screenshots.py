@@ -112,9 +112,64 @@ def capture(session: Session, out_dir: Path) -> int:
         written += _dialogs(session, client, suffix, out_dir)
         client.close()
         settle()
+    written += _staff_screens(session, out_dir)
     print("\n".join(str(p) for p in written))
     QApplication.closeAllWindows()
     return 0
+
+
+def _staff_screens(session: Session, out_dir: Path) -> list[Path]:
+    """The sign-in (as Switch user shows it), the Staff window and the cash-up of the demo's day,
+    at the smaller screen size."""
+    from ispclient import demo as demo_data
+    from ispclient.ui.dialogs.sign_in_dialog import SignInDialog
+    from ispclient.ui.shifts_window import CloseShiftDialog, ShiftsWindow
+    from ispclient.ui.staff_window import StaffWindow
+
+    suffix = f"{SCREEN_SIZES[0].width()}x{SCREEN_SIZES[0].height()}"
+    written = []
+    hint = (f"Demo accounts: {', '.join(u for u, _n, _r in demo_data.DEMO_STAFF)}; "
+            f"password {demo_data.DEMO_STAFF_PASSWORD}")
+    sign_in = SignInDialog(None, locked_by="switch user", username="grace", hint=hint)
+    sign_in.show()
+    settle(250)
+    written.append(save(sign_in, out_dir / f"sign-in-{suffix}.png"))
+    sign_in.done(0)
+    sign_in.deleteLater()
+    window = session.window
+    staff = window.show_staff()
+    assert isinstance(staff, StaffWindow)
+    staff.resize(900, 420)
+    wait_until(lambda: staff.model.rowCount() > 0, 5.0)
+    settle()
+    written.append(save(staff, out_dir / f"staff-{suffix}.png"))
+    staff.close()
+    shifts = window.show_shifts()
+    assert isinstance(shifts, ShiftsWindow)
+    shifts.resize(QSize(SCREEN_SIZES[0].width() - 60, SCREEN_SIZES[0].height() - TASKBAR - 60))
+    wait_until(lambda: shifts.model.rowCount() > 0 and shifts.report is not None, 5.0)
+    closed = next((r for r in range(shifts.model.rowCount()) if not shifts.model.row_at(r).is_open), None)
+    if closed is not None:
+        shifts.report = None
+        shifts.table.selectRow(closed)
+        wait_until(lambda: shifts.report is not None, 5.0)
+    settle()
+    written.append(save(shifts, out_dir / f"cash-up-{suffix}.png"))
+    opened = next((r for r in range(shifts.model.rowCount()) if shifts.model.row_at(r).is_open), None)
+    if opened is not None:
+        shifts.report = None
+        shifts.table.selectRow(opened)
+        wait_until(lambda: shifts.report is not None, 5.0)
+        assert shifts.report is not None
+        dialog = CloseShiftDialog(shifts.report, shifts)
+        dialog.counted.setText(str(shifts.report.cash_up.expected_cash_minor // 100 - 20))
+        dialog.show()
+        settle(250)
+        written.append(save(dialog, out_dir / f"cash-up-dialog-{suffix}.png"))
+        dialog.done(0)
+        dialog.deleteLater()
+    shifts.close()
+    return written
 
 
 def _dialogs(session: Session, client: QWidget, suffix: str, out_dir: Path) -> list[Path]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from enum import IntEnum
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -130,11 +131,15 @@ class CloseShiftDialog(FormDialog):
         self.currency = report.currency
         self.setMinimumWidth(460)
         up = report.cash_up
-        lines = [f"{m.method}: {format_money(m.expected_minor, self.currency)}" for m in up.methods]
-        summary = QLabel("Expected per method — " + ("; ".join(lines) if lines else "no money taken") + ".\n"
-                         f"Cash expected in the drawer (with the float of "
-                         f"{format_money(up.opening_float_minor, self.currency)}): "
-                         f"{format_money(up.expected_cash_minor, self.currency)}.")
+        rows = "".join(f"<tr><td>{escape(m.method)}</td><td align='right'>"
+                       f"{escape(format_money(m.expected_minor, self.currency))}</td></tr>" for m in up.methods)
+        summary = QLabel(
+            "<p>Expected per payment method:</p><table cellspacing='0' cellpadding='2'>"
+            + (rows or "<tr><td>No money taken.</td></tr>") + "</table>"
+            f"<p>Cash expected in the drawer, with the float of "
+            f"{escape(format_money(up.opening_float_minor, self.currency))}: "
+            f"<b>{escape(format_money(up.expected_cash_minor, self.currency))}</b></p>")
+        summary.setTextFormat(Qt.TextFormat.RichText)
         summary.setWordWrap(True)
         summary.setObjectName("expected")
         self.outer.insertWidget(1, summary)
@@ -199,6 +204,7 @@ class ShiftsWindow(WindowState, QWidget):
         self.scope = QLabel()
         self.view = QTextBrowser()
         self.view.setObjectName("cashup")
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the report fits the width
         self.open_button = QPushButton("&Open my shift…")
         self.close_button = QPushButton("&Close shift (cash-up)…")
         self.print_button = QPushButton("&Print…")
@@ -228,6 +234,7 @@ class ShiftsWindow(WindowState, QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([560, 700])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
