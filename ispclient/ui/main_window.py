@@ -628,6 +628,10 @@ class MainWindow(WindowState, QMainWindow):
     def new_client(self) -> None:
         from ispclient.ui.dialogs.client_dialog import ClientDialog
 
+        if not self.new_action.isEnabled():  # the empty list's button, for a role that can't add
+            msgbox.error(self, "New client", self.new_action.toolTip())
+            return
+
         client_id = ClientDialog.ask(self, self.ctx)
         if client_id is None:
             return

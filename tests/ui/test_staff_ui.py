@@ -333,3 +333,34 @@ def test_a_cashier_closes_the_shift_and_saves_the_cash_up_as_pdf(
     window.save_pdf()
     assert saved and target.read_bytes().startswith(b"%PDF")
     assert Payment.select().where(Payment.shift.is_null()).count() == 0
+
+
+def test_a_lock_over_an_open_form_keeps_what_was_typed(qtbot: QtBot, ctx: AppContext, team: dict[str, Actor],
+                                                       gui_signed_out: None) -> None:
+    """The cashier walks away from a half-filled form (the idle lock): it is hidden, not closed,
+    and comes back as it was for whoever signs in."""
+    from ispclient.ui.dialogs.sign_in_dialog import ChangePasswordDialog
+
+    ctx.session.sign_in(team["cate"])
+    main = MainWindow(ctx)
+    qtbot.addWidget(main)
+    main.locker = install_locker(ctx, main)
+    main.show()
+    form = ChangePasswordDialog("cate", main)
+    seen: list[object] = []
+
+    def meanwhile() -> None:
+        qtbot.keyClicks(form.new, "half-typed")
+        assert main.locker is not None
+        main.locker.lock("nobody used it for 5 minutes")
+        seen.append(form.isVisible())
+        lock = main.locker.dialog
+        assert isinstance(lock, SignInDialog)
+        type_sign_in(qtbot, lock, "cate", PW)
+        qtbot.waitUntil(lambda: not ctx.session.locked, timeout=5000)
+        seen.extend([form.isVisible(), form.new.text(), main.isVisible()])
+        form.done(0)
+
+    QTimer.singleShot(0, meanwhile)
+    form.exec()
+    assert seen == [False, True, "half-typed", True]
