@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from ispclient.domain.permissions import SYSTEM, Actor
-from ispclient.store import access, catalog, clients, staff
+from ispclient.store import access, clients, staff
 from ispclient.store import subscriptions as subs
 from ispclient.store.models import Payment, Shift
 from ispclient.ui import msgbox, ops
