@@ -211,7 +211,11 @@ def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
         if not _signed_in(session, demo):
             return 0
         session.window.show()
-        if not demo:  # a second PC on a shared database (or a restored backup) may lack the PPPoE key
+        from ispclient.domain.permissions import Permission
+
+        # A second PC on a shared database (or a restored backup) may lack the PPPoE key; only a
+        # role that may import it is asked.
+        if not demo and session.ctx.session.can(Permission.SERVERS):
             from ispclient.ui.dialogs.pppoe_key_dialog import offer_import
 
             offer_import(session.window)
