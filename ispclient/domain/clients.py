@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ispclient.domain.dates import day_text
 from ispclient.domain.subscriptions import (
     BLOCKING_STATUSES,
     S,
@@ -32,8 +33,8 @@ def delete_refusal(sub: SubscriptionLike, package_name: str, today: date) -> str
     st = status(sub, today)
     verb = "is scheduled to start" if st is SubscriptionStatus.SCHEDULED else f"is {st.value.lower()}"
     return (
-        f"Unable to delete client: the “{package_name}” subscription from {sub.starts_on:%d %b %Y} "
-        f"to {sub.ends_on:%d %b %Y} {verb}. Cancel it first, then delete the client."
+        f"Unable to delete client: the “{package_name}” subscription from {day_text(sub.starts_on)} "
+        f"to {day_text(sub.ends_on)} {verb}. Cancel it first, then delete the client."
     )
 
 

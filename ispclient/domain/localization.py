@@ -76,7 +76,8 @@ def decimal_symbol(decimal_separator: str | None = None) -> str:
 
 def format_date(day: date) -> str:
     """A calendar date as the PC's locale writes it: "15 Jan 2026", "Jan 15, 2026"…"""
-    return str(babel_dates.format_date(day, "medium", locale=system_locale()))
+    # No-break spaces: a wrapped message never splits "15 Jan / 2026" over two lines.
+    return str(babel_dates.format_date(day, "medium", locale=system_locale())).replace(" ", "\u00a0")
 
 
 def format_time(moment: datetime) -> str:

@@ -146,7 +146,7 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
         model.setParent(window)
         backups = BackupActions(window, app_paths, db_url=None if demo else db_url, lock=lock)
         window.add_file_actions(backups.actions)
-        backups.status_message.connect(lambda text: window.statusBar().showMessage(text, 10_000))
+        backups.status_message.connect(window.show_note)
     except BaseException:
         for cleanup in reversed(cleanups):
             cleanup()

@@ -251,7 +251,8 @@ class MainWindow(WindowState, QMainWindow):
         self._reloading = False
         self._first_load = True
         self._dirty: set[int] = set()  # clients changed while a reload was on its way
-        self.setWindowTitle(APP_DISPLAY_NAME + (" — demo data" if ctx.demo else ""))
+        # Qt adds the application's name to every title itself ("Demo data — ISP Client").
+        self.setWindowTitle("Demo data" if ctx.demo else "")
 
         self.filters = FilterBar()
         self.table = ClientTable()
@@ -391,6 +392,14 @@ class MainWindow(WindowState, QMainWindow):
         self.refresh_label = QLabel()
         self.refresh_label.setObjectName("lastRefresh")
         bar.addWidget(self.shown_label)
+        # Passing notes ("Daily backup saved") sit beside the counts for a while, never over them.
+        self.note_label = QLabel()
+        self.note_label.setObjectName("note")
+        self.note_label.hide()
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.timeout.connect(self.note_label.hide)
+        bar.addWidget(self.note_label)
         if self.ctx.demo:
             demo = QLabel("Demo data — simulated routers")
             demo.setObjectName("demoNote")
@@ -679,6 +688,12 @@ class MainWindow(WindowState, QMainWindow):
         self.stack.setCurrentWidget(self.empty if c.total == 0 else self.table)
         self.filters.setVisible(c.total > 0)
         self.table.placeholder = NO_MATCH_HINT if c.shown == 0 else ""
+
+    def show_note(self, text: str, timeout_ms: int = 10_000) -> None:
+        """A passing note in the status bar beside the client count (which stays visible)."""
+        self.note_label.setText(f"·  {text}")
+        self.note_label.show()
+        self._note_timer.start(timeout_ms)
 
     def _show_refresh(self) -> None:
         service = self.status_service

@@ -15,7 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain.clients import customer_for
-from ispclient.domain.connection import ClientConnection, ConnectionState, troubleshooting
+from ispclient.domain.connection import (
+    ClientConnection,
+    ConnectionState,
+    DisabledBecause,
+    OfflineCause,
+    troubleshooting,
+)
 from ispclient.domain.money import format_money
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.domain.validation import display_phone
@@ -31,6 +37,9 @@ UNAVAILABLE = "Connection status unavailable"
 _UNAVAILABLE_PREFIX = f"{UNAVAILABLE}. "
 STATUS_NOTE = "Connection status requires the MikroTik server to be online and accessible."
 MASK = "••••••••"
+_CAUSE_TITLES = {OfflineCause.SECRET_DISABLED: "PPPoE account disabled on the router",
+                 OfflineCause.NO_SECRET: "no PPPoE account on the router",
+                 OfflineCause.NEVER_CONNECTED: "never connected"}
 
 
 class OverviewTab(QWidget):
@@ -212,6 +221,8 @@ class OverviewTab(QWidget):
         q.set_value("total_revenue", format_money(st.total_revenue_minor, settings.currency))
         if st.active_since is None:
             q.set_value("active_since", "Not a customer yet")
+        elif st.active_since > detail.today:  # only a scheduled subscription so far
+            q.set_value("active_since", f"Starts on {day(st.active_since)} — not a customer yet")
         else:
             q.set_value("active_since", f"{day(st.active_since)} — customer for "
                                         f"{customer_for(st.active_since, detail.today)}")
@@ -243,7 +254,8 @@ class OverviewTab(QWidget):
             text += f" — {failed[-1].last_error or 'refused by the router'}"
         c.set_value("router_sync", text, "\n".join(f"{w.server_name}: {w.reason}" for w in waiting))
 
-    def show_connection(self, conn: ClientConnection, tz_name: str) -> None:
+    def show_connection(self, conn: ClientConnection, tz_name: str,
+                        disabled_because: DisabledBecause = DisabledBecause.NOT) -> None:
         c = self.connection
         self.status_badge.set_status(conn.label, CONNECTION_COLOURS[conn.state])
         online = conn.state is ConnectionState.ONLINE
@@ -254,13 +266,19 @@ class OverviewTab(QWidget):
             c.set_row_visible(key, online)
         c.set_value("checked", local_time(conn.checked_at, tz_name, seconds=True)
                     if conn.checked_at else "Not checked yet")
-        unavailable = conn.state is ConnectionState.UNKNOWN or conn.never_connected
-        text = troubleshooting(conn)
+        # The router's own reason (a disabled or missing account, never connected) is the headline,
+        # with the advice that follows it; only "check their router" stays a plain hint.
+        router_cause = conn.state is ConnectionState.OFFLINE and conn.cause not in (None, OfflineCause.CUSTOMER_SIDE)
+        unavailable = conn.state is ConnectionState.UNKNOWN or conn.never_connected or router_cause
+        text = troubleshooting(conn, disabled_because)
         if text.startswith(_UNAVAILABLE_PREFIX):
             text = text[len(_UNAVAILABLE_PREFIX):]
         if unavailable:
-            reason = conn.reason.label if conn.reason else "never connected"
-            self.troubleshooting.set_text(f"{UNAVAILABLE} — {reason}", text)
+            if conn.reason:
+                title = f"{UNAVAILABLE} — {conn.reason.label}"
+            else:
+                title = f"Offline — {_CAUSE_TITLES[conn.cause or OfflineCause.NEVER_CONNECTED]}"
+            self.troubleshooting.set_text(title, text)
         self.troubleshooting.setVisible(unavailable)
         self.offline_hint.setText(text if conn.state is ConnectionState.OFFLINE and not unavailable else "")
         self.offline_hint.setVisible(conn.state is ConnectionState.OFFLINE and not unavailable)

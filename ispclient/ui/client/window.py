@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain import subscriptions as rules
+from ispclient.domain.connection import DisabledBecause
 from ispclient.store import queries
 from ispclient.store.changes import Changes
 from ispclient.store.queries import ClientDetail
+from ispclient.store.settings import Settings
 from ispclient.ui import ops
 from ispclient.ui.client import actions
 from ispclient.ui.client.activity_tab import ActivityTab
@@ -47,6 +49,20 @@ LOADING = "Loading…"
 # A window whose data is in by then appears complete; one waiting on a slow database appears
 # after this long anyway, saying "Loading…".
 PRESENT_AFTER_MS = 150
+
+
+def disabled_because(detail: ClientDetail, settings: Settings) -> DisabledBecause:
+    """Why this app would have the client's PPP secret disabled: by hand, or their service ended
+    or is unpaid (so a disabled account is expected: renew or take a payment), or not at all."""
+    if detail.client.secret_held:
+        return DisabledBecause.BY_HAND
+    head = detail.headline()
+    today = detail.today
+    running = head is not None and head.status(today, settings.expiring_days) in (
+        rules.SubscriptionStatus.ACTIVE, rules.SubscriptionStatus.EXPIRING)
+    if not running or (head is not None and head.balance_minor > 0):
+        return DisabledBecause.CUT_OFF
+    return DisabledBecause.NOT
 
 
 class ClientWindow(WindowState, QWidget):
@@ -204,7 +220,8 @@ class ClientWindow(WindowState, QWidget):
             return
         client = self.detail.client
         conn = self.ctx.connections.get(client.server_id, client.pppoe_username)
-        self.overview.show_connection(conn, self.ctx.settings().timezone)
+        self.overview.show_connection(conn, self.ctx.settings().timezone, disabled_because(self.detail,
+                                                                                           self.ctx.settings()))
 
     def _update_actions(self) -> None:
         d = self.detail
@@ -274,9 +291,10 @@ class ClientWindow(WindowState, QWidget):
             open_subscription(self, self.ctx, self.client_id, sub_id)
 
     def delete(self) -> None:
-        """Also reached by the Delete key while the button is disabled: then it says why."""
-        if self.detail is not None and actions.delete_client_interactive(self, self.ctx, self.detail):
-            self.close()
+        """Also reached by the Delete key while the button is disabled: then it says why. The
+        window closes once the client is deleted (the change names them: see show_detail)."""
+        if self.detail is not None:
+            actions.delete_client_interactive(self, self.ctx, self.detail)
 
     def check_now(self) -> None:
         if self.detail is not None:
