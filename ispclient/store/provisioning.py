@@ -349,3 +349,12 @@ def disconnect_now(client_id: int, *, actor: str | None = None) -> RouterChange:
                      summary=f"Session of “{client.pppoe_username}” disconnected by hand", actor=actor)
         return enqueue(Desired(client.server_id, client.pppoe_username), client_id=client.id,
                        reason="Disconnect the session now (by hand)", actor=actor, action=DISCONNECT)
+
+
+def push_client(client_id: int, *, actor: str | None = None) -> SyncResult | None:
+    """Queue the client's secret as the database has it now (e.g. missing on the router), also
+    when provisioning is off."""
+    with atomic():
+        lock_client_row(client_id)
+        _router_client(client_id)
+        return sync_client(client_id, "Pushed by hand", actor=actor, force=True, managed_only=False)

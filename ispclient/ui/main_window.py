@@ -594,7 +594,7 @@ class MainWindow(WindowState, QMainWindow):
         if client_id is None:
             return
         self.show_client_when_listed(client_id)
-        self.table.setFocus()
+        self.open_client(client_id).offer_subscription()  # Enter sells their first package
 
     def show_client_when_listed(self, client_id: int) -> None:
         """Select this client as soon as their row is in the list (a new client's row is read in

@@ -30,7 +30,7 @@ from ispclient.store.changes import Changes
 from ispclient.store.queries import ClientDetail
 from ispclient.store.settings import Settings
 from ispclient.ui import ops
-from ispclient.ui.client import actions
+from ispclient.ui.client import actions, router_actions
 from ispclient.ui.client.activity_tab import ActivityTab
 from ispclient.ui.client.overview import OverviewTab
 from ispclient.ui.client.subscriptions_tab import SubscriptionsTab
@@ -86,11 +86,20 @@ class ClientWindow(WindowState, QWidget):
         self.create_button = QPushButton("Create &Subscription…")
         self.view_button = QPushButton("&View Subscription…")
         self.delete_button = QPushButton("&Delete…")
+        self.router_button = QPushButton("Rou&ter")
+        self.router_button.setObjectName("router_actions")
+        self.router_menu = router_actions.RouterMenu(self)
+        self.router_button.setMenu(self.router_menu)
         bar = QHBoxLayout()
-        for b in (self.edit_button, self.create_button, self.view_button):
+        for b in (self.edit_button, self.create_button, self.view_button, self.router_button):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(self.delete_button)
+        # After a new client is saved: "press Enter to sell them a package".
+        self.offer = QLabel()
+        self.offer.setObjectName("offer")
+        self.offer.setWordWrap(True)
+        self.offer.hide()
 
         self.overview = OverviewTab()
         self.subscriptions = SubscriptionsTab()
@@ -107,6 +116,7 @@ class ClientWindow(WindowState, QWidget):
         self.pages.addWidget(self.tabs)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.offer)
         layout.addWidget(self.pages, 1)
 
         self.edit_button.clicked.connect(self.edit)
@@ -214,6 +224,7 @@ class ClientWindow(WindowState, QWidget):
         self.activity.show_events(detail.activity, settings.timezone)
         self._show_connection()
         self._update_actions()
+        self.router_menu.show_detail(detail, settings)
 
     def _show_connection(self) -> None:
         if self.detail is None:
@@ -264,6 +275,15 @@ class ClientWindow(WindowState, QWidget):
                 return selected
         head = d.headline()
         return head.id if head else d.subscriptions[0].id
+
+    def offer_subscription(self) -> None:
+        """Just created: one key (Enter) sells them their first package."""
+        self.create_button.setAutoDefault(True)
+        self.create_button.setDefault(True)
+        self.offer.setText("Client saved. Press Enter to create their first subscription, or Esc to close.")
+        self.offer.show()
+        self.create_button.setFocus()
+        self.create_button.clicked.connect(self.offer.hide)
 
     def edit(self) -> None:
         if self.detail is not None:
