@@ -172,6 +172,21 @@ def _open(app_paths: AppPaths, db_url: str | None, demo: bool) -> AppContext:
                 raise SystemExit(1) from None
 
 
+def offer_setup(session: Session) -> None:
+    """A fresh installation (or a set-up left half-way) opens the set-up wizard once the list has
+    loaded and shows no client."""
+    from ispclient.ui.setup_wizard import SetupWizard, needs_setup
+
+    window, ctx = session.window, session.ctx
+
+    def loaded() -> None:
+        window.list_loaded.disconnect(loaded)
+        if needs_setup(ctx.settings(), window.model.counts().total > 0, bool(ctx.catalog().servers)):
+            SetupWizard.ask(window, ctx)
+
+    window.list_loaded.connect(loaded)
+
+
 def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
         screenshot_dir: Path | None = None) -> int:
     """Open the app and run until the main window closes; the exit code."""
@@ -186,6 +201,7 @@ def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
             from ispclient.ui.dialogs.pppoe_key_dialog import offer_import
 
             offer_import(session.window)
+            offer_setup(session)
         session.status.start()
         session.runner.start()
         session.backups.schedule_automatic_backup()

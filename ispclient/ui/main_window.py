@@ -48,6 +48,7 @@ from ispclient.store import queries
 from ispclient.store.changes import Changes
 from ispclient.ui import ops
 from ispclient.ui.context import AppContext
+from ispclient.ui.help import open_guide
 from ispclient.ui.models.client_filter import NO_SERVER, ClientFilter
 from ispclient.ui.models.client_list import ClientListModel, Column, ListCounts
 from ispclient.ui.style import CONNECTION_COLOURS
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEARCH_HINT = "Search name, Client ID, phone, e-mail or PPPoE username  (Ctrl+F)"
-EMPTY_HINT = "No clients yet — press Ctrl+N to add one."
+EMPTY_HINT = "No clients yet — press Ctrl+N to add one, or let the set-up wizard bring them in."
 NO_MATCH_HINT = "No clients match the search and filters. Press Esc to clear the search."
 LOADING_HINT = "Loading the clients…"
 STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
@@ -293,12 +294,16 @@ class MainWindow(WindowState, QMainWindow):
         hint.setFont(font)
         button = QPushButton("&New client…")
         button.clicked.connect(self.new_client)
+        setup = QPushButton("Set-up &wizard…")
+        setup.setObjectName("emptySetup")
+        setup.clicked.connect(self.show_setup_wizard)
         layout = QVBoxLayout(page)
         layout.addStretch(1)
         layout.addWidget(hint)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(button)
+        row.addWidget(setup)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addStretch(2)
@@ -341,6 +346,10 @@ class MainWindow(WindowState, QMainWindow):
                                         tip="Changes waiting for the routers, reconcile, import from a router")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("&About", self.about)
+        self.guide_action = self._action("&User guide", lambda: open_guide(self, "main"),
+                                         QKeySequence.StandardKey.HelpContents, tip="The short guide to daily tasks")
+        self.setup_action = self._action("Set-up &wizard…", self.show_setup_wizard,
+                                         tip="Your business details, first router, packages and clients")
         self._update_icons()
 
     def _update_icons(self) -> None:
@@ -365,7 +374,10 @@ class MainWindow(WindowState, QMainWindow):
         self.manage_menu = bar.addMenu("&Manage")
         for action in (self.servers_action, self.packages_action, self.sync_action, self.settings_action):
             self.manage_menu.addAction(action)
+        self.manage_menu.addSeparator()
+        self.manage_menu.addAction(self.setup_action)
         self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.guide_action)
         self.help_menu.addAction(self.about_action)
 
         self.toolbar = QToolBar("Main toolbar")
@@ -640,6 +652,11 @@ class MainWindow(WindowState, QMainWindow):
         from ispclient.ui.dialogs.settings_dialog import SettingsDialog
 
         SettingsDialog.ask(self, self.ctx)
+
+    def show_setup_wizard(self) -> bool:
+        from ispclient.ui.setup_wizard import SetupWizard
+
+        return SetupWizard.ask(self, self.ctx)
 
     def show_router_sync(self) -> None:
         from ispclient.ui.router_sync_window import RouterSyncWindow

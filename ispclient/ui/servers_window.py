@@ -25,6 +25,7 @@ from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.server_dialog import ServerDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
+from ispclient.ui.help import install_f1
 from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.window_state import WindowState
 
@@ -153,6 +154,7 @@ class ServersWindow(WindowState, QWidget):
         self.table.activated.connect(lambda _i: self.edit())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        install_f1(self, "servers")
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table, self.remove)
         ctx.store.catalog_changed.connect(self.reload)
         ctx.events.changed.connect(self._data_changed)

@@ -40,6 +40,7 @@ from ispclient.ui.dialogs.client_dialog import ClientDialog
 from ispclient.ui.dialogs.payment_dialog import PaymentDialog
 from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 from ispclient.ui.dialogs.subscription_view import open_subscription, set_allowed
+from ispclient.ui.help import install_f1
 from ispclient.ui.widgets.formatting import day
 from ispclient.ui.window_state import WindowState
 
@@ -133,6 +134,7 @@ class ClientWindow(WindowState, QWidget):
         s.selection_changed.connect(self._update_actions)
         self.tabs.currentChanged.connect(self._update_actions)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        install_f1(self, "client")
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self, self.delete)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.check_now)
         self.setTabOrder(self.edit_button, self.create_button)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from ispclient.domain.clients import generate_password
-from ispclient.domain.validation import display_phone
+from ispclient.domain.validation import display_phone, example_phone
 from ispclient.store import clients, id_of
 from ispclient.store.queries import ClientInfo
 from ispclient.ui import ops
@@ -32,7 +32,8 @@ class ClientDialog(FormDialog):
         self.client_code = QLineEdit()
         self.name = QLineEdit()
         self.phone = QLineEdit()
-        self.phone.setPlaceholderText("e.g. +254 712 345678")
+        example = example_phone(ctx.settings().default_country)
+        self.phone.setPlaceholderText(f"e.g. {example}" if example else "")
         self.email = QLineEdit()
         self.address = QPlainTextEdit()
         self.address.setTabChangesFocus(True)
