@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,6 +155,41 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
     return Session(app, ctx, status, window, runner, backups, cleanups)
 
 
+@contextmanager
+def building_splash() -> Iterator[Callable[[int, int], None]]:
+    """A splash screen with a progress line while the demo data is made (the window can't open
+    before it exists); yields the progress callback."""
+    from PySide6.QtGui import QColor, QPainter, QPixmap
+    from PySide6.QtWidgets import QSplashScreen
+
+    app = QApplication.instance()
+    pixmap = QPixmap(460, 150)
+    pixmap.fill(QColor("#f4f6f8"))
+    painter = QPainter(pixmap)
+    icon = app.windowIcon() if isinstance(app, QApplication) else QIcon()
+    icon.paint(painter, 20, 20, 48, 48)
+    font = painter.font()
+    font.setPointSizeF(font.pointSizeF() * 1.4)
+    painter.setFont(font)
+    painter.setPen(QColor("#1f2328"))
+    painter.drawText(84, 52, f"{APP_DISPLAY_NAME} — demo")
+    painter.end()
+    splash = QSplashScreen(pixmap)
+    splash.show()
+
+    def progress(done: int, total: int) -> None:
+        splash.showMessage(f"Making the demo data: {done} of {total} clients…",
+                           Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter, QColor("#1f2328"))
+        QApplication.processEvents()
+
+    progress(0, 0)
+    try:
+        yield progress
+    finally:
+        splash.close()
+        splash.deleteLater()
+
+
 def _open(app_paths: AppPaths, db_url: str | None, demo: bool) -> AppContext:
     """The context on the data; a damaged or too-new database offers a backup instead."""
     from ispclient.store.schema import SchemaError
@@ -164,7 +200,9 @@ def _open(app_paths: AppPaths, db_url: str | None, demo: bool) -> AppContext:
             if demo:
                 from ispclient import demo as demo_data
 
-                demo_data.build_demo(app_paths)
+                if demo_data.needs_building(app_paths):  # ~25 s the first time: say so, with progress
+                    with building_splash() as progress:
+                        demo_data.build_demo(app_paths, progress=progress)
                 return open_context(app_paths, demo=True)
             return open_context(app_paths, db_url=db_url)
         except SchemaError as e:
