@@ -124,6 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_key.run_disconnect(app_paths)
     if args.smoke_test:
         return smoke_test(app_paths, db_url, demo=demo)
+    from ispclient import platform_check
+
+    missing = platform_check.problem()
+    if missing:  # one plain line instead of Qt's abort (and its core dump); the log has it too
+        logging.getLogger("ispclient.startup").debug("start-up refused: %s", missing)
+        print(missing, file=sys.stderr)
+        return 1
     from ispclient.ui.crash import install_excepthook
 
     install_excepthook(log_file)
