@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -86,7 +88,16 @@ class _Page(QWizardPage):
         self.ctx = ctx
         self.setTitle(title)
         self.setSubTitle(subtitle)
-        self.outer = QVBoxLayout(self)
+        # The page scrolls rather than grow past a small screen (1366×768 at 150 %).
+        body = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addWidget(scroll)
+        self.outer = QVBoxLayout(body)
         self.general = QLabel()
         self.general.setObjectName("general_error")
         self.general.setWordWrap(True)
