@@ -204,7 +204,8 @@ class OverviewTab(QWidget):
         s.set_value("end", day(sub.ends_on), "The end date is the first day without service: it expires "
                                               f"at 00:00 on {day(sub.ends_on)}.")
         s.set_value("days_left", days_left_text(sub, status, today))
-        s.set_value("auto_renew", "Yes" if sub.auto_renew else "No")
+        s.set_value("auto_renew", f"No — cancelled from {day(sub.cancel_on)}" if sub.cancel_on
+                    else "Yes" if sub.auto_renew else "No")
         cur = settings.currency
         if sub.balance_minor <= 0:
             paid = f"Paid in full ({format_money(sub.paid_minor, cur)})" if sub.price_minor else "Free"
