@@ -67,6 +67,7 @@ class SubFacts:
     renewed_from_id: int | None  # set only by auto-renew
     paid_in_full: bool
     profile: str
+    ends_early: bool = False  # cancelled "at the end of the paid period": cancelled_on is that day
 
     @property
     def is_cancelled(self) -> bool:
@@ -78,8 +79,8 @@ def service_state(subs: list[SubFacts], today: date, grace_days: int) -> tuple[S
     if not subs:
         return ServiceState.NEW, None
     grace = timedelta(days=grace_days)
-    # A cancellation counts from its day: at once, or at the end of the paid period (cancel_on).
-    live = [s for s in subs if s.cancelled_on is None or s.cancelled_on > today]
+    # Cancelled at once: gone. Cancelled at the end of the paid period: live until that day.
+    live = [s for s in subs if s.cancelled_on is None or (s.ends_early and s.cancelled_on > today)]
     cover = next((s for s in live if s.starts_on <= today < s.ends_on), None)
     if cover is not None:
         by_id = {s.id: s for s in live}
@@ -183,7 +184,7 @@ def _facts(client_id: int) -> list[SubFacts]:
 def _fact(sub: Subscription, profile: str, paid_minor: int) -> SubFacts:
     cancelled = sub.cancelled_at.date() if sub.cancelled_at is not None else sub.cancel_on
     return SubFacts(sub.id, sub.starts_on, sub.ends_on, cancelled, sub.renewed_from_id,
-                    paid_minor >= sub.price_minor, profile)
+                    paid_minor >= sub.price_minor, profile, sub.cancelled_at is None and sub.cancel_on is not None)
 
 
 def state_of(client: Client, today: date, grace_days: int,

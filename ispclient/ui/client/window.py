@@ -213,6 +213,7 @@ class ClientWindow(WindowState, QWidget):
             self._bring_up()
         if first or (old_key is not None and old_key != self._conn_key):
             self.check_now()  # a window that opens shows a fresh status; so does an edited username
+        self._focus_offer()
         self.loaded.emit()
 
     def _show_detail_again(self) -> None:
@@ -284,8 +285,16 @@ class ClientWindow(WindowState, QWidget):
         self.create_button.setDefault(True)
         self.offer.setText("Client saved. Press Enter to create their first subscription, or Esc to close.")
         self.offer.show()
-        self.create_button.setFocus()
+        self._offer_pending = True  # focus goes to Create Subscription once it is enabled (loaded)
+        self._focus_offer()
         self.create_button.clicked.connect(self.offer.hide)
+
+    _offer_pending = False
+
+    def _focus_offer(self) -> None:
+        if self._offer_pending and self.create_button.isEnabled():
+            self._offer_pending = False
+            self.create_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def edit(self) -> None:
         if self.detail is not None:
