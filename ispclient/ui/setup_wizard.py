@@ -43,6 +43,7 @@ from ispclient.domain import localization, validation
 from ispclient.domain import subscriptions as rules
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.money import parse_amount
+from ispclient.routeros.credentials import CredentialStore
 from ispclient.routeros.errors import RouterError
 from ispclient.routeros.import_secrets import ImportRow
 from ispclient.routeros.target import API_PORT, RouterTarget
@@ -422,8 +423,7 @@ class PackagesPage(_Page):
 
     def read_profiles(self) -> None:
         server_id = self.router.server_id
-        server = self.ctx.catalog().server(server_id) if server_id is not None else None
-        if server_id is None or server is None:
+        if server_id is None:
             self.status.setText("Add a router on the previous step first (or add packages later in Manage ▸ "
                                 "Packages).")
             return
@@ -432,16 +432,12 @@ class PackagesPage(_Page):
         def read() -> list[str]:
             from ispclient.routeros.session import ppp_profiles
 
-            password = credentials.get(server_id) or ""
-            return ppp_profiles(RouterTarget(server_id=server.id, name=server.name, host=server.host,
-                                             port=server.port, tls=server.tls, ca_file=server.ca_file or None,
-                                             username=server.username, password=password,
-                                             timeout=server.timeout_s, encoding=server.encoding))
+            return ppp_profiles(router_target(server_id, credentials))
 
-        self.status.setText(f"Reading the PPP profiles of {server.name}…")
+        self.status.setText("Reading the router's PPP profiles…")
         self.read_button.setEnabled(False)
         ops.Op(self, read, key="profiles", lane=ops.Lane.ROUTER).on_success(self.show_profiles) \
-            .on_failure(lambda e: self.status.setText(f"Could not read them: {e}")) \
+            .on_failure(lambda e: self.status.setText(f"Could not read them: {ops.describe_error(e)[1]}")) \
             .on_done(lambda: self.read_button.setEnabled(True)).run()
 
     def show_profiles(self, profiles: list[str]) -> None:
@@ -510,6 +506,19 @@ class PackagesPage(_Page):
         self.table.setRowCount(0)  # made: a Back shows what is left to sell
 
 
+def router_target(server_id: int, credentials: CredentialStore) -> RouterTarget:
+    """The saved router with its API password (in the worker: the database and the keyring)."""
+    from ispclient.store import queries
+
+    server = queries.catalog().server(server_id)
+    if server is None:
+        raise ValidationError.single("__all__", "That router was removed meanwhile; add it again.")
+    return RouterTarget(server_id=server.id, name=server.name, host=server.host, port=server.port, tls=server.tls,
+                        ca_file=server.ca_file or None, username=server.username,
+                        password=credentials.get(server.id) or "", timeout=server.timeout_s,
+                        encoding=server.encoding)
+
+
 def package_name(profile: str) -> str:
     """A first guess at a package name from a profile: "home-10m" → "Home 10M"."""
     words = profile.replace("_", " ").replace("-", " ").split()
@@ -565,8 +574,7 @@ class ClientsPage(_Page):
 
     def import_secrets(self) -> None:
         server_id = self.router.server_id
-        server = self.ctx.catalog().server(server_id) if server_id is not None else None
-        if server_id is None or server is None:
+        if server_id is None:
             self.status.setText("Add a router first (the previous steps).")
             return
         credentials = self.ctx.credentials
@@ -575,15 +583,11 @@ class ClientsPage(_Page):
             from ispclient.routeros.reconcile import fetch_secrets
             from ispclient.store import router_sync
 
-            target = RouterTarget(server_id=server.id, name=server.name, host=server.host, port=server.port,
-                                  tls=server.tls, ca_file=server.ca_file or None, username=server.username,
-                                  password=credentials.get(server.id) or "", timeout=server.timeout_s,
-                                  encoding=server.encoding)
-            rows = router_sync.import_preview(server.id, fetch_secrets(target))
-            return router_sync.import_clients(server.id, rows), rows
+            rows = router_sync.import_preview(server_id, fetch_secrets(router_target(server_id, credentials)))
+            return router_sync.import_clients(server_id, rows), rows
 
         self.secrets_button.setEnabled(False)
-        self.status.setText(f"Reading the PPP secrets of {server.name}…")
+        self.status.setText("Reading the router's PPP secrets…")
         ops.Op(self, read_and_import, key="import", lane=ops.Lane.SLOW).on_success(self._imported) \
             .on_failure(self._import_failed).on_done(lambda: self.secrets_button.setEnabled(True)).run()
 
