@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ispclient.domain.connection import OfflineCause, ClientConnection, ConnectionState, UnknownReason
+from ispclient.domain.connection import ClientConnection, ConnectionState, OfflineCause, UnknownReason
 from ispclient.routeros.status import (
     NO_SECRET,
     SECRET_DISABLED,

@@ -16,7 +16,7 @@ from ispclient.store.settings import Settings
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 from ispclient.ui.widgets import NoticeBox
-from ispclient.ui.widgets.formatting import day
+from ispclient.ui.widgets.formatting import day, day_in_text
 
 MAX_REASON = 500
 
@@ -62,7 +62,7 @@ class CancelDialog(FormDialog):
         sub, today = self.sub, self.detail.today
         running = sub.starts_on <= today < sub.ends_on
         self.when_now = QRadioButton("&Now — their service stops today")
-        self.when_end = QRadioButton(f"At the &end of the paid period — service runs until {day(sub.ends_on)}, "
+        self.when_end = QRadioButton(f"At the &end of the paid period — service runs until {day_in_text(sub.ends_on)}, "
                                      "then stops (no renewal)")
         self.when_now.setChecked(True)
         self.when_end.setEnabled(running)
@@ -126,5 +126,6 @@ def router_effect(detail: ClientDetail, subscription_id: int, settings: Settings
     if sub is None or sub.starts_on > today or others:
         return f"On the router: nothing changes now — “{client.pppoe_username}” keeps the service it has."
     effect = _EXPIRY_EFFECT.get(settings.expiry_action, _EXPIRY_EFFECT["disable"]).format(limit=settings.limit_profile)
-    when = f"on {day(sub.ends_on)}, with no grace days; until then nothing changes" if at_period_end else "at once"
+    when = f"on {day_in_text(sub.ends_on)}, with no grace days; until then nothing changes" if at_period_end \
+        else "at once"
     return f"On the router: their PPPoE account “{client.pppoe_username}” on {server.name} {effect} {when}."
