@@ -132,11 +132,13 @@ def test_router_sync_is_a_real_window_closed_with_esc(qtbot: QtBot, ctx: AppCont
     main = MainWindow(ctx)
     main.show()
     main.show_router_sync()
-    sync = next(w for w in QApplication.topLevelWidgets() if isinstance(w, RouterSyncWindow))
+    sync = main._tool_windows["router-sync"]
+    assert isinstance(sync, RouterSyncWindow)
     qtbot.waitExposed(sync)
     assert sync.isWindow() and sync.windowFlags() & Qt.WindowType.Window
     assert sync.windowTitle() == "Router sync"
     sync.activateWindow()
+    qtbot.waitUntil(sync.isActiveWindow, timeout=2000)
     qtbot.keyClick(sync, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: gone(sync), timeout=2000)
     main.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QRadioButton, QVBoxLayout, QWidget
 
 from ispclient.domain.money import format_money
@@ -61,9 +62,9 @@ class CancelDialog(FormDialog):
         """Now, or at the end of the paid period; and in plain words what the router will do."""
         sub, today = self.sub, self.detail.today
         running = sub.starts_on <= today < sub.ends_on
-        self.when_now = QRadioButton("&Now — their service stops today")
-        self.when_end = QRadioButton(f"At the &end of the paid period — service runs until {day_in_text(sub.ends_on)}, "
-                                     "then stops (no renewal)")
+        self.when_now = QRadioButton("&Now: their service stops today")
+        self.when_end = QRadioButton(f"At the &end of the paid period ({day_in_text(sub.ends_on)})")
+        self.when_end.setToolTip("Service runs until the end date, then stops with no grace days and no renewal.")
         self.when_now.setChecked(True)
         self.when_end.setEnabled(running)
         if not running:
@@ -80,6 +81,10 @@ class CancelDialog(FormDialog):
         self.outer.insertWidget(2, box)
         self.when_now.toggled.connect(self._show_router_note)
         self._show_router_note()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.fit_height()  # wrapped notes need their lines' height, which a dialog doesn't ask for itself
 
     def at_period_end(self) -> bool:
         return self.when_end.isChecked()
