@@ -253,7 +253,7 @@ class MainWindow(WindowState, QMainWindow):
         self._first_load = True
         self._dirty: set[int] = set()  # clients changed while a reload was on its way
         # Qt adds the application's name to every title itself ("Demo data — ISP Client").
-        self.setWindowTitle("Demo data" if ctx.demo else "")
+        self.setWindowTitle("Demo data, simulated routers" if ctx.demo else "")
 
         self.filters = FilterBar()
         self.table = ClientTable()
@@ -412,12 +412,11 @@ class MainWindow(WindowState, QMainWindow):
         self._note_timer.setSingleShot(True)
         self._note_timer.timeout.connect(self.note_label.hide)
         bar.addWidget(self.note_label)
-        if self.ctx.demo:
-            demo = QLabel("Demo data — simulated routers")
-            demo.setObjectName("demoNote")
-            bar.addWidget(demo)
+        # (The demo says so in the window title: the status bar keeps its room for the counts.)
         for label in (self.connection_label, self.expiring_label, self.refresh_label):
             bar.addPermanentWidget(label)
+        for label in (self.shown_label, self.connection_label, self.expiring_label, self.refresh_label):
+            label.setMinimumWidth(0)  # sized to their text in _show_counts: never drawn over each other
 
     def _connect(self) -> None:
         self.filters.changed.connect(self._filter_changed)
@@ -705,6 +704,8 @@ class MainWindow(WindowState, QMainWindow):
         self.stack.setCurrentWidget(self.empty if c.total == 0 else self.table)
         self.filters.setVisible(c.total > 0)
         self.table.placeholder = NO_MATCH_HINT if c.shown == 0 else ""
+        for label in (self.shown_label, self.connection_label, self.expiring_label):
+            label.setMinimumWidth(label.sizeHint().width())
 
     def show_note(self, text: str, timeout_ms: int = 10_000) -> None:
         """A passing note in the status bar beside the client count (which stays visible)."""

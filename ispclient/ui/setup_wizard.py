@@ -181,7 +181,7 @@ class IspPage(_Page):
     """Who the ISP is (for receipts) and how it counts money, dates and phone numbers."""
 
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "Your business",
+        super().__init__(ctx, "Your business (step 1 of 4)",
                          "Your name, address, phone and tax number appear on receipts. Country, currency, time "
                          "zone and decimals start from this PC's settings.")
         s = ctx.settings()
@@ -250,7 +250,7 @@ class RouterPage(_Page):
     tested = Signal(bool)
 
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__(ctx, "Your first router",
+        super().__init__(ctx, "Your first router (step 2 of 4)",
                          "The MikroTik router your PPPoE customers log in to. The app reads who is online from "
                          "it through the RouterOS API (enable it under IP ▸ Services).")
         self.server_id: int | None = None
@@ -393,7 +393,7 @@ class PackagesPage(_Page):
     """Packages from the router's PPP profiles: tick the ones you sell, name and price them."""
 
     def __init__(self, ctx: AppContext, router: RouterPage) -> None:
-        super().__init__(ctx, "Packages",
+        super().__init__(ctx, "Packages (step 3 of 4)",
                          "What you sell. Each package sets a PPP profile (its speed) on the router; tick the "
                          "router's profiles you sell and give each a name and a price.")
         self.router = router
@@ -529,7 +529,7 @@ class ClientsPage(_Page):
     """The first clients: type one, import a spreadsheet, or import the router's PPP secrets."""
 
     def __init__(self, ctx: AppContext, router: RouterPage) -> None:
-        super().__init__(ctx, "Your clients",
+        super().__init__(ctx, "Your clients (step 4 of 4)",
                          "Add your customers: one by one, from a spreadsheet, or from the PPP accounts already on "
                          "your router (their passwords come along, kept encrypted).")
         self.router = router

@@ -183,7 +183,7 @@ def test_opening_a_client_shows_every_seed_field(qtbot: QtBot, ctx: AppContext, 
 
     assert o.stats.value("total_subscriptions") == "2"
     assert o.stats.value("total_revenue") == "USD 3,000.00"
-    assert o.stats.value("active_since") == "01 Nov 2025 — customer for 2 months"
+    assert o.stats.value("active_since") == "01 Nov 2025 — customer for 2\u00a0months"  # one value: never wrapped
     assert [o.stats.label(k).text() for k in ("total_subscriptions", "total_revenue", "active_since")] == [
         "Total Subscriptions:", "Total Revenue:", "Active Since:"]
 

@@ -148,7 +148,7 @@ def test_window_titles_do_not_repeat_the_app_name(qtbot: QtBot, ctx: AppContext,
     main = MainWindow(ctx)
     assert "ISP Client" not in main.windowTitle()  # Qt adds the application's name itself
     demo = MainWindow(replace(ctx, demo=True))
-    assert demo.windowTitle() == "Demo data"
+    assert demo.windowTitle() == "Demo data, simulated routers"
     client = open_client(qtbot, ctx, make.client("Amina Wanjiru"))
     assert client.windowTitle() == "Amina Wanjiru — C00001"
     for w in (main, demo):

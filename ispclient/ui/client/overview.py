@@ -225,8 +225,8 @@ class OverviewTab(QWidget):
         elif st.active_since > detail.today:  # only a scheduled subscription so far
             q.set_value("active_since", f"Starts on {day(st.active_since)} — not a customer yet")
         else:
-            q.set_value("active_since", f"{day(st.active_since)} — customer for "
-                                        f"{customer_for(st.active_since, detail.today)}")
+            length = customer_for(st.active_since, detail.today).replace(" ", "\u00a0")  # "8 months": one value
+            q.set_value("active_since", f"{day(st.active_since)} — customer for {length}")
 
     def _reveal_password(self, shown: bool) -> None:
         if not shown:
