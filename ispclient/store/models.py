@@ -66,7 +66,7 @@ class Client(BaseModel):
     pppoe_password_unknown = pw.BooleanField(default=False)
     # The front desk disabled the PPP secret by hand (audited): it stays disabled whatever the
     # subscriptions say, until enabled by hand again. Schema 7.
-    secret_held = pw.BooleanField(default=False)
+    secret_held = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
 
 
 class Subscription(BaseModel):
@@ -149,7 +149,7 @@ class RouterChange(BaseModel):
     lease_until = pw.DateTimeField(null=True)
     # "disconnect": only drop the user's live session (apply a new profile now); "" a secret state.
     # Schema 7.
-    action = pw.CharField(max_length=20, default="")
+    action = pw.CharField(max_length=20, default="", constraints=[pw.SQL("DEFAULT ''")])
 
     class Meta:
         indexes = (

@@ -104,7 +104,7 @@ def _damage_header(path: Path) -> None:
     (lambda p: _edit(p, "ALTER TABLE client DROP COLUMN notes"), "client lacks notes"),
     (lambda p: _edit(p, "CREATE TABLE nickname (x TEXT)"), "an unknown table nickname"),
     (lambda p: _edit(p, "UPDATE schema_version SET version = 4"),
-     "client has unknown columns pppoe_password_unknown, version"),
+     "client has unknown columns pppoe_password_unknown, secret_held, version"),
     (lambda p: _edit(p, "UPDATE schema_version SET version = 1"), "router_change"),
 ])
 def test_restore_refuses_a_backup_that_does_not_match_its_schema(app_paths: paths.AppPaths, spoil: object,
@@ -124,7 +124,8 @@ def test_a_backup_of_an_older_schema_with_its_own_columns_is_accepted(app_paths:
     info = backup.create_backup(app_paths.database, app_paths.backup_dir, "manual")
     _edit(info.path, "DROP INDEX IF EXISTS client_code_live_nocase", "DROP INDEX IF EXISTS client_pppoe_live_nocase",
           "ALTER TABLE client DROP COLUMN version", "ALTER TABLE client DROP COLUMN pppoe_password_unknown",
-          "UPDATE schema_version SET version = 4")
+          "ALTER TABLE client DROP COLUMN secret_held", "ALTER TABLE subscription DROP COLUMN cancel_on",
+          "ALTER TABLE router_change DROP COLUMN action", "UPDATE schema_version SET version = 4")
     assert backup.verify_backup(info.path) == 4
 
 

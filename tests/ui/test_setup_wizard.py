@@ -186,3 +186,41 @@ def test_user_guide_opens_offline_and_f1_opens_the_page_for_the_window(qtbot: Qt
     shown = guide.browser.cursorForPosition(guide.browser.viewport().rect().topLeft()).block().text()
     assert "Routers (Servers)" in shown or guide.browser.verticalScrollBar().value() > 0
     main.close()
+
+
+def test_a_fresh_installation_opens_the_wizard_once_the_list_is_empty(
+        qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from ispclient.ui.application import offer_setup
+
+    opened: list[AppContext] = []
+    monkeypatch.setattr(SetupWizard, "ask", classmethod(lambda _cls, _parent, c: opened.append(c) or True))
+    main = MainWindow(ctx)
+    offer_setup(SimpleNamespace(window=main, ctx=ctx))  # type: ignore[arg-type]
+    main.show()
+    qtbot.waitUntil(lambda: main.list_ready)
+    qtbot.waitUntil(lambda: bool(opened))
+    assert opened == [ctx]
+    main.reload()  # only once per start
+    settle(qtbot)
+    assert len(opened) == 1
+    main.close()
+
+
+def test_an_installation_with_clients_does_not_open_it(qtbot: QtBot, ctx: AppContext,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from ispclient.ui.application import offer_setup
+
+    clients.create_client(clients.ClientInput("C00001", "Amina Wanjiru"))
+    opened: list[AppContext] = []
+    monkeypatch.setattr(SetupWizard, "ask", classmethod(lambda _cls, _parent, c: opened.append(c) or True))
+    main = MainWindow(ctx)
+    offer_setup(SimpleNamespace(window=main, ctx=ctx))  # type: ignore[arg-type]
+    main.show()
+    qtbot.waitUntil(lambda: main.list_ready)
+    settle(qtbot)
+    assert opened == []
+    main.close()
