@@ -12,10 +12,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Qt's X11 plugin needs system libraries a fresh Debian/Ubuntu lacks: installed with apt-get when
+# root or sudo can, otherwise the exact package names are printed and make stops.
 run: $(STAMP)
+	$(PY) -m ispclient.platform_check --install
 	$(PY) -m ispclient --run-or-demo
 
 demo: $(STAMP)
+	$(PY) -m ispclient.platform_check --install
 	$(PY) -m ispclient --demo
 
 test: $(STAMP)

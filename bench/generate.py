@@ -366,11 +366,11 @@ def generate(path: Path, size: Size, seed: int = 1, today: date | None = None) -
         usernames, deleted, big_client = _client_plans(b, server_ids)
 
         database.execute_sql("PRAGMA synchronous=OFF")  # generation only: the file is rebuilt on a crash
-        _bulk(database, Client, [(*row, 1, False) for row in b.clients], [
+        _bulk(database, Client, [(*row, 1, False, False) for row in b.clients], [
             Client.id, Client.client_code, Client.name, Client.phone, Client.email, Client.address, Client.notes,
             Client.pppoe_username, Client.pppoe_password_enc, Client.server, Client.router_desired,
             Client.created_at, Client.updated_at, Client.deleted_at, Client.deleted_by, Client.version,
-            Client.pppoe_password_unknown])
+            Client.pppoe_password_unknown, Client.secret_held])
         _bulk(database, Subscription, b.subs, [
             Subscription.id, Subscription.client, Subscription.package, Subscription.package_name,
             Subscription.price_minor, Subscription.starts_on, Subscription.ends_on, Subscription.auto_renew,

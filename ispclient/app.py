@@ -123,7 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_key.run_connect(args.argument, app_paths)
         return cli_key.run_disconnect(app_paths)
     if args.smoke_test:
-        return smoke_test(app_paths, db_url)
+        return smoke_test(app_paths, db_url, demo=demo)
+    from ispclient import platform_check
+
+    missing = platform_check.problem()
+    if missing:  # one plain line instead of Qt's abort (and its core dump); the log has it too
+        logging.getLogger("ispclient.startup").debug("start-up refused: %s", missing)
+        print(missing, file=sys.stderr)
+        return 1
     from ispclient.ui.crash import install_excepthook
 
     install_excepthook(log_file)
@@ -194,7 +201,7 @@ def enforce(app_paths: paths.AppPaths, db_url: str | None) -> int:
     return run_headless(app_paths, db_url)
 
 
-def smoke_test(app_paths: paths.AppPaths, db_url: str | None = None) -> int:
+def smoke_test(app_paths: paths.AppPaths, db_url: str | None = None, *, demo: bool = False) -> int:
     """Start, build the main window, round-trip a keyring value, write to the data dir, exit 0.
 
     The result is printed and logged (the windowed Windows build has no stdout: the workflow reads
@@ -231,12 +238,16 @@ def smoke_test(app_paths: paths.AppPaths, db_url: str | None = None) -> int:
 
     from ispclient.ui.application import start_session
 
-    session = start_session(app_paths, db_url=db_url)
+    session = start_session(app_paths, db_url=db_url, demo=demo)
     try:
         window = session.window
         window.show()
-        session.app.processEvents()
-        shown = window.model.rowCount()
+        # The list loads in the background: wait for it, or the count says 0 for a full database.
+        from ispclient.ui.screenshots import wait_until
+
+        if not wait_until(lambda: window.list_ready, 60.0):
+            return _smoke_failed("the client list did not load within 60 s")
+        shown = window.model.counts().total
         icon_ok = not session.app.windowIcon().pixmap(32, 32).isNull()
         window.close()
     finally:

@@ -8,11 +8,12 @@ simulators (on the stored ports, or new ones if those are taken).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import socket
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -20,12 +21,13 @@ from pathlib import Path
 import phonenumbers
 
 from ispclient.domain import subscriptions as rules
+from ispclient.domain.clock import utcnow
 from ispclient.domain.money import format_amount
 from ispclient.domain.permissions import Actor, Role
 from ispclient.paths import AppPaths
 from ispclient.routeros.credentials import CredentialStore
 from ispclient.simulator import RouterSim
-from ispclient.store import access, db, open_database, shifts, staff
+from ispclient.store import access, db, open_database, secrets, shifts, staff
 from ispclient.store import clients as client_service
 from ispclient.store import settings as settings_service
 from ispclient.store import subscriptions as subscription_service
@@ -183,21 +185,41 @@ def ensure_open(app_paths: AppPaths) -> None:
         open_database(app_paths.database, app_paths.backup_dir)
 
 
+def demo_password(username: str) -> str:
+    """The demo PPPoE password of ``username`` (stored encrypted, and the simulated router's)."""
+    return "demo-" + hashlib.sha256(username.encode("utf-8")).hexdigest()[:8]
+
+
+Progress = Callable[[int, int], None]  # (clients made, clients to make)
+
+
+def needs_building(app_paths: AppPaths) -> bool:
+    ensure_open(app_paths)
+    return not Client.select().exists()
+
+
 def build_demo(app_paths: AppPaths, *, clients: int = DEFAULT_CLIENTS, seed: int = DEFAULT_SEED,
-               today: date | None = None) -> bool:
-    """Fill the demo database unless it already has clients; True if it was built now."""
+               today: date | None = None, progress: Progress | None = None) -> bool:
+    """Fill the demo database unless it already has clients; True if it was built now.
+    ``progress`` hears how far it got (a splash screen's bar)."""
     ensure_open(app_paths)
     if Client.select().exists():
         return False
-    _Builder(random.Random(seed), today or date.today()).build(clients)
+    _Builder(random.Random(seed), today or date.today(), progress).build(clients)
     log.info("Built demo data: %d clients in %s", clients, app_paths.data_dir)
     return True
 
 
 class _Builder:
-    def __init__(self, rng: random.Random, today: date) -> None:
+    def __init__(self, rng: random.Random, today: date, progress: Progress | None = None) -> None:
         self.rng = rng
         self.today = today
+        self.progress = progress
+        try:  # demo clients keep their PPPoE passwords (so a deleted one comes back whole on Undo)
+            secrets.cipher()
+            self.passwords = True
+        except secrets.SecretsUnavailable:
+            self.passwords = False
         self.used_usernames: set[str] = set()
         # (timestamp, id) per table: history happened over months, not in the second it was built
         self.backdated: dict[str, list[tuple[str, int]]] = {"client": [], "subscription": [], "payment": []}
@@ -212,8 +234,10 @@ class _Builder:
                                        actor="demo") for name, price, days, profile, _ in DEMO_PACKAGES]
             self.packages = packages
             stories = [s for s, w in STORIES for _ in range(w)]
-            for _ in range(count):
+            for made in range(count):
                 self.client(self.rng.choice(stories), servers)
+                if self.progress is not None and made % 10 == 9:
+                    self.progress(made + 1, count)
             self.backdate()
             for pkg, (*_, active) in zip(packages, DEMO_PACKAGES, strict=True):
                 if not active:
@@ -258,11 +282,18 @@ class _Builder:
             client_code=client_service.suggest_client_code(), name=name, phone=_phone(rng, region),
             email=email, address=address, pppoe_username=username if server else "",
             server_id=server.id if server else None,
+            pppoe_password=demo_password(username) if server and self.passwords else None,
             notes="Prefers M-Pesa payments." if rng.random() < 0.1 else ""), actor=actor)
         first_start = self.history(client.id, story, actor)
-        created = datetime.combine((first_start or self.today) - timedelta(days=rng.randrange(0, 5)),
+        # Signed up before their first subscription — and never after today (a scheduled one).
+        joined = min(first_start or self.today, self.today)
+        created = datetime.combine(joined - timedelta(days=rng.randrange(0, 5)),
                                    time(8 + rng.randrange(9), rng.randrange(60)))
-        self.backdated["client"].append((str(created), client.id))
+        self.backdated["client"].append((str(min(created, self.latest())), client.id))
+
+    def latest(self) -> datetime:
+        """A moment just past: nothing in the demo happened later than now (stored as UTC)."""
+        return utcnow() - timedelta(minutes=1)
 
     def history(self, client_id: int, story: str, actor: str) -> date | None:
         """Subscriptions telling ``story``; the first start date (None when there are none)."""
@@ -316,7 +347,8 @@ class _Builder:
         rng = self.rng
         sub = subscription_service.create_subscription(client_id, package.id, start,  # type: ignore[attr-defined]
                                                        auto_renew=auto_renew, actor=actor)
-        sold = datetime.combine(min(start, self.today), time(8 + rng.randrange(10), rng.randrange(60)))
+        sold = min(datetime.combine(min(start, self.today), time(8 + rng.randrange(10), rng.randrange(60))),
+                   self.latest() - timedelta(minutes=90))
         self.backdated["subscription"].append((str(sold), sub.id))
         amount = round(sub.price_minor * paid / 100)
         if amount > 0:
@@ -420,7 +452,7 @@ def _populate(sim: RouterSim, server_id: int, seed: int) -> None:
         if wanted is not None and not wanted.present:
             continue
         disabled = bool(wanted and wanted.disabled)
-        sim.add_secret(username, password=f"demo-{client_id}", last_logged_out=last_out, disabled=disabled,
+        sim.add_secret(username, password=demo_password(username), last_logged_out=last_out, disabled=disabled,
                        profile=(wanted.profile if wanted and wanted.profile else "default"),
                        comment=wanted.comment if wanted else "")
         if disabled:

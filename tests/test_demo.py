@@ -120,3 +120,38 @@ def test_taken_ports_move_the_demo_routers(opened: AppPaths) -> None:
         finally:
             for sim in sims:
                 sim.stop()
+
+
+def test_nothing_in_the_demo_happened_after_now(opened: AppPaths) -> None:
+    from ispclient.domain.clock import utcnow
+
+    now = utcnow()
+    assert max(c.created_at for c in Client.select()) <= now
+    assert max(s.created_at for s in Subscription.select()) <= now
+    assert max(p.paid_at for p in Payment.select()) <= now
+    # A client whose only subscription is scheduled signed up before it starts, and not in the future.
+    today = settings.today()
+    for client in Client.select():
+        starts = [s.starts_on for s in client.subscriptions]
+        if starts and min(starts) > today:
+            assert client.created_at.date() <= today
+
+
+def test_building_reports_progress(tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    app_paths = paths.under(tmp_path)
+    try:
+        assert demo.needs_building(app_paths)
+        demo.build_demo(app_paths, clients=30, progress=lambda done, total: seen.append((done, total)))
+        assert not demo.needs_building(app_paths)
+        # Demo clients keep the PPPoE password their simulated router has: a deleted one comes back
+        # whole on Undo (the router secret is made again with it).
+        from ispclient.store import clients as client_service
+
+        with_account = list(Client.select().where(Client.pppoe_username != ""))
+        assert with_account
+        for client in with_account:
+            assert client_service.pppoe_password(client.id) == demo.demo_password(client.pppoe_username)
+    finally:
+        store.close_database()
+    assert seen == [(10, 30), (20, 30), (30, 30)]

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ispclient.domain.dates import day_text
 from ispclient.domain.subscriptions import (
     BLOCKING_STATUSES,
     S,
@@ -32,8 +33,8 @@ def delete_refusal(sub: SubscriptionLike, package_name: str, today: date) -> str
     st = status(sub, today)
     verb = "is scheduled to start" if st is SubscriptionStatus.SCHEDULED else f"is {st.value.lower()}"
     return (
-        f"Unable to delete client: the “{package_name}” subscription from {sub.starts_on:%d %b %Y} "
-        f"to {sub.ends_on:%d %b %Y} {verb}. Cancel it first, then delete the client."
+        f"Unable to delete client: the “{package_name}” subscription from {day_text(sub.starts_on)} "
+        f"to {day_text(sub.ends_on)} {verb}. Cancel it first, then delete the client."
     )
 
 
@@ -80,3 +81,42 @@ def next_client_code(existing: Iterable[str], prefix: str = "C", width: int = 5)
         if m and m.group(1) == prefix:
             highest = max(highest, int(m.group(2)))
     return f"{prefix}{highest + 1:0{width}d}"
+
+
+_USERNAME_STROKES = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing read two ways
+
+
+def username_base(name: str) -> str:
+    """"Amina Wanjiru" → "amina.wanjiru"; accents dropped; other scripts give ""."""
+    import unicodedata
+
+    parts = []
+    for word in name.lower().translate(_USERNAME_STROKES).split():
+        plain = unicodedata.normalize("NFKD", word)
+        kept = "".join(ch for ch in plain if ch.isascii() and (ch.isalnum() or ch in "-_"))
+        if kept:
+            parts.append(kept)
+    return ".".join(parts[:2] if len(parts) < 3 else (parts[0], parts[-1]))[:40]
+
+
+def suggest_username(name: str, taken: Iterable[str]) -> str:
+    """A PPPoE username from the client's name that no one on the router has (case ignored, as
+    RouterOS does): "amina.wanjiru", else "amina.wanjiru2", "amina.wanjiru3"…; "" for no name."""
+    base = username_base(name)
+    if not base:
+        return ""
+    used = {t.lower() for t in taken}
+    if base not in used:
+        return base
+    n = 2
+    while f"{base}{n}" in used:
+        n += 1
+    return f"{base}{n}"
+
+
+def generate_password(length: int = 10) -> str:
+    """A PPPoE password to read out at the counter: letters and digits that can't be mistaken."""
+    import secrets
+
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))

@@ -107,6 +107,15 @@ _OFFLINE = (
 )
 
 
+class OfflineCause(StrEnum):
+    """Why an Offline client is offline, as far as the router shows it (its ``/ppp/secret``)."""
+
+    SECRET_DISABLED = "secret-disabled"  # the account exists but is disabled: they can't log in
+    NO_SECRET = "no-secret"  # the router has no account with this username
+    NEVER_CONNECTED = "never-connected"  # the account is there, enabled, and was never used
+    CUSTOMER_SIDE = "customer-side"  # enabled and used before: their router, cable or power
+
+
 @dataclass(frozen=True)
 class ClientConnection:
     """One client's status at ``checked_at`` (UTC, aware; None when nothing was asked)."""
@@ -119,12 +128,15 @@ class ClientConnection:
     caller_id: str = ""  # the customer's MAC for PPPoE
     never_connected: bool = False
     checked_at: datetime | None = None
+    cause: OfflineCause | None = None  # Offline only; None when the router didn't show the secret
 
     def __post_init__(self) -> None:
         if (self.state is ConnectionState.UNKNOWN) != (self.reason is not None):
             raise ValueError("an Unknown status needs a reason, and only an Unknown one")
         if self.never_connected and self.state is not ConnectionState.OFFLINE:
             raise ValueError("only an Offline client can have never connected")
+        if self.cause is not None and self.state is not ConnectionState.OFFLINE:
+            raise ValueError("only an Offline client has an offline cause")
         if self.checked_at is not None and self.checked_at.utcoffset() != UTC.utcoffset(None):
             raise ValueError("checked_at must be an aware UTC datetime")
 
@@ -137,10 +149,13 @@ class ClientConnection:
 
     @classmethod
     def offline(
-        cls, *, never_connected: bool = False, detail: str = "", checked_at: datetime | None = None
+        cls, *, never_connected: bool = False, detail: str = "", checked_at: datetime | None = None,
+        cause: OfflineCause | None = None,
     ) -> ClientConnection:
+        if cause is None and never_connected:
+            cause = OfflineCause.NEVER_CONNECTED
         return cls(ConnectionState.OFFLINE, never_connected=never_connected, detail=detail,
-                   checked_at=checked_at)
+                   checked_at=checked_at, cause=cause)
 
     @classmethod
     def unknown(
@@ -263,12 +278,51 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def troubleshooting(conn: ClientConnection) -> str:
+class DisabledBecause(StrEnum):
+    """Why the app itself would have a client's secret disabled (the client's window knows)."""
+
+    NOT = "not"  # their service runs: a disabled secret is a mistake on the router
+    CUT_OFF = "cut-off"  # expired or unpaid after the grace days
+    BY_HAND = "by-hand"  # disabled by hand from the client's window
+
+
+_DISABLED_ADVICE = {
+    DisabledBecause.CUT_OFF: (
+        "Their PPPoE account is disabled on the router because their subscription has ended or is unpaid. "
+        "Renew their subscription or record a payment: the router enables the account again."
+    ),
+    DisabledBecause.BY_HAND: (
+        "Their PPPoE account was disabled by hand (see Activity). Enable it (Router ▸ Enable account) "
+        "when they should be back online."
+    ),
+    DisabledBecause.NOT: (
+        "Their PPPoE account is disabled on the router although their service is running. Enable it "
+        "(Router ▸ Enable account) and ask them to reconnect."
+    ),
+}
+_NO_SECRET = (
+    "The router has no PPPoE account with this username, so the customer can't log in. Push it now "
+    "(Router ▸ Push to router), or check the PPPoE username in Edit."
+)
+
+
+def offline_advice(conn: ClientConnection, disabled_because: DisabledBecause = DisabledBecause.NOT) -> str:
+    """What to do about an Offline client, following the cause the router showed."""
+    if conn.cause is OfflineCause.SECRET_DISABLED:
+        return _DISABLED_ADVICE[disabled_because]
+    if conn.cause is OfflineCause.NO_SECRET:
+        return _NO_SECRET
+    if conn.cause is OfflineCause.NEVER_CONNECTED or conn.never_connected:
+        return _NEVER_CONNECTED
+    return _OFFLINE
+
+
+def troubleshooting(conn: ClientConnection, disabled_because: DisabledBecause = DisabledBecause.NOT) -> str:
     """Plain front-desk words on why the status is what it is; empty for Online."""
     if conn.state is ConnectionState.ONLINE:
         return ""
     if conn.state is ConnectionState.OFFLINE:
-        text = _NEVER_CONNECTED if conn.never_connected else _OFFLINE
+        text = offline_advice(conn, disabled_because)
     else:
         assert conn.reason is not None  # guaranteed by __post_init__
         text = f"Connection status unavailable. {_ADVICE[conn.reason]}"

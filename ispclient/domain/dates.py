@@ -11,6 +11,7 @@ from datetime import date, datetime
 from ispclient.domain import clock, localization
 from ispclient.domain.errors import ValidationError
 
+NBSP = "\u00a0"  # a date is one word: "17 Nov 2026" never breaks over two lines in a message
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
@@ -33,3 +34,8 @@ def format_moment(utc_naive: datetime, tz_name: str = "", today: date | None = N
     if local.date() == (today or clock.today(tz_name)):
         return time_text
     return f"{time_text} on {localization.format_date(local.date())}"
+
+
+def day_text(d: date) -> str:
+    """'05 Mar 2025', with no-break spaces: message boxes wrap between words, never inside a date."""
+    return f"{d:%d}{NBSP}{d:%b}{NBSP}{d:%Y}"

@@ -76,8 +76,25 @@ def decimal_symbol(decimal_separator: str | None = None) -> str:
 
 def format_date(day: date) -> str:
     """A calendar date as the PC's locale writes it: "15 Jan 2026", "Jan 15, 2026"…"""
-    return str(babel_dates.format_date(day, "medium", locale=system_locale()))
+    # No-break spaces: a wrapped message never splits "15 Jan / 2026" over two lines.
+    return str(babel_dates.format_date(day, "medium", locale=system_locale())).replace(" ", "\u00a0")
 
 
 def format_time(moment: datetime) -> str:
     return str(babel_dates.format_time(moment, "short", locale=system_locale()))
+
+
+def locale_defaults(locale: Locale | None = None) -> tuple[str, str, str, str]:
+    """(country, currency, time zone, decimal separator) a new installation starts with, from
+    the PC's locale through CLDR: a Kenyan PC gets KE / KES / Africa/Nairobi / ".". The time zone
+    is '' (the PC's own) when the country has several; the separator '' follows the PC."""
+    from babel.core import get_global
+    from babel.numbers import get_territory_currencies
+
+    locale = locale or system_locale()
+    country = (locale.territory or "").upper()
+    if not country:
+        return "US", "USD", "", ""
+    currencies = get_territory_currencies(country)
+    zones = list(get_global("territory_zones").get(country, ()))
+    return country, currencies[0] if currencies else "USD", zones[0] if len(zones) == 1 else "", ""

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from ispclient.domain.dates import day_text
 from ispclient.domain.errors import ValidationError
 
 DEFAULT_EXPIRING_DAYS = 7
@@ -142,8 +143,8 @@ def check_no_overlap(start: date, end: date, subs: Sequence[S], today: date) -> 
         suggested = renewal_start(subs, today)
         raise ValidationError.single(
             "start",
-            f"This overlaps the subscription from {clash.starts_on:%d %b %Y} to {clash.ends_on:%d %b %Y}. "
-            f"Renew instead: the renewal starts on {suggested:%d %b %Y}.",
+            f"This overlaps the subscription from {day_text(clash.starts_on)} to {day_text(clash.ends_on)}. "
+            f"Renew instead: the renewal starts on {day_text(suggested)}.",
         )
 
 

@@ -218,3 +218,15 @@ def whole_number(value: object, field: str, label: str, lowest: int, highest: in
     if not lowest <= value <= highest:
         raise ValidationError.single(field, f"The {label} must be from {lowest:,} to {highest:,}{unit and ' ' + unit}.")
     return value
+
+
+def example_phone(country: str) -> str:
+    """A mobile number as people in ``country`` write it, for a placeholder ("e.g. …")."""
+    try:
+        example = phonenumbers.example_number_for_type(country.upper() or DEFAULT_COUNTRY,
+                                                       phonenumbers.PhoneNumberType.MOBILE)
+    except Exception:  # noqa: BLE001 - an unknown region: no example rather than an error
+        example = None
+    if example is None:
+        return ""
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

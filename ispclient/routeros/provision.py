@@ -83,7 +83,7 @@ def apply_state(session: RouterSession, state: SecretState, sent: list[SentComma
         for row in secrets:
             _send(session, sent, "/ppp/secret/remove", [(".id", row[".id"])], shown=[("name", state.name)])
             changed = True
-        return _drop_sessions(session, state.name, sent) or changed
+        return drop_sessions(session, state.name, sent) or changed
     encoding = session.target.encoding
     comment = fit_text(state.comment, encoding) if state.comment is not None else None
     if not secrets:
@@ -115,11 +115,12 @@ def apply_state(session: RouterSession, state: SecretState, sent: list[SentComma
     if changes:
         _send(session, sent, "/ppp/secret/set", [(".id", row[".id"]), *changes], shown=[("name", state.name)])
     now_disabled = state.disabled if state.disabled is not None else was_disabled
-    dropped = _drop_sessions(session, state.name, sent) if (now_disabled or profile_changed) else False
+    dropped = drop_sessions(session, state.name, sent) if (now_disabled or profile_changed) else False
     return bool(changes) or dropped
 
 
-def _drop_sessions(session: RouterSession, name: str, sent: list[SentCommand]) -> bool:
+def drop_sessions(session: RouterSession, name: str, sent: list[SentCommand]) -> bool:
+    """Remove ``name``'s live sessions (they reconnect with the secret as it is now); True if any."""
     active = session.print("/ppp/active", (".id", "name"), name=name)
     for row in active:
         _send(session, sent, "/ppp/active/remove", [(".id", row[".id"])], shown=[("name", name)])

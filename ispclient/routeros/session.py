@@ -190,3 +190,15 @@ def test_connection(target: RouterTarget) -> RouterInfo:
 
 
 test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported
+
+
+BUILT_IN_PROFILES = ("default", "default-encryption")
+
+
+def ppp_profiles(target: RouterTarget) -> list[str]:
+    """The router's own PPP profiles (RouterOS's two built-in ones left out), in its order: what
+    the set-up wizard offers to turn into packages."""
+    with open_session(target) as session:
+        rows = session.print("/ppp/profile", ("name",))
+    names = [row.get("name", "") for row in rows]
+    return [n for n in dict.fromkeys(names) if n and n not in BUILT_IN_PROFILES]

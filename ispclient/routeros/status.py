@@ -13,7 +13,14 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from ispclient.domain.connection import ClientConnection, RouterStatuses, UnknownReason, now_utc, session_fields
+from ispclient.domain.connection import (
+    ClientConnection,
+    OfflineCause,
+    RouterStatuses,
+    UnknownReason,
+    now_utc,
+    session_fields,
+)
 from ispclient.routeros.errors import RouterError
 from ispclient.routeros.session import RouterSession, open_session
 from ispclient.routeros.target import RouterTarget
@@ -168,10 +175,14 @@ def _offline(secrets: Mapping[str, SecretFlags] | None, name: str, checked_at: d
         return ClientConnection.offline(checked_at=checked_at)
     flags = secrets.get(name)
     if flags is None:
-        return ClientConnection.offline(detail=NO_SECRET, checked_at=checked_at)
+        return ClientConnection.offline(detail=NO_SECRET, checked_at=checked_at, cause=OfflineCause.NO_SECRET)
     never, disabled = flags
+    if disabled:  # a disabled account can't log in, whatever else is true
+        cause = OfflineCause.SECRET_DISABLED
+    else:
+        cause = OfflineCause.NEVER_CONNECTED if never else OfflineCause.CUSTOMER_SIDE
     return ClientConnection.offline(never_connected=never, detail=SECRET_DISABLED if disabled else "",
-                                    checked_at=checked_at)
+                                    checked_at=checked_at, cause=cause)
 
 
 def _unknown(error: RouterError) -> ClientConnection:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from .query import Query
 from .tables import CommandError, Row, Table
-from .values import format_datetime, format_duration
+from .values import format_datetime, format_duration, parse_duration
 
 SERVICES = frozenset({"any", "async", "l2tp", "ovpn", "pppoe", "pptp", "sstp"})
 
@@ -76,6 +76,8 @@ class RouterState:
         self.version = version
         self.clock: Callable[[], datetime] = datetime.now
         self.started = time.monotonic()
+        # A session's uptime grows as on a real router: when it started (by the monotonic clock).
+        self.session_started: dict[str, float] = {}
         self.secrets = Table("secret", SECRET_WRITABLE, frozenset({"disabled"}), OPTIONAL)
         self.profiles = Table("profile", PROFILE_WRITABLE, frozenset(), OPTIONAL)
         self.active = Table("active", frozenset(), id_base=0x80000001)
@@ -112,6 +114,8 @@ class RouterState:
     def print_rows(self, table: Table, query: Query, proplist: Sequence[str] | None) -> list[list[tuple[str, str]]]:
         with self.lock:
             rows = table.select(query)
+            if table is self.active and (proplist is None or "uptime" in proplist):
+                rows = [self._aged(row) for row in rows]
             if proplist is None:
                 return [list(row.items()) for row in rows]
             return [[(key, row[key]) for key in proplist if key in row] for row in rows]
@@ -178,7 +182,7 @@ class RouterState:
             if service is None:
                 service = secret["service"] if secret["service"] != "any" else "pppoe"
             self._session_counter += 1
-            return self.active.insert(
+            row_id = self.active.insert(
                 {
                     "name": name,
                     "service": service,
@@ -192,6 +196,14 @@ class RouterState:
                     "radius": "false",
                 }
             )
+            self.session_started[row_id] = time.monotonic() - parse_duration(uptime)
+            return row_id
+
+    def _aged(self, row: Row) -> Row:
+        started = self.session_started.get(row.get(".id", ""))
+        if started is None:
+            return row
+        return {**row, "uptime": format_duration(int(time.monotonic() - started))}
 
     def disconnect(self, name: str) -> bool:
         with self.lock:
@@ -202,6 +214,7 @@ class RouterState:
             return True
 
     def _logged_out(self, session: Row) -> None:
+        self.session_started.pop(session.get(".id", ""), None)
         secret_id = self.secrets.by_name.get(session["name"])
         if secret_id is not None:
             self.secrets.update(

@@ -21,6 +21,12 @@ def format_duration(seconds: int) -> str:
     return "".join(parts) or "0s"
 
 
+def parse_duration(text: str) -> int:
+    """``1w2d3h4m5s`` → seconds (what :func:`format_duration` wrote); unknown parts count 0."""
+    sizes = dict(_DURATION_UNITS)
+    return sum(int(n) * sizes[u] for n, u in re.findall(r"(\d+)([wdhms])", text or ""))
+
+
 def version_tuple(version: str) -> tuple[int, int]:
     match = re.match(r"(\d+)\.(\d+)", version)
     return (int(match.group(1)), int(match.group(2))) if match else (7, 16)

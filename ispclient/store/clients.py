@@ -119,6 +119,18 @@ def suggest_client_code() -> str:
     return client_rules.next_client_code((c for (c,) in codes), prefix)
 
 
+def suggest_pppoe_username(name: str, server_id: int | None, client_id: int | None = None) -> str:
+    """A PPPoE username from ``name``, unique on that router among live clients (not counting
+    ``client_id`` itself)."""
+    base = client_rules.username_base(name)
+    if not base:
+        return ""
+    q = Client.select(Client.pppoe_username).where(
+        _live() & (peewee.fn.LOWER(Client.pppoe_username).startswith(base)) & (Client.id != (client_id or 0)))
+    q = q.where(Client.server == server_id) if server_id is not None else q.where(Client.server.is_null())
+    return client_rules.suggest_username(name, (u for (u,) in q.tuples()))
+
+
 def _check_fields(data: ClientInput, country: str, errors: Collector) -> dict[str, object]:
     """The input on its own, without the database: cleaned values, problems into ``errors``."""
     code = errors.check("client_code", validation.client_code, data.client_code)

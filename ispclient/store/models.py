@@ -64,6 +64,9 @@ class Client(BaseModel):
     # The PPPoE password was encrypted with a key that is lost ("start a new key"): the router
     # still has it, this database no longer knows it. Schema 5.
     pppoe_password_unknown = pw.BooleanField(default=False)
+    # The front desk disabled the PPP secret by hand (audited): it stays disabled whatever the
+    # subscriptions say, until enabled by hand again. Schema 7.
+    secret_held = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
 
 
 class Subscription(BaseModel):
@@ -81,6 +84,9 @@ class Subscription(BaseModel):
     cancelled_at = pw.DateTimeField(null=True)
     cancelled_by = pw.CharField(max_length=100, default="")
     cancel_reason = pw.TextField(default="")
+    # Cancelled "at the end of the paid period": service runs until this day, then stops with no
+    # grace days and no renewal (cancelled_at stays empty until then). Schema 7.
+    cancel_on = pw.DateField(null=True)
 
     class Meta:
         indexes = ((("client", "starts_on"), False),)
@@ -194,6 +200,9 @@ class RouterChange(BaseModel):
     # A worker (on this or another PC) holds the change until lease_until while applying it.
     lease_owner = pw.CharField(max_length=40, default="")
     lease_until = pw.DateTimeField(null=True)
+    # "disconnect": only drop the user's live session (apply a new profile now); "" a secret state.
+    # Schema 7.
+    action = pw.CharField(max_length=20, default="", constraints=[pw.SQL("DEFAULT ''")])
 
     class Meta:
         indexes = (

@@ -31,12 +31,13 @@ from enum import StrEnum
 
 import peewee
 
+from ispclient.domain.errors import ValidationError
 from ispclient.domain.permissions import Permission
-from ispclient.store import access
+from ispclient.store import access, audit
 from ispclient.store import settings as store_settings
 from ispclient.store.db import atomic, lock_client_row
 from ispclient.store.models import Client, Package, Payment, RouterChange, Server, Subscription
-from ispclient.store.router_queue import Desired, enqueue
+from ispclient.store.router_queue import DISCONNECT, Desired, enqueue
 
 
 class ServiceState(StrEnum):
@@ -67,6 +68,7 @@ class SubFacts:
     renewed_from_id: int | None  # set only by auto-renew
     paid_in_full: bool
     profile: str
+    ends_early: bool = False  # cancelled "at the end of the paid period": cancelled_on is that day
 
     @property
     def is_cancelled(self) -> bool:
@@ -78,7 +80,8 @@ def service_state(subs: list[SubFacts], today: date, grace_days: int) -> tuple[S
     if not subs:
         return ServiceState.NEW, None
     grace = timedelta(days=grace_days)
-    live = [s for s in subs if not s.is_cancelled]
+    # Cancelled at once: gone. Cancelled at the end of the paid period: live until that day.
+    live = [s for s in subs if s.cancelled_on is None or (s.ends_early and s.cancelled_on > today)]
     cover = next((s for s in live if s.starts_on <= today < s.ends_on), None)
     if cover is not None:
         by_id = {s.id: s for s in live}
@@ -114,6 +117,8 @@ def desired_for(client: Client, state: ServiceState, profile: str | None,
             "password_tag": password_tag(client.pppoe_password_enc)}
     if state is ServiceState.DELETED:
         return Desired(client.server_id, client.pppoe_username, present=False)
+    if client.secret_held:  # disabled by hand: stays so until enabled by hand
+        return Desired(**base, disabled=True)
     if state.in_service:
         return Desired(**base, disabled=False, profile=profile)
     if state is ServiceState.NEW or s.expiry_action == "nothing":
@@ -178,9 +183,9 @@ def _facts(client_id: int) -> list[SubFacts]:
 
 
 def _fact(sub: Subscription, profile: str, paid_minor: int) -> SubFacts:
-    cancelled = sub.cancelled_at.date() if sub.cancelled_at is not None else None
+    cancelled = sub.cancelled_at.date() if sub.cancelled_at is not None else sub.cancel_on
     return SubFacts(sub.id, sub.starts_on, sub.ends_on, cancelled, sub.renewed_from_id,
-                    paid_minor >= sub.price_minor, profile)
+                    paid_minor >= sub.price_minor, profile, sub.cancelled_at is None and sub.cancel_on is not None)
 
 
 def state_of(client: Client, today: date, grace_days: int,
@@ -295,3 +300,68 @@ def push_everything(server_id: int | None = None, *, actor: str | None = None) -
     counts = sync_all(actor=actor or "push-everything", force=True, server_id=server_id,
                       reason="Push everything")
     return counts.queued
+
+
+# -- router actions by hand ----------------------------------------------------------------------
+
+
+class RouterActionRefused(ValidationError):
+    """A router action that can't be done for this client (no router or username)."""
+
+
+def _router_client(client_id: int) -> Client:
+    client = Client.get_or_none(Client.id == client_id)
+    if client is None or client.deleted_at is not None:
+        raise RouterActionRefused({"__all__": "This client was deleted; nothing was sent to the router."})
+    if client.server_id is None or not client.pppoe_username:
+        raise RouterActionRefused({"__all__": "Assign a router and a PPPoE username in Edit first."})
+    return client
+
+
+@access.requires(Permission.ROUTER_SYNC)
+def hold_secret(client_id: int, disabled: bool, *, actor: str | None = None) -> SyncResult | RouterChange:
+    """Disable the client's PPP secret by hand (it stays disabled whatever the subscriptions say,
+    and their session is dropped), or enable it again — queued like every router change, with
+    its audit event. With secrets managed, enabling hands the secret back to the rules (an
+    expired client stays disabled until renewed or paid)."""
+    with atomic():
+        lock_client_row(client_id)
+        client = _router_client(client_id)
+        verb = "disabled" if disabled else "enabled"
+        audit.record("client.router_hold", "client", client.id, client_id=client.id,
+                     summary=f"PPPoE account “{client.pppoe_username}” {verb} by hand",
+                     before={"secret_held": client.secret_held}, after={"secret_held": disabled}, actor=actor)
+        Client.update(secret_held=disabled).where(Client.id == client.id).execute()
+        reason = f"{'Disabled' if disabled else 'Enabled'} by hand"
+        s = store_settings.load()
+        if s.manage_secrets:
+            result = sync_client(client.id, reason, actor=actor, force=True)
+            assert result is not None  # managed
+            return result
+        # Not managed: send exactly what was asked, nothing else.
+        wanted = Desired(client.server_id, client.pppoe_username, disabled=disabled, comment=comment_for(client),
+                         password_tag=password_tag(client.pppoe_password_enc))
+        return enqueue(wanted, client_id=client.id, reason=f"{reason} → {describe(wanted, ServiceState.ACTIVE)}",
+                       actor=actor)
+
+
+@access.requires(Permission.ROUTER_SYNC)
+def disconnect_now(client_id: int, *, actor: str | None = None) -> RouterChange:
+    """Drop the client's live PPPoE session (it reconnects with the profile it has now): a queued
+    router change like any other, with the same deadlines, and audited."""
+    with atomic():
+        client = _router_client(client_id)
+        audit.record("client.router_disconnect", "client", client.id, client_id=client.id,
+                     summary=f"Session of “{client.pppoe_username}” disconnected by hand", actor=actor)
+        return enqueue(Desired(client.server_id, client.pppoe_username), client_id=client.id,
+                       reason="Disconnect the session now (by hand)", actor=actor, action=DISCONNECT)
+
+
+@access.requires(Permission.ROUTER_SYNC)
+def push_client(client_id: int, *, actor: str | None = None) -> SyncResult | None:
+    """Queue the client's secret as the database has it now (e.g. missing on the router), also
+    when provisioning is off."""
+    with atomic():
+        lock_client_row(client_id)
+        _router_client(client_id)
+        return sync_client(client_id, "Pushed by hand", actor=actor, force=True, managed_only=False)

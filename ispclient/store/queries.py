@@ -224,6 +224,7 @@ class SubscriptionView:
     created_by: str
     paid_minor: int
     renewed_from_id: int | None
+    cancel_on: date | None = None  # cancelled at the end of the paid period: service stops that day
 
     def status(self, today: date, expiring_days: int) -> rules.SubscriptionStatus:
         return rules.status(self, today, expiring_days)
@@ -265,6 +266,7 @@ class ClientInfo:
     deleted_by: str
     version: int = 0  # optimistic concurrency: an edit from this read is refused if it is stale
     pppoe_password_unknown: bool = False  # saved with a PPPoE key that was lost: set a new one
+    secret_held: bool = False  # the PPP secret was disabled by hand
 
     @property
     def label(self) -> str:
@@ -347,11 +349,11 @@ SELECT
   (SELECT {a}(c.id, c.client_code, c.name, c.phone, c.email, c.address, c.notes, c.pppoe_username,
               c.pppoe_password_enc <> '', c.server_id, c.created_at, c.updated_at, c.deleted_at, c.deleted_by,
               s.id, s.name, s.host, s.port, s.tls, s.ca_file, s.username, s.timeout_s, s.encoding,
-              c.version, c.pppoe_password_unknown)
+              c.version, c.pppoe_password_unknown, c.secret_held)
    FROM client c LEFT JOIN server s ON s.id = c.server_id WHERE c.id = {p}),
   (SELECT {g}({a}(b.id, b.package_id, b.package_name, b.price_minor, b.starts_on, b.ends_on, b.auto_renew,
                   b.cancelled_at, b.cancelled_by, b.cancel_reason, b.created_at, b.created_by, b.renewed_from_id,
-                  y.id, y.amount_minor, y.method, y.reference, y.note, y.paid_at, y.taken_by))
+                  y.id, y.amount_minor, y.method, y.reference, y.note, y.paid_at, y.taken_by, b.cancel_on))
    FROM subscription b LEFT JOIN payment y ON y.subscription_id = b.id WHERE b.client_id = {p}),
   (SELECT {g}({a}(e.id, e.at, e.actor, e.action, e.summary, e.before, e.after, e.staff_id, e.os_user, e.pc_name))
    FROM (SELECT * FROM audit_event WHERE client_id = {p} ORDER BY at DESC, id DESC LIMIT {limit}) e),
@@ -392,7 +394,7 @@ def client_detail(client_id: int, today: date) -> ClientDetail:
         raise Client.DoesNotExist(f"client {client_id} does not exist")
     client = ClientInfo(head[0], head[1], head[2], head[3], head[4], head[5], head[6], head[7], bool(head[8]),
                         head[9], _dt(head[10]) or datetime.min, _dt(head[11]) or datetime.min, _dt(head[12]),
-                        head[13], int(head[23]), bool(head[24]))
+                        head[13], int(head[23]), bool(head[24]), bool(head[25]))
     server = ServerInfo(head[14], head[15], head[16], head[17], bool(head[18]), head[19], head[20],
                         float(head[21]), head[22]) if head[14] is not None else None
     subs_raw: dict[int, list[Any]] = {}
@@ -406,7 +408,8 @@ def client_detail(client_id: int, today: date) -> ClientDetail:
     for pay in pays:
         paid[pay.subscription_id] += pay.amount_minor
     subs = [SubscriptionView(r[0], r[1], r[2], r[3], _d(r[4]), _d(r[5]), bool(r[6]), r[7] is not None, _dt(r[7]),
-                             r[8], r[9], _dt(r[10]) or datetime.min, r[11], paid.get(r[0], 0), r[12])
+                             r[8], r[9], _dt(r[10]) or datetime.min, r[11], paid.get(r[0], 0), r[12],
+                             _d(r[20]) if r[20] else None)
             for r in subs_raw.values()]
     subs.sort(key=lambda s: (s.starts_on, s.id), reverse=True)
     events = tuple(AuditView(e[0], _dt(e[1]) or datetime.min, e[2], e[3], e[4], e[5], e[6], e[7], e[8] or "",

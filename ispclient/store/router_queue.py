@@ -29,13 +29,14 @@ from ispclient.domain.clock import utcnow
 from ispclient.domain.connection import UnknownReason
 from ispclient.domain.permissions import Permission
 from ispclient.routeros.errors import RouterError
-from ispclient.routeros.provision import SecretState, SentCommand, apply_state, is_unavailable
-from ispclient.routeros.session import open_session
+from ispclient.routeros.provision import SecretState, SentCommand, apply_state, drop_sessions, is_unavailable
+from ispclient.routeros.session import RouterSession, open_session
 from ispclient.routeros.target import RouterTarget
 from ispclient.store import access, audit, changes
 from ispclient.store.db import atomic, db
 from ispclient.store.models import Client, RouterChange, Server
 from ispclient.store.secrets import KeyMissing, PasswordCipher, SecretsUnavailable, try_cipher
+from ispclient.store.secrets import cipher as new_cipher
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(minutes=30)
 LEASE = timedelta(minutes=5)
 DRAIN_ACTOR = "router-sync"
+DISCONNECT = "disconnect"  # RouterChange.action: drop the live session only
 
 
 @dataclass(frozen=True)
@@ -65,17 +67,20 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(0, min(attempts, 20) - 1), MAX_RETRY)
 
 
-def enqueue(desired: Desired, *, client_id: int | None, reason: str, actor: str | None = None) -> RouterChange:
-    """Queue ``desired``; call inside the transaction of the data change it follows."""
+def enqueue(desired: Desired, *, client_id: int | None, reason: str, actor: str | None = None,
+            action: str = "") -> RouterChange:
+    """Queue ``desired`` (or, with ``action=DISCONNECT``, a drop of the live session); call inside
+    the transaction of the data change it follows. A state supersedes the states still waiting for
+    the same secret; a disconnect only older disconnects."""
     changes.note(clients=(client_id,), router_queue=True, router_queued=True)
     (RouterChange.update(status=SUPERSEDED)
      .where((RouterChange.server == desired.server_id) & (RouterChange.username == desired.username)
-            & RouterChange.status.in_(WAITING))
+            & RouterChange.status.in_(WAITING) & (RouterChange.action == action))
      .execute())
     return RouterChange.create(
         server=desired.server_id, username=desired.username, client_id=client_id, present=desired.present,
         disabled=desired.disabled, profile=desired.profile, comment=desired.comment, reason=reason[:200],
-        created_by=actor or audit.current_actor(),
+        created_by=actor or audit.current_actor(), action=action,
     )
 
 
@@ -258,9 +263,13 @@ def _drain_server(server_id: int, target: RouterTarget | None, cipher: PasswordC
                 continue  # superseded while we were busy
             sent: list[SentCommand] = []
             try:
-                state = _secret_state(change, cipher)
                 session.new_deadline()  # each change is one step with a deadline of its own
-                apply_state(session, state, sent)
+                if change.action == DISCONNECT:
+                    drop_sessions(session, change.username, sent)
+                else:
+                    if not change.present:
+                        _keep_password_for_undo(session, change, cipher)
+                    apply_state(session, _secret_state(change, cipher), sent)
             except RouterError as error:
                 report.commands += len(sent)
                 with atomic():
@@ -281,6 +290,29 @@ def _drain_server(server_id: int, target: RouterTarget | None, cipher: PasswordC
                 report.applied += 1
                 _finish(change, target, sent, actor, now)
     return report
+
+
+def _keep_password_for_undo(session: RouterSession, change: RouterChange, cipher: PasswordCipher | None) -> None:
+    """Before a deleted client's secret is removed: when the database has no password for it
+    (imported from the router, made before passwords were kept), keep the router's, encrypted,
+    with the deleted client — so Undo can put the secret back as it was."""
+    if change.client_id is None:
+        return
+    client = Client.get_or_none(Client.id == change.client_id)
+    if client is None or client.deleted_at is None or client.pppoe_password_enc \
+            or client.pppoe_username != change.username:
+        return
+    rows = session.print("/ppp/secret", ("name", "password"), name=change.username)
+    password = rows[0].get("password", "") if rows else ""
+    if not password:
+        return
+    try:
+        used = cipher or new_cipher()
+    except SecretsUnavailable as error:  # no keyring here: Undo will ask for a new password
+        log.info("the router's password for %s was not kept: %s", change.username, error)
+        return
+    (Client.update(pppoe_password_enc=used.encrypt(password), pppoe_password_unknown=False)
+     .where((Client.id == client.id) & (Client.pppoe_password_enc == "")).execute())
 
 
 def _secret_state(change: RouterChange, cipher: PasswordCipher | None) -> SecretState:

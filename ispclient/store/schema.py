@@ -149,12 +149,26 @@ def ensure_case_indexes(database: peewee.Database) -> list[str]:
     return waiting
 
 
+def _router_actions_by_hand_and_cancel_at_period_end(database: peewee.Database) -> None:
+    """``client.secret_held`` (PPP secret disabled by hand), ``subscription.cancel_on``
+    (cancelled at the end of the paid period) and ``router_change.action`` ("disconnect")."""
+    sqlite = isinstance(database, peewee.SqliteDatabase)
+    false, boolean = ("0", "INTEGER") if sqlite else ("false", "BOOLEAN")
+    added = {"client": ("secret_held", f"{boolean} NOT NULL DEFAULT {false}"),
+             "subscription": ("cancel_on", "DATE"),
+             "router_change": ("action", "VARCHAR(20) NOT NULL DEFAULT ''")}
+    for table, (column, kind) in added.items():
+        if column not in {c.name for c in database.get_columns(table)}:
+            database.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 # MIGRATIONS[n] brings a database from version n to n + 1. Append; never edit a released one.
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _v1, _v2, _v3, _v4,
     _client_row_version_and_unknown_passwords,
     _case_insensitive_client_ids_and_usernames,
     _staff_shifts_and_who,
+    _router_actions_by_hand_and_cancel_at_period_end,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 
@@ -164,6 +178,8 @@ COLUMNS_ADDED: dict[int, dict[str, frozenset[str]]] = {
     2: {"client": frozenset({"pppoe_password_enc", "router_desired"})},
     5: {"client": frozenset({"version", "pppoe_password_unknown"})},
     7: {"audit_event": frozenset({"staff_id", "os_user", "pc_name"}), "payment": frozenset({"shift_id"})},
+    8: {"client": frozenset({"secret_held"}), "subscription": frozenset({"cancel_on"}),
+        "router_change": frozenset({"action"})},
 }
 TABLES_ADDED: dict[int, frozenset[str]] = {2: frozenset({"router_change"}),
                                            7: frozenset({"staff", "sign_in_lock", "shift"})}

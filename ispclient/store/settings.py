@@ -39,6 +39,13 @@ class Settings:
     decimal_separator: str = ""
     # Lock the window behind the sign-in after this many minutes without use (0: never).
     idle_lock_minutes: int = 0
+    # The ISP itself, for receipts and the set-up wizard.
+    isp_name: str = ""
+    isp_address: str = ""
+    isp_phone: str = ""
+    isp_tax_number: str = ""
+    # The set-up wizard: "" never finished, "page:N" stopped at page N, "skipped", "done".
+    setup_progress: str = ""
 
 
 _DEFAULTS = Settings()
@@ -124,12 +131,23 @@ def validate(new: Settings) -> Settings:
     if new.expiry_action == "limit" or limit_profile:
         errors.check("limit_profile", validation.required_text, limit_profile, "limit_profile",
                      "slow PPP profile for expired clients")
+    isp_name = errors.check("isp_name", validation.line, new.isp_name, "isp_name", "business name", 200)
+    isp_address = errors.check("isp_address", validation.text_block, new.isp_address, "isp_address", "address",
+                               500)
+    isp_phone = errors.check("isp_phone", validation.phone, new.isp_phone, str(country or "US")) \
+        if new.isp_phone.strip() else ""
+    isp_tax = errors.check("isp_tax_number", validation.line, new.isp_tax_number, "isp_tax_number",
+                           "tax number", 50)
+    if len(new.setup_progress) > 20:
+        errors.add("setup_progress", "Not a set-up wizard step.")
     errors.raise_if_any()
     return Settings(currency=currency, default_country=str(country), expiring_days=new.expiring_days,
                     refresh_interval_s=new.refresh_interval_s, timezone=new.timezone.strip(),
                     client_code_prefix=prefix, manage_secrets=bool(new.manage_secrets),
                     grace_days=new.grace_days, expiry_action=new.expiry_action, limit_profile=limit_profile,
-                    decimal_separator=new.decimal_separator, idle_lock_minutes=new.idle_lock_minutes)
+                    decimal_separator=new.decimal_separator, idle_lock_minutes=new.idle_lock_minutes,
+                    isp_name=str(isp_name), isp_address=str(isp_address), isp_phone=str(isp_phone or ""),
+                    isp_tax_number=str(isp_tax), setup_progress=new.setup_progress)
 
 
 @access.requires(Permission.SETTINGS)

@@ -13,7 +13,7 @@ import peewee
 from ispclient.domain import subscriptions as rules
 from ispclient.domain import validation
 from ispclient.domain.clock import utcnow
-from ispclient.domain.dates import check_day, format_moment
+from ispclient.domain.dates import check_day, day_text, format_moment
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import format_money, parse_amount
 from ispclient.domain.permissions import Permission
@@ -179,7 +179,13 @@ def renew_subscription(
 
 
 @access.requires(Permission.CANCEL)
-def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | None = None) -> Subscription:
+def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | None = None,
+                        at_period_end: bool = False) -> Subscription:
+    """Cancel now (service stops today: the router applies the expiry action at once), or
+    ``at_period_end``: service runs until the end date, then stops with no grace days and no
+    renewal (``cancel_on``; the subscription then reads Expired, not Cancelled)."""
+    if at_period_end:
+        return _cancel_at_period_end(subscription_id, reason, actor)
     today = settings.today()
     reason = validation.text_block(reason, "reason", "reason", MAX_CANCEL_REASON)
     with atomic():
@@ -205,6 +211,29 @@ def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | 
                              + (f": {sub.cancel_reason}" if sub.cancel_reason else ""),
                      before=old, after=new, actor=actor)
         _sync_client(sub.client_id, "Subscription cancelled", actor)
+    return sub
+
+
+def _cancel_at_period_end(subscription_id: int, reason: str, actor: str | None) -> Subscription:
+    today = settings.today()
+    reason = validation.text_block(reason, "reason", "reason", MAX_CANCEL_REASON)
+    with atomic():
+        sub = _locked_subscription(subscription_id)
+        st = rules.status(sub, today)
+        if st not in (rules.SubscriptionStatus.ACTIVE, rules.SubscriptionStatus.EXPIRING):
+            raise ValidationError.single(
+                "__all__", "Only a running subscription can stop at the end of its period; cancel this one now.")
+        before = audit.snapshot(sub)
+        sub.cancel_on = sub.ends_on
+        sub.cancel_reason = reason
+        sub.auto_renew = False
+        sub.save()
+        old, new = audit.changes(before, audit.snapshot(sub))
+        audit.record("subscription.cancel_at_end", "subscription", sub.id, client_id=sub.client_id,
+                     summary=f"Subscription “{sub.package_name}” cancelled from {day_text(sub.ends_on)} (the end of "
+                             "its period)" + (f": {sub.cancel_reason}" if sub.cancel_reason else ""),
+                     before=old, after=new, actor=actor)
+        _sync_client(sub.client_id, "Subscription to stop at the end of its period", actor)
     return sub
 
 

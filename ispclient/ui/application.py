@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -154,12 +155,47 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
                                        (backups.check_action, Permission.BACKUP),
                                        (backups.restore_action, Permission.RESTORE)):
                 window.require(action, permission)
-        backups.status_message.connect(lambda text: window.statusBar().showMessage(text, 10_000))
+        backups.status_message.connect(window.show_note)
     except BaseException:
         for cleanup in reversed(cleanups):
             cleanup()
         raise
     return Session(app, ctx, status, window, runner, backups, cleanups)
+
+
+@contextmanager
+def building_splash() -> Iterator[Callable[[int, int], None]]:
+    """A splash screen with a progress line while the demo data is made (the window can't open
+    before it exists); yields the progress callback."""
+    from PySide6.QtGui import QColor, QPainter, QPixmap
+    from PySide6.QtWidgets import QSplashScreen
+
+    app = QApplication.instance()
+    pixmap = QPixmap(460, 150)
+    pixmap.fill(QColor("#f4f6f8"))
+    painter = QPainter(pixmap)
+    icon = app.windowIcon() if isinstance(app, QApplication) else QIcon()
+    icon.paint(painter, 20, 20, 48, 48)
+    font = painter.font()
+    font.setPointSizeF(font.pointSizeF() * 1.4)
+    painter.setFont(font)
+    painter.setPen(QColor("#1f2328"))
+    painter.drawText(84, 52, f"{APP_DISPLAY_NAME} — demo")
+    painter.end()
+    splash = QSplashScreen(pixmap)
+    splash.show()
+
+    def progress(done: int, total: int) -> None:
+        splash.showMessage(f"Making the demo data: {done} of {total} clients…",
+                           Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter, QColor("#1f2328"))
+        QApplication.processEvents()
+
+    progress(0, 0)
+    try:
+        yield progress
+    finally:
+        splash.close()
+        splash.deleteLater()
 
 
 def _open(app_paths: AppPaths, db_url: str | None, demo: bool) -> AppContext:
@@ -172,7 +208,9 @@ def _open(app_paths: AppPaths, db_url: str | None, demo: bool) -> AppContext:
             if demo:
                 from ispclient import demo as demo_data
 
-                demo_data.build_demo(app_paths)
+                if demo_data.needs_building(app_paths):  # ~25 s the first time: say so, with progress
+                    with building_splash() as progress:
+                        demo_data.build_demo(app_paths, progress=progress)
                 return open_context(app_paths, demo=True)
             return open_context(app_paths, db_url=db_url)
         except SchemaError as e:
@@ -199,6 +237,21 @@ def _signed_in(session: Session, demo: bool) -> bool:
     return True
 
 
+def offer_setup(session: Session) -> None:
+    """A fresh installation (or a set-up left half-way) opens the set-up wizard once the list has
+    loaded and shows no client."""
+    from ispclient.ui.setup_wizard import SetupWizard, needs_setup
+
+    window, ctx = session.window, session.ctx
+
+    def loaded() -> None:
+        window.list_loaded.disconnect(loaded)
+        if needs_setup(ctx.settings(), window.model.counts().total > 0, bool(ctx.catalog().servers)):
+            SetupWizard.ask(window, ctx)
+
+    window.list_loaded.connect(loaded)
+
+
 def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
         screenshot_dir: Path | None = None) -> int:
     """Open the app and run until the main window closes; the exit code."""
@@ -219,6 +272,8 @@ def run(app_paths: AppPaths, *, db_url: str | None = None, demo: bool = False,
             from ispclient.ui.dialogs.pppoe_key_dialog import offer_import
 
             offer_import(session.window)
+        if not demo and session.ctx.session.can(Permission.SETTINGS):  # the set-up wizard sets them
+            offer_setup(session)
         session.status.start()
         session.runner.start()
         session.backups.schedule_automatic_backup()

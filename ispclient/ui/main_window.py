@@ -49,6 +49,7 @@ from ispclient.store import access, queries
 from ispclient.store.changes import Changes
 from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
+from ispclient.ui.help import open_guide
 from ispclient.ui.models.client_filter import NO_SERVER, ClientFilter
 from ispclient.ui.models.client_list import ClientListModel, Column, ListCounts
 from ispclient.ui.style import CONNECTION_COLOURS
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEARCH_HINT = "Search name, Client ID, phone, e-mail or PPPoE username  (Ctrl+F)"
-EMPTY_HINT = "No clients yet — press Ctrl+N to add one."
+EMPTY_HINT = "No clients yet — press Ctrl+N to add one, or let the set-up wizard bring them in."
 NO_MATCH_HINT = "No clients match the search and filters. Press Esc to clear the search."
 LOADING_HINT = "Loading the clients…"
 STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
@@ -254,7 +255,8 @@ class MainWindow(WindowState, QMainWindow):
         self._reloading = False
         self._first_load = True
         self._dirty: set[int] = set()  # clients changed while a reload was on its way
-        self.setWindowTitle(APP_DISPLAY_NAME + (" — demo data" if ctx.demo else ""))
+        # Qt adds the application's name to every title itself ("Demo data — ISP Client").
+        self.setWindowTitle("Demo data, simulated routers" if ctx.demo else "")
 
         self.filters = FilterBar()
         self.table = ClientTable()
@@ -295,12 +297,16 @@ class MainWindow(WindowState, QMainWindow):
         hint.setFont(font)
         button = QPushButton("&New client…")
         button.clicked.connect(self.new_client)
+        setup = QPushButton("Set-up &wizard…")
+        setup.setObjectName("emptySetup")
+        setup.clicked.connect(self.show_setup_wizard)
         layout = QVBoxLayout(page)
         layout.addStretch(1)
         layout.addWidget(hint)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(button)
+        row.addWidget(setup)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addStretch(2)
@@ -357,6 +363,10 @@ class MainWindow(WindowState, QMainWindow):
         }
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("&About", self.about)
+        self.guide_action = self._action("&User guide", lambda: open_guide(self, "main"),
+                                         QKeySequence.StandardKey.HelpContents, tip="The short guide to daily tasks")
+        self.setup_action = self._action("Set-up &wizard…", self.show_setup_wizard,
+                                         tip="Your business details, first router, packages and clients")
         self._update_icons()
 
     def _update_icons(self) -> None:
@@ -387,7 +397,10 @@ class MainWindow(WindowState, QMainWindow):
         for action in (self.servers_action, self.packages_action, self.sync_action, self.settings_action,
                        self.staff_action):
             self.manage_menu.addAction(action)
+        self.manage_menu.addSeparator()
+        self.manage_menu.addAction(self.setup_action)
         self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addAction(self.guide_action)
         self.help_menu.addAction(self.about_action)
         for menu in (self.file_menu, self.client_menu, self.view_menu, self.till_menu, self.manage_menu):
             menu.setToolTipsVisible(True)  # a disabled entry says who can use it
@@ -418,12 +431,19 @@ class MainWindow(WindowState, QMainWindow):
         self.who_label = QLabel()
         self.who_label.setObjectName("signedIn")
         bar.addWidget(self.shown_label)
-        if self.ctx.demo:
-            demo = QLabel("Demo data — simulated routers")
-            demo.setObjectName("demoNote")
-            bar.addWidget(demo)
+        # Passing notes ("Daily backup saved") sit beside the counts for a while, never over them.
+        self.note_label = QLabel()
+        self.note_label.setObjectName("note")
+        self.note_label.hide()
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.timeout.connect(self.note_label.hide)
+        bar.addWidget(self.note_label)
+        # (The demo says so in the window title: the status bar keeps its room for the counts.)
         for label in (self.connection_label, self.expiring_label, self.refresh_label, self.who_label):
             bar.addPermanentWidget(label)
+        for label in (self.shown_label, self.connection_label, self.expiring_label, self.refresh_label):
+            label.setMinimumWidth(0)  # sized to their text in _show_counts: never drawn over each other
 
     def _connect(self) -> None:
         self.filters.changed.connect(self._filter_changed)
@@ -636,7 +656,7 @@ class MainWindow(WindowState, QMainWindow):
         if client_id is None:
             return
         self.show_client_when_listed(client_id)
-        self.table.setFocus()
+        self.open_client(client_id).offer_subscription()  # Enter sells their first package
 
     def show_client_when_listed(self, client_id: int) -> None:
         """Select this client as soon as their row is in the list (a new client's row is read in
@@ -707,6 +727,11 @@ class MainWindow(WindowState, QMainWindow):
         if ChangePasswordDialog.run(ChangePasswordDialog(actor.username, self)) is not None:
             msgbox.info(self, "Password changed", "Your password is changed; use it at your next sign-in.")
 
+    def show_setup_wizard(self) -> bool:
+        from ispclient.ui.setup_wizard import SetupWizard
+
+        return SetupWizard.ask(self, self.ctx)
+
     def show_router_sync(self) -> None:
         from ispclient.ui.router_sync_window import RouterSyncWindow
 
@@ -754,6 +779,14 @@ class MainWindow(WindowState, QMainWindow):
         self.stack.setCurrentWidget(self.empty if c.total == 0 else self.table)
         self.filters.setVisible(c.total > 0)
         self.table.placeholder = NO_MATCH_HINT if c.shown == 0 else ""
+        for label in (self.shown_label, self.connection_label, self.expiring_label):
+            label.setMinimumWidth(label.sizeHint().width())
+
+    def show_note(self, text: str, timeout_ms: int = 10_000) -> None:
+        """A passing note in the status bar beside the client count (which stays visible)."""
+        self.note_label.setText(f"·  {text}")
+        self.note_label.show()
+        self._note_timer.start(timeout_ms)
 
     def _show_refresh(self) -> None:
         service = self.status_service

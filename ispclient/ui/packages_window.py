@@ -22,6 +22,7 @@ from ispclient.store.queries import PackageInfo
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.package_dialog import PackageDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
+from ispclient.ui.help import install_f1
 from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.widgets.formatting import plural
 from ispclient.ui.window_state import WindowState
@@ -118,6 +119,7 @@ class PackagesWindow(WindowState, QWidget):
         self.table.activated.connect(lambda _i: self.edit())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        install_f1(self, "packages")
         ctx.store.catalog_changed.connect(self.reload)
         ctx.store.settings_changed.connect(self.reload)
         self.restore_window_state()

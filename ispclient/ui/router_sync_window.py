@@ -37,6 +37,7 @@ from ispclient.store.changes import Changes
 from ispclient.store.queries import QueuedChange
 from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
+from ispclient.ui.help import install_f1
 from ispclient.ui.queue_runner import QueueRunner
 from ispclient.ui.window_state import WindowState
 
@@ -216,6 +217,7 @@ class RouterSyncWindow(WindowState, QWidget):
         self.fix_database.clicked.connect(lambda: self.fix("database"))
         self.do_import.clicked.connect(self.import_clients)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        install_f1(self, "router-sync")
         ctx.events.changed.connect(self._data_changed)
         ctx.store.catalog_changed.connect(self._load_servers)
         self.restore_window_state()

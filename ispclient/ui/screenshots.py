@@ -1,15 +1,22 @@
 """``ispclient --demo --screenshot DIR``: the main screens as PNG files, for the README and for
-checking at a glance that nothing is clipped at common screen sizes."""
+checking at a glance that nothing is clipped at common screen sizes.
+
+Each window gets the size the app itself gives it on a screen of that size (its first-run size:
+:mod:`window_state` is told the screen's available area), never a size forced to fit, and is
+drawn onto a picture of the screen: a window too big for it shows cut off, as on a real screen.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QSize
+from PySide6.QtCore import QCoreApplication, QEventLoop, QRect, QSize
+from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ispclient.domain.connection import ConnectionState
@@ -44,11 +51,42 @@ def settle(ms: int = 150) -> None:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
 
+_screen: QSize | None = None  # the screen being pictured (None: just the window)
+
+
 def save(widget: QWidget, path: Path) -> Path:
-    if not widget.grab().save(str(path)):
+    """The window as it would show on the screen being pictured: at the top left of a screen-sized
+    picture (the task bar's strip left empty), cut off where it would run past the screen."""
+    shot = widget.grab()
+    if _screen is not None:
+        canvas = QPixmap(_screen)
+        canvas.fill(QColor("#3b4252"))
+        painter = QPainter(canvas)
+        painter.drawPixmap(0, 0, shot)
+        painter.fillRect(0, _screen.height() - TASKBAR, _screen.width(), TASKBAR, QColor("#20242c"))
+        painter.end()
+        shot = canvas
+    if not shot.save(str(path)):
         raise OSError(f"could not write {path}")
     log.info("screenshot %s", path)
     return path
+
+
+@contextmanager
+def screen_of(size: QSize) -> Iterator[QRect]:
+    """Windows sized as on a ``size`` screen (its area less a task bar) while inside."""
+    global _screen
+    from ispclient.ui import window_state
+
+    area = QRect(0, 0, size.width(), size.height() - TASKBAR)
+    real = window_state.available_area
+    window_state.available_area = lambda _widget=None: QRect(area)  # type: ignore[assignment]
+    _screen = size
+    try:
+        yield area
+    finally:
+        window_state.available_area = real
+        _screen = None
 
 
 def showcase_client(session: Session) -> int | None:
@@ -70,8 +108,6 @@ def capture(session: Session, out_dir: Path) -> int:
     """Write the screenshots; 0 when every one was written after the status refresh landed."""
     out_dir.mkdir(parents=True, exist_ok=True)
     window, status = session.window, session.status
-    available = QSize(SCREEN_SIZES[0].width(), SCREEN_SIZES[0].height() - TASKBAR)
-    window.resize(available)
     window.show()
     if not wait_until(lambda: window.list_ready, REFRESH_TIMEOUT_S):
         log.error("The client list did not load within %.0f s", REFRESH_TIMEOUT_S)
@@ -92,16 +128,28 @@ def capture(session: Session, out_dir: Path) -> int:
         key = (row.server_id, row.pppoe_username) if row is not None else None
         session.ctx.connections.changed.connect(lambda keys: checked.append(key in {tuple(k) for k in keys}))
     for size in SCREEN_SIZES:
-        suffix = f"{size.width()}x{size.height()}"
-        available = QSize(size.width(), size.height() - TASKBAR)
-        window.resize(available)
-        settle()
-        written.append(save(window, out_dir / f"main-{suffix}.png"))
-        if client_id is None:
-            continue
+        with screen_of(size):
+            written += _on_screen(session, client_id, checked, size, out_dir)
+    written += _staff_screens(session, out_dir)
+    print("\n".join(str(p) for p in written))
+    QApplication.closeAllWindows()
+    return 0
+
+
+def _on_screen(session: Session, client_id: int | None, checked: list[bool], size: QSize,
+               out_dir: Path) -> list[Path]:
+    from ispclient.ui.window_state import fitted_size
+
+    window = session.window
+    suffix = f"{size.width()}x{size.height()}"
+    written: list[Path] = []
+    forget_saved_sizes(session)
+    window.resize(fitted_size(window.default_size, window))  # as on a first run on this screen
+    settle()
+    written.append(save(window, out_dir / f"main-{suffix}.png"))
+    if client_id is not None:
         checked.clear()
         client = window.open_client(client_id)  # asks for this client's own, fuller status
-        client.resize(available.boundedTo(QSize(1280, 860)))
         wait_until(lambda c=client: c.detail is not None and any(checked), 5.0)  # type: ignore[misc]
         settle()
         for i, name in enumerate(("overview", "subscriptions", "activity")):
@@ -112,10 +160,40 @@ def capture(session: Session, out_dir: Path) -> int:
         written += _dialogs(session, client, suffix, out_dir)
         client.close()
         settle()
-    written += _staff_screens(session, out_dir)
-    print("\n".join(str(p) for p in written))
-    QApplication.closeAllWindows()
-    return 0
+    written += _tool_windows(session, suffix, out_dir)
+    return written
+
+
+def forget_saved_sizes(session: Session) -> None:
+    """Windows open at their first-run size on each pictured screen (not as last closed)."""
+    from PySide6.QtCore import QSettings
+
+    st = QSettings(str(session.ctx.paths.settings_file), QSettings.Format.IniFormat)
+    for group in ("ClientWindow", "RouterSyncWindow"):
+        st.remove(group)
+    st.sync()
+
+
+def _tool_windows(session: Session, suffix: str, out_dir: Path) -> list[Path]:
+    """Router sync and the set-up wizard, as they open on this screen."""
+    from ispclient.ui.router_sync_window import RouterSyncWindow
+    from ispclient.ui.setup_wizard import SetupWizard
+
+    written = []
+    sync = RouterSyncWindow(session.ctx, session.runner, session.window)
+    sync.show()
+    settle(400)
+    written.append(save(sync, out_dir / f"router-sync-{suffix}.png"))
+    sync.close()
+    sync.deleteLater()
+    wizard = SetupWizard(session.ctx, session.window)
+    wizard.show()
+    settle(250)
+    written.append(save(wizard, out_dir / f"wizard-{suffix}.png"))
+    wizard.done(0)
+    wizard.deleteLater()
+    settle()
+    return written
 
 
 def _staff_screens(session: Session, out_dir: Path) -> list[Path]:

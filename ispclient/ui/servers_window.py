@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ispclient.domain.connection import ConnectionState, RouterStatuses, UnknownReason
 from ispclient.routeros.credentials import CredentialStore
 from ispclient.store import catalog, queries
 from ispclient.store.changes import Changes
@@ -25,7 +27,10 @@ from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.server_dialog import ServerDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
+from ispclient.ui.help import install_f1
 from ispclient.ui.models.rows import RowListModel, list_view
+from ispclient.ui.style import connection_icon
+from ispclient.ui.widgets.formatting import local_time
 from ispclient.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
@@ -41,14 +46,44 @@ class Column(IntEnum):
     TIMEOUT = 5
     ENCODING = 6
     CLIENTS = 7
+    STATUS = 8
+    CHECKED = 9
 
 
 HEADERS = {
     Column.NAME: "Name", Column.ADDRESS: "Address", Column.TLS: "TLS", Column.USER: "API user",
     Column.PASSWORD: "Password", Column.TIMEOUT: "Timeout", Column.ENCODING: "Encoding",
-    Column.CLIENTS: "Clients",
+    Column.CLIENTS: "Clients", Column.STATUS: "Status", Column.CHECKED: "Last check",
 }
 SERVER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(frozen=True)
+class RouterState:
+    """Whether a router answered its last check: "Up", "Down — <reason>" or "Not checked"."""
+
+    text: str
+    checked_at: datetime | None = None
+    detail: str = ""
+    up: bool | None = None  # None: not checked
+
+
+NOT_CHECKED_ROUTER = RouterState("Not checked", detail="Not checked since the app started; F5 checks every router.")
+
+
+def router_state(statuses: RouterStatuses | None) -> RouterState:
+    """A router's state from its latest whole answer in the connection book."""
+    if statuses is None:
+        return NOT_CHECKED_ROUTER
+    if statuses.online or statuses.others_state() is not ConnectionState.UNKNOWN:
+        return RouterState("Up", statuses.checked_at, "The router answered the last check.", True)
+    failed = next(iter(statuses.others.values()), None)
+    if failed is None or failed.reason is None:
+        return RouterState("Up", statuses.checked_at, "", True)
+    if failed.reason is UnknownReason.NO_CREDENTIALS:
+        return RouterState(f"Can't check — {failed.reason.label}", failed.checked_at,
+                           "Edit the server and enter its API password.", None)
+    return RouterState(f"Down — {failed.reason.label}", failed.checked_at, failed.detail, False)
 
 
 @dataclass(frozen=True)
@@ -64,6 +99,7 @@ class ServerRow:
     encoding: str
     password_saved: bool
     clients: int
+    status: RouterState = field(default_factory=lambda: NOT_CHECKED_ROUTER)
 
     @property
     def address(self) -> str:
@@ -90,6 +126,12 @@ class ServersModel(RowListModel[ServerRow]):
             return f"Verified against {row.ca_file}"
         if role == Qt.ItemDataRole.ToolTipRole and col is Column.PASSWORD and not row.password_saved:
             return "No API password saved: statuses show Unknown. Edit the server to enter it."
+        if role == Qt.ItemDataRole.ToolTipRole and col in (Column.STATUS, Column.CHECKED):
+            return row.status.detail or None
+        if role == Qt.ItemDataRole.DecorationRole and col is Column.STATUS:
+            up = row.status.up
+            state = ConnectionState.UNKNOWN if up is None else ConnectionState.ONLINE if up else ConnectionState.OFFLINE
+            return connection_icon(state)
         if role == SERVER_ID_ROLE:
             return row.id
         return None
@@ -110,7 +152,17 @@ class ServersModel(RowListModel[ServerRow]):
             return f"{row.timeout_s:g} s"
         if col is Column.ENCODING:
             return row.encoding
+        if col is Column.STATUS:
+            return row.status.text
+        if col is Column.CHECKED:
+            return local_time(row.status.checked_at, seconds=True) if row.status.checked_at else "—"
         return str(row.clients)
+
+    def set_states(self, states: dict[int, RouterState]) -> None:
+        """New router states (the connection book changed): only the two status columns repaint."""
+        self._rows = [replace(r, status=states.get(r.id, r.status)) for r in self._rows]
+        if self._rows:
+            self.dataChanged.emit(self.index(0, Column.STATUS), self.index(len(self._rows) - 1, Column.CHECKED))
 
 
 def load_rows(servers: Sequence[ServerInfo], credentials: CredentialStore) -> list[ServerRow]:
@@ -126,7 +178,7 @@ def load_rows(servers: Sequence[ServerInfo], credentials: CredentialStore) -> li
 
 class ServersWindow(WindowState, QWidget):
     state_group = "ServersWindow"
-    default_size = QSize(860, 420)
+    default_size = QSize(1100, 440)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -153,9 +205,11 @@ class ServersWindow(WindowState, QWidget):
         self.table.activated.connect(lambda _i: self.edit())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        install_f1(self, "servers")
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table, self.remove)
         ctx.store.catalog_changed.connect(self.reload)
         ctx.events.changed.connect(self._data_changed)
+        ctx.connections.changed.connect(self._connections_changed)
         self.restore_window_state()
         self.reload()
 
@@ -167,9 +221,16 @@ class ServersWindow(WindowState, QWidget):
         servers, credentials = self.ctx.catalog().servers, self.ctx.credentials
         ops.Op(self, lambda: load_rows(servers, credentials), key="rows").on_success(self.show_rows).run()
 
+    def router_states(self) -> dict[int, RouterState]:
+        return {s.id: router_state(self.ctx.connections.router(s.id)) for s in self.ctx.catalog().servers}
+
+    def _connections_changed(self, _keys: object) -> None:
+        self.model.set_states(self.router_states())
+
     def show_rows(self, rows: list[ServerRow]) -> None:
         selected = self.selected_id()
-        self.model.set_rows(rows)
+        states = self.router_states()
+        self.model.set_rows([replace(r, status=states.get(r.id, r.status)) for r in rows])
         self.table.resizeColumnsToContents()
         if self._select_later is not None:
             selected, self._select_later = self._select_later, None

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ispclient.domain.connection import ClientConnection, ConnectionState, UnknownReason
+from ispclient.domain.connection import ClientConnection, ConnectionState, OfflineCause, UnknownReason
 from ispclient.routeros.status import (
     NO_SECRET,
     SECRET_DISABLED,
@@ -44,9 +44,13 @@ def test_batch_sorts_clients_into_online_and_offline(clients: RouterSim, target:
         ConnectionState.ONLINE, "10.0.0.7", "1h2m3s", "AA:BB:CC:00:00:07")
     assert alice.checked_at is not None and alice.label == "Online"
     assert statuses["bob"].label == "Offline"
+    assert statuses["bob"].cause is OfflineCause.CUSTOMER_SIDE
     assert statuses["carol"].label == "Offline — never connected"
-    assert statuses["1001"] == ClientConnection.offline(detail=SECRET_DISABLED, checked_at=alice.checked_at)
+    assert statuses["carol"].cause is OfflineCause.NEVER_CONNECTED
+    assert statuses["1001"] == ClientConnection.offline(detail=SECRET_DISABLED, checked_at=alice.checked_at,
+                                                        cause=OfflineCause.SECRET_DISABLED)
     assert statuses["dave"].detail == NO_SECRET and not statuses["dave"].never_connected
+    assert statuses["dave"].cause is OfflineCause.NO_SECRET
 
 
 def test_batch_asks_each_table_once_with_a_proplist(clients: RouterSim, target: RouterTarget) -> None:

@@ -51,3 +51,25 @@ def test_secret_and_session_helpers() -> None:
 def test_durations() -> None:
     assert format_duration(0) == "0s"
     assert format_duration(694_861) == "1w1d1h1m1s"
+
+
+def test_session_uptime_advances_like_a_real_router(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    sim = RouterSim()
+    clock = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    sim.add_secret("ana")
+    sim.connect("ana", uptime="1h2m3s")
+    assert sim.active()[0]["uptime"] == "1h2m3s"
+    rows = sim.state.print_rows(sim.state.active, _everything(), None)
+    assert dict(rows[0])["uptime"] == "1h2m3s"
+    clock[0] += 65
+    rows = sim.state.print_rows(sim.state.active, _everything(), ["name", "uptime"])
+    assert dict(rows[0])["uptime"] == "1h3m8s"
+
+
+def _everything():  # type: ignore[no-untyped-def]
+    from ispclient.simulator.query import Query
+
+    return Query(())

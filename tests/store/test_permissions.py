@@ -192,6 +192,9 @@ CALLS: dict[str, Callable[[World, Role], object]] = {
         w.server, _import_rows(w)),  # type: ignore[arg-type]
     "ispclient.store.provisioning.sync_all": lambda w, r: provisioning.sync_all(today=TODAY),
     "ispclient.store.provisioning.push_everything": lambda w, r: provisioning.push_everything(w.server),
+    "ispclient.store.provisioning.hold_secret": lambda w, r: provisioning.hold_secret(w.client, True),
+    "ispclient.store.provisioning.disconnect_now": lambda w, r: provisioning.disconnect_now(w.client),
+    "ispclient.store.provisioning.push_client": lambda w, r: provisioning.push_client(w.client),
     "ispclient.store.backup.create_backup": lambda w, r: backup.create_backup(
         w.app_paths.database, w.app_paths.backup_dir),
     "ispclient.store.backup.restore": _restore,

@@ -6,7 +6,8 @@ import logging
 
 from PySide6.QtWidgets import QWidget
 
-from ispclient.store import clients, queries
+from ispclient.domain.money import format_money
+from ispclient.store import balances, clients, queries
 from ispclient.store.queries import ClientDetail
 from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
@@ -43,20 +44,49 @@ def delete_client(parent: QWidget, ctx: AppContext, client_id: int) -> None:
 
 
 def delete_client_interactive(parent: QWidget | None, ctx: AppContext, detail: ClientDetail) -> bool:
-    """Confirm, delete, then offer Undo. Refused (with the reason) while a subscription runs.
+    """Confirm (saying what happens on the router, and what they owe), delete, then offer Undo.
+    Refused (with the reason) while a subscription runs.
 
-    True if the deletion was started (windows showing the client close when it is done).
+    True if the question was asked; windows showing the client close once it is deleted.
     """
     client = detail.client
     blocker = detail.delete_blocker()
     if blocker is not None:
         _refuse(parent, ctx, client.id, detail.delete_refusal() or UNABLE, blocker.id)
         return False
+    client_id = client.id
+    ops.Op(parent, lambda: balances.balances([client_id]).get(client_id, 0), key="delete-balance") \
+        .on_success(lambda owed: _confirm_delete(parent, ctx, detail, owed)).run()
+    return True
+
+
+def router_consequence(detail: ClientDetail, manage_secrets: bool) -> str:
+    """What deleting the client does on their router, in a sentence."""
+    client, server = detail.client, detail.server
+    if server is None or not client.pppoe_username:
+        return "They have no PPPoE account on a router."
+    account = f"Their PPPoE account “{client.pppoe_username}” on {server.name}"
+    if not manage_secrets:
+        return f"{account} is left as it is (router provisioning is off in Settings)."
+    return f"{account} is removed and they are disconnected; Undo puts it back with the same password."
+
+
+def delete_question(detail: ClientDetail, owed_minor: int, currency: str, manage_secrets: bool) -> str:
+    text = (f"Delete {detail.client.label}? {router_consequence(detail, manage_secrets)} Their subscription and "
+            "payment history is kept, and you can undo this straight after.")
+    if owed_minor > 0:
+        text = f"{detail.client.name} still owes {format_money(owed_minor, currency)}.\n\n{text}"
+    return text
+
+
+def _confirm_delete(parent: QWidget | None, ctx: AppContext, detail: ClientDetail, owed_minor: int) -> None:
+    client = detail.client
     who = client.label
-    if not msgbox.confirm(parent, "Delete client",
-                          f"Delete {who}? Their subscription and payment history is kept, and you can "
-                          "undo this straight after.", ok_text="&Delete"):
-        return False
+    settings = ctx.settings()
+    if not msgbox.confirm(parent, "Delete client", delete_question(detail, owed_minor, settings.currency,
+                                                                    settings.manage_secrets),
+                          ok_text="&Delete"):
+        return
     owner = _notice_parent(parent)
     client_id = client.id
 
@@ -72,4 +102,3 @@ def delete_client_interactive(parent: QWidget | None, ctx: AppContext, detail: C
     ops.Op(owner, lambda: clients.delete_client(client_id)) \
         .on_success(lambda _c: msgbox.undo_notice(owner, "Client deleted", f"Client {who} deleted.", undo)) \
         .on_failure(refused).run()
-    return True

@@ -15,7 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain.clients import customer_for
-from ispclient.domain.connection import ClientConnection, ConnectionState, troubleshooting
+from ispclient.domain.connection import (
+    ClientConnection,
+    ConnectionState,
+    DisabledBecause,
+    OfflineCause,
+    troubleshooting,
+)
 from ispclient.domain.money import format_money
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.domain.validation import display_phone
@@ -31,6 +37,9 @@ UNAVAILABLE = "Connection status unavailable"
 _UNAVAILABLE_PREFIX = f"{UNAVAILABLE}. "
 STATUS_NOTE = "Connection status requires the MikroTik server to be online and accessible."
 MASK = "••••••••"
+_CAUSE_TITLES = {OfflineCause.SECRET_DISABLED: "PPPoE account disabled on the router",
+                 OfflineCause.NO_SECRET: "no PPPoE account on the router",
+                 OfflineCause.NEVER_CONNECTED: "never connected"}
 
 
 class OverviewTab(QWidget):
@@ -195,7 +204,8 @@ class OverviewTab(QWidget):
         s.set_value("end", day(sub.ends_on), "The end date is the first day without service: it expires "
                                               f"at 00:00 on {day(sub.ends_on)}.")
         s.set_value("days_left", days_left_text(sub, status, today))
-        s.set_value("auto_renew", "Yes" if sub.auto_renew else "No")
+        s.set_value("auto_renew", f"No — cancelled from {day(sub.cancel_on)}" if sub.cancel_on
+                    else "Yes" if sub.auto_renew else "No")
         cur = settings.currency
         if sub.balance_minor <= 0:
             paid = f"Paid in full ({format_money(sub.paid_minor, cur)})" if sub.price_minor else "Free"
@@ -212,9 +222,11 @@ class OverviewTab(QWidget):
         q.set_value("total_revenue", format_money(st.total_revenue_minor, settings.currency))
         if st.active_since is None:
             q.set_value("active_since", "Not a customer yet")
+        elif st.active_since > detail.today:  # only a scheduled subscription so far
+            q.set_value("active_since", f"Starts on {day(st.active_since)} — not a customer yet")
         else:
-            q.set_value("active_since", f"{day(st.active_since)} — customer for "
-                                        f"{customer_for(st.active_since, detail.today)}")
+            length = customer_for(st.active_since, detail.today).replace(" ", "\u00a0")  # "8 months": one value
+            q.set_value("active_since", f"{day(st.active_since)} — customer for {length}")
 
     def _reveal_password(self, shown: bool) -> None:
         if not shown:
@@ -243,7 +255,8 @@ class OverviewTab(QWidget):
             text += f" — {failed[-1].last_error or 'refused by the router'}"
         c.set_value("router_sync", text, "\n".join(f"{w.server_name}: {w.reason}" for w in waiting))
 
-    def show_connection(self, conn: ClientConnection, tz_name: str) -> None:
+    def show_connection(self, conn: ClientConnection, tz_name: str,
+                        disabled_because: DisabledBecause = DisabledBecause.NOT) -> None:
         c = self.connection
         self.status_badge.set_status(conn.label, CONNECTION_COLOURS[conn.state])
         online = conn.state is ConnectionState.ONLINE
@@ -254,13 +267,19 @@ class OverviewTab(QWidget):
             c.set_row_visible(key, online)
         c.set_value("checked", local_time(conn.checked_at, tz_name, seconds=True)
                     if conn.checked_at else "Not checked yet")
-        unavailable = conn.state is ConnectionState.UNKNOWN or conn.never_connected
-        text = troubleshooting(conn)
+        # The router's own reason (a disabled or missing account, never connected) is the headline,
+        # with the advice that follows it; only "check their router" stays a plain hint.
+        router_cause = conn.state is ConnectionState.OFFLINE and conn.cause not in (None, OfflineCause.CUSTOMER_SIDE)
+        unavailable = conn.state is ConnectionState.UNKNOWN or conn.never_connected or router_cause
+        text = troubleshooting(conn, disabled_because)
         if text.startswith(_UNAVAILABLE_PREFIX):
             text = text[len(_UNAVAILABLE_PREFIX):]
         if unavailable:
-            reason = conn.reason.label if conn.reason else "never connected"
-            self.troubleshooting.set_text(f"{UNAVAILABLE} — {reason}", text)
+            if conn.reason:
+                title = f"{UNAVAILABLE} — {conn.reason.label}"
+            else:
+                title = f"Offline — {_CAUSE_TITLES[conn.cause or OfflineCause.NEVER_CONNECTED]}"
+            self.troubleshooting.set_text(title, text)
         self.troubleshooting.setVisible(unavailable)
         self.offline_hint.setText(text if conn.state is ConnectionState.OFFLINE and not unavailable else "")
         self.offline_hint.setVisible(conn.state is ConnectionState.OFFLINE and not unavailable)

@@ -204,13 +204,19 @@ class SubscriptionsTab(QWidget):
         self._update_buttons()
 
     def _fit_columns(self) -> None:
-        """Size columns to their text once; after that (or if saved widths exist) the user's widths stay."""
-        if self.widths_restored or not self.model.rowCount():
+        """Columns other than Package fit their text: sized to it on the first fill without
+        saved widths, and never left narrower than it ("Sche…") — whatever width was saved."""
+        if not self.model.rowCount():
             return
+        header = self.table.horizontalHeader()
+        first = not self.widths_restored
         self.widths_restored = True
         for col in Column:
-            if col is not Column.PACKAGE:
-                self.table.resizeColumnToContents(col)
+            if col is Column.PACKAGE:
+                continue
+            needed = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            if first or header.sectionSize(col) < needed:
+                header.resizeSection(col, needed)
 
     def selected_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()

@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.domain import subscriptions as rules
+from ispclient.domain.connection import DisabledBecause
 from ispclient.domain.permissions import Permission
 from ispclient.store import queries
 from ispclient.store.changes import Changes
 from ispclient.store.queries import ClientDetail
+from ispclient.store.settings import Settings
 from ispclient.ui import msgbox, ops
-from ispclient.ui.client import actions
+from ispclient.ui.client import actions, router_actions
 from ispclient.ui.client.activity_tab import ActivityTab
 from ispclient.ui.client.overview import OverviewTab
 from ispclient.ui.client.subscriptions_tab import SubscriptionsTab
@@ -39,6 +41,7 @@ from ispclient.ui.dialogs.client_dialog import ClientDialog
 from ispclient.ui.dialogs.payment_dialog import PaymentDialog
 from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 from ispclient.ui.dialogs.subscription_view import open_subscription, set_allowed
+from ispclient.ui.help import install_f1
 from ispclient.ui.widgets.formatting import day
 from ispclient.ui.window_state import WindowState
 
@@ -48,6 +51,20 @@ LOADING = "Loading…"
 # A window whose data is in by then appears complete; one waiting on a slow database appears
 # after this long anyway, saying "Loading…".
 PRESENT_AFTER_MS = 150
+
+
+def disabled_because(detail: ClientDetail, settings: Settings) -> DisabledBecause:
+    """Why this app would have the client's PPP secret disabled: by hand, or their service ended
+    or is unpaid (so a disabled account is expected: renew or take a payment), or not at all."""
+    if detail.client.secret_held:
+        return DisabledBecause.BY_HAND
+    head = detail.headline()
+    today = detail.today
+    running = head is not None and head.status(today, settings.expiring_days) in (
+        rules.SubscriptionStatus.ACTIVE, rules.SubscriptionStatus.EXPIRING)
+    if not running or (head is not None and head.balance_minor > 0):
+        return DisabledBecause.CUT_OFF
+    return DisabledBecause.NOT
 
 
 class ClientWindow(WindowState, QWidget):
@@ -71,11 +88,20 @@ class ClientWindow(WindowState, QWidget):
         self.create_button = QPushButton("Create &Subscription…")
         self.view_button = QPushButton("&View Subscription…")
         self.delete_button = QPushButton("&Delete…")
+        self.router_button = QPushButton("Rou&ter")
+        self.router_button.setObjectName("router_actions")
+        self.router_menu = router_actions.RouterMenu(self)
+        self.router_button.setMenu(self.router_menu)
         bar = QHBoxLayout()
-        for b in (self.edit_button, self.create_button, self.view_button):
+        for b in (self.edit_button, self.create_button, self.view_button, self.router_button):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(self.delete_button)
+        # After a new client is saved: "press Enter to sell them a package".
+        self.offer = QLabel()
+        self.offer.setObjectName("offer")
+        self.offer.setWordWrap(True)
+        self.offer.hide()
 
         self.overview = OverviewTab()
         self.subscriptions = SubscriptionsTab()
@@ -92,6 +118,7 @@ class ClientWindow(WindowState, QWidget):
         self.pages.addWidget(self.tabs)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.offer)
         layout.addWidget(self.pages, 1)
 
         self.edit_button.clicked.connect(self.edit)
@@ -108,6 +135,7 @@ class ClientWindow(WindowState, QWidget):
         s.selection_changed.connect(self._update_actions)
         self.tabs.currentChanged.connect(self._update_actions)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        install_f1(self, "client")
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self, self.delete)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.check_now)
         self.setTabOrder(self.edit_button, self.create_button)
@@ -189,6 +217,7 @@ class ClientWindow(WindowState, QWidget):
             self._bring_up()
         if first or (old_key is not None and old_key != self._conn_key):
             self.check_now()  # a window that opens shows a fresh status; so does an edited username
+        self._focus_offer()
         self.loaded.emit()
 
     def _show_detail_again(self) -> None:
@@ -202,13 +231,15 @@ class ClientWindow(WindowState, QWidget):
         self.activity.show_events(detail.activity, settings.timezone)
         self._show_connection()
         self._update_actions()
+        self.router_menu.show_detail(detail, settings)
 
     def _show_connection(self) -> None:
         if self.detail is None:
             return
         client = self.detail.client
         conn = self.ctx.connections.get(client.server_id, client.pppoe_username)
-        self.overview.show_connection(conn, self.ctx.settings().timezone)
+        self.overview.show_connection(conn, self.ctx.settings().timezone, disabled_because(self.detail,
+                                                                                           self.ctx.settings()))
 
     def _update_actions(self) -> None:
         d = self.detail
@@ -257,6 +288,23 @@ class ClientWindow(WindowState, QWidget):
         head = d.headline()
         return head.id if head else d.subscriptions[0].id
 
+    def offer_subscription(self) -> None:
+        """Just created: one key (Enter) sells them their first package."""
+        self.create_button.setAutoDefault(True)
+        self.create_button.setDefault(True)
+        self.offer.setText("Client saved. Press Enter to create their first subscription, or Esc to close.")
+        self.offer.show()
+        self._offer_pending = True  # focus goes to Create Subscription once it is enabled (loaded)
+        self._focus_offer()
+        self.create_button.clicked.connect(self.offer.hide)
+
+    _offer_pending = False
+
+    def _focus_offer(self) -> None:
+        if self._offer_pending and self.create_button.isEnabled():
+            self._offer_pending = False
+            self.create_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def edit(self) -> None:
         if self.detail is not None and self.edit_button.isEnabled():
             ClientDialog.ask(self, self.ctx, self.detail.client)
@@ -283,13 +331,14 @@ class ClientWindow(WindowState, QWidget):
             open_subscription(self, self.ctx, self.client_id, sub_id)
 
     def delete(self) -> None:
-        """Also reached by the Delete key while the button is disabled: then it says why."""
+        """Also reached by the Delete key while the button is disabled: then it says why. The
+        window closes once the client is deleted (the change names them: see show_detail)."""
         refusal = self.ctx.session.refusal(Permission.DELETE_CLIENTS)
         if refusal is not None:
             msgbox.error(self, actions.UNABLE, refusal)
             return
-        if self.detail is not None and actions.delete_client_interactive(self, self.ctx, self.detail):
-            self.close()
+        if self.detail is not None:
+            actions.delete_client_interactive(self, self.ctx, self.detail)
 
     def check_now(self) -> None:
         if self.detail is not None:

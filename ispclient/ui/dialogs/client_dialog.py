@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
-from ispclient.domain.validation import display_phone
+from ispclient.domain.clients import generate_password
+from ispclient.domain.validation import display_phone, example_phone
 from ispclient.store import clients, id_of
 from ispclient.store.queries import ClientInfo
 from ispclient.ui import ops
@@ -30,7 +32,8 @@ class ClientDialog(FormDialog):
         self.client_code = QLineEdit()
         self.name = QLineEdit()
         self.phone = QLineEdit()
-        self.phone.setPlaceholderText("e.g. +254 712 345678")
+        example = example_phone(ctx.settings().default_country)
+        self.phone.setPlaceholderText(f"e.g. {example}" if example else "")
         self.email = QLineEdit()
         self.address = QPlainTextEdit()
         self.address.setTabChangesFocus(True)
@@ -38,6 +41,21 @@ class ClientDialog(FormDialog):
         self.pppoe_username = QLineEdit()
         self.pppoe_password = QLineEdit()
         self.pppoe_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.show_password = QPushButton("S&how")
+        self.show_password.setObjectName("show_password")
+        self.show_password.setCheckable(True)
+        self.show_password.setToolTip("Show the password while typing it (to read it out to the customer)")
+        self.show_password.toggled.connect(self._show_password)
+        self.generate_password = QPushButton("&Generate")
+        self.generate_password.setObjectName("generate_password")
+        self.generate_password.setToolTip("Make up a password that is easy to read out (and show it)")
+        self.generate_password.clicked.connect(self._generate_password)
+        password_row = QWidget()
+        row = QHBoxLayout(password_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.pppoe_password, 1)
+        row.addWidget(self.show_password)
+        row.addWidget(self.generate_password)
         self.server = QComboBox()
         self.notes = QPlainTextEdit()
         self.notes.setTabChangesFocus(True)
@@ -51,13 +69,24 @@ class ClientDialog(FormDialog):
         f.add("email", "&Email:", self.email)
         f.add("address", "&Address:", self.address)
         f.add("pppoe_username", "PPPoE &username:", self.pppoe_username)
-        f.add("pppoe_password", "PPPoE pass&word:", self.pppoe_password,
+        f.add("pppoe_password", "PPPoE pass&word:", password_row, buddy=self.pppoe_password,
               hint="Stored encrypted, never shown in lists or the activity log.")
+        f.watch(self.pppoe_password, "pppoe_password")
         f.add("server_id", "Ser&ver:", self.server, aliases=("server",))
         f.add("notes", "N&otes:", self.notes)
 
+        # A new client's PPPoE username follows the name (unique on the chosen router) until the
+        # user types one of their own.
+        self._username_suggested = ""
+        self._suggest_timer = QTimer(self)
+        self._suggest_timer.setSingleShot(True)
+        self._suggest_timer.setInterval(300)
+        self._suggest_timer.timeout.connect(self._suggest_username)
         self._fill()
         self.finish_layout()
+        if client is None:
+            self.name.textChanged.connect(self._suggest_timer.start)
+            self.server.currentIndexChanged.connect(self._suggest_timer.start)
         self.name.setFocus()
 
     def _fill(self) -> None:
@@ -91,6 +120,31 @@ class ClientDialog(FormDialog):
             self.client_code.setText(code)
             self.fields.dirty = dirty  # a suggestion is not an edit of the user's
             self.fields.validate_now()
+
+    def _show_password(self, shown: bool) -> None:
+        self.pppoe_password.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.show_password.setText("&Hide" if shown else "S&how")
+
+    def _generate_password(self) -> None:
+        self.pppoe_password.setText(generate_password())
+        self.show_password.setChecked(True)  # a made-up password is one to read out
+
+    def _suggest_username(self) -> None:
+        typed = self.pppoe_username.text()
+        if typed and typed != self._username_suggested:
+            return  # the user's own
+        name, server_id = self.name.text(), self.server.currentData()
+        if server_id is None:
+            return  # a username needs its router; nothing to suggest yet
+        ops.Op(self, lambda: clients.suggest_pppoe_username(name, server_id), key="username") \
+            .on_success(self._username_ready).run()
+
+    def _username_ready(self, username: str) -> None:
+        typed = self.pppoe_username.text()
+        if typed and typed != self._username_suggested:
+            return  # typed meanwhile
+        self._username_suggested = username
+        self.pppoe_username.setText(username)
 
     def data(self) -> clients.ClientInput:
         return clients.ClientInput(

@@ -106,9 +106,12 @@ class ServerDialog(FormDialog):
         test_box = QWidget()
         test_row = QHBoxLayout(test_box)
         test_row.setContentsMargins(0, 0, 0, 0)
-        test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
-        test_row.addWidget(self.test_result, 1)
+        test_row.addWidget(self.test_button)
+        test_row.addStretch(1)
         self.form_layout.addRow("", test_box)
+        # A row of its own, the dialog's whole width: a long failure wraps in full instead of being
+        # cut (a word-wrapped label beside a button in a form row gets no height for its lines).
+        self.form_layout.addRow(self.test_result)
 
         self.tls.toggled.connect(self._tls_toggled)
         self.browse.clicked.connect(self._browse)

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime
 
 from ispclient.domain.clock import to_local
+from ispclient.domain.dates import day_text
 from ispclient.domain.subscriptions import SubscriptionLike, SubscriptionStatus, days_left
 
 _UPTIME = re.compile(r"(\d+)([wdhms])")
@@ -14,6 +15,11 @@ _UPTIME = re.compile(r"(\d+)([wdhms])")
 def day(d: date | None) -> str:
     """'05 Mar 2025' — the same form the store uses in its messages."""
     return f"{d:%d %b %Y}" if d else "—"
+
+
+def day_in_text(d: date) -> str:
+    """A date inside a sentence that may wrap: no-break spaces, so it never splits over two lines."""
+    return day_text(d)
 
 
 def local_time(utc: datetime | None, tz_name: str = "", seconds: bool = False) -> str:
