@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-GENERATOR_VERSION = 4  # bump when the data shape changes: cached databases are then rebuilt
+GENERATOR_VERSION = 5  # bump when the data shape changes: cached databases are then rebuilt
 BIG_CLIENT_SUBSCRIPTIONS = 100  # the client whose window the benchmark opens
 
 FIRST = (
@@ -250,20 +250,21 @@ class _Builder:
         roll = rng.random()
         future_or_now = end > self.today
         if roll < (0.75 if future_or_now else 0.86):
-            self.add_payment(sub_id, price, start, staff)
+            self.add_payment(client_id, sub_id, price, start, staff)
         elif roll < 0.94:  # paid in two instalments
             first = price // 2
-            self.add_payment(sub_id, first, start, staff)
-            self.add_payment(sub_id, price - first, min(start + timedelta(days=10), self.today), staff)
+            self.add_payment(client_id, sub_id, first, start, staff)
+            self.add_payment(client_id, sub_id, price - first, min(start + timedelta(days=10), self.today), staff)
         # else: unpaid
         return sub_id
 
-    def add_payment(self, sub_id: int, amount: int, day: date, staff: str) -> None:
+    def add_payment(self, client_id: int, sub_id: int, amount: int, day: date, staff: str) -> None:
         rng = self.rng
         method = rng.choice(METHODS)
         ref = f"Q{rng.randrange(36**8):08X}" if method == "Mobile money" else ""
-        self.payments.append((len(self.payments) + 1, sub_id, amount, method, ref, "",
-                              _when(min(day, self.today), rng), staff))
+        number = len(self.payments) + 1
+        self.payments.append((number, client_id, sub_id, amount, method, ref, "",
+                              _when(min(day, self.today), rng), staff, f"R-{number:06d}"))
 
     def add_audit(self, at: datetime, action: str, entity: str, entity_id: int, client_id: int, summary: str) -> None:
         self.audit.append((at, self.rng.choice(STAFF), action, entity, entity_id, client_id,
@@ -320,8 +321,8 @@ def _big_chain(b: _Builder, client_id: int) -> None:
         b.add_audit(sub[9], "subscription.create", "subscription", sub[0], client_id,  # type: ignore[arg-type]
                     f"Subscription “{sub[3]}” {sub[5]:%d %b %Y} – {sub[6]:%d %b %Y} created")
     for pay in b.payments[first_payment:]:
-        b.add_audit(pay[6], "payment.record", "payment", pay[0], client_id,  # type: ignore[arg-type]
-                    f"Payment of KES {pay[2] / 100:,.2f} ({pay[3]})")
+        b.add_audit(pay[7], "payment.record", "payment", pay[0], client_id,  # type: ignore[arg-type]
+                    f"Payment of KES {pay[3] / 100:,.2f} ({pay[4]})")
 
 
 def _list_status(subs: list[tuple[object, ...]], today: date) -> str:
@@ -346,6 +347,7 @@ def generate(path: Path, size: Size, seed: int = 1, today: date | None = None) -
     from ispclient.store import settings as store_settings
     from ispclient.store.db import db
     from ispclient.store.models import AuditEvent, Client, Package, Payment, Server, Subscription
+    from ispclient.store.models import Counter as NumberCounter
 
     started = time.perf_counter()
     today = today or date.today()
@@ -366,23 +368,29 @@ def generate(path: Path, size: Size, seed: int = 1, today: date | None = None) -
         usernames, deleted, big_client = _client_plans(b, server_ids)
 
         database.execute_sql("PRAGMA synchronous=OFF")  # generation only: the file is rebuilt on a crash
-        _bulk(database, Client, [(*row, 1, False, False) for row in b.clients], [
+        _bulk(database, Client, [(*row, 1, False, False, 0) for row in b.clients], [
             Client.id, Client.client_code, Client.name, Client.phone, Client.email, Client.address, Client.notes,
             Client.pppoe_username, Client.pppoe_password_enc, Client.server, Client.router_desired,
             Client.created_at, Client.updated_at, Client.deleted_at, Client.deleted_by, Client.version,
-            Client.pppoe_password_unknown, Client.secret_held])
+            Client.pppoe_password_unknown, Client.secret_held, Client.balance_minor])  # balances summed below
         _bulk(database, Subscription, b.subs, [
             Subscription.id, Subscription.client, Subscription.package, Subscription.package_name,
             Subscription.price_minor, Subscription.starts_on, Subscription.ends_on, Subscription.auto_renew,
             Subscription.renewed_from, Subscription.created_at, Subscription.created_by, Subscription.cancelled_at,
             Subscription.cancelled_by, Subscription.cancel_reason])
-        _bulk(database, Payment, b.payments, [
-            Payment.id, Payment.subscription, Payment.amount_minor, Payment.method, Payment.reference,
-            Payment.note, Payment.paid_at, Payment.taken_by])
+        _bulk(database, Payment, [(*row, "payment", 0, "", "") for row in b.payments], [
+            Payment.id, Payment.client, Payment.subscription, Payment.amount_minor, Payment.method, Payment.reference,
+            Payment.note, Payment.paid_at, Payment.taken_by, Payment.receipt_no, Payment.kind, Payment.credit_minor,
+            Payment.voided_by, Payment.void_reason])
         _bulk(database, AuditEvent, b.audit, [
             AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.entity,
             AuditEvent.entity_id, AuditEvent.client_id, AuditEvent.summary, AuditEvent.before, AuditEvent.after,
             AuditEvent.os_user, AuditEvent.pc_name])
+        with db.atomic():  # as the money services keep them: the receipt counter and each client's balance
+            from ispclient.store import balances
+
+            NumberCounter.replace(name="receipt", value=len(b.payments)).execute()
+            balances.refresh_all()
         database.execute_sql("PRAGMA synchronous=NORMAL")
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 

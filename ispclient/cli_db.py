@@ -131,12 +131,13 @@ def run_check(paths: AppPaths, db_url: str | None = None) -> int:
         try:
             database = store.open_database(db_url)
             version = schema.version(database)
+            balances_text = _check_balances()
         except Exception as e:  # noqa: BLE001 - whatever stops us is the answer
             return _fail(f"Could not open {transfer.redact(db_url)}: {scrub(str(e))}")
         finally:
             store.close_database()
         _say(f"PostgreSQL database {transfer.redact(db_url)} answers, schema {version}. PostgreSQL checks "
-             "its own pages; there is no integrity check to run from here.")
+             f"its own pages; there is no integrity check to run from here. {balances_text}")
         return 0
     if not db_path.is_file():
         return _fail(f"There is no database at {db_path}.")
@@ -147,7 +148,24 @@ def run_check(paths: AppPaths, db_url: str | None = None) -> int:
         hint, _ = backup.restore_hint(paths.backup_dir, db_path.stem)
         return _fail(f"{result.summary()}\n\n{hint}")
     _say(f"{result.summary()} Schema {backup.backup_version(db_path)}.")
+    try:
+        store.open_database(db_path, paths.backup_dir)
+        _say(_check_balances())
+    finally:
+        store.close_database()
     return 0
+
+
+def _check_balances() -> str:
+    """Each client's kept balance against their payments (store/balances.py), fixed if it drifted."""
+    from ispclient.store import balances
+
+    wrong = balances.repair()
+    if not wrong:
+        return "Client balances: every one agrees with the payments."
+    shown = ", ".join(f"client {cid} ({kept} → {summed})" for cid, kept, summed in wrong[:10])
+    return (f"Client balances: {len(wrong)} disagreed with the payments and were recomputed (minor units): "
+            f"{shown}{' …' if len(wrong) > 10 else ''}.")
 
 
 def _progress(table: str, rows: int) -> None:

@@ -227,7 +227,9 @@ class _Builder:
     def build(self, count: int) -> None:
         old = settings_service.load()
         with db.atomic():  # one transaction: the services' own become savepoints
-            settings_service.save(replace(old, currency="KES", default_country="KE"), actor="demo")
+            settings_service.save(replace(old, currency="KES", default_country="KE", isp_name="Demo Networks Ltd",
+                                          isp_address="Moi Avenue, 2nd floor\nNairobi", isp_phone="+254 700 000 000",
+                                          isp_tax_number="P000000000X"), actor="demo")
             servers = [create_server(ServerInput(s.name, "127.0.0.1", _free_port(), username=DEMO_API_USER,
                                                  timeout_s=2.0), actor="demo") for s in DEMO_SERVERS]
             packages = [create_package(PackageInput(name, price, days, profile, f"{name} for {days} days"),

@@ -141,7 +141,8 @@ def test_excluded_modules_are_not_imported_by_the_app() -> None:
 
 def test_what_the_app_needs_is_not_excluded() -> None:
     excludes = set(_spec_literal("EXCLUDES"))  # type: ignore[arg-type]
-    needed = {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg", "sqlite3",
+    needed = {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg", "PySide6.QtPrintSupport",
+              "sqlite3",
               "keyring", "peewee", "librouteros", "phonenumbers", "phonenumbers.data", "email_validator",
               "platformdirs", "cryptography", "psycopg2", "logging", "ssl"}
     assert needed.isdisjoint(excludes)

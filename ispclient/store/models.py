@@ -67,6 +67,10 @@ class Client(BaseModel):
     # The front desk disabled the PPP secret by hand (audited): it stays disabled whatever the
     # subscriptions say, until enabled by hand again. Schema 7.
     secret_held = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
+    # What the client owes (negative: in credit), kept by store/balances.refresh inside every
+    # transaction that changes a subscription or a payment of theirs; never drifts from
+    # balances.computed_balance_sql (integrity check and tests). The list sorts and filters on it.
+    balance_minor = pw.BigIntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
 
 
 class Subscription(BaseModel):
@@ -142,8 +146,16 @@ class Shift(BaseModel):
 
 
 class Payment(BaseModel):
-    subscription = pw.ForeignKeyField(Subscription, backref="payments", on_delete="CASCADE")
-    amount_minor = pw.BigIntegerField()
+    """One entry of the client's money ledger (domain/ledger.py): a payment, a refund or a
+    transfer to or from their credit. Never edited or deleted; a wrong one is voided."""
+
+    client = pw.ForeignKeyField(Client, backref="payments", on_delete="CASCADE")
+    # None: the entry is on the client's credit only (paid in advance, refunded from credit).
+    subscription = pw.ForeignKeyField(Subscription, null=True, backref="payments", on_delete="CASCADE")
+    kind = pw.CharField(max_length=12, default="payment", constraints=[pw.SQL("DEFAULT 'payment'")])  # EntryKind
+    amount_minor = pw.BigIntegerField()  # the till: + in, − out, 0 for a transfer
+    # The client's credit: + added, − used.
+    credit_minor = pw.BigIntegerField(default=0, constraints=[pw.SQL("DEFAULT 0")])
     method = pw.CharField(max_length=40)
     reference = pw.CharField(max_length=100, default="")
     note = pw.TextField(default="")
@@ -152,6 +164,17 @@ class Payment(BaseModel):
     # The shift of the staff member who took it (schema 7); None before staff accounts, or when
     # the system recorded it.
     shift = pw.ForeignKeyField(Shift, null=True, backref="payments", on_delete="RESTRICT")
+    receipt_no = pw.CharField(max_length=40, unique=True)  # store/receipts.py: gap-free, never reused
+    tendered_minor = pw.BigIntegerField(null=True)  # cash handed over (the change is printed)
+    balance_after_minor = pw.BigIntegerField(null=True)  # the client's balance right after it
+    voided_at = pw.DateTimeField(null=True)
+    voided_by = pw.CharField(max_length=100, default="", constraints=[pw.SQL("DEFAULT ''")])
+    void_reason = pw.TextField(default="", constraints=[pw.SQL("DEFAULT ''")])
+    void_receipt_no = pw.CharField(max_length=40, null=True, unique=True)
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
 
 
 class AuditEvent(BaseModel):
@@ -216,11 +239,20 @@ class Setting(BaseModel):
     value = pw.TextField()
 
 
+class Counter(BaseModel):
+    """Numbers handed out one after another ("receipt"): the row is updated inside the
+    transaction that uses the number, so a rolled-back one is never skipped, and two PCs queue on
+    the row's lock instead of taking the same one."""
+
+    name = pw.CharField(max_length=40, primary_key=True)
+    value = pw.BigIntegerField(default=0)  # the last number handed out
+
+
 class SchemaVersion(BaseModel):
     version = pw.IntegerField()
 
 
 MODELS: list[type[BaseModel]] = [
     Server, Package, Client, Subscription, Payment, AuditEvent, Setting, SchemaVersion, RouterChange,
-    Staff, SignInLock, Shift,
+    Staff, SignInLock, Shift, Counter,
 ]

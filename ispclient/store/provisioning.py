@@ -29,14 +29,12 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-import peewee
-
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.permissions import Permission
-from ispclient.store import access, audit
+from ispclient.store import access, audit, balances
 from ispclient.store import settings as store_settings
 from ispclient.store.db import atomic, lock_client_row
-from ispclient.store.models import Client, Package, Payment, RouterChange, Server, Subscription
+from ispclient.store.models import Client, Package, RouterChange, Server, Subscription
 from ispclient.store.router_queue import DISCONNECT, Desired, enqueue
 
 
@@ -173,10 +171,7 @@ class SyncResult:
 
 
 def _facts(client_id: int) -> list[SubFacts]:
-    paid: dict[int, int] = {sub_id: total for sub_id, total in
-                            Payment.select(Payment.subscription, peewee.fn.SUM(Payment.amount_minor))
-                            .join(Subscription).where(Subscription.client == client_id)
-                            .group_by(Payment.subscription).tuples()}
+    paid = balances.paid_by_subscription([client_id])
     rows = (Subscription.select(Subscription, Package.ppp_profile).join(Package)
             .where(Subscription.client == client_id).objects())
     return [_fact(sub, sub.ppp_profile, int(paid.get(sub.id) or 0)) for sub in rows]
@@ -283,9 +278,7 @@ def _all_facts(client_ids: list[int]) -> dict[int, list[SubFacts]]:
     if not client_ids:
         return {}
     wanted = set(client_ids)
-    paid: dict[int, int] = {sub_id: total for sub_id, total in
-                            Payment.select(Payment.subscription, peewee.fn.SUM(Payment.amount_minor))
-                            .group_by(Payment.subscription).tuples()}
+    paid = balances.paid_by_subscription(None if len(wanted) > 500 else wanted)
     out: dict[int, list[SubFacts]] = defaultdict(list)
     rows = Subscription.select(Subscription, Package.ppp_profile).join(Package).objects()
     for sub in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -162,6 +163,93 @@ def _router_actions_by_hand_and_cancel_at_period_end(database: peewee.Database) 
             database.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
+def _payments_ledger_receipts_and_balances(database: peewee.Database) -> None:
+    """The counter (issue 13): payments become a ledger (domain/ledger.py) — refunds, credit and
+    voids, each with a receipt number — and every client keeps their balance.
+
+    * ``payment``: ``client_id`` (entries on credit have no subscription, so ``subscription_id``
+      may be empty), ``kind``, ``credit_minor``, ``receipt_no`` (unique), ``tendered_minor``,
+      ``balance_after_minor`` and the void columns. Existing payments are numbered R-000001… in
+      the order they were taken; SQLite can't drop a NOT NULL, so there the table is rebuilt.
+    * ``counter``: the receipt counter, set after the last number given.
+    * ``client.balance_minor``: summed once here, kept by every money service from now on.
+
+    Tolerant of a database that _v1 already created with all of these (it creates the current
+    models), where there is nothing to number or sum.
+    """
+    from ispclient.store import balances
+    from ispclient.store.models import Counter
+
+    sqlite = isinstance(database, peewee.SqliteDatabase)
+    have = {c.name for c in database.get_columns("payment")}
+    if "kind" not in have:
+        (_ledger_sqlite if sqlite else _ledger_postgres)(database)
+    if "balance_minor" not in {c.name for c in database.get_columns("client")}:
+        database.execute_sql("ALTER TABLE client ADD COLUMN balance_minor BIGINT NOT NULL DEFAULT 0")
+    database.create_tables([Counter], safe=True)
+    for sql in _LEDGER_INDEXES:
+        database.execute_sql(sql)
+    issued = int(database.execute_sql("SELECT COUNT(*) FROM payment").fetchone()[0])
+    if issued:  # a new database starts its counter at the first receipt (store/receipts.take_number)
+        database.execute_sql(f"INSERT INTO counter (name, value) VALUES ('receipt', {issued})")
+        balances.refresh_all()
+
+
+_LEDGER_INDEXES = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS payment_receipt_no ON payment (receipt_no)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS payment_void_receipt_no ON payment (void_receipt_no)",
+    "CREATE INDEX IF NOT EXISTS payment_client_id ON payment (client_id)",
+    # The duplicate-reference check before each payment ("QK8ABC" already on R-000041?).
+    "CREATE INDEX IF NOT EXISTS payment_reference ON payment (lower(reference)) WHERE reference <> ''",
+]
+_FIRST_RECEIPTS = "'R-' || {pad}(ROW_NUMBER() OVER (ORDER BY p.paid_at, p.id))"
+
+
+def _ledger_sqlite(database: peewee.Database) -> None:
+    """SQLite keeps NOT NULL on ``subscription_id``: the table is made again from the model, every
+    column it had copied over (whatever steps before this one added), and its indexes remade."""
+    from ispclient.store.models import Payment
+
+    indexes = [sql for (sql,) in database.execute_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'payment' AND sql IS NOT NULL")]
+    old = [c.name for c in database.get_columns("payment")]
+    database.execute_sql("ALTER TABLE payment RENAME TO payment_before_ledger")
+    for (name,) in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                        "AND tbl_name = 'payment_before_ledger' AND sql IS NOT NULL").fetchall():
+        database.execute_sql(f'DROP INDEX "{name}"')
+    Payment.create_table(safe=False)
+    made = {c.name for c in database.get_columns("payment")}
+    filled = {"client_id": "s.client_id", "kind": "'payment'", "credit_minor": "0", "void_reason": "''",
+              "voided_by": "''", "receipt_no": _FIRST_RECEIPTS.format(pad="printf('%06d', ") + ")"}
+    kept = [c for c in old if c in made and c not in filled]
+    columns = [*kept, *filled]
+    database.execute_sql(
+        f"INSERT INTO payment ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
+        f"SELECT {', '.join([*(f'p.{chr(34)}{c}{chr(34)}' for c in kept), *filled.values()])} "
+        "FROM payment_before_ledger p JOIN subscription s ON s.id = p.subscription_id")
+    database.execute_sql("DROP TABLE payment_before_ledger")
+    for sql in indexes:  # those the model does not make itself (payment_subscription, payment_shift…)
+        database.execute_sql(re.sub(r"^CREATE (UNIQUE )?INDEX (?!IF NOT EXISTS)", r"CREATE \1INDEX IF NOT EXISTS ",
+                                    sql, flags=re.IGNORECASE))
+
+
+def _ledger_postgres(database: peewee.Database) -> None:
+    run = database.execute_sql
+    run("ALTER TABLE payment ALTER COLUMN subscription_id DROP NOT NULL")
+    run("ALTER TABLE payment ADD COLUMN client_id INTEGER REFERENCES client (id) ON DELETE CASCADE")
+    run("UPDATE payment SET client_id = s.client_id FROM subscription s WHERE s.id = payment.subscription_id")
+    run("ALTER TABLE payment ALTER COLUMN client_id SET NOT NULL")
+    run("ALTER TABLE payment ADD COLUMN kind VARCHAR(12) NOT NULL DEFAULT 'payment', "
+        "ADD COLUMN credit_minor BIGINT NOT NULL DEFAULT 0, ADD COLUMN receipt_no VARCHAR(40), "
+        "ADD COLUMN tendered_minor BIGINT, ADD COLUMN balance_after_minor BIGINT, "
+        "ADD COLUMN voided_at TIMESTAMP, ADD COLUMN voided_by VARCHAR(100) NOT NULL DEFAULT '', "
+        "ADD COLUMN void_reason TEXT NOT NULL DEFAULT '', ADD COLUMN void_receipt_no VARCHAR(40)")
+    number = _FIRST_RECEIPTS.format(pad="lpad(") + "::text, 6, '0')"
+    run(f"UPDATE payment SET receipt_no = r.number FROM (SELECT p.id, {number} AS number FROM payment p) r "
+        "WHERE r.id = payment.id")
+    run("ALTER TABLE payment ALTER COLUMN receipt_no SET NOT NULL")
+
+
 # MIGRATIONS[n] brings a database from version n to n + 1. Append; never edit a released one.
 MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _v1, _v2, _v3, _v4,
@@ -169,6 +257,7 @@ MIGRATIONS: list[Callable[[peewee.Database], None]] = [
     _case_insensitive_client_ids_and_usernames,
     _staff_shifts_and_who,
     _router_actions_by_hand_and_cancel_at_period_end,
+    _payments_ledger_receipts_and_balances,
 ]
 CURRENT_VERSION = len(MIGRATIONS)
 
@@ -180,9 +269,13 @@ COLUMNS_ADDED: dict[int, dict[str, frozenset[str]]] = {
     7: {"audit_event": frozenset({"staff_id", "os_user", "pc_name"}), "payment": frozenset({"shift_id"})},
     8: {"client": frozenset({"secret_held"}), "subscription": frozenset({"cancel_on"}),
         "router_change": frozenset({"action"})},
+    9: {"client": frozenset({"balance_minor"}),
+        "payment": frozenset({"client_id", "kind", "credit_minor", "receipt_no", "tendered_minor",
+                              "balance_after_minor", "voided_at", "voided_by", "void_reason", "void_receipt_no"})},
 }
 TABLES_ADDED: dict[int, frozenset[str]] = {2: frozenset({"router_change"}),
-                                           7: frozenset({"staff", "sign_in_lock", "shift"})}
+                                           7: frozenset({"staff", "sign_in_lock", "shift"}),
+                                           9: frozenset({"counter"})}
 
 
 def expected_columns(version: int) -> dict[str, frozenset[str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from ispclient import APP_NAME
@@ -20,6 +20,9 @@ PAYMENT_METHODS = ("Cash", "Bank transfer", "Mobile money", "Card", "Cheque", "O
 EXPIRY_ACTIONS = ("disable", "limit", "remove", "nothing")
 MAX_GRACE_DAYS = 365
 MAX_IDLE_LOCK_MINUTES = 240
+# Paper the receipts are laid out for: A4/A5 sheets or 80 mm / 58 mm thermal rolls.
+RECEIPT_LAYOUTS = ("a4", "a5", "80mm", "58mm")
+MAX_RECEIPT_PREFIX = 10
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class Settings:
     isp_tax_number: str = ""
     # The set-up wizard: "" never finished, "page:N" stopped at page N, "skipped", "done".
     setup_progress: str = ""
+    # Receipts (the logo is kept apart, store/receipts.py set_logo/logo, so loading settings stays cheap).
+    receipt_prefix: str = "R-"  # receipt numbers read R-000001, R-000002…; changing it never restarts them
+    receipt_layout: str = "80mm"  # one of RECEIPT_LAYOUTS
+    receipt_footer: str = "Thank you for your payment."
 
 
 _DEFAULTS = Settings()
@@ -140,6 +147,7 @@ def validate(new: Settings) -> Settings:
                            "tax number", 50)
     if len(new.setup_progress) > 20:
         errors.add("setup_progress", "Not a set-up wizard step.")
+    receipt = _receipt_details(new, errors)
     errors.raise_if_any()
     return Settings(currency=currency, default_country=str(country), expiring_days=new.expiring_days,
                     refresh_interval_s=new.refresh_interval_s, timezone=new.timezone.strip(),
@@ -147,14 +155,37 @@ def validate(new: Settings) -> Settings:
                     grace_days=new.grace_days, expiry_action=new.expiry_action, limit_profile=limit_profile,
                     decimal_separator=new.decimal_separator, idle_lock_minutes=new.idle_lock_minutes,
                     isp_name=str(isp_name), isp_address=str(isp_address), isp_phone=str(isp_phone or ""),
-                    isp_tax_number=str(isp_tax), setup_progress=new.setup_progress)
+                    isp_tax_number=str(isp_tax), setup_progress=new.setup_progress, **receipt)
+
+
+def _receipt_details(new: Settings, errors: Collector) -> dict[str, str]:
+    """The receipt fields, cleaned; problems go to ``errors``."""
+    out: dict[str, str] = {}
+    out["receipt_footer"] = str(errors.check("receipt_footer", validation.text_block, new.receipt_footer,
+                                             "receipt_footer", "receipt footer", validation.MAX_ADDRESS) or "")
+    prefix = new.receipt_prefix.strip()
+    if len(prefix) > MAX_RECEIPT_PREFIX or prefix[-1:].isdigit() \
+            or not all(ch.isascii() and (ch.isalnum() or ch in "-/._") for ch in prefix):
+        errors.add("receipt_prefix", f"The receipt prefix is up to {MAX_RECEIPT_PREFIX} English letters, digits "
+                                     "or - / . _, not ending in a digit (e.g. R- or 2026/).")
+    out["receipt_prefix"] = prefix
+    if new.receipt_layout not in RECEIPT_LAYOUTS:
+        errors.add("receipt_layout", "Choose the receipt paper: A4, A5, 80 mm or 58 mm roll.")
+    out["receipt_layout"] = new.receipt_layout
+    return out
 
 
 @access.requires(Permission.SETTINGS)
-def save(new: Settings, *, actor: str | None = None) -> Settings:
+def save(new: Settings, *, actor: str | None = None, changed_from: Settings | None = None) -> Settings:
+    """Validate and store the settings. ``changed_from`` is what the form was filled from: only
+    the fields changed since then are written, so two forms (or two PCs) editing different
+    settings never undo each other's."""
     clean = validate(new)
     with atomic():
         old = load()
+        if changed_from is not None:
+            clean = replace(old, **{f.name: getattr(clean, f.name) for f in fields(Settings)
+                                    if getattr(clean, f.name) != getattr(changed_from, f.name)})
         if old.currency != clean.currency and minor_digits(old.currency) != minor_digits(clean.currency):
             from ispclient.store.models import Payment
 

@@ -128,19 +128,18 @@ def my_open_shift() -> ShiftView | None:
 
 
 def _till_entries(shift_id: int) -> list[rules.TillEntry]:
-    """The money taken in the shift, as till entries.
-
-    Every payment table row is money in today; when the counter's refunds and voids land, this
-    is the one place that reads them: a refund is an entry with a negative amount, a voided one
-    has ``voided`` set (see domain/shifts.py)."""
+    """The money taken in the shift, as till entries: payments (money in), refunds (money out, a
+    negative amount) and voided ones marked (the ledger of domain/ledger.py; a move to or from
+    credit changes no till and has no shift)."""
     p = db.obj.param
     cursor = db.execute_sql(
-        "SELECT y.id, y.method, y.amount_minor, y.paid_at, y.reference, c.name, c.client_code, y.taken_by "
-        "FROM payment y JOIN subscription b ON b.id = y.subscription_id JOIN client c ON c.id = b.client_id "
+        "SELECT y.id, y.kind, y.method, y.amount_minor, y.paid_at, y.receipt_no, c.name, c.client_code, y.taken_by, "
+        "y.voided_at, y.void_reason FROM payment y JOIN client c ON c.id = y.client_id "
         f"WHERE y.shift_id = {p} ORDER BY y.paid_at, y.id", (shift_id,))
-    return [rules.TillEntry(pid, rules.PAYMENT, method, int(amount), _as_datetime(at), receipt=reference,
-                            client=f"{name} ({code})", taken_by=taken_by)
-            for pid, method, amount, at, reference, name, code, taken_by in cursor.fetchall()]
+    return [rules.TillEntry(pid, kind, method, int(amount), _as_datetime(at), voided=voided_at is not None,
+                            receipt=receipt, client=f"{name} ({code})", taken_by=taken_by, void_reason=void_reason)
+            for pid, kind, method, amount, at, receipt, name, code, taken_by, voided_at, void_reason
+            in cursor.fetchall()]
 
 
 def _as_datetime(value: object) -> datetime:
@@ -152,8 +151,8 @@ def _counts(shift_ids: list[int]) -> dict[int, tuple[int, int]]:
         return {}
     p = db.obj.param
     cursor = db.execute_sql(
-        f"SELECT shift_id, COUNT(*), COALESCE(SUM(amount_minor), 0) FROM payment WHERE shift_id IN "
-        f"({','.join([p] * len(shift_ids))}) GROUP BY shift_id", shift_ids)
+        "SELECT shift_id, COUNT(*), COALESCE(SUM(amount_minor), 0) FROM payment WHERE voided_at IS NULL "
+        f"AND shift_id IN ({','.join([p] * len(shift_ids))}) GROUP BY shift_id", shift_ids)
     return {int(sid): (int(n), int(total)) for sid, n, total in cursor.fetchall()}
 
 

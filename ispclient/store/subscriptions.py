@@ -4,56 +4,30 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
 import peewee
 
+from ispclient.domain import actions, ledger, validation
 from ispclient.domain import subscriptions as rules
-from ispclient.domain import validation
 from ispclient.domain.clock import utcnow
-from ispclient.domain.dates import check_day, day_text, format_moment
+from ispclient.domain.dates import check_day, day_text
 from ispclient.domain.errors import Collector, ValidationError
-from ispclient.domain.money import format_money, parse_amount
 from ispclient.domain.permissions import Permission
-from ispclient.store import access, audit, settings, shifts
+from ispclient.store import access, audit, balances, money, settings
 from ispclient.store.db import atomic, db, lock_client_row, lock_client_rows, lock_row
 from ispclient.store.errors import RecordDeleted
 from ispclient.store.models import AuditEvent, Client, Package, Payment, Subscription
+from ispclient.store.money import PaymentInput as PaymentInput  # re-exported: the forms build these
+from ispclient.store.money import RefundInput as RefundInput
 
 log = logging.getLogger(__name__)
 MAX_CANCEL_REASON = 500
 
 
-@dataclass(frozen=True)
-class PaymentInput:
-    amount: str
-    method: str = "Cash"
-    reference: str = ""
-    note: str = ""
-
-
-def _clean_payment(data: PaymentInput, currency: str, decimal_separator: str = "") -> dict[str, object]:
-    errors = Collector()
-    amount = errors.check("amount", lambda: parse_amount(data.amount, currency,
-                                                         decimal_separator=decimal_separator))
-    method = errors.check("method", validation.line, data.method, "method", "payment method", 40, True)
-    reference = errors.check("reference", validation.line, data.reference, "reference", "reference", 100)
-    notes = errors.check("note", validation.text_block, data.note, "note", "note", validation.MAX_NOTES)
-    errors.raise_if_any()
-    return {"amount_minor": amount, "method": method, "reference": reference, "note": notes}
-
-
 def _live_client(client_id: int) -> Client:
-    client = Client.get_or_none(Client.id == client_id)
-    if client is None or client.deleted_at is not None:
-        when = ""
-        if client is not None:
-            when = f" at {format_moment(client.deleted_at or utcnow(), settings.load().timezone)}" + \
-                (f" by {client.deleted_by}" if client.deleted_by else "")
-        raise RecordDeleted(f"This client was deleted{when}; nothing was saved.")
-    return client
+    return money.live_client(client_id)
 
 
 def _locked_subscription(subscription_id: object) -> Subscription:
@@ -79,17 +53,6 @@ def _sync_client(client_id: int, reason: str, actor: str | None) -> None:
     from ispclient.store import provisioning
 
     provisioning.sync_client(client_id, reason, actor=actor)
-
-
-def _add_payment(sub: Subscription, values: dict[str, object], actor: str | None) -> Payment:
-    currency = settings.load().currency  # read in the transaction: settings.save locks payments
-    pay = Payment.create(subscription=sub, taken_by=actor or audit.current_actor(), shift=shifts.for_payment(),
-                         **values)
-    audit.record("payment.record", "payment", pay.id, client_id=sub.client_id,
-                 summary=f"Payment of {format_money(pay.amount_minor, currency)} ({pay.method}) for "
-                         f"“{sub.package_name}” from {sub.starts_on:%d %b %Y}",
-                 after=audit.snapshot(pay), actor=actor)
-    return pay
 
 
 @access.requires(Permission.SELL)
@@ -125,7 +88,7 @@ def create_subscription(
     pay_values = None
     if payment is not None:
         try:
-            pay_values = _clean_payment(payment, currency, s.decimal_separator)
+            pay_values = money.clean_payment(payment, currency, s.decimal_separator)
         except ValidationError as e:
             for k, v in e.errors.items():
                 errors.add(k, v)
@@ -148,8 +111,9 @@ def create_subscription(
         audit.record("subscription.create", "subscription", sub.id, client_id=client.id,
                      summary=f"Subscription “{sub.package_name}” {start:%d %b %Y} – {end:%d %b %Y} created",
                      after=audit.snapshot(sub), actor=actor)
+        balances.refresh([client.id])
         if pay_values is not None:
-            _add_payment(sub, pay_values, actor)
+            money.take_payment(client, sub, pay_values, actor)
         _sync_client(client.id, "Subscription created", actor)
     return sub
 
@@ -172,33 +136,53 @@ def renew_subscription(
     old = Subscription.get_or_none(Subscription.id == _whole_id(subscription_id, "subscription"))
     if old is None:
         raise RecordDeleted("This subscription no longer exists; reload the client.")
+    why = actions.renew_blocker(rules.status(old, settings.today()), packages_on_sale=True)
+    if why is not None:  # the package's own sale is checked with the sale, under the client's lock
+        raise ValidationError.single("__all__", why)
     return create_subscription(
         old.client_id, package_id or old.package_id, renewal_start(old.client_id),
         auto_renew=old.auto_renew if auto_renew is None else auto_renew, payment=payment, actor=actor,
     )
 
 
+# What happens to money paid on a subscription that is cancelled.
+MONEY_TO_CREDIT = "credit"  # kept as the client's credit, used on the next sale
+MONEY_REFUND = "refund"  # given back now (the refund's amount; anything left goes to credit)
+MONEY_CHOICES = (MONEY_TO_CREDIT, MONEY_REFUND)
+
+
 @access.requires(Permission.CANCEL)
-def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | None = None,
+def cancel_subscription(subscription_id: int, reason: str = "", *, money_to: str = MONEY_TO_CREDIT,
+                        refund: RefundInput | None = None, actor: str | None = None,
                         at_period_end: bool = False) -> Subscription:
-    """Cancel now (service stops today: the router applies the expiry action at once), or
-    ``at_period_end``: service runs until the end date, then stops with no grace days and no
-    renewal (``cancel_on``; the subscription then reads Expired, not Cancelled)."""
+    """Cancel now (service stops today: the router applies the expiry action at once), and in the
+    same transaction settle the money paid on it: refunded (``money_to`` "refund" with ``refund``)
+    and/or moved to the client's credit — never left stranded. Or ``at_period_end``: service runs
+    until the end date, then stops with no grace days and no renewal (``cancel_on``; the
+    subscription then reads Expired, not Cancelled, and what was paid for it stays on it)."""
     if at_period_end:
         return _cancel_at_period_end(subscription_id, reason, actor)
     today = settings.today()
+    s = settings.load()
     reason = validation.text_block(reason, "reason", "reason", MAX_CANCEL_REASON)
+    if money_to not in MONEY_CHOICES:
+        raise ValidationError.single("money_to", "Choose what happens to the money paid on it.")
+    refund_values = None
+    if money_to == MONEY_REFUND:
+        access.check(Permission.VOID_REFUND)  # giving money back is a manager's, as a refund on its own
+        if refund is None:
+            raise ValidationError.single("amount", "Enter the amount given back.")
+        refund_values = money.clean_refund(refund, s.currency, s.decimal_separator)
     with atomic():
         sub = _locked_subscription(subscription_id)
         st = rules.status(sub, today)
         if st is rules.SubscriptionStatus.CANCELLED:
             raise ValidationError.single(
-                "__all__", f"This subscription is already cancelled (by {sub.cancelled_by or 'someone'} at "
-                           f"{format_moment(sub.cancelled_at or utcnow(), settings.load().timezone)}).")
-        if st is rules.SubscriptionStatus.EXPIRED:
-            raise ValidationError.single(
-                "__all__", "This subscription has already ended; there is nothing to cancel."
-            )
+                "__all__", f"This subscription is already cancelled ({money.cancelled_text(sub, s.timezone)}).")
+        why = actions.cancel_blocker(st)
+        if why is not None:
+            raise ValidationError.single("__all__", why)
+        client = money.live_client(sub.client_id) if refund_values else Client.get_by_id(sub.client_id)
         before = audit.snapshot(sub)
         sub.cancelled_at = utcnow()
         sub.cancelled_by = actor or audit.current_actor()
@@ -210,6 +194,8 @@ def cancel_subscription(subscription_id: int, reason: str = "", *, actor: str | 
                      summary=f"Subscription “{sub.package_name}” cancelled"
                              + (f": {sub.cancel_reason}" if sub.cancel_reason else ""),
                      before=old, after=new, actor=actor)
+        balances.refresh([sub.client_id])
+        _settle_cancelled(client, sub, refund_values, actor)
         _sync_client(sub.client_id, "Subscription cancelled", actor)
     return sub
 
@@ -237,6 +223,17 @@ def _cancel_at_period_end(subscription_id: int, reason: str, actor: str | None) 
     return sub
 
 
+def _settle_cancelled(client: Client, sub: Subscription, refund_values: dict[str, object] | None,
+                      actor: str | None) -> None:
+    """The money on a subscription just cancelled: the refund asked for, the rest to credit."""
+    if refund_values is not None:
+        paid = balances.paid_on(sub.id)
+        amount = int(refund_values["amount_minor"])  # type: ignore[call-overload]
+        ledger.check_refund(amount, paid, f"the subscription “{sub.package_name}”", settings.load().currency)
+        money.refund_locked(client, sub, amount, refund_values, actor)
+    money.move_to_credit_locked(client, sub, actor, "subscription cancelled")
+
+
 @access.requires(Permission.SELL)
 def set_auto_renew(subscription_id: int, on: bool, *, actor: str | None = None) -> Subscription:
     if not isinstance(on, bool):
@@ -256,22 +253,14 @@ def set_auto_renew(subscription_id: int, on: bool, *, actor: str | None = None) 
 
 @access.requires(Permission.TAKE_PAYMENTS)
 def record_payment(subscription_id: int, data: PaymentInput, *, actor: str | None = None) -> Payment:
-    """Take money for a subscription; refused when it is cancelled — also when another PC
-    cancels it at the same moment (both hold the client's row lock, see _locked_subscription)."""
-    s = settings.load()
-    values = _clean_payment(data, s.currency, s.decimal_separator)
-    with atomic():
-        sub = _locked_subscription(subscription_id)
-        if sub.is_cancelled:
-            raise ValidationError.single(
-                "__all__", f"This subscription was cancelled (by {sub.cancelled_by or 'someone'} at "
-                           f"{format_moment(sub.cancelled_at or utcnow(), s.timezone)}); record the payment on "
-                           "another one."
-            )
-        _live_client(sub.client_id)
-        pay = _add_payment(sub, values, actor)
-        _sync_client(sub.client_id, "Payment recorded", actor)
-        return pay
+    """Take money for a subscription (what goes beyond its due becomes credit); refused when it
+    is cancelled — also when another PC cancels it at the same moment (both hold the client's
+    row lock)."""
+    sid = _whole_id(subscription_id, "subscription")
+    found = Subscription.select(Subscription.client).where(Subscription.id == sid).tuples().first()
+    if found is None:
+        raise RecordDeleted("This subscription no longer exists; reload the client.")
+    return money.record_payment(int(found[0]), data, subscription_id=sid, actor=actor)
 
 
 # Auto-renew's candidates, from the partial index subscription_auto_renew (schema 4): ended,
@@ -385,6 +374,7 @@ def _auto_renew_batch(client_ids: list[int], today: date, actor: str) -> list[Su
                 mine.append(_Sibling(nxt.id, start, end, package.name))
                 created.append(nxt)
                 prev = nxt.id
+        balances.refresh({sub.client_id for sub in due})
         _stop_auto_renew(stopped, actor)
     return created
 

@@ -11,7 +11,17 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QEvent, QItemSelection, QItemSelectionModel, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -32,6 +42,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -274,6 +285,7 @@ class MainWindow(WindowState, QMainWindow):
 
         self._make_actions()
         self._make_menus_and_toolbar()
+        self._make_counter_actions()
         self._make_status_bar()
         self._connect()
         self._restore_state()
@@ -416,6 +428,45 @@ class MainWindow(WindowState, QMainWindow):
         for action in (self.servers_action, self.packages_action, self.settings_action):
             self.toolbar.addAction(action)
         self.addToolBar(self.toolbar)
+
+    def _make_counter_actions(self) -> None:
+        """Record payment (Ctrl+P) and Renew (Ctrl+R) for the selected client — also from the search
+        box, on the first client found — in the Client menu and the list's context menu."""
+        from ispclient.ui.client import counter
+
+        def on_client(action: str) -> None:
+            client_id = self.selected_client_id()
+            if client_id is None and self.model.rowCount():
+                client_id = self.model.client_id(0)
+                self.select_client(client_id)
+            if client_id is None:
+                self.statusBar().showMessage("Find and select a client first.", 5000)
+                return
+            counter.for_client(self, self.ctx, client_id, action)
+
+        self.pay_action = self._action("Record &payment…", lambda: on_client(counter.PAY), "Ctrl+P",
+                                       tip="Take money from the selected client")
+        self.renew_action = self._action("Re&new…", lambda: on_client(counter.RENEW), "Ctrl+R",
+                                         tip="Renew the selected client's subscription")
+        self.client_menu.insertActions(self.delete_action, [self.pay_action, self.renew_action])
+        self.client_menu.insertSeparator(self.delete_action)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+        def context_menu(pos: QPoint) -> None:
+            index = self.table.indexAt(pos)
+            if not index.isValid():
+                return
+            self.select_client(self.model.client_id(index.row()), scroll=False)
+            menu = QMenu(self.table)
+            menu.addAction(self.open_action)
+            menu.addSeparator()
+            menu.addActions([self.pay_action, self.renew_action])
+            menu.addSeparator()
+            menu.addAction(self.delete_action)
+            menu.popup(self.table.viewport().mapToGlobal(pos))
+            self.context_menu = menu
+
+        self.table.customContextMenuRequested.connect(context_menu)
 
     def _make_status_bar(self) -> None:
         bar = self.statusBar()

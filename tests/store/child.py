@@ -65,6 +65,33 @@ def payments(target: str, go: str, subscription_id: str, count: str) -> dict[str
     return {"ids": ids}
 
 
+def receipts(target: str, go: str, client_id: str, subscription_id: str, tag: str, count: str) -> dict[str, object]:
+    """Take ``count`` payments (one in three partly to credit), void every 25th, and every 10th
+    time first try a payment that is refused after it took its number (a duplicate reference):
+    the numbers this process was given, voids included."""
+    from ispclient.store import money
+
+    store.open_database(target)
+    _wait_for(go)
+    numbers: list[str] = []
+    refused = 0
+    for i in range(int(count)):
+        if i % 10 == 0:
+            try:
+                money.record_payment(int(client_id), money.PaymentInput("100", "Mobile money", "DUP-1"),
+                                     subscription_id=int(subscription_id))
+                numbers.append("unexpected")
+            except money.DuplicateReference:
+                refused += 1
+        pay = money.record_payment(int(client_id), money.PaymentInput("250" if i % 3 else "100", "Mobile money",
+                                                                      f"{tag}-{i}"),
+                                   subscription_id=int(subscription_id))
+        numbers.append(pay.receipt_no)
+        if i % 25 == 24:
+            numbers.append(money.void(pay.id, "typed twice").void_receipt_no)
+    return {"numbers": numbers, "refused": refused}
+
+
 def race_clients(target: str, go: str, server_id: str, prefix: str, count: str, clash: str) -> dict[str, object]:
     """Create ``count`` clients whose PPPoE usernames (clash=username) or Client IDs (clash=code)
     the other child also takes. Each outcome is "ok" or the field a ValidationError names."""
@@ -270,7 +297,8 @@ def race_rounds(tmp: Path, rounds: int, *commands: tuple[str, ...],
                 p.kill()
 
 
-COMMANDS = {"crash": crash_loop, "payments": payments, "clients": race_clients, "open": open_at_once,
+COMMANDS = {"crash": crash_loop, "payments": payments, "receipts": receipts, "clients": race_clients,
+            "open": open_at_once,
             "renew": auto_renew, "lock": hold_lock, "pay": race_pay, "cancel": race_cancel,
             "delete": race_delete, "sell": race_sell, "edit": race_edit, "hang-backup": backup_then_hang,
             "shift-pay": shift_pay}

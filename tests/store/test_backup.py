@@ -325,7 +325,20 @@ def test_command_line_backup_list_check_and_restore(app_paths: paths.AppPaths,
     assert cli_db.run("backups", None, app_paths) == 0
     assert str(info.path) in capsys.readouterr().out
     assert cli_db.run("check", None, app_paths) == 0
-    assert "no problems found" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no problems found" in out and "Client balances: every one agrees with the payments." in out
+
+    # A kept balance changed behind the services' back is said and recomputed.
+    open_app(app_paths).execute_sql("UPDATE client SET balance_minor = 123 WHERE id = 1")
+    store.close_database()
+    assert cli_db.run("check", None, app_paths) == 0
+    out = capsys.readouterr().out
+    assert "Client balances: 1 disagreed with the payments and were recomputed (minor units): client 1 (123 → " in out
+    open_app(app_paths)
+    from ispclient.store import balances
+
+    assert balances.drift() == []
+    store.close_database()
 
     damage(app_paths.database)
     assert cli_db.run("check", None, app_paths) == 1

@@ -104,7 +104,7 @@ def _damage_header(path: Path) -> None:
     (lambda p: _edit(p, "ALTER TABLE client DROP COLUMN notes"), "client lacks notes"),
     (lambda p: _edit(p, "CREATE TABLE nickname (x TEXT)"), "an unknown table nickname"),
     (lambda p: _edit(p, "UPDATE schema_version SET version = 4"),
-     "client has unknown columns pppoe_password_unknown, secret_held, version"),
+     "client has unknown columns balance_minor, pppoe_password_unknown, secret_held, version"),
     (lambda p: _edit(p, "UPDATE schema_version SET version = 1"), "router_change"),
 ])
 def test_restore_refuses_a_backup_that_does_not_match_its_schema(app_paths: paths.AppPaths, spoil: object,
@@ -131,7 +131,8 @@ def test_a_backup_of_an_older_schema_with_its_own_columns_is_accepted(app_paths:
           "ALTER TABLE audit_event DROP COLUMN pc_name", "DROP TABLE shift", "DROP TABLE sign_in_lock",
           "DROP TABLE staff",
           "ALTER TABLE client DROP COLUMN secret_held", "ALTER TABLE subscription DROP COLUMN cancel_on",
-          "ALTER TABLE router_change DROP COLUMN action", "UPDATE schema_version SET version = 4")
+          "ALTER TABLE router_change DROP COLUMN action", "ALTER TABLE client DROP COLUMN balance_minor",
+          "DROP TABLE counter", "UPDATE schema_version SET version = 4")
     assert backup.verify_backup(info.path) == 4
 
 

@@ -151,8 +151,10 @@ def test_cancel_while_another_pc_takes_a_payment(other_pc: OtherPc, make: Factor
     other_pc.starts(subs.record_payment, sub, subs.PaymentInput("500"))
     result = other_pc.meanwhile(subs.cancel_subscription, sub, "Moving away")
     assert isinstance(result, Subscription)
-    pay = Payment.get(Payment.subscription == sub)
+    pay = Payment.get((Payment.subscription == sub) & (Payment.kind == "payment"))
     assert pay.paid_at < Subscription.get_by_id(sub).cancelled_at
+    moved = Payment.get((Payment.subscription == sub) & (Payment.kind == "transfer"))  # the cancel saw the payment
+    assert (moved.amount_minor, moved.credit_minor) == (0, 50000)
 
 
 def test_cancel_on_two_pcs(other_pc: OtherPc, make: Factory) -> None:

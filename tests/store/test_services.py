@@ -180,7 +180,9 @@ def test_payments_add_up_in_amount_and_revenue(make: Factory, clock: Clock) -> N
     sid = make.subscription(cid, pkg, date(2026, 1, 1), payment=subs.PaymentInput("1000"))
     subs.record_payment(sid, subs.PaymentInput("500.50", "Bank transfer", "TRX-1"))
     detail = queries.client_detail(cid, clock.today)
-    assert detail.subscriptions[0].paid_minor == 150050
+    # 0.50 beyond the price is kept as the client's credit, not left on the subscription.
+    assert detail.subscriptions[0].paid_minor == 150000
+    assert detail.credit_minor == 50 and detail.balance_minor == -50
     assert detail.stats.total_revenue_minor == 150050
     assert detail.stats.total_subscriptions == 1
     assert detail.stats.active_since == date(2026, 1, 1)

@@ -40,7 +40,7 @@ def build_source(path: Path) -> dict[str, tuple[int, str]]:
         cid = make.client(name=f"Zoë 王小明 محمد {i}", phone="(201) 555-0123", email=f"c{i}@example.com",
                           pppoe_username=f"user{i}", server_id=server, notes="line one\nline two, “quoted”")
         make.subscription(cid, home if i % 2 else biz, date(2025, 9, 1), auto_renew=i % 3 == 0,
-                          payment=subs.PaymentInput("1500", "Mobile money", "QX1"))
+                          payment=subs.PaymentInput("1500", "Mobile money", f"QX{i}"))
     clients.create_client(clients.ClientInput(client_code="PW1", name="With password", pppoe_username="pw",
                                               server_id=server, pppoe_password="s3cret!"))
     gone = make.client(name="Moved away")

@@ -37,8 +37,10 @@ from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.cancel_dialog import CancelDialog
 from ispclient.ui.dialogs.client_dialog import ClientDialog
 from ispclient.ui.dialogs.payment_dialog import PaymentDialog
+from ispclient.ui.dialogs.receipt_dialog import ReceiptDialog
 from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 from ispclient.ui.dialogs.subscription_view import SubscriptionViewDialog
+from ispclient.ui.models.payments import PaymentColumn
 from ispclient.ui.style import CONNECTION_COLOURS, SUBSCRIPTION_COLOURS
 from tests.ui.conftest import changed_elsewhere, settle  # noqa: E402
 
@@ -84,6 +86,14 @@ def open_window(qtbot: QtBot, ctx: AppContext, client_id: int) -> ClientWindow:
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: window.detail is not None)  # read in the background
     return window
+
+
+def receipt_shown() -> ReceiptDialog:
+    """The receipt offered after money was taken (one, loaded)."""
+    shown = [d for d in QApplication.topLevelWidgets() if isinstance(d, ReceiptDialog) and d.isVisible()]
+    assert len(shown) == 1, shown
+    assert shown[0].receipt is not None
+    return shown[0]
 
 
 def drive(monkeypatch: pytest.MonkeyPatch, cls: type[QDialog], action: Callable[[Any], object]) -> list[Any]:
@@ -187,24 +197,26 @@ def test_opening_a_client_shows_every_seed_field(qtbot: QtBot, ctx: AppContext, 
     assert [o.stats.label(k).text() for k in ("total_subscriptions", "total_revenue", "active_since")] == [
         "Total Subscriptions:", "Total Revenue:", "Active Since:"]
 
-    # Subscription History: the seed's columns, with what was paid as Amount.
+    # Subscription History: the seed's columns, with what is due, what was paid and the balance.
     model = w.subscriptions.model
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    assert headers[:5] == ["Package", "Status", "Start Date", "End Date", "Amount"]
+    assert headers[:7] == ["Package", "Status", "Start Date", "End Date", "Due", "Paid", "Balance"]
     assert row_texts(model, Column.STATUS) == ["Active", "Expired"]
     assert row_texts(model, Column.START) == ["05 Jan 2026", "01 Nov 2025"]
-    assert row_texts(model, Column.AMOUNT) == ["USD 1,500.00", "USD 1,500.00"]
+    assert row_texts(model, Column.PAID) == ["USD 1,500.00", "USD 1,500.00"]
+    assert row_texts(model, Column.BALANCE) == ["Paid", "Paid"]
 
     # Available Actions.
     assert [plain(b.text()) for b in (w.edit_button, w.create_button, w.view_button, w.delete_button)] == [
         "Edit", "Create Subscription", "View Subscription", "Delete"]
     assert w.edit_button.isEnabled() and w.create_button.isEnabled() and w.view_button.isEnabled()
-    assert [plain(w.tabs.tabText(i)) for i in range(w.tabs.count())] == ["Overview", "Subscriptions", "Activity"]
+    assert [plain(w.tabs.tabText(i)) for i in range(w.tabs.count())] == ["Overview", "Subscriptions", "Payments",
+                                                                         "Activity"]
 
     # Activity: this client's audit trail, newest first.
     activity = row_texts(w.activity.model, 2)
     assert activity[-1] == "Client C00042 “Amina Wanjiru” created"
-    assert any("Payment of USD 1,500.00 (Mobile money)" in a for a in activity)
+    assert any("USD 1,500.00 received (Mobile money)" in a for a in activity)
 
 
 def test_window_asks_for_a_fresh_status_when_it_opens(qtbot: QtBot, ctx: AppContext, amina: Amina) -> None:
@@ -296,7 +308,9 @@ def test_create_subscription_while_one_is_active_is_a_renewal(
         assert dlg.renewal_note.body.text() == "This is a renewal: starts on 04 Feb 2026 when the current one ends."
         assert dlg.start() == date(2026, 2, 4)
         assert dlg.end_label.text().startswith("06 Mar 2026")
-        assert dlg.amount.text() == "1,500.00"
+        assert dlg.package.currentText().startswith("Home 10 Mbps")  # the client's own package
+        assert dlg.amount.text() == ""  # nothing received until the cashier types it
+        qtbot.keyClicks(dlg.amount, "1500")
         qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
 
     seen = drive(monkeypatch, SubscriptionDialog, as_user)
@@ -335,7 +349,8 @@ def test_cancel_from_the_subscriptions_tab(qtbot: QtBot, ctx: AppContext, amina:
     assert not tab.pay_button.isEnabled() and "cancelled" in tab.pay_button.toolTip()
     assert not tab.renew_button.isEnabled()
     assert w.overview.no_subscription.text().startswith("No current subscription")
-    assert "cancelled: Moving to Mombasa" in row_texts(w.activity.model, 2)[0]
+    assert any("cancelled: Moving to Mombasa" in text for text in row_texts(w.activity.model, 2)[:2])
+    assert w.overview.subscription.value("credit") == "USD 1,500.00"  # what was paid on it is kept as credit
     assert w.delete_button.isEnabled()
 
 
@@ -346,13 +361,13 @@ def test_record_payment_updates_amount_and_total_revenue(
     tab = w.subscriptions
     w.tabs.setCurrentWidget(tab)
     tab.select(renewal.id)
-    assert row_texts(tab.model, Column.AMOUNT)[0] == "USD 0.00 (unpaid)"
-    assert tab.model.index(0, Column.AMOUNT).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert row_texts(tab.model, Column.BALANCE)[0] == "USD 1,500.00 unpaid"
+    assert tab.model.index(0, Column.BALANCE).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert w.overview.balance_value.text() == "USD 1,500.00 owed"
 
     def as_user(dlg: PaymentDialog) -> None:
-        assert dlg.summary.value("balance") == "USD 1,500.00"
-        assert dlg.amount.text() == "1,500.00"
-        dlg.amount.clear()
+        assert dlg.summary.value("owed") == "USD 1,500.00 owed"
+        assert dlg.amount.text() == ""
         qtbot.keyClicks(dlg.amount, "1,000")
         dlg.method.setCurrentText("Mobile money")
         qtbot.keyClicks(dlg.reference, "QK8ABC")
@@ -361,13 +376,26 @@ def test_record_payment_updates_amount_and_total_revenue(
     drive(monkeypatch, PaymentDialog, as_user)
     qtbot.mouseClick(tab.pay_button, Qt.MouseButton.LeftButton)
     settle(qtbot)
-    assert row_texts(tab.model, Column.AMOUNT)[0] == "USD 1,000.00 (part-paid)"
+    receipt = receipt_shown()
+    assert receipt.title.text() == "Receipt R-000003"  # after the two payments the client had
+    receipt.close()
+    assert row_texts(tab.model, Column.BALANCE)[0] == "USD 500.00 due"
     assert w.overview.stats.value("total_revenue") == "USD 4,000.00"
-    drive(monkeypatch, PaymentDialog, lambda d: qtbot.mouseClick(d.save_button, Qt.MouseButton.LeftButton))
-    qtbot.mouseClick(tab.pay_button, Qt.MouseButton.LeftButton)  # the balance, prefilled
+    assert w.overview.balance_value.text() == "USD 500.00 owed"
+
+    def pay_the_rest(dlg: PaymentDialog) -> None:
+        qtbot.keyClicks(dlg.amount, "700")  # 200 more than due: kept as credit
+        assert "USD 200.00</b> beyond what is due goes to the client's credit" in dlg.allocation.text()
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+
+    drive(monkeypatch, PaymentDialog, pay_the_rest)
+    qtbot.mouseClick(tab.pay_button, Qt.MouseButton.LeftButton)
     settle(qtbot)
-    assert row_texts(tab.model, Column.AMOUNT)[0] == "USD 1,500.00"
-    assert w.overview.stats.value("total_revenue") == "USD 4,500.00"
+    receipt_shown().close()
+    assert row_texts(tab.model, Column.BALANCE)[0] == "Paid"
+    assert w.overview.stats.value("total_revenue") == "USD 4,700.00"
+    assert w.overview.balance_value.text() == "USD 200.00 in credit"
+    assert w.overview.subscription.value("credit") == "USD 200.00"
 
 
 def test_delete_refused_while_active_then_allowed_and_undoable(
@@ -528,8 +556,8 @@ def test_view_subscription_opens_the_current_one_and_esc_closes(
     view = views[0]
     assert view.details.value("package") == "Home 10 Mbps"
     assert view.payments_model.rowCount() == 1
-    assert view.payments_model.index(0, 1).data() == "USD 1,500.00"
-    assert view.payments_model.index(0, 2).data() == "Mobile money"
+    assert view.payments_model.index(0, PaymentColumn.AMOUNT).data() == "USD 1,500.00"
+    assert view.payments_model.index(0, PaymentColumn.METHOD).data() == "Mobile money"
     view.close()
     w.activateWindow()
     qtbot.waitUntil(w.isActiveWindow, timeout=1000)

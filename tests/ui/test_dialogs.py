@@ -30,6 +30,7 @@ from ispclient.ui.dialogs.payment_dialog import PaymentDialog
 from ispclient.ui.dialogs.server_dialog import ServerDialog
 from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 from ispclient.ui.dialogs.subscription_view import PaymentsModel, SubscriptionViewDialog
+from ispclient.ui.models.payments import PaymentColumn
 from tests.ui.conftest import changed_elsewhere, settle
 from tests.ui.test_client_window import clipped, dark_palette
 
@@ -176,8 +177,10 @@ def test_subscription_dialog_shows_the_end_date_live(qtbot: QtBot, ctx: AppConte
     assert not dlg.renewal_note.isVisible()
     assert [dlg.package.itemText(i) for i in range(dlg.package.count())] == [  # by price, not as text
         "Home 10 Mbps — USD 1,500.00 / 30 days", "Business 50 Mbps — USD 6,500.00 / 30 days"]
+    assert dlg.package.currentIndex() == -1  # a client with no subscription: the cashier picks
+    assert not dlg.save_button.isEnabled() and dlg.save_button.toolTip() == "Choose a package."
     dlg.package.setCurrentIndex(dlg.package.findData(package))
-    assert dlg.amount.text() == "1,500.00"  # follows the price until the user types one
+    assert dlg.amount.text() == ""  # no money pre-filled: the cashier types what was taken
     assert dlg.start_today.isChecked() and dlg.start() == TODAY
     assert dlg.end_label.text().startswith("14 Feb 2026 — service stops at 00:00 that day")
     qtbot.mouseClick(dlg.start_on, Qt.MouseButton.LeftButton)
@@ -199,6 +202,7 @@ def test_subscription_dialog_shows_the_end_date_live(qtbot: QtBot, ctx: AppConte
 def test_subscription_dialog_takes_the_payment(qtbot: QtBot, ctx: AppContext, client: int, package: int) -> None:
     dlg = show(qtbot, SubscriptionDialog(ctx, detail(client)))
     dlg.package.setCurrentIndex(dlg.package.findData(package))
+    typed(qtbot, dlg.amount, "1500")
     dlg.method.setCurrentText("Mobile money")
     save(qtbot, dlg)
     pay = Payment.get(Payment.subscription == dlg.result_id)
@@ -246,8 +250,10 @@ def test_payment_dialog_shows_price_paid_balance(qtbot: QtBot, ctx: AppContext, 
     dlg = show(qtbot, PaymentDialog(ctx, detail(client), sub.id))
     assert isinstance(dlg, PaymentDialog)
     s = dlg.summary
-    assert (s.value("price"), s.value("paid"), s.value("balance")) == ("USD 1,500.00", "USD 500.00", "USD 1,000.00")
-    assert dlg.amount.text() == "1,000.00"
+    assert (s.value("owed"), s.value("due")) == ("USD 1,000.00 owed", "USD 1,500.00 price, USD 500.00 paid — "
+                                                                    "USD 1,000.00 due")
+    assert dlg.amount.text() == ""  # the cashier types what was taken
+    assert dlg.target.currentData() == sub.id
     typed(qtbot, dlg.amount, "0")
     assert message_for(qtbot, dlg, "amount") == "The amount must be more than zero."
     typed(qtbot, dlg.amount, "1000")
@@ -301,7 +307,9 @@ def test_subscription_view_shows_everything_and_why_actions_are_off(
     assert view.auto_renew.isChecked()
     assert not view.cancellation.isVisible()
     m = view.payments_model
-    assert [m.index(0, c).data() for c in (1, 2, 3, 4)] == ["USD 1,000.00", "Cash", "R-17", "first half"]
+    assert [m.index(0, c).data() for c in (PaymentColumn.RECEIPT, PaymentColumn.AMOUNT, PaymentColumn.METHOD,
+                                           PaymentColumn.REFERENCE, PaymentColumn.NOTE)] == [
+        "R-000001", "USD 1,000.00", "Cash", "R-17", "first half"]
 
     view.auto_renew.setChecked(False)  # auto-renew can be switched off right here
     settle(qtbot)

@@ -29,9 +29,11 @@ from ispclient.store import clients as client_service
 from ispclient.store.queries import ClientDetail
 from ispclient.store.settings import Settings
 from ispclient.ui import ops
+from ispclient.ui.dialogs.payment_dialog import balance_text
 from ispclient.ui.style import CONNECTION_COLOURS, SUBSCRIPTION_COLOURS
 from ispclient.ui.widgets import NoticeBox, Section, StatusBadge
 from ispclient.ui.widgets.formatting import day, days_left_text, local_time, uptime
+from ispclient.ui.widgets.status import readable_colour
 
 UNAVAILABLE = "Connection status unavailable"
 _UNAVAILABLE_PREFIX = f"{UNAVAILABLE}. "
@@ -45,6 +47,8 @@ _CAUSE_TITLES = {OfflineCause.SECRET_DISABLED: "PPPoE account disabled on the ro
 class OverviewTab(QWidget):
     create_subscription_requested = Signal()
     check_now_requested = Signal()
+    record_payment_requested = Signal()
+    renew_requested = Signal()
     _client_id = 0
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -109,6 +113,21 @@ class OverviewTab(QWidget):
         s.add_row("days_left", "Days left:")
         s.add_row("auto_renew", "Auto-Renew:")
         s.add_row("payment", "Payment:")
+        self.balance_value = QLabel()
+        self.balance_value.setObjectName("balance")
+        self.balance_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.pay_button = QPushButton("Record &payment…")
+        self.pay_button.setObjectName("overview_record_payment")
+        self.renew_button = QPushButton("&Renew…")
+        self.renew_button.setObjectName("overview_renew")
+        balance_box = QWidget()
+        balance_row = QHBoxLayout(balance_box)
+        balance_row.setContentsMargins(0, 0, 0, 0)
+        balance_row.addWidget(self.balance_value, 1)
+        balance_row.addWidget(self.pay_button)
+        balance_row.addWidget(self.renew_button)
+        s.add_row("balance", "Balance:", balance_box)
+        s.add_row("credit", "Credit:")
         self.no_subscription = QLabel("No current subscription")
         self.no_subscription.setObjectName("no_subscription")
         self.create_button = QPushButton("&Create Subscription…")
@@ -148,6 +167,8 @@ class OverviewTab(QWidget):
 
         self.create_button.clicked.connect(self.create_subscription_requested)
         self.check_now.clicked.connect(self.check_now_requested)
+        self.pay_button.clicked.connect(self.record_payment_requested)
+        self.renew_button.clicked.connect(self.renew_requested)
 
     # -- filling -------------------------------------------------------------------------
 
@@ -180,7 +201,24 @@ class OverviewTab(QWidget):
         self.check_now.setToolTip("Ask the router for this client's status now (F5)." if can_check else
                                   "Assign a server and a PPPoE username in Edit first.")
         self._show_subscription(detail, settings)
+        self._show_balance(detail, settings)
         self._show_stats(detail, settings)
+
+    def _show_balance(self, detail: ClientDetail, settings: Settings) -> None:
+        """What the client owes over all their subscriptions, with the buttons to take it."""
+        cur = settings.currency
+        owed = detail.balance_minor
+        colour = readable_colour(SUBSCRIPTION_COLOURS[SubscriptionStatus.EXPIRING], self.palette().base().color()) \
+            if owed > 0 else None
+        self.balance_value.setText(balance_text(owed, cur))
+        self.balance_value.setStyleSheet(f"color: {colour.name()}; font-weight: 600;" if colour else "")
+        owing = detail.owing()
+        self.balance_value.setToolTip("\n".join(f"{s.package_name} ({day(s.starts_on)} – {day(s.ends_on)}): "
+                                                f"{format_money(s.balance_minor, cur)} due" for s in owing))
+        s = self.subscription
+        s.set_value("credit", format_money(detail.credit_minor, cur), "Money of the client's, used on their next "
+                                                                      "sale or renewal.")
+        s.set_row_visible("credit", detail.credit_minor > 0)
 
     def _show_subscription(self, detail: ClientDetail, settings: Settings) -> None:
         s = self.subscription
@@ -189,6 +227,7 @@ class OverviewTab(QWidget):
         has = sub is not None
         for key in ("package", "status", "start", "end", "days_left", "auto_renew", "payment"):
             s.set_row_visible(key, has)
+        self.renew_button.setVisible(has)
         running = sub is not None and sub.status(today, settings.expiring_days) in (
             SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.SCHEDULED)
         self.empty_box.setVisible(not running)

@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ispclient.domain.actions import CLIENT_DELETED, cancel_blocker, payment_blocker, renew_blocker
 from ispclient.domain.money import format_money
 from ispclient.domain.permissions import Permission
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.store.queries import ClientDetail, SubscriptionView
 from ispclient.store.settings import Settings
-from ispclient.ui.dialogs.subscription_view import cancel_blocker, payment_blocker, renew_blocker, set_allowed
+from ispclient.ui.dialogs.subscription_view import set_allowed
 from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.style import SUBSCRIPTION_COLOURS, dot_icon
 from ispclient.ui.widgets.formatting import day
@@ -38,9 +39,10 @@ class Column(IntEnum):
     STATUS = 1
     START = 2
     END = 3
-    AMOUNT = 4
-    PRICE = 5
-    AUTO_RENEW = 6
+    DUE = 4
+    PAID = 5
+    BALANCE = 6
+    AUTO_RENEW = 7
 
 
 HEADERS = {
@@ -48,10 +50,12 @@ HEADERS = {
     Column.STATUS: "Status",
     Column.START: "Start Date",
     Column.END: "End Date",
-    Column.AMOUNT: "Amount",
-    Column.PRICE: "Price",
+    Column.DUE: "Due",
+    Column.PAID: "Paid",
+    Column.BALANCE: "Balance",
     Column.AUTO_RENEW: "Auto-Renew",
 }
+MONEY_COLUMNS = (Column.DUE, Column.PAID, Column.BALANCE)
 SUBSCRIPTION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
 UNPAID_COLOUR = SUBSCRIPTION_COLOURS[SubscriptionStatus.EXPIRING]
@@ -64,7 +68,8 @@ class HistoryRow:
 
 
 class SubscriptionHistoryModel(RowListModel[HistoryRow]):
-    """One row per subscription, newest first. Amount is what was paid for it."""
+    """One row per subscription, newest first: what it costs (due), what was paid on it, and the
+    balance still to pay (or the money left on a cancelled one)."""
 
     headers = tuple(HEADERS[c] for c in Column)
     _currency = "USD"
@@ -89,7 +94,7 @@ class SubscriptionHistoryModel(RowListModel[HistoryRow]):
             return dot_icon(SUBSCRIPTION_COLOURS[row.status])
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, col)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (Column.AMOUNT, Column.PRICE):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in MONEY_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == SUBSCRIPTION_ID_ROLE:
             return row.sub.id
@@ -107,20 +112,24 @@ class SubscriptionHistoryModel(RowListModel[HistoryRow]):
             return day(sub.starts_on)
         if col is Column.END:
             return day(sub.ends_on)
-        if col is Column.AMOUNT:
-            return self._amount(row)
-        if col is Column.PRICE:
-            return format_money(sub.price_minor, self._currency)
+        if col is Column.DUE:
+            return "—" if sub.is_cancelled else format_money(sub.due_minor, self._currency)
+        if col is Column.PAID:
+            return format_money(sub.paid_minor, self._currency)
+        if col is Column.BALANCE:
+            return self._balance(row)
         return "Yes" if sub.auto_renew else "No"
 
-    def _amount(self, row: HistoryRow) -> str:
+    def _balance(self, row: HistoryRow) -> str:
         sub = row.sub
-        paid = format_money(sub.paid_minor, self._currency)
-        if sub.paid_minor == 0 and sub.price_minor > 0:
-            return f"{paid} (unpaid)"
-        if 0 < sub.balance_minor:
-            return f"{paid} (part-paid)"
-        return paid
+        cur = self._currency
+        if sub.is_cancelled:
+            return f"{format_money(sub.paid_minor, cur)} to refund or move" if sub.paid_minor > 0 else "—"
+        if sub.balance_minor > 0:
+            return f"{format_money(sub.balance_minor, cur)} " + ("unpaid" if sub.paid_minor == 0 else "due")
+        if sub.balance_minor < 0:
+            return f"{format_money(-sub.balance_minor, cur)} over"
+        return "Paid" if sub.price_minor else "Free"
 
     def _unpaid(self, row: HistoryRow) -> bool:
         return row.sub.balance_minor > 0 and row.status is not SubscriptionStatus.CANCELLED
@@ -129,14 +138,14 @@ class SubscriptionHistoryModel(RowListModel[HistoryRow]):
         base = QApplication.palette().base().color()
         if col is Column.STATUS:
             return QBrush(readable_colour(SUBSCRIPTION_COLOURS[row.status], base))
-        if col is Column.AMOUNT and self._unpaid(row):
+        if col is Column.BALANCE and (self._unpaid(row) or (row.sub.is_cancelled and row.sub.paid_minor > 0)):
             return QBrush(readable_colour(UNPAID_COLOUR, base))
         return None
 
     def _tooltip(self, row: HistoryRow, col: Column) -> str | None:
         sub = row.sub
         cur = self._currency
-        if col in (Column.AMOUNT, Column.PRICE):
+        if col in MONEY_COLUMNS:
             return (f"Price {format_money(sub.price_minor, cur)} · paid {format_money(sub.paid_minor, cur)} · "
                     f"balance {format_money(sub.balance_minor, cur)}")
         if col is Column.END:
@@ -246,7 +255,7 @@ class SubscriptionsTab(QWidget):
             self.selection_changed.emit()
             return
         status = self.model.row_at(rows[0].row()).status
-        deleted = "This client has been deleted." if self._deleted else None
+        deleted = CLIENT_DELETED if self._deleted else None
         set_allowed(self.view_button, None, "All details and payments of this subscription (Enter).")
         refusal = self.refusal
         set_allowed(self.cancel_button, refusal(Permission.CANCEL) or deleted or cancel_blocker(status))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ispclient.domain import actions as actions_rules
 from ispclient.domain import subscriptions as rules
 from ispclient.domain.connection import DisabledBecause
 from ispclient.domain.permissions import Permission
@@ -31,14 +32,15 @@ from ispclient.store.changes import Changes
 from ispclient.store.queries import ClientDetail
 from ispclient.store.settings import Settings
 from ispclient.ui import msgbox, ops
-from ispclient.ui.client import actions, router_actions
+from ispclient.ui.client import actions, counter, router_actions
 from ispclient.ui.client.activity_tab import ActivityTab
 from ispclient.ui.client.overview import OverviewTab
+from ispclient.ui.client.payments_tab import PaymentsTab
 from ispclient.ui.client.subscriptions_tab import SubscriptionsTab
 from ispclient.ui.context import AppContext, ConnKey
 from ispclient.ui.dialogs.cancel_dialog import CancelDialog
 from ispclient.ui.dialogs.client_dialog import ClientDialog
-from ispclient.ui.dialogs.payment_dialog import PaymentDialog
+from ispclient.ui.dialogs.correction_dialogs import RefundDialog, VoidDialog
 from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 from ispclient.ui.dialogs.subscription_view import open_subscription, set_allowed
 from ispclient.ui.help import install_f1
@@ -105,10 +107,12 @@ class ClientWindow(WindowState, QWidget):
 
         self.overview = OverviewTab()
         self.subscriptions = SubscriptionsTab()
+        self.payments = PaymentsTab()
         self.activity = ActivityTab()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.overview, "&Overview")
         self.tabs.addTab(self.subscriptions, "S&ubscriptions")
+        self.tabs.addTab(self.payments, "Pa&yments")
         self.tabs.addTab(self.activity, "&Activity")
         self.loading = QLabel(LOADING)
         self.loading.setObjectName("loading")
@@ -127,6 +131,13 @@ class ClientWindow(WindowState, QWidget):
         self.delete_button.clicked.connect(self.delete)
         self.overview.create_subscription_requested.connect(self.create_subscription)
         self.overview.check_now_requested.connect(self.check_now)
+        self.overview.record_payment_requested.connect(lambda: self.record_payment(None))
+        self.overview.renew_requested.connect(lambda: self.renew_subscription(None))
+        p = self.payments
+        p.record_requested.connect(lambda: self.record_payment(None))
+        p.receipt_requested.connect(self.show_receipt)
+        p.void_requested.connect(self.void_payment)
+        p.refund_requested.connect(self.refund_credit)
         s = self.subscriptions
         s.view_requested.connect(lambda sid: open_subscription(self, self.ctx, self.client_id, sid))
         s.cancel_requested.connect(self.cancel_subscription)
@@ -175,7 +186,7 @@ class ClientWindow(WindowState, QWidget):
         self.activateWindow()
 
     def state_tables(self) -> dict[str, QTableView]:
-        return {"history": self.subscriptions.table, "activity": self.activity.table}
+        return {"history": self.subscriptions.table, "payments": self.payments.table, "activity": self.activity.table}
 
     # -- loading -------------------------------------------------------------------------
 
@@ -228,6 +239,7 @@ class ClientWindow(WindowState, QWidget):
         settings = self.ctx.settings()
         self.overview.show_detail(detail, settings)
         self.subscriptions.show_detail(detail, settings, bool(self.ctx.catalog().on_sale()))
+        self.payments.show_detail(detail, settings)
         self.activity.show_events(detail.activity, settings.timezone)
         self._show_connection()
         self._update_actions()
@@ -273,6 +285,14 @@ class ClientWindow(WindowState, QWidget):
         self.overview.reveal.setEnabled(refusal(Permission.SEE_PPPOE_PASSWORDS) is None)
         self.overview.reveal.setToolTip(refusal(Permission.SEE_PPPOE_PASSWORDS)
                                         or "Show the PPPoE password to read it to the customer")
+        deleted = actions_rules.CLIENT_DELETED if d.client.deleted_at is not None else None
+        set_allowed(self.overview.pay_button, refusal(Permission.TAKE_PAYMENTS) or deleted,
+                    "Take money from this client: for what is due, or as credit.")
+        head = d.headline()
+        renew_why = deleted or (actions_rules.renew_blocker(head.status(today, self.ctx.settings().expiring_days),
+                                                            on_sale) if head is not None else None)
+        set_allowed(self.overview.renew_button, refusal(Permission.RENEW) or renew_why,
+                    "Sell the next period, starting when the current one ends.")
 
     # -- actions -------------------------------------------------------------------------
 
@@ -313,13 +333,28 @@ class ClientWindow(WindowState, QWidget):
         if self.create_button.isEnabled() and self.detail is not None:
             SubscriptionDialog.ask(self, self.ctx, self.detail)
 
-    def renew_subscription(self, subscription_id: int) -> None:
+    def renew_subscription(self, subscription_id: int | None) -> None:
         if self.detail is not None:
-            SubscriptionDialog.ask(self, self.ctx, self.detail, subscription_id)
+            counter.renew(self, self.ctx, self.detail, subscription_id)
 
-    def record_payment(self, subscription_id: int) -> None:
+    def record_payment(self, subscription_id: int | None) -> None:
         if self.detail is not None:
-            PaymentDialog.ask(self, self.ctx, self.detail, subscription_id)
+            counter.record_payment(self, self.ctx, self.detail, subscription_id)
+
+    def show_receipt(self, payment_id: int) -> None:
+        # Imported here: printing (QtPrintSupport) loads only when a receipt is shown.
+        from ispclient.ui.dialogs.receipt_dialog import ReceiptDialog
+
+        ReceiptDialog.ask(self, self.ctx, payment_id)
+
+    def void_payment(self, payment_id: int) -> None:
+        pay = self.detail.payment(payment_id) if self.detail is not None else None
+        if self.detail is not None and pay is not None:
+            VoidDialog.ask(self, self.ctx, self.detail, pay)
+
+    def refund_credit(self) -> None:
+        if self.detail is not None:
+            RefundDialog.ask(self, self.ctx, self.detail)
 
     def cancel_subscription(self, subscription_id: int) -> None:
         if self.detail is not None:

@@ -1,5 +1,6 @@
 """Cancel a subscription: say why, choose now or at the end of the paid period, and see what
-happens on the router before confirming."""
+happens on the router before confirming. Money paid on one cancelled now is never stranded: it
+becomes the client's credit, or is given back (the rest to credit)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,22 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QRadioButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ispclient.domain.money import format_money
-from ispclient.store import id_of
+from ispclient.domain import ledger
+from ispclient.domain.errors import ValidationError
+from ispclient.domain.money import format_money, parse_amount
+from ispclient.domain.permissions import Permission
+from ispclient.store import id_of, settings
 from ispclient.store import subscriptions as service
 from ispclient.store.queries import ClientDetail
 from ispclient.store.settings import Settings
@@ -35,9 +48,9 @@ class CancelDialog(FormDialog):
         self.client_id = client.id
         sub = detail.subscription(subscription_id)
         assert sub is not None, "the subscription is one of this client's"
-        currency = ctx.settings().currency
-        paid = f" {format_money(sub.paid_minor, currency)} was paid for it; refunds are not recorded here." \
-            if sub.paid_minor else ""
+        currency = self.currency = ctx.settings().currency
+        self.paid_minor = max(0, sub.paid_minor)
+        paid = f" {format_money(sub.paid_minor, currency)} was paid on it." if self.paid_minor else ""
         self.warning = NoticeBox(
             "This can't be undone",
             f"Cancel “{sub.package_name}” ({day(sub.starts_on)} – {day(sub.ends_on)}) for "
@@ -52,9 +65,54 @@ class CancelDialog(FormDialog):
         self.reason.setPlaceholderText("e.g. Moving away; changed to another package")
         self.reason.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
         self.fields.add("reason", "&Reason:", self.reason)
+        self._money_rows()
         self.buttons.button(self.buttons.StandardButton.Cancel).setText("&Keep it")
         self.finish_layout()
         self.reason.setFocus()
+
+    # -- the money paid on it ------------------------------------------------------------------
+
+    def _money_rows(self) -> None:
+        """Cancelled now, what was paid on it becomes credit, or is partly or wholly given back;
+        cancelled at the end of its period, it was paid for the service the client gets."""
+        self.to_credit = QRadioButton(f"Keep {format_money(self.paid_minor, self.currency)} as the client's "
+                                      "cre&dit (used on their next sale)")
+        self.refund = QRadioButton("&Give money back now (a refund; the rest stays as credit)")
+        refund_why = self.ctx.session.refusal(Permission.VOID_REFUND)
+        self.refund.setEnabled(refund_why is None)
+        self.refund.setToolTip(refund_why or "")
+        group = QButtonGroup(self)
+        group.addButton(self.to_credit)
+        group.addButton(self.refund)
+        self.to_credit.setChecked(True)
+        choice = QWidget()
+        column = QVBoxLayout(choice)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.to_credit)
+        column.addWidget(self.refund)
+        self.refund_amount = QLineEdit()
+        self.refund_amount.setPlaceholderText(f"at most {format_money(self.paid_minor, self.currency)}")
+        self.refund_method = QComboBox()
+        self.refund_method.addItems(settings.PAYMENT_METHODS)
+        self.refund_reference = QLineEdit()
+        f = self.fields
+        f.add("money_to", "Money paid:", choice, buddy=self.to_credit)
+        f.watch(self.to_credit, "money_to")
+        f.add("amount", f"Refund &amount ({self.currency}):", self.refund_amount)
+        f.add("method", "Refund &method:", self.refund_method)
+        f.add("reference", "Re&ference:", self.refund_reference)
+        self.to_credit.toggled.connect(lambda _on: self._show_money_rows())
+        self.when_now.toggled.connect(lambda _on: self._show_money_rows())
+        self._show_money_rows()
+
+    def _refunding(self) -> bool:
+        return self.paid_minor > 0 and not self.at_period_end() and self.refund.isChecked()
+
+    def _show_money_rows(self) -> None:
+        self.fields.set_row_visible("money_to", self.paid_minor > 0 and not self.at_period_end())
+        for name in ("amount", "method", "reference"):
+            self.fields.set_row_visible(name, self._refunding())
+        self.fit_height()
 
     # -- what happens on the router, and when -------------------------------------------------
 
@@ -94,12 +152,24 @@ class CancelDialog(FormDialog):
         self.fit_height()
 
     def validate(self) -> Mapping[str, str]:
+        errors: dict[str, str] = {}
         if len(self.reason.toPlainText().strip()) > MAX_REASON:
-            return {"reason": f"The reason is too long (at most {MAX_REASON} characters)."}
-        return {}
+            errors["reason"] = f"The reason is too long (at most {MAX_REASON} characters)."
+        if self._refunding():
+            try:
+                amount = parse_amount(self.refund_amount.text().strip(), self.currency)
+                ledger.check_refund(amount, self.paid_minor, "this subscription", self.currency)
+            except ValidationError as e:
+                errors["amount"] = next(iter(e.errors.values()))
+        return errors
 
     def work(self) -> Callable[[], Any]:
         subscription_id, reason, at_end = self.subscription_id, self.reason.toPlainText(), self.at_period_end()
+        if self._refunding():
+            refund = service.RefundInput(self.refund_amount.text(), self.refund_method.currentText(),
+                                         self.refund_reference.text())
+            return lambda: id_of(service.cancel_subscription(subscription_id, reason, money_to=service.MONEY_REFUND,
+                                                             refund=refund))
         return lambda: id_of(service.cancel_subscription(subscription_id, reason, at_period_end=at_end))
 
     @classmethod

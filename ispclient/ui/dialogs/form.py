@@ -71,15 +71,18 @@ class FieldForm(QObject):
     def __init__(self, form: QFormLayout, save: QPushButton, validate: Callable[[], Mapping[str, str]],
                  general: QLabel, *, delay_ms: int = DEBOUNCE_MS,
                  on_layout_change: Callable[[], None] | None = None,
-                 remote: Callable[[], Callable[[], Mapping[str, str]] | None] | None = None) -> None:
+                 remote: Callable[[], Callable[[], Mapping[str, str]] | None] | None = None,
+                 on_remote: Callable[[Mapping[str, str]], None] | None = None) -> None:
         super().__init__(save)
         self._remote_check = remote  # builds a database check to run in the background (or None)
+        self._on_remote = on_remote  # told each background check's answer (e.g. to offer "record anyway")
         self._on_layout_change = on_layout_change
         self.form = form
         self.save = save
         self.general = general
         self._validate = validate
         self._widgets: dict[str, QWidget] = {}
+        self._rows: dict[str, QWidget] = {}
         self._messages: dict[str, QLabel] = {}
         self._aliases: dict[str, str] = {}
         self._touched: set[str] = set()
@@ -122,6 +125,7 @@ class FieldForm(QObject):
         self.form.addRow(caption, box)
         widget.setObjectName(widget.objectName() or name)
         self._widgets[name] = widget
+        self._rows[name] = box
         self._messages[name] = message
         for alias in aliases:
             self._aliases[alias] = name
@@ -147,6 +151,10 @@ class FieldForm(QObject):
 
     def widget(self, name: str) -> QWidget:
         return self._widgets[name]
+
+    def set_row_visible(self, name: str, visible: bool) -> None:
+        """Show or hide a field's whole row (caption, field and message)."""
+        self.form.setRowVisible(self._rows[name], visible)
 
     def message(self, name: str) -> str:
         """The message shown under a field ('' when none is shown)."""
@@ -228,6 +236,8 @@ class FieldForm(QObject):
             .on_failure(lambda error: log.info("background form check failed: %r", error)).run()
 
     def _remote_result(self, errors: Mapping[str, str]) -> None:
+        if self._on_remote is not None:
+            self._on_remote(errors)
         mapped = self._map(errors)
         if mapped:
             self._server.update(mapped)
@@ -305,7 +315,8 @@ class FormDialog(QDialog):
         self.buttons.accepted.connect(self.try_save)
         self.buttons.rejected.connect(self.reject)
         self.fields = FieldForm(self.form_layout, self.save_button, self.validate, self.general,
-                                on_layout_change=self.fit_height, remote=self.remote_check)
+                                on_layout_change=self.fit_height, remote=self.remote_check,
+                                on_remote=self.remote_result)
 
     def finish_layout(self) -> None:
         """Add the buttons last and start validating; call at the end of the subclass __init__."""
@@ -332,6 +343,9 @@ class FormDialog(QDialog):
     def remote_check(self) -> Callable[[], Mapping[str, str]] | None:
         """A check that needs the database, to run in the background after a pause (or None)."""
         return None
+
+    def remote_result(self, errors: Mapping[str, str]) -> None:
+        """What the background check found (before it is shown beside the fields)."""
 
     def work(self) -> Callable[[], Any]:
         """The service call for the values in the form now, to run in the background."""

@@ -86,6 +86,9 @@ class SettingsDialog(FormDialog):
         key_button = QPushButton("PPPoE password &key…")
         key_button.clicked.connect(self._key)
         self.form_layout.addRow(database, key_button)
+        receipts_button = QPushButton("Receipts and &business details…")
+        receipts_button.clicked.connect(self._receipts)
+        self.form_layout.addRow(receipts_button)
         self.manage.toggled.connect(self._enable_router_fields)
         self.action.currentIndexChanged.connect(self._enable_router_fields)
         self._fill()
@@ -106,6 +109,12 @@ class SettingsDialog(FormDialog):
         self.decimals.setCurrentIndex(max(0, self.decimals.findData(s.decimal_separator)))
         self.idle_lock.setValue(s.idle_lock_minutes)
         self._enable_router_fields()
+
+    def _receipts(self) -> None:
+        # Imported here: its paper sizes come with printing (QtPrintSupport), loaded only when needed.
+        from ispclient.ui.dialogs.receipt_settings_dialog import ReceiptSettingsDialog
+
+        ReceiptSettingsDialog.ask(self, self.ctx)
 
     def _key(self) -> None:
         dialog = PppoeKeyDialog(self)
@@ -162,8 +171,9 @@ class SettingsDialog(FormDialog):
                 {"manage_secrets": "Not turned on: the routers are left as they are."})
 
     def work(self) -> Callable[[], Any]:
-        new = self.data()
-        return lambda: (settings.save(new), 1)[1]
+        new, old = self.data(), self.old
+        # Only what this form changed: the receipt details (saved from their own dialog) stay.
+        return lambda: (settings.save(new, changed_from=old), 1)[1]
 
     @classmethod
     def ask(cls, parent: QWidget | None, ctx: AppContext) -> bool:

@@ -1,9 +1,13 @@
 """Sell a package: package, start (today or a chosen date), end date as it will be, auto-renew,
-and the payment taken now (empty amount = unpaid). Renewals start when the current one ends."""
+and the payment taken now. Renewals start when the current one ends.
+
+Safe defaults at the counter: the package is the client's own (the one being renewed, else their
+current or last one; none for a new client — the cashier picks), the amount received starts
+empty (empty = unpaid), and the client's credit, if any, is offered to pay it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -21,14 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ispclient.domain import ledger
 from ispclient.domain import subscriptions as rules
 from ispclient.domain.errors import ValidationError
-from ispclient.domain.money import format_amount, format_money, parse_amount
-from ispclient.store import id_of, settings
+from ispclient.domain.money import format_money
+from ispclient.store import id_of, receipts
 from ispclient.store import subscriptions as service
-from ispclient.store.queries import ClientDetail, PackageInfo
+from ispclient.store.queries import ClientDetail, PackageInfo, SubscriptionView
+from ispclient.ui import ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
+from ispclient.ui.dialogs.money_fields import MoneyFields
 from ispclient.ui.widgets import NoticeBox
 from ispclient.ui.widgets.formatting import day, plural
 
@@ -87,10 +94,14 @@ class SubscriptionDialog(FormDialog):
         self.end_label.setObjectName("end_date")
         self.end_label.setWordWrap(True)
         self.auto_renew = QCheckBox("Renew &automatically when it ends")
-        self.amount = QLineEdit()
-        self.amount.setPlaceholderText("Leave empty if the client has not paid yet")
-        self.method = QComboBox()
-        self.method.addItems(settings.PAYMENT_METHODS)
+        self.credit_available = max(0, detail.credit_minor)
+        self.use_credit = QCheckBox(f"Use cr&edit: {format_money(self.credit_available, self.currency)} available")
+        self.use_credit.setToolTip("The client's credit pays what the cash leaves due.")
+        self.use_credit.setObjectName("use_credit")
+        self.use_credit.setChecked(self.credit_available > 0)
+        self.due_now = QLabel()
+        self.due_now.setObjectName("due_now")
+        self.due_now.setWordWrap(True)
 
         f = self.fields
         package_box = QWidget()
@@ -105,15 +116,19 @@ class SubscriptionDialog(FormDialog):
         f.add("end_date", "End date:", self.end_label)
         f.add("auto_renew", "", self.auto_renew,
               hint="The next subscription starts on the end date, same package, unpaid until paid.")
-        f.add("amount", f"A&mount paid now ({self.currency}):", self.amount)
-        f.add("method", "Payment &method:", self.method)
+        f.add("use_credit", "", self.use_credit)
+        self.money = MoneyFields(f, self.currency, self._update_money,
+                                 amount_label=f"Amo&unt paid now ({self.currency}):", reference_label="Re&ference:",
+                                 with_note=False)
+        self.money.amount.setPlaceholderText("Empty: not paid yet — type what was taken")
+        f.add("due_now", "", self.due_now)
+        f.set_row_visible("use_credit", self.credit_available > 0)
         for w in (self.start_today, self.start_on, self.start_date):
             f.watch(w, "start")
         self.start_today.toggled.connect(self._update)
         self.start_date.dateChanged.connect(self._update)
         self.package.currentIndexChanged.connect(self._package_changed)
-        self.amount.textEdited.connect(self._amount_edited)
-        self._amount_from_price = True
+        self.use_credit.toggled.connect(lambda _on: self._update_money())
         self._packages: dict[int, PackageInfo] = {}
 
         self._fill()
@@ -126,7 +141,7 @@ class SubscriptionDialog(FormDialog):
     # -- filling -------------------------------------------------------------------------
 
     def _fill(self) -> None:
-        active = self.ctx.catalog().on_sale()
+        active = self.ctx.catalog().on_sale()  # by price, never as text
         old = None
         if self.renew_from:
             old = next((s for s in self._existing if s.id == self.renew_from), None)
@@ -135,10 +150,12 @@ class SubscriptionDialog(FormDialog):
             self.package.addItem(package_text(pkg, self.currency), pkg.id)
             self.package.setItemData(self.package.count() - 1, pkg.description or None,
                                      Qt.ItemDataRole.ToolTipRole)
+        self.package.setPlaceholderText("Choose a package…")
+        own = old or own_package_subscription(self._existing, self.today)
+        self.package.setCurrentIndex(self.package.findData(own.package_id) if own is not None else -1)
+        if own is not None and self.package.currentIndex() < 0:
+            self.package_info.setText(f"“{own.package_name}” is no longer sold: choose another package.")
         if old is not None:
-            index = self.package.findData(old.package_id)
-            if index >= 0:
-                self.package.setCurrentIndex(index)
             self.auto_renew.setChecked(old.auto_renew)
         qstart = QDate(self.renewal_date.year, self.renewal_date.month, self.renewal_date.day)
         self.start_date.setDate(qstart)
@@ -161,16 +178,19 @@ class SubscriptionDialog(FormDialog):
         assert isinstance(picked, date)
         return picked
 
-    # -- live updates --------------------------------------------------------------------
+    @property
+    def amount(self) -> QLineEdit:
+        return self.money.amount
 
-    def _amount_edited(self, _text: str) -> None:
-        self._amount_from_price = False
+    @property
+    def method(self) -> QComboBox:
+        return self.money.method
+
+    # -- live updates --------------------------------------------------------------------
 
     def _package_changed(self) -> None:
         pkg = self.selected_package()
-        if pkg is not None and self._amount_from_price:
-            self.amount.setText(format_amount(pkg.price_minor, self.currency))
-        info = ""
+        info = self.package_info.text() if pkg is None else ""
         if pkg is not None:
             info = f"{format_money(pkg.price_minor, self.currency)} for {plural(pkg.validity_days, 'day')}"
             if pkg.description:
@@ -178,6 +198,33 @@ class SubscriptionDialog(FormDialog):
         self.package_info.setText(info)
         self.package_info.setVisible(bool(info))
         self._update()
+        self._update_money()
+
+    def _credit_used(self) -> bool:
+        return self.credit_available > 0 and self.use_credit.isChecked()
+
+    def _update_money(self) -> None:
+        """What is due now and where the money goes, as the cashier types."""
+        if not hasattr(self, "money"):
+            return  # still building the form
+        pkg = self.selected_package()
+        if pkg is None:
+            self.due_now.setText("")
+            return
+        cur = self.currency
+        split = ledger.split_payment(self.money.cash_minor(), pkg.price_minor, self.credit_available,
+                                     self._credit_used())
+        parts = [f"Price {format_money(pkg.price_minor, cur)}."]
+        if split.credit_used:
+            parts.append(f"{format_money(split.credit_used, cur)} paid from credit.")
+        left = pkg.price_minor - split.on_subscription
+        if left > 0:
+            parts.append(f"<b>{format_money(left, cur)}</b> will be due.")
+        else:
+            parts.append("Paid in full.")
+        if split.to_credit:
+            parts.append(f"<b>{format_money(split.to_credit, cur)}</b> beyond the price goes to the client's credit.")
+        self.due_now.setText(" ".join(parts))
 
     def _update(self) -> None:
         self.start_date.setEnabled(self.start_on.isChecked() and not self.renew_from)
@@ -195,7 +242,8 @@ class SubscriptionDialog(FormDialog):
         errors: dict[str, str] = {}
         pkg = self.selected_package()
         if pkg is None:
-            errors["package"] = "No package is on sale. Add one in Packages first."
+            errors["package"] = "Choose a package." if self._packages else \
+                "No package is on sale. Add one in Packages first."
         else:
             start = self.start()
             try:
@@ -203,16 +251,25 @@ class SubscriptionDialog(FormDialog):
                                        self.today)
             except ValidationError as e:
                 errors.update(e.errors)
-        if self.amount.text().strip():
-            try:
-                parse_amount(self.amount.text(), self.currency)
-            except ValidationError as e:
-                errors["amount"] = next(iter(e.errors.values()))
+        self.money.validate(errors, required=False)
         return errors
 
+    def remote_check(self) -> Callable[[], Mapping[str, str]] | None:
+        return self.money.remote_check()
+
+    def remote_result(self, errors: Mapping[str, str]) -> None:
+        self.money.remote_result(errors)
+
+    def _save_failed(self, error: BaseException) -> None:
+        if isinstance(error, ValidationError):
+            self.money.refused(error.errors)
+        super()._save_failed(error)
+
     def payment(self) -> service.PaymentInput | None:
-        text = self.amount.text().strip()
-        return service.PaymentInput(amount=text, method=self.method.currentText()) if text else None
+        """The money taken now; None when nothing was taken and no credit is used (unpaid)."""
+        if not self.money.amount.text().strip() and not self._credit_used():
+            return None
+        return self.money.payment_input(use_credit=self._credit_used())
 
     def work(self) -> Callable[[], Any]:
         pkg = self.selected_package()
@@ -229,5 +286,29 @@ class SubscriptionDialog(FormDialog):
     @classmethod
     def ask(cls, parent: QWidget | None, ctx: AppContext, detail: ClientDetail,
             renew_from: int | None = None) -> int | None:
-        """The new subscription's id, or None if the user cancelled."""
-        return cls.run(cls(ctx, detail, renew_from, parent))
+        """The new subscription's id, or None if the user cancelled. When money was taken, its
+        receipt is offered at once."""
+        dialog = cls(ctx, detail, renew_from, parent)
+        took_money = False
+
+        def saved() -> None:
+            nonlocal took_money
+            took_money = dialog.payment() is not None
+
+        dialog.accepted.connect(saved)
+        sub_id = cls.run(dialog)
+        if sub_id is not None and took_money:
+            from ispclient.ui.dialogs.receipt_dialog import ReceiptDialog
+
+            ops.Op(parent, lambda: receipts.receipt_of_sale(sub_id), key="sale-receipt") \
+                .on_success(lambda pid: ReceiptDialog.ask(parent, ctx, pid, just_recorded=True) if pid else None).run()
+        return sub_id
+
+
+def own_package_subscription(subs: Sequence[SubscriptionView], today: date) -> SubscriptionView | None:
+    """The subscription whose package is the client's own: the one that describes them today
+    (current, next or last), else the last one sold even if cancelled; None for a new client."""
+    head = rules.headline(subs, today)
+    if head is not None:
+        return head
+    return max(subs, key=lambda s: (s.starts_on, s.id), default=None)

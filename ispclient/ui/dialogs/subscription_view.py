@@ -1,14 +1,12 @@
 """View Subscription: every detail of one subscription, its payments and cancellation, with
-Cancel / Renew / Record payment. Also the rules for when those actions are allowed."""
+Cancel / Renew / Record payment, and for its entries Receipt / Void; money left on a cancelled
+one can be refunded or moved to credit. The rules for each action are in domain/actions.py."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from enum import IntEnum
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ispclient.domain.actions import (
+    CLIENT_DELETED,
+    cancel_blocker,
+    move_to_credit_blocker,
+    payment_blocker,
+    refund_blocker,
+    renew_blocker,
+    void_blocker,
+)
 from ispclient.domain.money import format_money
 from ispclient.domain.permissions import Permission
 from ispclient.domain.subscriptions import SubscriptionStatus
@@ -33,121 +40,19 @@ from ispclient.store.changes import Changes
 from ispclient.store.queries import ClientDetail, PaymentView, SubscriptionView
 from ispclient.ui import ops
 from ispclient.ui.context import AppContext
+from ispclient.ui.models.payments import PaymentsModel
 from ispclient.ui.style import SUBSCRIPTION_COLOURS
 from ispclient.ui.widgets import Section, StatusBadge
 from ispclient.ui.widgets.formatting import day, days_left_text, local_time
 
 log = logging.getLogger(__name__)
 
-_Index = QModelIndex | QPersistentModelIndex
-
-
-# -- when each action is allowed (None = allowed, else why not) -------------------------------
-
-def cancel_blocker(status: SubscriptionStatus) -> str | None:
-    if status is SubscriptionStatus.CANCELLED:
-        return "This subscription is already cancelled."
-    if status is SubscriptionStatus.EXPIRED:
-        return "This subscription has already ended; there is nothing to cancel."
-    return None
-
-
-def renew_blocker(status: SubscriptionStatus, packages_on_sale: bool) -> str | None:
-    if status is SubscriptionStatus.CANCELLED:
-        return "A cancelled subscription can't be renewed; use Create Subscription instead."
-    if not packages_on_sale:
-        return "No package is on sale. Add or re-activate one in Packages first."
-    return None
-
-
-def payment_blocker(status: SubscriptionStatus) -> str | None:
-    if status is SubscriptionStatus.CANCELLED:
-        return "This subscription is cancelled; record the payment on another one."
-    return None
-
+# -- when each action is allowed: the rules live in domain/actions.py ----------------------------
 
 def set_allowed(button: QWidget, why_not: str | None, tooltip: str = "") -> None:
     """Enable ``button``, or disable it with a tooltip saying why not."""
     button.setEnabled(why_not is None)
     button.setToolTip(why_not or tooltip)
-
-
-# -- payments table ------------------------------------------------------------------------
-
-class PaymentColumn(IntEnum):
-    WHEN = 0
-    AMOUNT = 1
-    METHOD = 2
-    REFERENCE = 3
-    NOTE = 4
-    TAKEN_BY = 5
-
-
-PAYMENT_HEADERS = {
-    PaymentColumn.WHEN: "When",
-    PaymentColumn.AMOUNT: "Amount",
-    PaymentColumn.METHOD: "Method",
-    PaymentColumn.REFERENCE: "Reference",
-    PaymentColumn.NOTE: "Note",
-    PaymentColumn.TAKEN_BY: "Taken by",
-}
-PAYMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-class PaymentsModel(QAbstractTableModel):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[PaymentView] = []
-        self._currency = "USD"
-        self._tz = ""
-
-    def set_rows(self, rows: Sequence[PaymentView], currency: str, tz_name: str) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._currency = currency
-        self._tz = tz_name
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(PaymentColumn)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(PaymentColumn):
-            return PAYMENT_HEADERS[PaymentColumn(section)]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        pay = self._rows[index.row()]
-        col = PaymentColumn(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(pay, col)
-        if role == Qt.ItemDataRole.ToolTipRole and col is PaymentColumn.NOTE and pay.note:
-            return pay.note
-        if role == Qt.ItemDataRole.TextAlignmentRole and col is PaymentColumn.AMOUNT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == PAYMENT_ID_ROLE:
-            return pay.id
-        return None
-
-    def _display(self, pay: PaymentView, col: PaymentColumn) -> str:
-        if col is PaymentColumn.WHEN:
-            return local_time(pay.paid_at, self._tz)
-        if col is PaymentColumn.AMOUNT:
-            return format_money(pay.amount_minor, self._currency)
-        if col is PaymentColumn.METHOD:
-            return pay.method
-        if col is PaymentColumn.REFERENCE:
-            return pay.reference
-        if col is PaymentColumn.NOTE:
-            return pay.note.splitlines()[0] if pay.note else ""
-        return pay.taken_by
 
 
 # -- the dialog ----------------------------------------------------------------------------
@@ -165,6 +70,7 @@ class SubscriptionViewDialog(QDialog):
         self.setWindowTitle("Subscription")
         self.sub: SubscriptionView | None = None
         self.detail: ClientDetail | None = None
+        self._deleted: str | None = None
 
         self.details = Section("Subscription")
         d = self.details
@@ -199,6 +105,14 @@ class SubscriptionViewDialog(QDialog):
         self.payments.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.payments.setTabKeyNavigation(False)
         self.no_payments = QLabel("No payments recorded for this subscription.")
+        self.receipt_button = QPushButton("Recei&pt…")
+        self.void_button = QPushButton("&Void…")
+        self.refund_button = QPushButton("Re&fund…")
+        self.to_credit_button = QPushButton("Move to cre&dit…")
+        entry_row = QHBoxLayout()
+        for b in (self.receipt_button, self.void_button, self.refund_button, self.to_credit_button):
+            entry_row.addWidget(b)
+        entry_row.addStretch(1)
 
         self.cancel_button = QPushButton("&Cancel subscription…")
         self.renew_button = QPushButton("&Renew…")
@@ -218,14 +132,22 @@ class SubscriptionViewDialog(QDialog):
         layout.addWidget(payments_title)
         layout.addWidget(self.payments, 1)
         layout.addWidget(self.no_payments)
+        layout.addLayout(entry_row)
         layout.addLayout(row)
 
         self.cancel_button.clicked.connect(self._cancel)
         self.renew_button.clicked.connect(self._renew)
         self.pay_button.clicked.connect(self._pay)
+        self.receipt_button.clicked.connect(self._receipt)
+        self.void_button.clicked.connect(self._void)
+        self.refund_button.clicked.connect(self._refund)
+        self.to_credit_button.clicked.connect(self._to_credit)
+        self.payments.activated.connect(lambda _i: self._receipt())
+        self.payments.selectionModel().selectionChanged.connect(lambda *_a: self._update_entry_buttons())
         self.auto_renew.toggled.connect(self._set_auto_renew)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
-        for button in (self.cancel_button, self.renew_button, self.pay_button, self.auto_renew):
+        for button in (self.cancel_button, self.renew_button, self.pay_button, self.auto_renew, self.receipt_button,
+                       self.void_button, self.refund_button, self.to_credit_button):
             set_allowed(button, "Loading…")
         ctx.events.changed.connect(self._data_changed)
         ctx.store.catalog_changed.connect(self._show_again)
@@ -279,8 +201,12 @@ class SubscriptionViewDialog(QDialog):
         d.set_value("price", format_money(sub.price_minor, cur))
         d.set_value("paid", format_money(sub.paid_minor, cur))
         bal = sub.balance_minor
-        d.set_value("balance", "Nothing due" if bal == 0 else
-                    format_money(bal, cur) if bal > 0 else f"Overpaid by {format_money(-bal, cur)}")
+        if sub.is_cancelled:
+            d.set_value("balance", "Nothing due (cancelled)" if bal == 0 else
+                        f"{format_money(-bal, cur)} paid on it — refund it or move it to credit")
+        else:
+            d.set_value("balance", "Nothing due" if bal == 0 else
+                        format_money(bal, cur) if bal > 0 else f"Paid beyond the price by {format_money(-bal, cur)}")
         d.set_value("created", f"{local_time(sub.created_at, s.timezone)} by {sub.created_by or 'unknown'}")
         prev = next((x for x in detail.subscriptions if x.id == sub.renewed_from_id), None)
         d.set_value("renewal_of", f"“{prev.package_name}” {day(prev.starts_on)} – {day(prev.ends_on)} "
@@ -292,17 +218,41 @@ class SubscriptionViewDialog(QDialog):
             c.set_value("cancelled_at", local_time(sub.cancelled_at, s.timezone))
             c.set_value("cancelled_by", sub.cancelled_by or "unknown")
             c.set_value("cancel_reason", sub.cancel_reason or "(no reason given)")
-        pays = [p for p in detail.payments if p.subscription_id == sub.id]
-        self.payments_model.set_rows(pays, cur, s.timezone)
+        pays = detail.payments_of(sub.id)
+        selected = self.selected_payment()
+        self.payments_model.set_rows(pays, cur, s.timezone,
+                                     {sub.id: f"“{sub.package_name}” ({day(sub.starts_on)})"})
+        if pays:
+            row = self.payments_model.row_of(selected.id) if selected is not None else -1
+            self.payments.selectRow(max(row, 0))
         self.payments.setVisible(bool(pays))
         self.no_payments.setVisible(not pays)
         on_sale = bool(self.ctx.catalog().on_sale())
-        deleted = "This client has been deleted." if client.deleted_at is not None else None
+        deleted = CLIENT_DELETED if client.deleted_at is not None else None
+        self._deleted = deleted
         refusal = self.ctx.session.refusal
         set_allowed(self.cancel_button, refusal(Permission.CANCEL) or deleted or cancel_blocker(status))
         set_allowed(self.renew_button, refusal(Permission.RENEW) or deleted or renew_blocker(status, on_sale),
                     "Sell the next period, starting when the current one ends.")
         set_allowed(self.pay_button, refusal(Permission.TAKE_PAYMENTS) or deleted or payment_blocker(status))
+        set_allowed(self.refund_button, refusal(Permission.VOID_REFUND) or deleted or refund_blocker(sub.paid_minor),
+                    "Give money paid on this subscription back to the client.")
+        set_allowed(self.to_credit_button, refusal(Permission.VOID_REFUND) or deleted
+                    or move_to_credit_blocker(sub.movable_to_credit, sub.is_cancelled),
+                    f"Move {format_money(sub.movable_to_credit, cur)} to the client's credit.")
+        self._update_entry_buttons()
+
+    def selected_payment(self) -> PaymentView | None:
+        rows = self.payments.selectionModel().selectedRows() if self.payments.selectionModel() else []
+        return self.payments_model.row_at(rows[0].row()) if rows else None
+
+    def _update_entry_buttons(self) -> None:
+        pay = self.selected_payment()
+        none = "Select a payment first." if self.payments_model.rowCount() else "No payments yet."
+        set_allowed(self.receipt_button, None if pay else none, "Show, print or save its receipt (Enter).")
+        set_allowed(self.void_button, (self.ctx.session.refusal(Permission.VOID_REFUND) or self._deleted
+                                       or void_blocker(pay.is_void)) if pay else none,
+                    "Mark it void, saying why: it stays in the history and no longer counts.")
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -323,6 +273,32 @@ class SubscriptionViewDialog(QDialog):
 
         if self.detail is not None:
             PaymentDialog.ask(self, self.ctx, self.detail, self.subscription_id)
+
+    def _receipt(self) -> None:
+        from ispclient.ui.dialogs.receipt_dialog import ReceiptDialog
+
+        pay = self.selected_payment()
+        if pay is not None:
+            ReceiptDialog.ask(self, self.ctx, pay.id)
+
+    def _void(self) -> None:
+        from ispclient.ui.dialogs.correction_dialogs import VoidDialog
+
+        pay = self.selected_payment()
+        if pay is not None and self.detail is not None and self.void_button.isEnabled():
+            VoidDialog.ask(self, self.ctx, self.detail, pay)
+
+    def _refund(self) -> None:
+        from ispclient.ui.dialogs.correction_dialogs import RefundDialog
+
+        if self.detail is not None:
+            RefundDialog.ask(self, self.ctx, self.detail, self.subscription_id)
+
+    def _to_credit(self) -> None:
+        from ispclient.ui.dialogs.correction_dialogs import move_to_credit
+
+        if self.detail is not None:
+            move_to_credit(self, self.ctx, self.detail, self.subscription_id)
 
     def _set_auto_renew(self, on: bool) -> None:
         subscription_id = self.subscription_id

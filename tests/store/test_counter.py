@@ -1,0 +1,393 @@
+"""The counter's money, with concrete amounts, on SQLite and PostgreSQL: voids, refunds, credit,
+cancelled subscriptions, receipt numbers and the kept balance — each one transaction with its
+audit event, nothing ever deleted, bad input refused with a message and nothing changed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import peewee
+import pytest
+
+from ispclient.domain.errors import ValidationError
+from ispclient.store import balances, money, queries, receipts, settings
+from ispclient.store import subscriptions as subs
+from ispclient.store.models import AuditEvent, Client, Counter, Payment, Subscription
+
+from .child import run_together
+from .conftest import PG_URL, Clock, Factory
+
+JAN = date(2026, 1, 1)
+
+
+@pytest.fixture
+def shop(make: Factory, clock: Clock) -> Iterator[tuple[int, int]]:
+    """A client and the 1,500.00 package; balances checked against the sums after every test."""
+    cid, pkg = make.client(), make.package(price="1500")
+    yield cid, pkg
+    assert balances.drift() == [], "the kept balance drifted from the ledger"
+
+
+def detail(cid: int) -> queries.ClientDetail:
+    return queries.client_detail(cid, settings.today())
+
+
+def list_balance(cid: int) -> int:
+    """What the client list reads: its SQL expression on the client row."""
+    row = Client._meta.database.execute_sql(  # type: ignore[attr-defined]
+        f"SELECT {balances.client_balance_sql('c')} FROM client c WHERE c.id = {Client._meta.database.param}",
+        (cid,)).fetchone()
+    return int(row[0])
+
+
+def audit_of(action: str) -> list[AuditEvent]:
+    return list(AuditEvent.select().where(AuditEvent.action == action).order_by(AuditEvent.id))
+
+
+def state() -> tuple[object, ...]:
+    """Everything money-related, to prove a refusal changed nothing."""
+    return (
+        sorted((p.id, p.amount_minor, p.credit_minor, p.voided_at, p.receipt_no) for p in Payment.select()),
+        sorted((c.id, c.balance_minor) for c in Client.select()),
+        sorted((s.id, s.cancelled_at) for s in Subscription.select()),
+        receipts.last_number(), AuditEvent.select().count(),
+    )
+
+
+def refused(fn: Callable[..., object], *args: object, **kw: object) -> dict[str, str]:
+    before = state()
+    with pytest.raises(ValidationError) as e:
+        fn(*args, **kw)
+    assert state() == before, "a refused call changed something"
+    return e.value.errors
+
+
+# -- void ------------------------------------------------------------------------------------
+
+def test_void_changes_balance_revenue_quick_stats_and_the_list(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    jan = make.subscription(cid, pkg, JAN, payment=subs.PaymentInput("1500", "Cash"))
+    feb = subs.renew_subscription(jan)
+    typo = subs.record_payment(feb.id, subs.PaymentInput("15000", "Mobile money", "QK8ABC"))
+    # 1,500 pays February, 13,500 beyond it is kept as credit.
+    assert (typo.amount_minor, typo.credit_minor, typo.receipt_no) == (1500000, 1350000, "R-000002")
+    d = detail(cid)
+    assert (d.balance_minor, d.credit_minor, d.stats.total_revenue_minor) == (-1350000, 1350000, 1650000)
+    assert list_balance(cid) == balances.balances([cid])[cid] == -1350000
+    assert typo.balance_after_minor == -1350000
+
+    voided = money.void(typo.id, "Typed 15,000 instead of 1,500", actor="amina")
+    assert voided.void_receipt_no == "R-000003"
+    d = detail(cid)
+    assert (d.balance_minor, d.credit_minor, d.stats.total_revenue_minor) == (150000, 0, 150000)
+    assert list_balance(cid) == balances.balances([cid])[cid] == 150000
+    assert d.subscription(feb.id).paid_minor == 0 and d.subscription(feb.id).balance_minor == 150000  # type: ignore[union-attr]
+    kept = d.payment(typo.id)
+    assert kept is not None and kept.is_void and kept.void_reason == "Typed 15,000 instead of 1,500"
+    assert kept.amount_minor == 1500000  # the entry stays as it was, marked void
+    event = audit_of("payment.void")[-1]
+    before, after = json.loads(event.before), json.loads(event.after)
+    assert (before["voided_at"], before["client_balance"], before["client_credit"]) == (None, -1350000, 1350000)
+    assert (after["void_reason"], after["client_balance"], after["client_credit"]) == (
+        "Typed 15,000 instead of 1,500", 150000, 0)
+    assert event.actor == "amina" and "R-000003: receipt R-000002" in event.summary
+
+
+def test_void_twice_and_void_without_reason_are_refused(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN, payment=subs.PaymentInput("1500"))
+    pay = Payment.get(Payment.subscription == sid)
+    assert "Say why it is voided" in refused(money.void, pay.id, "  ")["reason"]
+    money.void(pay.id, "Wrong client", actor="amina")
+    message = refused(money.void, pay.id, "again")["__all__"]
+    assert message.startswith("Receipt R-000001 was already voided (by amina at ") and "R-000002" in message
+
+
+def test_a_void_that_would_leave_negative_money_is_refused(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN, payment=subs.PaymentInput("3000"))  # 1,500 to credit
+    pay = Payment.get(Payment.subscription == sid)
+    money.refund(cid, money.RefundInput("1000", "Cash"))  # from the credit
+    assert "credit this entry gave has since been used or refunded" in refused(money.void, pay.id, "typo")["__all__"]
+
+
+# -- refunds --------------------------------------------------------------------------------
+
+def test_refund_from_credit_and_from_a_subscription(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN, payment=subs.PaymentInput("2000"))  # 500 to credit
+    back = money.refund(cid, money.RefundInput("500", "Mobile money", "RF-1"), actor="amina")
+    assert (back.kind, back.amount_minor, back.credit_minor, back.subscription_id) == ("refund", -50000, -50000, None)
+    d = detail(cid)
+    assert (d.balance_minor, d.credit_minor, d.stats.total_revenue_minor) == (0, 0, 150000)
+    part = money.refund(cid, money.RefundInput("400"), subscription_id=sid)
+    d = detail(cid)
+    assert d.subscription(sid).paid_minor == 110000  # type: ignore[union-attr]
+    assert (d.balance_minor, d.stats.total_revenue_minor) == (40000, 110000)
+    event = audit_of("payment.refund")[-1]
+    assert json.loads(event.before)["client_balance"] == 0 and json.loads(event.after)["client_balance"] == 40000
+    assert part.balance_after_minor == 40000
+
+
+def test_refund_more_than_was_paid_is_refused(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN, payment=subs.PaymentInput("1000"))
+    assert refused(money.refund, cid, money.RefundInput("1000.01"), subscription_id=sid)["amount"] == (
+        "That is more than the subscription “Home 10M” holds: at most USD 1,000.00 can be refunded.")
+    assert refused(money.refund, cid, money.RefundInput("5"))["amount"] == (
+        "There is nothing to refund: the client's credit holds no money.")
+    assert "without a minus sign" in refused(money.refund, cid, money.RefundInput("-5"), subscription_id=sid)["amount"]
+
+
+# -- payments: bad input ----------------------------------------------------------------------
+
+def test_negative_or_empty_payments_are_refused(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN)
+    assert refused(subs.record_payment, sid, subs.PaymentInput("-1500"))["amount"] == (
+        "A payment can't be negative. To give money back, record a refund.")
+    assert refused(subs.record_payment, sid, subs.PaymentInput(""))["amount"] == "Enter an amount."
+    assert refused(subs.record_payment, sid, subs.PaymentInput("", use_credit=True))["amount"] == (
+        "The client has no credit to use; enter the amount received.")
+    assert refused(subs.record_payment, sid, subs.PaymentInput("100", tendered="50"))["tendered"] == (
+        "The cash handed over is less than the amount received.")
+
+
+def test_a_duplicate_mobile_money_reference_is_refused_until_confirmed(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    other = make.client("Baraka Otieno")
+    sid = make.subscription(cid, pkg, JAN, payment=subs.PaymentInput("1500", "Mobile money", "QK8ABC"))
+    theirs = make.subscription(other, pkg, JAN)
+    errors = refused(subs.record_payment, theirs, subs.PaymentInput("1500", "Mobile money", "qk8abc"))
+    assert errors["reference"].startswith("Reference “qk8abc” is already on receipt R-000001 (USD 1,500.00 "
+                                          "Mobile money, ")
+    assert "Amina Wanjiru (T00001)" in errors["reference"] and "Record it anyway" in errors["reference"]
+    assert money.duplicate_message("QK8ABC") is not None and money.duplicate_message("other") is None
+    # The number the refused payment took went back: the next one follows without a gap.
+    ok = subs.record_payment(theirs, subs.PaymentInput("1500", "Mobile money", "qk8abc", duplicate_reference_ok=True))
+    assert ok.receipt_no == "R-000002"
+    # Cash "references" are the cashier's own notes, never checked; a voided payment's reference is free again.
+    subs.record_payment(sid, subs.PaymentInput("1", "Cash", "QK8ABC"))
+    money.void(ok.id, "Same payment twice")
+    subs.record_payment(theirs, subs.PaymentInput("1500", "Bank transfer", "QK8ABC-2"))
+
+
+def test_payment_on_a_cancelled_subscription_goes_nowhere(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN)
+    subs.cancel_subscription(sid, "Moving", actor="amina")
+    assert "was cancelled (by amina" in refused(subs.record_payment, sid, subs.PaymentInput("100"))["__all__"]
+    assert "can't be renewed" in refused(subs.renew_subscription, sid)["__all__"]  # the same rule as the screens
+
+
+# -- credit -----------------------------------------------------------------------------------
+
+def test_overpayment_becomes_credit_and_pays_the_renewal(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    jan = make.subscription(cid, pkg, JAN)
+    pay = subs.record_payment(jan, subs.PaymentInput("3000", "Cash", tendered="3500"))
+    assert (pay.amount_minor, pay.credit_minor, pay.tendered_minor) == (300000, 150000, 350000)
+    assert detail(cid).credit_minor == 150000 and detail(cid).balance_minor == -150000
+    assert "USD 1,500.00 beyond what was due kept as credit" in audit_of("payment.record")[-1].summary
+    # The renewal, paid by the credit alone: no money changes hands.
+    feb = subs.renew_subscription(jan, payment=subs.PaymentInput("", use_credit=True))
+    used = Payment.get(Payment.subscription == feb.id)
+    assert (used.kind, used.amount_minor, used.credit_minor, used.method) == ("transfer", 0, -150000, "Credit")
+    d = detail(cid)
+    assert d.subscription(feb.id).balance_minor == 0  # type: ignore[union-attr]
+    assert (d.balance_minor, d.credit_minor, d.stats.total_revenue_minor) == (0, 0, 300000)
+    # Credit covers only what the cash leaves due, and what it can: 1,000 cash + 500 credit.
+    subs.record_payment(jan, subs.PaymentInput("500"))  # beyond January's price: 500 to credit
+    mar = subs.renew_subscription(feb.id, payment=subs.PaymentInput("1000", use_credit=True))
+    both = Payment.get(Payment.subscription == mar.id)
+    assert (both.amount_minor, both.credit_minor) == (100000, -50000)
+    assert detail(cid).subscription(mar.id).paid_minor == 150000  # type: ignore[union-attr]
+    assert detail(cid).balance_minor == 0
+
+
+def test_a_cancelled_subscriptions_money_moves_to_credit(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN + timedelta(days=10), payment=subs.PaymentInput("1500"))
+    subs.cancel_subscription(sid, "Moving to another town", actor="amina")
+    moved = Payment.get((Payment.subscription == sid) & (Payment.kind == "transfer"))
+    assert (moved.amount_minor, moved.credit_minor, moved.receipt_no) == (0, 150000, "R-000002")
+    d = detail(cid)
+    assert (d.balance_minor, d.credit_minor, d.stats.total_revenue_minor) == (-150000, 150000, 150000)
+    assert d.subscription(sid).paid_minor == 0  # type: ignore[union-attr]
+    cancel = audit_of("subscription.cancel")[-1]
+    assert json.loads(cancel.before)["cancelled_at"] is None and json.loads(cancel.after)["cancel_reason"] == (
+        "Moving to another town")
+    credit = audit_of("payment.credit")[-1]
+    assert (json.loads(credit.before)["client_credit"], json.loads(credit.after)["client_credit"]) == (0, 150000)
+    assert "to the client's credit (subscription cancelled)" in credit.summary
+
+
+def test_cancel_with_a_refund_gives_money_back_and_keeps_the_rest_as_credit(shop: tuple[int, int],
+                                                                            make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN + timedelta(days=10), payment=subs.PaymentInput("1500"))
+    assert "more than the subscription" in refused(
+        subs.cancel_subscription, sid, "x", money_to=subs.MONEY_REFUND, refund=subs.RefundInput("1600"))["amount"]
+    subs.cancel_subscription(sid, "Unhappy", money_to=subs.MONEY_REFUND, refund=subs.RefundInput("1000", "Cash"))
+    kinds = [(p.kind, p.amount_minor, p.credit_minor) for p in Payment.select().order_by(Payment.id)]
+    assert kinds == [("payment", 150000, 0), ("refund", -100000, 0), ("transfer", 0, 50000)]
+    d = detail(cid)
+    assert (d.balance_minor, d.credit_minor, d.stats.total_revenue_minor) == (-50000, 50000, 50000)
+
+
+def test_money_on_an_old_cancelled_subscription_can_move_later(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN + timedelta(days=10), payment=subs.PaymentInput("1500"))
+    subs.cancel_subscription(sid, "x")
+    assert "No money is left" in refused(money.move_to_credit, sid)["__all__"]
+    # A live subscription paid beyond its price (data from before the counter) moves only the excess.
+    live = make.subscription(cid, pkg, JAN + timedelta(days=20))
+    Payment.create(client=cid, subscription=live, amount_minor=200000, method="Cash", receipt_no="OLD-1")
+    balances.refresh([cid])
+    assert money.move_to_credit(live).credit_minor == 50000
+
+
+# -- receipts and nothing deleted ---------------------------------------------------------------
+
+def test_receipt_numbers_follow_each_other_across_kinds_and_a_new_prefix(shop: tuple[int, int],
+                                                                        make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN, payment=subs.PaymentInput("2000"))
+    money.refund(cid, money.RefundInput("100"))
+    settings.save(settings.Settings(receipt_prefix="2026/"))
+    pay = subs.record_payment(sid, subs.PaymentInput("10"))
+    voided = money.void(pay.id, "test")
+    numbers = [p.receipt_no for p in Payment.select().order_by(Payment.id)] + [voided.void_receipt_no]
+    assert numbers == ["R-000001", "R-000002", "2026/000003", "2026/000004"]
+    assert receipts.last_number() == 4
+    assert "Choose the receipt paper" in refused(settings.save, settings.Settings(receipt_layout="a3"))[
+        "receipt_layout"]
+    assert "not ending in a digit" in refused(settings.save, settings.Settings(receipt_prefix="R2"))["receipt_prefix"]
+
+
+def test_a_receipt_holds_what_the_customer_needs(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    settings.save(settings.Settings(currency="KES", isp_name="Skyline Net", isp_tax_number="P051234567X"))
+    sid = make.subscription(cid, pkg, JAN)
+    pay = subs.record_payment(sid, subs.PaymentInput("2000", "Cash", tendered="2500"), actor="amina")
+    r = receipts.receipt(pay.id)
+    assert (r.number, r.client_name, r.package_name, r.amount_minor, r.credit_minor) == (
+        "R-000001", "Amina Wanjiru", "Home 10M", 200000, 50000)
+    assert (r.on_subscription, r.change_minor, r.balance_after_minor, r.taken_by) == (150000, 50000, -50000, "amina")
+    assert (r.isp.name, r.isp.tax_number, r.currency, r.is_void) == ("Skyline Net", "P051234567X", "KES", False)
+    money.void(pay.id, "wrong")
+    assert receipts.receipt(pay.id).is_void and receipts.receipt(pay.id).void_number == "R-000002"
+
+
+def test_nothing_is_ever_deleted(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    sid = make.subscription(cid, pkg, JAN + timedelta(days=10), payment=subs.PaymentInput("1500"))
+    seen: dict[int, tuple[int, int]] = {}
+
+    def still_there() -> None:
+        for p in Payment.select():
+            seen.setdefault(p.id, (p.amount_minor, p.credit_minor))
+        assert {p.id: (p.amount_minor, p.credit_minor) for p in Payment.select()} == seen
+
+    extra = subs.record_payment(sid, subs.PaymentInput("700"))
+    still_there()
+    money.void(extra.id, "typo")
+    still_there()
+    subs.cancel_subscription(sid, "x")
+    still_there()
+    money.refund(cid, money.RefundInput("1500"))
+    still_there()
+    assert len(seen) == 4 and Subscription.select().count() == 1
+    numbers = sorted(receipts.number_part(n) for p in Payment.select()
+                     for n in (p.receipt_no, p.void_receipt_no) if n)
+    assert numbers == list(range(1, receipts.last_number() + 1))
+
+
+def test_auto_renew_keeps_balances(shop: tuple[int, int], make: Factory) -> None:
+    cid, pkg = shop
+    make.subscription(cid, pkg, date(2025, 11, 1), auto_renew=True, payment=subs.PaymentInput("1500"))
+    subs.run_auto_renew(date(2026, 1, 15))
+    assert detail(cid).balance_minor == 2 * 150000  # two unpaid periods rolled over
+
+
+# -- two processes ----------------------------------------------------------------------------
+
+def test_two_processes_taking_200_receipts_each_get_distinct_gap_free_numbers(
+        db: peewee.Database, make: Factory, clock: Clock, tmp_path: Path) -> None:
+    from ispclient.store.db import sqlite_path
+
+    cid = make.client()
+    sid = make.subscription(cid, make.package(price="1500"), JAN,
+                           payment=subs.PaymentInput("1", "Mobile money", "DUP-1"))
+    path = sqlite_path(db)
+    target = str(path) if path is not None else PG_URL
+    a, b = run_together(tmp_path, ("receipts", target, str(cid), str(sid), "A", "200"),
+                        ("receipts", target, str(cid), str(sid), "B", "200"), timeout=240)
+    mine = a["numbers"] + b["numbers"]  # type: ignore[operator]
+    assert "unexpected" not in mine and a["refused"] == b["refused"] == 20
+    assert len(mine) == len(set(mine)) == 2 * (200 + 8)
+    ours, theirs = ([receipts.number_part(n) for n in c["numbers"]] for c in (a, b))  # type: ignore[attr-defined]
+    assert min(ours) < max(theirs) and min(theirs) < max(ours), "the two processes did not write at the same time"
+    issued = sorted(receipts.number_part(n) for n in ["R-000001", *mine])
+    assert issued == list(range(1, 2 * 208 + 2)), "receipt numbers skipped or repeated"
+    stored = {p.receipt_no for p in Payment.select()}
+    stored |= {p.void_receipt_no for p in Payment.select() if p.void_receipt_no}
+    assert stored == {"R-000001", *mine}
+    assert Counter.get_by_id("receipt").value == 2 * 208 + 1
+    assert balances.drift() == []
+    backend = "sqlite" if path is not None else "postgres"
+    print(f"\n[receipts] {backend}: {len(mine)} numbers from two processes, distinct and gap-free "
+          f"(R-000002…{receipts.format_number('R-', max(issued))}), {a['refused'] + b['refused']} refused "
+          "payments gave their number back")
+
+
+# -- migration ---------------------------------------------------------------------------------
+
+def test_an_older_database_gets_receipt_numbers_and_balances(db: peewee.Database, make: Factory, clock: Clock,
+                                                             tmp_path: Path) -> None:
+    """A database from before the counter: its payments numbered in the order they were taken,
+    each client's balance summed, the counter set after the last number."""
+    from ispclient import store
+    from ispclient.store import schema
+    from ispclient.store.db import sqlite_path
+
+    amina, baraka = make.client(), make.client("Baraka Otieno")
+    pkg = make.package(price="1500")
+    jan, feb = make.subscription(amina, pkg, JAN), make.subscription(amina, pkg, JAN + timedelta(days=30))
+    gone = make.subscription(baraka, pkg, JAN)
+    subs.cancel_subscription(gone, "moved")
+    sqlite = isinstance(db, peewee.SqliteDatabase)
+    old_shape = [
+        "DROP TABLE payment", "DROP TABLE counter", "ALTER TABLE client DROP COLUMN balance_minor",
+        f"CREATE TABLE payment (id {'INTEGER' if sqlite else 'SERIAL'} PRIMARY KEY, subscription_id INTEGER NOT NULL "
+        "REFERENCES subscription (id) ON DELETE CASCADE, amount_minor BIGINT NOT NULL, method VARCHAR(40) NOT NULL, "
+        f"reference VARCHAR(100) NOT NULL, note TEXT NOT NULL, paid_at {'DATETIME' if sqlite else 'TIMESTAMP'} "
+        "NOT NULL, taken_by VARCHAR(100) NOT NULL)",
+        "CREATE INDEX payment_subscription ON payment (subscription_id, amount_minor)",
+        f"UPDATE schema_version SET version = {schema.CURRENT_VERSION - 1}",
+    ]
+    for sql in old_shape:
+        db.execute_sql(sql)
+    p = db.param
+    for sub, amount, day in ((jan, 150000, 3), (feb, 50000, 40), (jan, 20000, 1), (gone, 150000, 2)):
+        db.execute_sql(f"INSERT INTO payment (subscription_id, amount_minor, method, reference, note, paid_at, "
+                       f"taken_by) VALUES ({p}, {p}, 'Cash', '', '', {p}, 'amina')",
+                       (sub, amount, f"{JAN + timedelta(days=day)} 09:00:00"))
+    path = sqlite_path(db)
+    store.close_database()
+    reopened = store.open_database(path if path is not None else PG_URL, backup_dir=tmp_path / "backups")
+    assert schema.version(reopened) == schema.CURRENT_VERSION
+    if path is not None:
+        assert list((tmp_path / "backups").glob("*before-schema-*")), "no backup before the migration"
+    by_id = {p.id: p for p in Payment.select()}
+    assert [(by_id[i].receipt_no, by_id[i].client_id) for i in (1, 2, 3, 4)] == [
+        ("R-000003", amina), ("R-000004", amina), ("R-000001", amina), ("R-000002", baraka)]
+    assert all(p.kind == "payment" and p.credit_minor == 0 and not p.is_void for p in by_id.values())
+    # Amina: 3,000 due − 1,700 − 500 paid = 800; Baraka's cancelled subscription counts for nothing.
+    assert balances.balances([amina, baraka]) == {amina: 80000, baraka: 0}
+    assert balances.drift() == [] and receipts.last_number() == 4
+    assert subs.record_payment(feb, subs.PaymentInput("100")).receipt_no == "R-000005"
+    assert money.move_to_credit(gone).credit_minor == 150000  # the stranded money can go to credit now

@@ -1,0 +1,441 @@
+"""The counter as the front desk uses it: find the client, take the money, hand over a receipt;
+correct a wrong payment; the receipt on paper (80 mm, A4) and as PDF, read back."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication, QDialog
+from pytestqt.qtbot import QtBot
+
+from ispclient.store import money, queries, receipts, settings
+from ispclient.store import subscriptions as subs
+from ispclient.store.models import Payment, Subscription
+from ispclient.ui import receipt_print
+from ispclient.ui.client import ClientWindow
+from ispclient.ui.client.subscriptions_tab import Column
+from ispclient.ui.context import AppContext
+from ispclient.ui.dialogs import receipt_dialog
+from ispclient.ui.dialogs.cancel_dialog import CancelDialog
+from ispclient.ui.dialogs.correction_dialogs import RefundDialog, VoidDialog
+from ispclient.ui.dialogs.payment_dialog import PaymentDialog
+from ispclient.ui.dialogs.receipt_dialog import ReceiptDialog
+from ispclient.ui.dialogs.receipt_settings_dialog import ReceiptSettingsDialog
+from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
+from ispclient.ui.main_window import MainWindow
+from ispclient.ui.models.payments import VOID_ROLE, PaymentColumn
+from tests.ui.conftest import TODAY, Factory, settle
+from tests.ui.pictures import logo_png
+
+ISP = dict(isp_name="Skyline Networks Ltd", isp_address="Moi Avenue, 2nd floor\nNairobi",
+           isp_phone="+254 712 345 678", isp_tax_number="P051234567X")
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where pictures go: $ISPCLIENT_SHOTS to keep and look at them, else the test's tmp dir."""
+    folder = Path(os.environ.get("ISPCLIENT_SHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def counter(ctx: AppContext, make: Factory) -> dict[str, int]:
+    settings.save(replace(settings.load(), currency="KES", default_country="KE", **ISP))
+    pkg = make.package("Home 10 Mbps", "1500")
+    make.package("Home 5 Mbps", "1000")  # cheaper: listed first, never the default for this client
+    north = make.server("North tower")
+    amina = make.client("Amina Wanjiru", phone="0712 345678", pppoe_username="amina.w", server_id=north)
+    jan = make.subscription(amina, pkg, date(2026, 1, 5), paid="1500")
+    ctx.store.refresh_now()
+    return {"package": pkg, "amina": amina, "jan": jan}
+
+
+def drive(monkeypatch: pytest.MonkeyPatch, cls: type[QDialog], action: Callable[[Any], object]) -> list[Any]:
+    """Replace ``cls.exec``: run ``action(dialog)`` as the user instead of a blocking modal loop."""
+    seen: list[Any] = []
+
+    def fake_exec(self: QDialog) -> int:
+        seen.append(self)
+        action(self)
+        deadline = time.monotonic() + 10
+        while getattr(self, "saving", False) and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            time.sleep(0.002)
+        return self.result()
+
+    monkeypatch.setattr(cls, "exec", fake_exec)
+    return seen
+
+
+def shown(cls: type[QDialog]) -> Any:
+    found = [d for d in QApplication.topLevelWidgets() if isinstance(d, cls) and d.isVisible()]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def a_receipt(cid: int, amount: str = "2000", **kw: Any) -> Payment:
+    sub = subs.renew_subscription(Subscription.select().where(Subscription.client == cid).first().id)
+    return subs.record_payment(sub.id, subs.PaymentInput(amount, **kw), actor="amina")
+
+
+# -- the walk at the counter --------------------------------------------------------------------
+
+def test_find_by_phone_record_payment_from_the_list_and_preview_the_receipt(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    feb = subs.renew_subscription(counter["jan"])  # unpaid: KES 1,500 owed
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.list_ready)
+    qtbot.keyClicks(w.filters.search, "0712 345")
+    qtbot.waitUntil(lambda: w.model.rowCount() == 1)
+
+    def as_cashier(dlg: PaymentDialog) -> None:
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        assert dlg.windowTitle() == "Record payment — Amina Wanjiru (C00001)"
+        assert dlg.summary.value("owed") == "KES 1,500.00 owed"
+        assert dlg.target.currentData() == feb.id  # what is owed, oldest first
+        assert dlg.amount.text() == ""  # nothing pre-filled
+        qtbot.keyClicks(dlg.amount, "1500")
+        qtbot.keyClicks(dlg.money.tendered, "2000")
+        assert dlg.money.change.text() == "Change: <b>KES 500.00</b>"
+        assert dlg.allocation.text() == "“Home 10 Mbps” is paid in full."
+        qtbot.keyClick(dlg.amount, Qt.Key.Key_Return)  # Enter records it
+
+    seen = drive(monkeypatch, PaymentDialog, as_cashier)
+    w.filters.search.setFocus()
+    qtbot.keyClick(w.filters.search, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # Ctrl+P: on the client found
+    settle(qtbot)
+    assert len(seen) == 1
+    pay = Payment.get(Payment.subscription == feb.id)
+    assert (pay.amount_minor, pay.tendered_minor, pay.receipt_no) == (150000, 200000, "R-000002")
+    receipt = shown(ReceiptDialog)
+    qtbot.waitUntil(lambda: receipt.receipt is not None)
+    assert receipt.title.text() == "Receipt R-000002"
+    assert receipt.text.text() == "KES 1,500.00 received from Amina Wanjiru. Change to give: KES 500.00."
+    assert receipt.print_button.isDefault()  # Enter prints
+    qtbot.keyClick(receipt, Qt.Key.Key_V)  # one key: the print preview
+    preview = receipt.last_preview
+    assert preview is not None and preview.isVisible()
+    qtbot.waitUntil(lambda: preview.shown_text != "", timeout=5000)
+    assert "R-000002" in preview.shown_text and "Amina Wanjiru" in preview.shown_text
+    assert "KES 1,500.00" in preview.shown_text and "nothing owed" in preview.shown_text
+    preview.close()
+    receipt.close()
+    assert queries.client_detail(counter["amina"], TODAY).balance_minor == 0
+
+
+def test_renew_from_the_list_defaults_to_the_clients_package_and_no_money(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.list_ready)
+    w.select_client(counter["amina"])
+
+    def look(dlg: SubscriptionDialog) -> None:
+        assert dlg.windowTitle().startswith("Renew subscription")
+        assert dlg.package.currentData() == counter["package"]  # their own, not the cheapest or the first
+        assert [dlg.package.itemText(i)[:12] for i in range(dlg.package.count())] == ["Home 5 Mbps ", "Home 10 Mbps"]
+        assert dlg.amount.text() == "" and dlg.payment() is None  # no money pre-filled
+        dlg.reject()
+
+    seen = drive(monkeypatch, SubscriptionDialog, look)
+    w.table.setFocus()
+    qtbot.keyClick(w.table, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot)
+    assert len(seen) == 1
+    assert [a.text() for a in w.client_menu.actions() if a.text()][:4] == [
+        "&Open client", "Record &payment…", "Re&new…", "&Delete client…"]
+
+
+def test_a_new_subscription_has_no_package_and_no_money_for_a_new_client(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], make: Factory) -> None:
+    newcomer = make.client("Baraka Otieno")
+    dlg = SubscriptionDialog(ctx, queries.client_detail(newcomer, TODAY))
+    qtbot.addWidget(dlg)
+    assert dlg.package.currentIndex() == -1 and dlg.package.placeholderText() == "Choose a package…"
+    assert dlg.amount.text() == "" and not dlg.use_credit.isVisibleTo(dlg)
+    assert not dlg.save_button.isEnabled()
+
+
+def test_credit_is_offered_on_the_renewal(qtbot: QtBot, ctx: AppContext, counter: dict[str, int]) -> None:
+    subs.record_payment(counter["jan"], subs.PaymentInput("1000"))  # all to credit: January was paid
+    detail = queries.client_detail(counter["amina"], TODAY)
+    assert detail.credit_minor == 100000
+    dlg = SubscriptionDialog(ctx, detail, counter["jan"])
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.use_credit.isChecked() and dlg.use_credit.isVisible()
+    assert dlg.due_now.text() == "Price KES 1,500.00. KES 1,000.00 paid from credit. <b>KES 500.00</b> will be due."
+    qtbot.keyClicks(dlg.amount, "500")
+    assert dlg.due_now.text().endswith("Paid in full.")
+    dlg.fields.dirty = False
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=5000)
+    renewal = queries.client_detail(counter["amina"], TODAY).subscription(int(dlg.result_id or 0))
+    assert renewal is not None and renewal.paid_minor == 150000
+    assert queries.client_detail(counter["amina"], TODAY).credit_minor == 0
+
+
+def test_a_duplicate_reference_is_said_before_saving(qtbot: QtBot, ctx: AppContext, counter: dict[str, int]) -> None:
+    a_receipt(counter["amina"], "1500", method="Mobile money", reference="QK8ABC")
+    detail = queries.client_detail(counter["amina"], TODAY)
+    dlg = PaymentDialog(ctx, detail)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.keyClicks(dlg.amount, "1500")
+    dlg.method.setCurrentText("Mobile money")
+    qtbot.keyClicks(dlg.reference, "qk8abc")
+    qtbot.waitUntil(lambda: "already on receipt R-000002" in dlg.fields.message("reference"), timeout=3000)
+    assert dlg.money.anyway.isVisible() and not dlg.save_button.isEnabled()
+    before = Payment.select().count()
+    assert not dlg.try_save() and Payment.select().count() == before
+    dlg.money.anyway.setChecked(True)
+    qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
+    dlg.fields.dirty = False
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=5000)
+    assert Payment.select().count() == before + 1
+
+
+# -- corrections from the client window -----------------------------------------------------------
+
+def open_client(qtbot: QtBot, ctx: AppContext, client_id: int) -> ClientWindow:
+    w = ClientWindow(ctx, client_id)
+    w.show()
+    qtbot.waitUntil(lambda: w.detail is not None)
+    return w
+
+
+def test_void_from_the_payments_tab_changes_balance_and_revenue(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    typo = a_receipt(counter["amina"], "15000", method="Cash")  # meant 1,500
+    w = open_client(qtbot, ctx, counter["amina"])
+    assert w.overview.balance_value.text() == "KES 13,500.00 in credit"
+    assert w.overview.stats.value("total_revenue") == "KES 16,500.00"
+    w.tabs.setCurrentWidget(w.payments)
+    tab = w.payments
+    tab.select(typo.id)
+
+    def as_cashier(dlg: VoidDialog) -> None:
+        assert not dlg.save_button.isEnabled()  # a reason first
+        qtbot.keyClicks(dlg.reason, "Typed 15,000 instead of 1,500")
+        qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+
+    drive(monkeypatch, VoidDialog, as_cashier)
+    qtbot.mouseClick(tab.void_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert w.overview.balance_value.text() == "KES 1,500.00 owed"
+    assert w.overview.stats.value("total_revenue") == "KES 1,500.00"
+    row = tab.model.row_of(typo.id)
+    assert tab.model.index(row, 0).data(VOID_ROLE) is True
+    assert tab.model.index(row, PaymentColumn.NOTE).data() == "VOID: Typed 15,000 instead of 1,500"
+    assert tab.model.index(row, PaymentColumn.AMOUNT).data(Qt.ItemDataRole.FontRole).strikeOut()
+    tab.select(typo.id)
+    assert not tab.void_button.isEnabled() and tab.void_button.toolTip() == "This entry is already void."
+    assert row_of_history(w, Column.BALANCE)[0] == "KES 1,500.00 unpaid"
+
+
+def row_of_history(w: ClientWindow, col: Column) -> list[str]:
+    m = w.subscriptions.model
+    return [str(m.index(r, col).data()) for r in range(m.rowCount())]
+
+
+def test_refund_credit_refuses_more_than_there_is(qtbot: QtBot, ctx: AppContext, counter: dict[str, int]) -> None:
+    subs.record_payment(counter["jan"], subs.PaymentInput("800"))  # to credit
+    dlg = RefundDialog(ctx, queries.client_detail(counter["amina"], TODAY))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.keyClicks(dlg.amount, "900")
+    qtbot.waitUntil(lambda: dlg.fields.message("amount") != "", timeout=2000)
+    assert dlg.fields.message("amount") == ("That is more than the client's credit holds: at most KES 800.00 can "
+                                            "be refunded.")
+    assert not dlg.save_button.isEnabled()
+    dlg.amount.clear()
+    qtbot.keyClicks(dlg.amount, "800")
+    qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
+    dlg.fields.dirty = False
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=5000)
+    assert queries.client_detail(counter["amina"], TODAY).credit_minor == 0
+    assert Payment.get_by_id(dlg.result_id).amount_minor == -80000
+
+
+def test_cancel_gives_money_back_and_keeps_the_rest_as_credit(qtbot: QtBot, ctx: AppContext,
+                                                              counter: dict[str, int]) -> None:
+    feb = subs.renew_subscription(counter["jan"], payment=subs.PaymentInput("1500"))
+    dlg = CancelDialog(ctx, queries.client_detail(counter["amina"], TODAY), feb.id)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.to_credit.isChecked() and not dlg.refund_amount.isVisible()
+    dlg.refund.setChecked(True)
+    assert dlg.refund_amount.isVisible() and dlg.refund_amount.text() == ""
+    qtbot.keyClicks(dlg.refund_amount, "1000")
+    qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
+    dlg.fields.dirty = False
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=5000)
+    d = queries.client_detail(counter["amina"], TODAY)
+    assert d.subscription(feb.id).is_cancelled  # type: ignore[union-attr]
+    assert (d.credit_minor, d.balance_minor) == (50000, -50000)
+
+
+# -- receipts on paper and as PDF ----------------------------------------------------------------
+
+def test_receipt_pdf_holds_number_client_amount_method_and_balance(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, shots: Path) -> None:
+    pay = a_receipt(counter["amina"], "2000", method="Mobile money", reference="QK8ABC12XY")
+    dialog = ReceiptDialog.ask(None, ctx, pay.id)
+    qtbot.waitUntil(lambda: dialog.receipt is not None)
+    target = shots / "receipt-R-000002-80mm.pdf"
+    asked: list[Path] = []
+    monkeypatch.setattr(receipt_dialog, "ask_save_path", lambda _p, suggested: asked.append(suggested) or target)
+    qtbot.keyClick(dialog, Qt.Key.Key_S)  # one key: Save PDF
+    assert asked[0].name == "Receipt R-000002 Amina Wanjiru.pdf"
+    assert dialog.status.text() == f"Saved to {target}"
+    text = words(" ".join(page.extract_text() for page in pypdf.PdfReader(target).pages))
+    assert len(pypdf.PdfReader(target).pages) == 1
+    for expected in ("Skyline Networks Ltd", "P051234567X", "RECEIPT", "R-000002", "Amina Wanjiru", "C00001",
+                     "amina.w", "Home 10 Mbps", "Amount received KES 2,000.00", "for the subscription KES 1,500.00",
+                     "kept as credit KES 500.00", "Method Mobile money", "Reference QK8ABC12XY",
+                     "Balance after this KES 500.00 in credit", "Served by amina"):
+        assert expected in text, (expected, text)
+
+    money.void(pay.id, "Wrong client")
+    void_pdf = shots / "receipt-R-000002-void.pdf"
+    receipt_print.save_pdf(receipts.receipt(pay.id), receipt_print.layout_of("a4"), void_pdf)
+    text = words(pypdf.PdfReader(void_pdf).pages[0].extract_text())
+    assert "VOID" in text and "Wrong client" in text and "R-000003" in text
+    dialog.close()
+
+
+def ink_box(image: QImage) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of everything not white on the page."""
+    white = QColor("white").rgb()
+    rows = [y for y in range(image.height()) if any(image.pixel(x, y) != white for x in range(0, image.width(), 2))]
+    cols = [x for x in range(image.width()) if any(image.pixel(x, y) != white for y in range(0, image.height(), 2))]
+    return cols[0], rows[0], cols[-1], rows[-1]
+
+
+@pytest.mark.parametrize(("layout", "dpi"), [("80mm", 203), ("58mm", 203), ("a4", 100)])
+def test_receipt_layouts_render_without_clipping(qtbot: QtBot, ctx: AppContext, counter: dict[str, int],
+                                                 shots: Path, layout: str, dpi: int) -> None:
+    receipts.set_logo(logo_png())
+    pay = a_receipt(counter["amina"], "2000", method="Cash", tendered="2500", note="Paid at the Kasarani office")
+    r = receipts.receipt(pay.id)
+    paper = receipt_print.layout_of(layout)
+    image = receipt_print.render_image(r, paper, dpi)
+    path = shots / f"receipt-{layout}.png"
+    assert image.save(str(path))
+    margin = paper.margin_mm / 25.4 * dpi
+    left, top, right, bottom = ink_box(image)
+    # Everything printed lies inside the margins: no line cut at an edge, nothing below the paper's end.
+    assert left >= margin - 2 and top >= margin - 2
+    assert right <= image.width() - margin + 2 and bottom <= image.height() - margin + 2
+    if paper.roll:  # a roll is as long as the receipt, not a sheet with a tail of paper
+        assert image.height() - bottom < 20 / 25.4 * dpi
+    text = words(receipt_print.text_of(r, paper))
+    assert "Cash tendered KES 2,500.00" in text and "Change KES 500.00" in text
+    assert "Paid at the Kasarani office" in text and "Thank you for your payment." in text
+
+
+# -- settings ---------------------------------------------------------------------------------
+
+def test_receipt_settings_save_the_business_details_and_logo(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    from ispclient.ui.dialogs import receipt_settings_dialog
+
+    logo_file = tmp_path / "logo.png"
+    logo_file.write_bytes(logo_png(width=1200))
+    monkeypatch.setattr(receipt_settings_dialog, "ask_logo_file", lambda _p: logo_file)
+    dlg = ReceiptSettingsDialog(ctx)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.next_number.text() == "R-000002")
+    assert dlg.isp_name.text() == "Skyline Networks Ltd"
+    dlg.prefix.setText("2026/")
+    assert dlg.next_number.text() == "2026/000002"
+    dlg.prefix.setText("R2")
+    qtbot.waitUntil(lambda: "not ending in a digit" in dlg.fields.message("receipt_prefix"), timeout=2000)
+    dlg.prefix.setText("SK-")
+    dlg.layout_box.setCurrentIndex(dlg.layout_box.findData("a5"))
+    next(b for b in dlg.findChildren(type(dlg.remove_logo)) if b.text() == "C&hoose…").click()
+    dlg.fields.dirty = False
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dlg.saving, timeout=5000)
+    s = settings.load()
+    assert (s.receipt_prefix, s.receipt_layout, s.isp_tax_number, s.currency) == ("SK-", "a5", "P051234567X", "KES")
+    logo = receipts.logo()
+    assert logo is not None and QImage.fromData(logo).width() == 600  # scaled down for the receipt
+    assert a_receipt(counter["amina"]).receipt_no == "SK-000002"
+
+
+# -- looks ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_counter_renders_without_clipping(qtbot: QtBot, ctx: AppContext, counter: dict[str, int],
+                                              shots: Path, scheme: str) -> None:
+    from tests.ui.test_client_window import clipped, dark_palette
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    old = app.palette()
+    if scheme == "dark":
+        app.setPalette(dark_palette())
+    try:
+        typo = a_receipt(counter["amina"], "15000", method="Mobile money", reference="QK8ABC")
+        subs.renew_subscription(typo.subscription_id)  # unpaid: owed and in credit, both shown
+        detail = queries.client_detail(counter["amina"], TODAY)
+
+        def shoot(widget: Any, name: str) -> None:
+            qtbot.addWidget(widget, before_close_func=lambda d: setattr(getattr(d, "fields", d), "dirty", False))
+            widget.show()
+            qtbot.waitExposed(widget)
+            settle(qtbot)
+            QApplication.processEvents()
+            assert widget.grab().save(str(shots / f"counter-{name}-{scheme}.png"))
+            assert clipped(widget) == [], name
+
+        pay = PaymentDialog(ctx, detail)
+        pay.method.setCurrentText("Cash")
+        qtbot.keyClicks(pay.amount, "2000")
+        qtbot.keyClicks(pay.money.tendered, "2500")
+        shoot(pay, "payment")
+        shoot(SubscriptionDialog(ctx, detail, detail.headline().id if detail.headline() else None), "renewal")
+        shoot(CancelDialog(ctx, detail, typo.subscription_id), "cancel")
+        shoot(VoidDialog(ctx, detail, detail.payment(typo.id)), "void")  # type: ignore[arg-type]
+        shoot(RefundDialog(ctx, detail), "refund")
+        shoot(ReceiptSettingsDialog(ctx), "receipt-settings")
+        shoot(ReceiptDialog(ctx, typo.id, True), "receipt")
+        w = open_client(qtbot, ctx, counter["amina"])
+        w.resize(1040, 680)
+        settle(qtbot)
+        assert w.grab().save(str(shots / f"counter-overview-{scheme}.png"))
+        assert clipped(w.overview) == []
+        w.tabs.setCurrentWidget(w.payments)
+        assert w.grab().save(str(shots / f"counter-payments-{scheme}.png"))
+        w.tabs.setCurrentWidget(w.subscriptions)
+        assert w.grab().save(str(shots / f"counter-history-{scheme}.png"))
+        w.close()
+    finally:
+        app.setPalette(old)
