@@ -104,7 +104,10 @@ def _damage_header(path: Path) -> None:
     (lambda p: _edit(p, "ALTER TABLE client DROP COLUMN notes"), "client lacks notes"),
     (lambda p: _edit(p, "CREATE TABLE nickname (x TEXT)"), "an unknown table nickname"),
     (lambda p: _edit(p, "UPDATE schema_version SET version = 4"),
-     "client has unknown columns balance_minor, pppoe_password_unknown, secret_held, version"),
+     "audit_event has unknown columns os_user, pc_name, staff_id"),  # the first five problems are named
+    (lambda p: _edit(p, "UPDATE schema_version SET version = 7"),
+     "client has unknown columns balance_minor, secret_held"),
+    (lambda p: _edit(p, "UPDATE schema_version SET version = 8"), "client has unknown columns balance_minor"),
     (lambda p: _edit(p, "UPDATE schema_version SET version = 1"), "router_change"),
 ])
 def test_restore_refuses_a_backup_that_does_not_match_its_schema(app_paths: paths.AppPaths, spoil: object,

@@ -348,8 +348,9 @@ def test_two_processes_taking_200_receipts_each_get_distinct_gap_free_numbers(
 
 def test_an_older_database_gets_receipt_numbers_and_balances(db: peewee.Database, make: Factory, clock: Clock,
                                                              tmp_path: Path) -> None:
-    """A database from before the counter: its payments numbered in the order they were taken,
-    each client's balance summed, the counter set after the last number."""
+    """A database from before the counter (as the step before it left it, shifts included): its
+    payments numbered in the order they were taken, each client's balance summed, the counter set
+    after the last number, every column and index it had kept."""
     from ispclient import store
     from ispclient.store import schema
     from ispclient.store.db import sqlite_path
@@ -365,7 +366,8 @@ def test_an_older_database_gets_receipt_numbers_and_balances(db: peewee.Database
         f"CREATE TABLE payment (id {'INTEGER' if sqlite else 'SERIAL'} PRIMARY KEY, subscription_id INTEGER NOT NULL "
         "REFERENCES subscription (id) ON DELETE CASCADE, amount_minor BIGINT NOT NULL, method VARCHAR(40) NOT NULL, "
         f"reference VARCHAR(100) NOT NULL, note TEXT NOT NULL, paid_at {'DATETIME' if sqlite else 'TIMESTAMP'} "
-        "NOT NULL, taken_by VARCHAR(100) NOT NULL)",
+        "NOT NULL, taken_by VARCHAR(100) NOT NULL, shift_id INTEGER REFERENCES shift (id))",
+        "CREATE INDEX payment_shift ON payment (shift_id)",
         "CREATE INDEX payment_subscription ON payment (subscription_id, amount_minor)",
         f"UPDATE schema_version SET version = {schema.CURRENT_VERSION - 1}",
     ]
@@ -386,6 +388,7 @@ def test_an_older_database_gets_receipt_numbers_and_balances(db: peewee.Database
     assert [(by_id[i].receipt_no, by_id[i].client_id) for i in (1, 2, 3, 4)] == [
         ("R-000003", amina), ("R-000004", amina), ("R-000001", amina), ("R-000002", baraka)]
     assert all(p.kind == "payment" and p.credit_minor == 0 and not p.is_void for p in by_id.values())
+    assert "payment_shift" in {ix.name for ix in reopened.get_indexes("payment")}  # the index it had, remade
     # Amina: 3,000 due − 1,700 − 500 paid = 800; Baraka's cancelled subscription counts for nothing.
     assert balances.balances([amina, baraka]) == {amina: 80000, baraka: 0}
     assert balances.drift() == [] and receipts.last_number() == 4

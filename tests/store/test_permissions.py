@@ -28,10 +28,13 @@ from ispclient.domain.permissions import SYSTEM, Actor, Permission, PermissionDe
 from ispclient.store import (
     access,
     backup,
+    balances,
     catalog,
     clients,
     dbconfig,
+    money,
     provisioning,
+    receipts,
     router_queue,
     router_sync,
     secrets,
@@ -42,7 +45,7 @@ from ispclient.store import (
 )
 from ispclient.store import subscriptions as subs
 from ispclient.store.errors import DatabaseUnavailable
-from ispclient.store.models import AuditEvent, RouterChange, Shift
+from ispclient.store.models import AuditEvent, Payment, RouterChange, Shift
 
 from .conftest import PG_URL
 
@@ -217,7 +220,28 @@ CALLS: dict[str, Callable[[World, Role], object]] = {
     "ispclient.store.shifts.shift_report": lambda w, r: shifts.shift_report(w.shift_of[r]),
     "ispclient.store.shifts.shifts_of_day": lambda w, r: shifts.shifts_of_day(TODAY),
     "ispclient.store.shifts.my_shifts": lambda w, r: shifts.my_shifts(),
+    "ispclient.store.money.record_payment": lambda w, r: money.record_payment(
+        w.client, money.PaymentInput("500", "Mobile money", "QK8"), subscription_id=w.subscription),
+    "ispclient.store.money.refund": lambda w, r: money.refund(
+        w.client, money.RefundInput("100"), subscription_id=w.subscription),
+    "ispclient.store.money.void": lambda w, r: money.void(_first_payment(w), "Typed twice"),
+    "ispclient.store.money.move_to_credit": lambda w, r: _paid_beyond_then(w, money.move_to_credit),
+    "ispclient.store.receipts.set_logo": lambda w, r: receipts.set_logo(b"\x89PNG\r\n\x1a\n logo"),
+    "ispclient.store.balances.repair": lambda w, r: balances.repair(),
 }
+
+
+def _first_payment(w: World) -> int:
+    return int(Payment.select(Payment.id).where(Payment.subscription == w.subscription).first().id)
+
+
+def _paid_beyond_then(w: World, fn: Callable[[int], object]) -> object:
+    """Money paid beyond the price (data from before the counter): what may move to credit."""
+    with access.acting_as(SYSTEM):
+        Payment.create(client=w.client, subscription=w.subscription, amount_minor=20000, method="Cash",
+                       receipt_no="OLD-000001")
+        balances.refresh([w.client])
+    return fn(w.subscription)
 
 
 def _as_system(fn: Callable[[], str]) -> str:
@@ -365,6 +389,10 @@ INTERNAL = {
     "schema.ensure_case_indexes": "opening the database",
     "schema.backup_sqlite": "opening the database",
     "staff.staff_list": "a read",
+    "money.take_payment": "called inside create_subscription's and record_payment's transactions",
+    "money.refund_locked": "called inside refund's and cancel_subscription's transactions",
+    "money.move_to_credit_locked": "called inside move_to_credit's and cancel_subscription's transactions",
+    "receipts.receipt": "a read in one snapshot",
 }
 _WRITES = {"atomic", "_migration_step"}
 
