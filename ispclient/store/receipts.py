@@ -13,6 +13,7 @@ import base64
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ispclient.domain import validation
 from ispclient.domain.ledger import EntryKind
 from ispclient.domain.permissions import Permission
 from ispclient.store import access, settings
@@ -144,7 +145,8 @@ def receipt(payment_id: int) -> Receipt:
         client = Client.get_by_id(pay.client_id)
         sub = Subscription.get_by_id(pay.subscription_id) if pay.subscription_id is not None else None
         s = settings.load()
-        isp = IspDetails(s.isp_name, s.isp_address, s.isp_phone, s.isp_tax_number, s.receipt_footer, logo())
+        phone = validation.display_phone(s.isp_phone) if s.isp_phone else ""
+        isp = IspDetails(s.isp_name, s.isp_address, phone, s.isp_tax_number, s.receipt_footer, logo())
     return Receipt(
         payment_id=pay.id, number=pay.receipt_no, kind=EntryKind(pay.kind), issued_at=pay.paid_at,
         taken_by=pay.taken_by, client_name=client.name, client_code=client.client_code,

@@ -435,6 +435,10 @@ class MainWindow(WindowState, QMainWindow):
         from ispclient.ui.client import counter
 
         def on_client(action: str) -> None:
+            refusal = self.ctx.session.refusal(Permission.TAKE_PAYMENTS if action == counter.PAY else Permission.RENEW)
+            if refusal is not None:
+                self.statusBar().showMessage(refusal, 8000)
+                return
             client_id = self.selected_client_id()
             if client_id is None and self.model.rowCount():
                 client_id = self.model.client_id(0)
@@ -448,6 +452,9 @@ class MainWindow(WindowState, QMainWindow):
                                        tip="Take money from the selected client")
         self.renew_action = self._action("Re&new…", lambda: on_client(counter.RENEW), "Ctrl+R",
                                          tip="Renew the selected client's subscription")
+        # Disabled for a role that may not (applied with the others once the window is built).
+        self._needs[self.pay_action] = Permission.TAKE_PAYMENTS
+        self._needs[self.renew_action] = Permission.RENEW
         self.client_menu.insertActions(self.delete_action, [self.pay_action, self.renew_action])
         self.client_menu.insertSeparator(self.delete_action)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

@@ -439,3 +439,30 @@ def test_the_counter_renders_without_clipping(qtbot: QtBot, ctx: AppContext, cou
         w.close()
     finally:
         app.setPalette(old)
+
+
+def test_a_cashier_takes_money_but_cannot_void_or_refund(qtbot: QtBot, ctx: AppContext,
+                                                         counter: dict[str, int]) -> None:
+    from ispclient.domain.permissions import SYSTEM, PermissionDenied
+    from ispclient.store import access, staff
+
+    with access.acting_as(SYSTEM):
+        owner = staff.create_first_owner("olive", "Olive Owner", "counter-pass-7")
+    with access.acting_as(owner):
+        cate = staff.actor_of(staff.create_staff(staff.StaffInput("cate", "Cate Cashier", "cashier", True,
+                                                                  "counter-pass-7")))
+    subs.record_payment(counter["jan"], subs.PaymentInput("500"))  # credit to refund
+    ctx.session.sign_in(cate)
+    w = open_client(qtbot, ctx, counter["amina"])
+    w.tabs.setCurrentWidget(w.payments)
+    tab = w.payments
+    only = "Only the owner or a manager can void payments and give refunds."
+    assert tab.record_button.isEnabled() and w.overview.pay_button.isEnabled()
+    assert not tab.void_button.isEnabled() and tab.void_button.toolTip() == only
+    assert not tab.refund_button.isEnabled() and tab.refund_button.toolTip() == only
+    with access.acting_as(cate), pytest.raises(PermissionDenied, match="Only the owner or a manager can void"):
+        money.void(Payment.get(Payment.subscription == counter["jan"]).id, "typo")
+    ctx.session.sign_in(owner)
+    qtbot.waitUntil(tab.void_button.isEnabled, timeout=2000)
+    assert tab.refund_button.isEnabled()
+    w.close()

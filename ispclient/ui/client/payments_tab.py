@@ -3,12 +3,15 @@ marked), with Receipt (reprint), Void, Refund from credit and Record payment."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ispclient.domain import actions
 from ispclient.domain.money import format_money
+from ispclient.domain.permissions import Permission
 from ispclient.store.queries import ClientDetail, PaymentView
 from ispclient.store.settings import Settings
 from ispclient.ui.dialogs.payment_dialog import balance_text
@@ -55,6 +58,8 @@ class PaymentsTab(QWidget):
         self._deleted = False
         self._credit = 0
         self._pending: tuple[ClientDetail, Settings] | None = None
+        # What the signed-in role can't do (the window sets it from the session): its tooltip.
+        self.refusal: Callable[[Permission], str | None] = lambda _permission: None
         self.widths_restored = False
 
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -116,13 +121,19 @@ class PaymentsTab(QWidget):
         if pay is not None:
             signal.emit(pay.id)
 
+    def refresh_buttons(self) -> None:
+        """Enable what the selection and the signed-in role allow."""
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         pay = self.selected()
         deleted = actions.CLIENT_DELETED if self._deleted else None
-        set_allowed(self.record_button, deleted, "Take money from this client (Ctrl+P in the client list).")
+        corrections = self.refusal(Permission.VOID_REFUND)
+        set_allowed(self.record_button, self.refusal(Permission.TAKE_PAYMENTS) or deleted,
+                    "Take money from this client (Ctrl+P in the client list).")
         none = "Select a payment in the table first." if self.model.rowCount() else "No payments yet."
         set_allowed(self.receipt_button, None if pay else none, "Show, print or save this entry's receipt (Enter).")
-        set_allowed(self.void_button, (deleted or actions.void_blocker(pay.is_void)) if pay else none,
+        set_allowed(self.void_button, (corrections or deleted or actions.void_blocker(pay.is_void)) if pay else none,
                     "Mark this entry void, saying why: it stays in the history and no longer counts.")
-        set_allowed(self.refund_button, deleted or actions.refund_blocker(self._credit),
+        set_allowed(self.refund_button, corrections or deleted or actions.refund_blocker(self._credit),
                     "Give the client's credit back to them.")

@@ -155,8 +155,10 @@ class ClientWindow(WindowState, QWidget):
         self.setTabOrder(self.delete_button, self.tabs)
 
         self.subscriptions.refusal = ctx.session.refusal
+        self.payments.refusal = ctx.session.refusal
         # Another member signed in: the tab's buttons first, which then update the window's.
         ctx.session.changed.connect(self.subscriptions.refresh_buttons)
+        ctx.session.changed.connect(self.payments.refresh_buttons)
         ctx.events.changed.connect(self._data_changed)
         ctx.store.catalog_changed.connect(self._show_detail_again)
         ctx.store.settings_changed.connect(self._show_detail_again)

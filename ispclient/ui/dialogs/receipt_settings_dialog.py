@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ispclient.domain import validation
 from ispclient.domain.errors import ValidationError
 from ispclient.store import receipts, settings
 from ispclient.ui import ops
@@ -109,7 +110,7 @@ class ReceiptSettingsDialog(FormDialog):
         s = self.old
         self.isp_name.setText(s.isp_name)
         self.isp_address.setPlainText(s.isp_address)
-        self.isp_phone.setText(s.isp_phone)
+        self.isp_phone.setText(validation.display_phone(s.isp_phone) if s.isp_phone else "")
         self.isp_tax.setText(s.isp_tax_number)
         self.prefix.setText(s.receipt_prefix)
         self.layout_box.setCurrentIndex(max(0, self.layout_box.findData(s.receipt_layout)))
