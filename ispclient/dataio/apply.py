@@ -116,22 +116,21 @@ def _sqlite() -> bool:
 
 def _v(value: object) -> object:
     """A value as the database driver takes it (SQLite stores dates as text, as peewee writes them)."""
-    if _sqlite():
+    if isinstance(value, date) and _sqlite():
         if isinstance(value, datetime):
             return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-        if isinstance(value, date):
-            return value.isoformat()
+        return value.isoformat()
     return value
 
 
 def _insert(table: str, columns: Sequence[str], rows: Sequence[tuple[object, ...]]) -> None:
+    """Rows whose dates are already as the driver takes them (:func:`_v`)."""
     if not rows:
         return
     db = _db()
     names = ", ".join(f'"{c}"' for c in columns)
     if _sqlite():
-        db.cursor().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})',
-                                [tuple(_v(x) for x in r) for r in rows])
+        db.cursor().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})', rows)
         return
     import peewee
     from psycopg2.extras import execute_values
@@ -141,8 +140,9 @@ def _insert(table: str, columns: Sequence[str], rows: Sequence[tuple[object, ...
 
 
 def _select(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    """Rows of a query written with ? marks; dates in ``params`` already as :func:`_v` gives them."""
     db = _db()
-    return list(db.execute_sql(sql.replace("?", db.obj.param), [_v(p) for p in params]).fetchall())
+    return list(db.execute_sql(sql.replace("?", db.obj.param), list(params)).fetchall())
 
 
 def _marks(n: int) -> str:
@@ -155,6 +155,7 @@ def _as_date(value: object) -> date:
 
 # -- audit -------------------------------------------------------------------------------------
 
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder, not one per event
 _AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "client_id", "summary", "before", "after")
 
 
@@ -163,7 +164,7 @@ class _Trail:
     what it changed, as :func:`ispclient.store.audit.record` does."""
 
     def __init__(self, at: datetime, actor: str) -> None:
-        self.at = at
+        self.at = _v(at)
         self.actor = actor
         self.rows: list[tuple[object, ...]] = []
 
@@ -173,8 +174,7 @@ class _Trail:
 
         changes.note_audit(action, client_id)
         self.rows.append((self.at, self.actor, action, entity, entity_id, client_id, summary,
-                          json.dumps(before or {}, ensure_ascii=False, default=str),
-                          json.dumps(after or {}, ensure_ascii=False, default=str)))
+                          _JSON(before or {}), _JSON(after or {})))
 
     def write(self) -> None:
         _insert("audit_event", _AUDIT_COLUMNS, self.rows)
@@ -250,6 +250,7 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
 
     out = _Outcome()
     now = utcnow()
+    now_db = _v(now)
     trail = _Trail(now, ctx.actor)
     bad: dict[int, str] = {}  # index in rows → why it is rejected now
 
@@ -331,11 +332,13 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
         server_id = r.values.get("server_id", base.get("server_id"))
         if username and server_id is not None:
             user_keys[i] = (int(server_id), str(username).lower())
+    owners: dict[tuple[int, str], int] = {}
+    for server in sorted({s for s, _u in user_keys.values()}):  # by router: the index is (server, username)
+        names_wanted = sorted({u for s, u in user_keys.values() if s == server})
+        owners.update({(server, u): int(cid) for cid, u in _select(
+            "SELECT id, lower(pppoe_username) FROM client WHERE deleted_at IS NULL AND pppoe_username <> '' AND "
+            f"server_id = ? AND lower(pppoe_username) IN ({_marks(len(names_wanted))})", [server, *names_wanted])})
     if user_keys:
-        names_wanted = sorted({u for _s, u in user_keys.values()})
-        owners = {(int(s), u): int(cid) for cid, s, u in _select(
-            "SELECT id, server_id, lower(pppoe_username) FROM client WHERE deleted_at IS NULL AND "
-            f"lower(pppoe_username) IN ({_marks(len(names_wanted))})", names_wanted) if s is not None}
         for i, key in user_keys.items():
             owner = owners.get(key)
             if owner is not None and owner != rows[i].client_id:
@@ -374,7 +377,7 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
         v = r.values
         inserted.append((codes[i], v.get("name", ""), v.get("phone", ""), v.get("email", ""), v.get("address", ""),
                          v.get("notes", ""), v.get("pppoe_username", ""), r.password_token or "", v.get("server_id"),
-                         "", now, now, None, "", 1, False))
+                         "", now_db, now_db, None, "", 1, False))
     _insert("client", _CLIENT_COLUMNS, inserted)
     ids: dict[int, int] = {}
     if new_rows:
@@ -404,7 +407,7 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
         if r.password_token:
             changes["pppoe_password_enc"] = r.password_token
         if changes:
-            _update_client(r.client_id, changes, now)
+            _update_client(r.client_id, changes, now_db)
             shown = [k for k in changes if k != "pppoe_password_enc"]
             old = {("server" if k == "server_id" else k): before_row.get(k) for k in shown}
             new = {("server" if k == "server_id" else k): changes[k] for k in shown}
@@ -418,13 +421,13 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
         ids[i] = r.client_id
 
     if sell:
-        sold = [(ids[i], pkg[0], pkg[1], pkg[2], start, end, False, None, now, ctx.actor, None, "", "")
+        sold = [(ids[i], pkg[0], pkg[1], pkg[2], _v(start), _v(end), False, None, now_db, ctx.actor, None, "", "")
                 for i, (start, end, pkg) in sell.items()]
         _insert("subscription", _SUB_COLUMNS, sold)
         client_ids = sorted({ids[i] for i in sell})
         sub_of = {int(cid): int(sid) for sid, cid in _select(
             f"SELECT id, client_id FROM subscription WHERE client_id IN ({_marks(len(client_ids))}) AND created_at = ?",
-            [*client_ids, now])}
+            [*client_ids, now_db])}
         payments: list[tuple[object, ...]] = []
         paid_subs: list[tuple[int, int, int, str, date, date]] = []
         for i, (start, end, pkg) in sell.items():
@@ -437,7 +440,7 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
             out.subscriptions += 1
             if rows[i].paid and pkg[2] > 0:
                 payments.append((sid, pkg[2], PAYMENT_METHOD, f"import {ctx.source_name}"[:100],
-                                 "Paid before the move to ispclient (imported)", _midnight_utc(start, ctx.timezone),
+                                 "Paid before the move to ispclient (imported)", _v(_midnight_utc(start, ctx.timezone)),
                                  ctx.actor))
                 paid_subs.append((sid, cid, pkg[2], pkg[1], start, end))
         _insert("payment", _PAY_COLUMNS, payments)
@@ -445,9 +448,11 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
             pay_of = {int(sid): int(pid) for pid, sid in _select(
                 f"SELECT id, subscription_id FROM payment WHERE subscription_id IN ({_marks(len(paid_subs))})",
                 [p[0] for p in paid_subs])}
+            money: dict[int, str] = {}  # a few prices, formatted once each
             for sid, cid, amount, name, start, _end in paid_subs:
+                price_text = money.get(amount) or money.setdefault(amount, format_money(amount, ctx.currency))
                 trail.add("payment.record", "payment", pay_of[sid], cid,
-                          f"Payment of {format_money(amount, ctx.currency)} ({PAYMENT_METHOD}) for “{name}” from "
+                          f"Payment of {price_text} ({PAYMENT_METHOD}) for “{name}” from "
                           f"{start:%d %b %Y}", after={"id": pay_of[sid], "subscription": sid, "amount_minor": amount,
                                                        "method": PAYMENT_METHOD})
                 out.payments += 1
@@ -464,7 +469,7 @@ class _Period:
     is_cancelled: bool = False
 
 
-def _update_client(client_id: int, changes: dict[str, Any], now: datetime) -> None:
+def _update_client(client_id: int, changes: dict[str, Any], now: object) -> None:
     sets = ", ".join(f'"{k}" = ?' for k in changes)
     extra = ', "pppoe_password_unknown" = ?' if "pppoe_password_enc" in changes else ""
     params: list[object] = [*changes.values()] + ([False] if extra else []) + [now, client_id]

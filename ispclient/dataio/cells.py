@@ -103,7 +103,7 @@ def date_order_hint(text: str) -> bool | None:
     return None
 
 
-def parse_date(value: Cell, field: str, label: str, *, day_first: bool = True) -> date:
+def parse_date(value: Cell, field: str, label: str, day_first: bool = True) -> date:
     """A date from a cell, or ValidationError saying how to write it."""
     if isinstance(value, datetime):
         return _checked(value.date(), field, label, value.date().isoformat())

@@ -9,6 +9,7 @@ and phones as plain tuples); the apply checks again inside each batch's transact
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -222,6 +223,22 @@ _TEXT_FIELDS = (Field.CLIENT_CODE, Field.NAME, Field.PHONE, Field.EMAIL, Field.A
                 Field.PPPOE_USERNAME, Field.PPPOE_PASSWORD, Field.SERVER, Field.PACKAGE)
 
 
+# An address written the plain way (ASCII, lower-case domain, a letters-only top-level domain that is
+# not reserved) is one email-validator accepts unchanged: such addresses skip its 50 µs per call.
+# Everything else goes through validation.email, so the messages are the dialog's.
+_PLAIN_EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                          r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63})$")
+_RESERVED_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
+
+def email(text: str) -> str:
+    """validation.email, quicker for the plain addresses that make up most of a client list."""
+    m = _PLAIN_EMAIL.match(text)
+    if m is not None and len(text) <= 254 and text.index("@") <= 64 and m.group(1) not in _RESERVED_TLDS:
+        return text
+    return validation.email(text)
+
+
 def _formula_problem(text: str) -> str | None:
     if text.startswith("="):
         return f"“{text[:30]}” looks like a spreadsheet formula, not a value; put the value itself in the cell."
@@ -309,7 +326,7 @@ class _Checker:
         effective_server = server_id if server_id is not None else (match.server_id if match else None)
         effective_username = username if username else (match.pppoe_username if match else "")
 
-        for f, key, check in ((Field.NAME, "name", validation.name), (Field.EMAIL, "email", validation.email),
+        for f, key, check in ((Field.NAME, "name", validation.name), (Field.EMAIL, "email", email),
                               (Field.ADDRESS, "address", validation.address),
                               (Field.NOTES, "notes", validation.notes)):
             text = texts.get(f, "")
