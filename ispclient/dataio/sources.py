@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252",
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 csv.field_size_limit(MAX_CELL_CHARS)
+_BAD_TEXT = re.compile("[\x00\udc80-\udcff]")
 
 
 class SourceError(ValueError):
@@ -214,14 +216,15 @@ class CsvSource:
         if len(self.header) > MAX_COLUMNS:
             raise SourceError(f"{path.name} has {len(self.header):,} columns; at most {MAX_COLUMNS} can be imported. "
                               "Is it really a list of clients?")
-        if len(self.header) == 1 and self.header[0].lower().startswith("sep="):
-            raise SourceError(f"{path.name} has only the line “{self.header[0]}”.")
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         counter = _Counting(open(self.path, "rb"))  # noqa: SIM115 - closed by the wrapper below
         self._counter = counter
         encoding = self.info.encoding
-        text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding, newline="")
+        # Undecodable bytes come through as lone surrogates (found per row below, so the message names
+        # the right row: the decoder works a block of rows ahead of the reader).
+        text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding, newline="",
+                                errors="surrogateescape")
         try:
             reader = csv.reader(text, delimiter=self.info.delimiter)
             number = 0
@@ -246,7 +249,17 @@ class CsvSource:
                                           f"{MAX_CELL_CHARS:,} characters (often an unclosed \" quote).") from None
                     raise SourceError(f"Row {number + 1:,} of {self.path.name} can't be read: {text_error}.") from None
                 number += 1
-                if number == 1 and len(cells) == 1 and cells[0].lower().startswith("sep=") and len(cells[0]) == 5:
+                bad = _BAD_TEXT.search("".join(cells))
+                if bad is not None:
+                    if bad.group() == "\x00":
+                        raise SourceError(f"Row {number:,} of {self.path.name} holds NUL bytes: this is not a text "
+                                          "file, or its encoding is wrong (try UTF-16).")
+                    byte = ord(bad.group()) - 0xDC00
+                    other = "cp1252 — Windows" if encoding.startswith("utf-8") else "UTF-8"
+                    raise SourceError(f"Row {number:,} of {self.path.name} is not {encoding} text (byte 0x{byte:02X}). "
+                                      f"Choose the file's encoding (often {other}) and read it again.")
+                line_text = self.info.delimiter.join(cells)
+                if number == 1 and len(line_text) <= 6 and line_text.lower().startswith("sep="):
                     continue  # Excel's "sep=;" line
                 yield number, cells
         finally:
