@@ -40,7 +40,7 @@ def as_text(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return restore(value.strip())
+        return restore(value.strip()).strip()
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):

@@ -148,11 +148,13 @@ def guess(header: Sequence[str]) -> Mapping:
     for i, h in enumerate(folded):
         if i in columns or not h:
             continue
-        for f, words in SYNONYMS.items():
-            if f not in taken and any(len(w) > 3 and re.search(rf"\b{re.escape(w)}\b", h) for w in words):
-                columns[i] = f
-                taken.add(f)
-                break
+        # The longest synonym inside the header wins: "client's phone number" is a phone, not a name.
+        found = [(len(w), f) for w, f in _BY_WORDS.items()
+                 if f not in taken and len(w) > 3 and re.search(rf"\b{re.escape(w)}\b", h)]
+        if found:
+            f = max(found, key=lambda x: x[0])[1]
+            columns[i] = f
+            taken.add(f)
     return Mapping(dict(sorted(columns.items())))
 
 

@@ -269,6 +269,8 @@ class _Checker:
     def check(self, line: int, raw: list[Cell]) -> Prepared:
         got: dict[Field, Cell] = {f: (raw[i] if i < len(raw) else None) for f, i in self.cols}
         texts: dict[Field, str] = {f: cells.as_text(got[f]) for f in got if f in _TEXT_FIELDS}
+        if isinstance(got.get(Field.PPPOE_PASSWORD), str):  # kept as typed: the dialog refuses edge spaces
+            texts[Field.PPPOE_PASSWORD] = cells.restore(str(got[Field.PPPOE_PASSWORD]))
         shown = self.cells_text(raw)
         if not any(shown) and not (self.password_col is not None and self.password_col < len(raw)
                                    and cells.as_text(raw[self.password_col])):
@@ -353,8 +355,6 @@ class _Checker:
                     errors.add("pppoe_password", "Enter the PPPoE username this password belongs to.")
                 elif self.cipher is None:
                     errors.add("pppoe_password", self.cipher_problem or "PPPoE passwords can't be saved on this PC.")
-                else:
-                    token = self.cipher.encrypt(password)
         if effective_username and effective_server is None and "server_id" not in errors.errors:
             errors.add("server_id", "Choose the router this PPPoE username logs in to.")
 
@@ -397,6 +397,8 @@ class _Checker:
         else:
             verdict = Verdict.NEW if new else Verdict.UPDATE
             message = " ".join(notes)
+            if password and self.cipher is not None:
+                token = self.cipher.encrypt(password)
             if code:
                 self.seen_codes[str(code).lower()] = line
             if effective_username and effective_server is not None:
