@@ -255,6 +255,9 @@ class _Checker:
         self.cipher_problem = cipher_problem
         self.cols = [(f, i) for i, f in preview.mapping.columns.items()]
         self.password_col = preview.mapping.column_of(Field.PPPOE_PASSWORD)
+        # In a CSV "=…" may be a formula typed in a spreadsheet and saved as text (a value written
+        # "'=…" is text on purpose); an XLSX cell holds either a formula's value or text, never both.
+        self.formulas_possible = preview.info.kind != "xlsx"
         self.width = len(preview.header)
         self.seen_codes: dict[str, int] = {}
         self.seen_usernames: dict[tuple[int | None, str], int] = {}
@@ -281,11 +284,13 @@ class _Checker:
         if extra:
             errors.add("__all__", f"This row has {len(raw)} cells but the header has {self.width} columns "
                                   "(a delimiter inside a cell that is not in quotes?).")
-        for f, text in texts.items():
-            problem = _formula_problem(text)
-            if problem:
-                errors.add(f.value, problem)
-                texts[f] = ""
+        if self.formulas_possible:
+            for f in texts:
+                raw_cell = got[f]
+                problem = _formula_problem(raw_cell.strip()) if isinstance(raw_cell, str) else None
+                if problem:
+                    errors.add(f.value, problem)
+                    texts[f] = ""
         if self.m.name_from_username and not texts.get(Field.NAME) and texts.get(Field.PPPOE_USERNAME):
             texts[Field.NAME] = texts[Field.PPPOE_USERNAME]
             notes.append("Name taken from the PPPoE username.")

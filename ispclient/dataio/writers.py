@@ -103,6 +103,7 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
 <xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
 <xf numFmtId="167" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>
+<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 _EPOCH = date(1899, 12, 30)
 _MONEY_STYLE = {0: 5, 2: 4, 3: 6}
@@ -128,7 +129,7 @@ def _cell(ref: str, value: Value, header: bool) -> str:
         return f'<c r="{ref}" s="{_MONEY_STYLE.get(value.digits, 4)}"><v>{value.decimal()}</v></c>'
     if isinstance(value, datetime):
         serial = (value - datetime(1899, 12, 30)).total_seconds() / 86400
-        return f'<c r="{ref}" s="3"><v>{serial:.6f}</v></c>'
+        return f'<c r="{ref}" s="3"><v>{serial!r}</v></c>'
     if isinstance(value, date):
         return f'<c r="{ref}" s="2"><v>{(value - _EPOCH).days}</v></c>'
     if isinstance(value, int | Decimal):
