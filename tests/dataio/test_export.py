@@ -194,7 +194,8 @@ def test_database_cli_split() -> None:
 
     assert split(["--data-dir", "import", "import", "f.csv"]) is not None
     found = split(["--data-dir", "import", "import", "f.csv", "--match", "phone"])
-    assert found is not None and found.before == ["--data-dir", "import"] and found.rest == ["f.csv", "--match", "phone"]
+    assert found is not None and found.before == ["--data-dir", "import"]
+    assert found.rest == ["f.csv", "--match", "phone"]
     assert split(["backup"]) is None and split([]) is None
 
 

@@ -163,7 +163,8 @@ def test_packages_by_name_profile_or_price_and_created_on_request(make: Factory,
     assert preview.unknown_packages["gold 50"].price_minor() == 500000
     refused = apply.apply_import(preview)
     assert refused.created == 3 and "No package “Gold 50”: it was not created" in refused.rejected[0].reason
-    make_again = _preview(write_csv(tmp_path / "p2.csv", [["Name", "Package", "Expiry"], ["F", "Gold 50", "2026-03-01"]]))
+    make_again = _preview(write_csv(tmp_path / "p2.csv", [["Name", "Package", "Expiry"],
+                                                          ["F", "Gold 50", "2026-03-01"]]))
     result = apply.apply_import(make_again, create_packages=[NewPackage("Gold 50", 500000, 31)])
     assert result.packages_created == ["Gold 50"] and result.subscriptions == 1
     sub = Subscription.get(Subscription.package_name == "Gold 50")
@@ -174,7 +175,8 @@ def test_end_date_without_package_and_package_without_end(ready: Factory, tmp_pa
     path = write_csv(tmp_path / "e.csv", [["Name", "Plan", "Expiry"], ["A", "", "2026-02-01"], ["B", "Home 10", ""],
                                           ["C", "Home 10", "31/02/2026"]])
     verdicts = _verdicts(_preview(path))
-    assert verdicts[0][1] == "Error" and "Give the package of the subscription that ends on 01 Feb 2026" in verdicts[0][2]
+    assert verdicts[0][1] == "Error"
+    assert "Give the package of the subscription that ends on 01 Feb 2026" in verdicts[0][2]
     assert verdicts[1] == (3, "New", "No end date: no subscription made.")
     assert "not a day of the calendar" in verdicts[2][2]
 

@@ -23,7 +23,8 @@ def _text(rows: list[list[str]], delimiter: str = ",") -> str:
     return "\r\n".join(delimiter.join(r) for r in rows) + "\r\n"
 
 
-def _read(path: Path, options: ReadOptions = ReadOptions()) -> tuple[sources.Source, list[list[object]]]:
+def _read(path: Path, options: ReadOptions = ReadOptions()  # noqa: B008 - frozen
+          ) -> tuple[sources.Source, list[list[object]]]:
     source = open_source(path, options)
     return source, [cells for _line, cells in source.rows()]
 
