@@ -8,8 +8,13 @@ like any other change.
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -54,7 +59,42 @@ from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.import_preview_model import PreviewModel
 
+T = TypeVar("T")
 SAMPLE_ROWS = 8
+_quiet_gc = threading.Lock()
+_quiet_count = 0
+_switch = 0.005
+
+
+@contextmanager
+def _no_full_collections() -> Iterator[None]:
+    """While an import reads or writes 100,000 rows, the garbage collector's full passes over
+    every object in the process (100–300 ms each, the GUI thread waiting on them) are put off:
+    the rows are plain values that reference counting frees anyway."""
+    global _quiet_count, _switch
+    with _quiet_gc:
+        _quiet_count += 1
+        if _quiet_count == 1:
+            gc.disable()
+            # …and the worker hands the interpreter back to the GUI thread every millisecond, not 5.
+            _switch = sys.getswitchinterval()
+            sys.setswitchinterval(0.001)
+    try:
+        yield
+    finally:
+        with _quiet_gc:
+            _quiet_count -= 1
+            if _quiet_count == 0:
+                gc.enable()
+                sys.setswitchinterval(_switch)
+
+
+def _quietly(fn: Callable[[], T]) -> Callable[[], T]:
+    def run() -> T:
+        with _no_full_collections():
+            return fn()
+
+    return run
 ENCODING_CHOICES = (("Work it out", None), ("UTF-8", "utf-8"), ("UTF-8 with BOM", "utf-8-sig"),
                     ("UTF-16 (Excel “Unicode text”)", "utf-16"), ("Windows-1252", "cp1252"))
 FILTERS = (("Every row", None), ("New", {Verdict.NEW}), ("Updates", {Verdict.UPDATE}),
@@ -438,7 +478,7 @@ class ImportWizard(QDialog):
             self.preview = None
         self._set_busy(True)
         self.mapping_note.setText("Checking every row…")
-        ops.Op(self, check, key="check", lane=ops.Lane.SLOW).on_success(self._checked) \
+        ops.Op(self, _quietly(check), key="check", lane=ops.Lane.SLOW).on_success(self._checked) \
             .on_failure(self._check_failed).on_done(lambda: self._set_busy(False)).run()
 
     def _moved(self, done: int, total: int, text: str) -> None:
@@ -462,13 +502,22 @@ class ImportWizard(QDialog):
         self.summary_label.setText(result.summary() + (" — " + " ".join(result.notes) if result.notes else ""))
         self.filter_box.setCurrentIndex(0)
         self.preview_model.set_preview(result)
-        self.preview_view.resizeColumnsToContents()
-        for column in range(self.preview_model.columnCount()):
-            self.preview_view.setColumnWidth(column, min(self.preview_view.columnWidth(column), 320))
+        self._fit_columns()
         self._fill_packages(result)
         self.rejects_button.setEnabled(bool(result.count(Verdict.ERROR) + result.count(Verdict.DUPLICATE)))
         self._show_page(2)
         self.next_button.setEnabled(result.to_write > 0)
+
+    def _fit_columns(self) -> None:
+        """Widths from the header and the first rows (not all 100,000: each is read from disk)."""
+        metrics = self.preview_view.fontMetrics()
+        model = self.preview_model
+        sample = min(model.rowCount(), 40)
+        for column in range(model.columnCount()):
+            texts = [str(model.headerData(column, Qt.Orientation.Horizontal) or "")]
+            texts += [str(model.data(model.index(row, column)) or "") for row in range(sample)]
+            width = max(metrics.horizontalAdvance(t) for t in texts) + 24
+            self.preview_view.setColumnWidth(column, min(width, 320))
 
     def _fill_packages(self, result: Preview) -> None:
         unknown = list(result.unknown_packages.values())
@@ -566,7 +615,7 @@ class ImportWizard(QDialog):
         self.bar.setRange(0, max(result.to_write, 1))
         self.bar.setValue(0)
         self.status.setText(f"Writing {result.to_write:,} rows in batches (each batch is saved whole)…")
-        ops.Op(self, write, key="apply", lane=ops.Lane.SLOW).on_success(self._imported) \
+        ops.Op(self, _quietly(write), key="apply", lane=ops.Lane.SLOW).on_success(self._imported) \
             .on_failure(self._import_failed).on_done(self._import_done).run()
 
     def _imported(self, result: ApplyResult) -> None:
