@@ -16,11 +16,14 @@ import csv
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+
+import peewee
 
 from ispclient.dataio import cells, opening
 from ispclient.dataio.prepare import (
@@ -536,8 +539,16 @@ def apply_import(preview: Preview, *, create_packages: Sequence[NewPackage] = ()
             result.stopped = "cancelled"
             return False
         try:
-            with atomic():
-                out = _write_batch(batch, ctx)
+            try:
+                with atomic():
+                    out = _write_batch(batch, ctx)
+            except (peewee.IntegrityError, sqlite3.IntegrityError):
+                # Another PC saved the same Client ID or username between our check and our
+                # insert (the unique index said so, and the batch was undone): check again, now
+                # seeing their row, which refuses just that row.
+                log.info("import batch %d met a row saved on another PC; trying it again", result.batches + 1)
+                with atomic():
+                    out = _write_batch(batch, ctx)
         except ImportCancelled:
             result.stopped = "cancelled"
             return False

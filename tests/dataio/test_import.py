@@ -222,7 +222,7 @@ def test_a_failed_batch_is_undone_whole(ready: Factory, tmp_path: Path, monkeypa
     def fail_third(self: apply._Trail) -> None:
         writes.append(1)
         if len(writes) == 3:
-            raise peewee.IntegrityError("disk trouble in batch 3")
+            raise peewee.OperationalError("disk trouble in batch 3")
         real(self)
 
     monkeypatch.setattr(apply._Trail, "write", fail_third)
@@ -353,3 +353,39 @@ def test_the_import_is_in_the_audit_log(ready: Factory, tmp_path: Path) -> None:
 
 def test_validation_error_type_is_the_domains() -> None:
     assert issubclass(opening.OpeningBalanceUnavailable, ValidationError)
+
+
+@pytest.mark.postgres
+def test_a_row_saved_on_another_pc_at_the_same_moment(ready: Factory, tmp_path: Path, db: peewee.Database,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other PC's insert commits between our check and our insert: the unique index refuses the
+    batch, which is checked again and goes in without that row. (On SQLite a batch's IMMEDIATE
+    transaction keeps every other writer out, so this can't happen there.)"""
+    if isinstance(db, peewee.SqliteDatabase):
+        pytest.skip("SQLite admits one writer at a time")
+    from ispclient.store.db import make_database
+
+    from .conftest import PG_URL
+
+    path = write_csv(tmp_path / "c.csv", [["Client ID", *HEADER]] + [[f"X{i}", *r] for i, r in enumerate(_rows(3))])
+    preview = _preview(path)
+    real = apply._insert
+    raced = []
+
+    def race(table: str, columns: object, rows: object) -> None:
+        if table == "client" and not raced:
+            raced.append(1)
+            other = make_database(PG_URL)  # the other PC: its own connection, committed at once
+            other.connect()
+            other.execute_sql("INSERT INTO client (client_code, name, phone, email, address, notes, pppoe_username, "
+                              "pppoe_password_enc, router_desired, created_at, updated_at, deleted_by, version, "
+                              "pppoe_password_unknown) VALUES ('x2', 'Other PC', '', '', '', '', '', '', '', "
+                              "now(), now(), '', 1, false)")
+            other.close()
+        real(table, columns, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(apply, "_insert", race)
+    result = apply.apply_import(preview)
+    assert result.complete and result.created == 2
+    assert [r.line for r in result.rejected] == [4]
+    assert "X2 was just given to another client" in result.rejected[0].reason
