@@ -37,6 +37,9 @@ def restore(text: str) -> str:
 def as_text(value: Cell) -> str:
     """A cell as the text a person would have typed: 254712345678 for a phone that a spreadsheet
     kept as a number (not 254712345678.0), an ISO date for a date."""
+    if type(value) is str:  # the common case first: a CSV has nothing else
+        text = value.strip()
+        return text if text[:1] != "'" else restore(text).strip()
     if value is None:
         return ""
     if isinstance(value, str):

@@ -254,6 +254,7 @@ class _Checker:
         self.cipher = cipher
         self.cipher_problem = cipher_problem
         self.cols = [(f, i) for i, f in preview.mapping.columns.items()]
+        self.text_cols = [(f, i) for f, i in self.cols if f in _TEXT_FIELDS and f is not Field.PPPOE_PASSWORD]
         self.password_col = preview.mapping.column_of(Field.PPPOE_PASSWORD)
         # In a CSV "=…" may be a formula typed in a spreadsheet and saved as text (a value written
         # "'=…" is text on purpose); an XLSX cell holds either a formula's value or text, never both.
@@ -270,11 +271,12 @@ class _Checker:
         return tuple(texts)
 
     def check(self, line: int, raw: list[Cell]) -> Prepared:
-        got: dict[Field, Cell] = {f: (raw[i] if i < len(raw) else None) for f, i in self.cols}
-        texts: dict[Field, str] = {f: cells.as_text(got[f]) for f in got if f in _TEXT_FIELDS}
+        width = len(raw)
+        got: dict[Field, Cell] = {f: (raw[i] if i < width else None) for f, i in self.cols}
+        shown = self.cells_text(raw)
+        texts: dict[Field, str] = {f: (shown[i] if i < width else "") for f, i in self.text_cols}
         if isinstance(got.get(Field.PPPOE_PASSWORD), str):  # kept as typed: the dialog refuses edge spaces
             texts[Field.PPPOE_PASSWORD] = cells.restore(str(got[Field.PPPOE_PASSWORD]))
-        shown = self.cells_text(raw)
         if not any(shown) and not (self.password_col is not None and self.password_col < len(raw)
                                    and cells.as_text(raw[self.password_col])):
             return Prepared(line, Verdict.BLANK, "", {}, shown, None, None, {}, None, None, "", None, False, 0)

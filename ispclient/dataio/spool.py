@@ -22,6 +22,7 @@ class Spool:
         self._offsets = array("Q")
         self.verdicts = bytearray()
         self._end = 0
+        self._moved = False
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -30,7 +31,9 @@ class Spool:
     def append(self, record: Any, verdict: int) -> None:
         data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
-            self._file.seek(self._end)
+            if self._moved:  # a reader moved the position since the last append
+                self._file.seek(self._end)
+                self._moved = False
             self._file.write(data)
             self._offsets.append(self._end)
             self.verdicts.append(verdict)
@@ -40,6 +43,7 @@ class Spool:
         with self._lock:
             start = self._offsets[index]
             end = self._offsets[index + 1] if index + 1 < len(self._offsets) else self._end
+            self._moved = True
             self._file.seek(start)
             data = self._file.read(end - start)
         return pickle.loads(data)  # noqa: S301 - our own temporary file, written by this process
@@ -49,6 +53,7 @@ class Spool:
         with self._lock:
             start = self._offsets[first]
             end = self._offsets[last + 1] if last + 1 < len(self._offsets) else self._end
+            self._moved = True
             self._file.seek(start)
             data = self._file.read(end - start)
             bounds = [self._offsets[i] - start for i in range(first, last + 1)] + [end - start]

@@ -201,3 +201,12 @@ def test_database_cli_split() -> None:
 
 def test_pg_url_fixture_is_what_ci_sets() -> None:
     assert PG_URL == "" or PG_URL.startswith("postgresql://")
+
+
+@pytest.mark.parametrize("number", ["+254712345678", "+12025550123", "+447911123456", "+390612345678",
+                                    "+33612345678", "+2348031234567", "+8613800138000", "+97150123456", "+1", "",
+                                    "0712", "+999123", "+256772123456", "+61412345678"])
+def test_shown_phone_is_the_lists_text(number: str) -> None:
+    from ispclient.domain.validation import display_phone
+
+    assert export.shown_phone(number) == display_phone(number)
