@@ -48,12 +48,12 @@ def main(out: Path) -> int:
              ["=HYPERLINK(\"http://x\")", "", "", "", "", "", "", "", ""],
              ["Grace Njoroge", "0733 000007", "grace@example.co.ke", "client0042", "pw", "Main router", "Office 20",
               "20/02/2026", "yes"]]
+    rows[0].append("Price")
+    for row in rows[1:]:
+        row += [""] * (9 - len(row)) + ["5000" if row[6] == "Gold 50" else ""]
     source = folder / "customers-from-old-system.csv"
     with open(source, "w", encoding="utf-8", newline="") as f:
         csv.writer(f, delimiter=";").writerows(rows)
-    for row in rows[1:]:
-        if row[6] == "Gold 50":
-            row.append("5000")
 
     ctx = AppContext(paths=app_paths, credentials=CredentialStore("shots"), store=SettingsStore.load())
     wizard = ImportWizard(ctx)
