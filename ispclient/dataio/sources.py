@@ -339,9 +339,13 @@ class XlsxSource:
     def _records(self) -> Iterator[tuple[int, list[Cell]]]:
         workbook = self._open()
         try:
+            from ispclient.dataio import xlsx_rows
+
             sheet = workbook[self.info.sheet]
             self._total = max(int(sheet.max_row or 1), 1)
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            found = xlsx_rows.rows(sheet) if xlsx_rows.usable(sheet) else \
+                enumerate(sheet.iter_rows(values_only=True), start=1)
+            for number, values in found:
                 self._row = number
                 cells = list(values)
                 while cells and cells[-1] is None:  # a styled but empty cell at the end
