@@ -40,7 +40,7 @@ def rows(worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
 
     shared = worksheet._shared_strings
     date_styles = worksheet.parent._date_formats
-    timedelta_styles = getattr(worksheet.parent, "_timedelta_formats", set())
+    timedelta_styles: set[int] = getattr(worksheet.parent, "_timedelta_formats", set())
     epoch = worksheet.parent.epoch
     done: list[tuple[int, list[Any]]] = []
     state: dict[str, Any] = {"row": 0, "values": None, "col": 0, "type": "n", "style": 0, "text": None,
