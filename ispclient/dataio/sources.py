@@ -16,7 +16,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -399,11 +399,3 @@ class MikrotikSource:
     def done_fraction(self) -> float:
         return min(1.0, self._read / self.size)
 
-
-def with_options(source: Source, options: ReadOptions) -> Source:
-    """The same file read again with other options (the wizard's encoding/delimiter/sheet)."""
-    if isinstance(source, CsvSource) and options.sheet is None:
-        encoding = options.encoding or source.info.encoding
-        delimiter = options.delimiter or source.info.delimiter
-        return CsvSource(source.path, encoding, delimiter)
-    return open_source(source.info.path, replace(options))

@@ -169,6 +169,7 @@ class ImportWizard(QDialog):
         self.path_edit = QLineEdit()
         self.path_edit.setObjectName("importPath")
         self.path_edit.setPlaceholderText("The file to import")
+        self.path_edit.textEdited.connect(lambda _text: self.sheet_box.clear())  # another file, other sheets
         browse = QPushButton("&Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
