@@ -169,7 +169,6 @@ class ImportWizard(QDialog):
         self.path_edit = QLineEdit()
         self.path_edit.setObjectName("importPath")
         self.path_edit.setPlaceholderText("The file to import")
-        self.path_edit.textEdited.connect(lambda _text: self.sheet_box.clear())  # another file, other sheets
         browse = QPushButton("&Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -184,6 +183,7 @@ class ImportWizard(QDialog):
             self.delimiter_box.addItem(name.capitalize(), mark)
         self.sheet_box = QComboBox()
         self.sheet_box.setEnabled(False)
+        self.path_edit.textEdited.connect(lambda _text: self.sheet_box.clear())  # another file, other sheets
         self.file_note = QLabel()
         self.file_note.setObjectName("fileNote")
         self.file_note.setWordWrap(True)
