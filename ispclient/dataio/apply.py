@@ -159,7 +159,8 @@ def _as_date(value: object) -> date:
 # -- audit -------------------------------------------------------------------------------------
 
 _JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder, not one per event
-_AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "client_id", "summary", "before", "after")
+_AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "client_id", "summary", "before", "after",
+                  "staff_id", "os_user", "pc_name")
 
 
 class _Trail:
@@ -167,8 +168,12 @@ class _Trail:
     what it changed, as :func:`ispclient.store.audit.record` does."""
 
     def __init__(self, at: datetime, actor: str) -> None:
+        from ispclient.store import access, audit
+
         self.at = _v(at)
         self.actor = actor
+        # Who and where, as audit.record writes them: the staff member, the OS user, the PC.
+        self.where = (access.staff_id(), audit.os_user()[:100], audit.pc_name())
         self.rows: list[tuple[object, ...]] = []
 
     def add(self, action: str, entity: str, entity_id: int | None, client_id: int | None, summary: str,
@@ -177,7 +182,7 @@ class _Trail:
 
         changes.note_audit(action, client_id)
         self.rows.append((self.at, self.actor, action, entity, entity_id, client_id, summary,
-                          _JSON(before or {}), _JSON(after or {})))
+                          _JSON(before or {}), _JSON(after or {}), *self.where))
 
     def write(self) -> None:
         _insert("audit_event", _AUDIT_COLUMNS, self.rows)
@@ -509,9 +514,11 @@ def apply_import(preview: Preview, *, create_packages: Sequence[NewPackage] = ()
                  progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
                  batch_rows: int = BATCH_ROWS, report: Path | None = None) -> ApplyResult:
     """Write the preview's new and updated rows in batches (see the module docstring)."""
+    from ispclient.dataio import guard
     from ispclient.store import audit, changes, clients, provisioning, settings
     from ispclient.store.db import atomic
 
+    guard.check()
     who = actor or audit.current_actor()
     s = settings.load()
     result = ApplyResult()

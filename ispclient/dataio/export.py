@@ -51,6 +51,12 @@ def _day(value: object) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _guard() -> None:
+    from ispclient.dataio import guard
+
+    guard.check()
+
+
 def _settings() -> Any:
     from ispclient.store import settings
 
@@ -117,6 +123,7 @@ def client_list(ids: Sequence[int], columns: Sequence[str], headers: Sequence[st
                 expiring_days: int, connection: Callable[[int | None, str], str] | None = None) -> Table:
     """The list's rows ``ids`` (in that order) and ``columns`` (in that order), read again from the
     database — the list's own rows stay with the window."""
+    _guard()
     from ispclient.store import queries
 
     by_id = {r.id: r for r in queries.client_rows(today, expiring_days)}
@@ -138,6 +145,7 @@ CLIENT_HEADER = ["Client ID", "Name", "Phone", "Email", "Address", "Notes", "PPP
 
 def clients(today: date | None = None, *, search: str = "", status: str = "", server: str = "") -> Table:
     """Every client (not deleted) with their current subscription: what an import reads back."""
+    _guard()
     from ispclient.store import queries
     from ispclient.store import settings as store_settings
 
@@ -200,6 +208,7 @@ def _range(column: str, start: date | None, end: date | None, tz_name: str) -> t
 
 
 def payments(start: date | None = None, end: date | None = None) -> Table:
+    _guard()
     s = _settings()
     digits = minor_digits(s.currency)
     where, params = _range("p.paid_at", start, end, s.timezone)
@@ -222,6 +231,7 @@ SUBSCRIPTION_HEADER = ["Client ID", "Name", "Package", "Price", "Starts", "Ends"
 
 def subscriptions(start: date | None = None, end: date | None = None, today: date | None = None) -> Table:
     """Subscriptions running at some time between ``start`` and ``end`` (all without them)."""
+    _guard()
     from ispclient.store import settings as store_settings
 
     s = _settings()
@@ -258,6 +268,7 @@ AUDIT_HEADER = ["When", "Who", "Action", "What", "Client ID", "Summary", "Before
 
 
 def audit(start: date | None = None, end: date | None = None) -> Table:
+    _guard()
     s = _settings()
     where, params = _range("a.at", start, end, s.timezone)
     cursor = _db().execute_sql(

@@ -541,8 +541,10 @@ def preview(source: Source, mapping: Mapping, options: ImportOptions = ImportOpt
             known: Known | None = None) -> Preview:
     """Read and check every row (nothing is written). ImportCancelled when ``cancelled()`` says
     so; SourceError when the file can't be read on, or has more than MAX_ROWS rows."""
+    from ispclient.dataio import guard
     from ispclient.store import secrets
 
+    guard.check()
     if not mapping.columns:
         raise SourceError("No column is imported: choose what at least one column holds (the name, at least).")
     if not mapping.has(Field.NAME) and not (mapping.name_from_username and mapping.has(Field.PPPOE_USERNAME)):

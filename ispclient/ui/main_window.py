@@ -754,6 +754,7 @@ class MainWindow(WindowState, QMainWindow):
         self.file_menu.addSeparator()
         for action in (self.import_action, self.export_list_action, self.export_action):
             self.file_menu.addAction(action)
+            self._needs[action] = Permission.IMPORT_EXPORT  # the owner and managers
 
     def add_file_actions(self, actions: Sequence[QAction]) -> None:
         """Put extra File actions (backup, restore, check) above Quit."""

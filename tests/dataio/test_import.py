@@ -389,3 +389,35 @@ def test_a_row_saved_on_another_pc_at_the_same_moment(ready: Factory, tmp_path: 
     assert result.complete and result.created == 2
     assert [r.line for r in result.rejected] == [4]
     assert "X2 was just given to another client" in result.rejected[0].reason
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("owner", True), ("manager", True), ("cashier", False),
+                                               ("viewer", False)])
+def test_only_roles_that_import_and_export_may(ready: Factory, tmp_path: Path, role: str, allowed: bool) -> None:
+    from ispclient.dataio import export
+    from ispclient.domain.permissions import Actor, PermissionDenied, Role
+    from ispclient.store import access, staff
+
+    with access.acting_as(access.SYSTEM):
+        member = staff.create_staff(staff.StaffInput(f"{role}1", f"{role.title()} One", role, True, "long-pass-77"))
+    actor = Actor(member.id, f"{role}1", f"{role.title()} One", Role(role))
+    path = write_csv(tmp_path / "c.csv", [HEADER, *_rows(2)])
+    with access.acting_as(actor):
+        if allowed:
+            result = apply.apply_import(_preview(path))
+            assert result.created == 2
+            event = AuditEvent.get(AuditEvent.action == "client.create")
+            assert (event.actor, event.staff_id) == (f"{role.title()} One", member.id)
+            assert event.os_user and event.pc_name
+            assert export.write(export.payments(), tmp_path / "p.csv", "csv") == 2
+        else:
+            for attempt in (lambda: _preview(path), lambda: export.audit(), lambda: export.clients()):
+                with pytest.raises(PermissionDenied, match="Only the owner or a manager can import and export"):
+                    attempt()
+            assert Client.select().count() == 0
+    with access.acting_as(None), pytest.raises(PermissionDenied):
+        access.set_process_default(None)
+        try:
+            export.payments()
+        finally:
+            access.set_process_default(access.SYSTEM)
