@@ -421,3 +421,17 @@ def test_only_roles_that_import_and_export_may(ready: Factory, tmp_path: Path, r
             export.payments()
         finally:
             access.set_process_default(access.SYSTEM)
+
+
+def test_ragged_rows_and_one_column_files(ready: Factory, tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("Name,Phone\nAmina\nBaraka,+254712000002,extra,cells\nChebet,+254712000003,\n",
+                    encoding="utf-8")
+    verdicts = _verdicts(_preview(path))
+    assert [v[1] for v in verdicts] == ["New", "Error", "New"]
+    assert "This row has 4 cells but the header has 2 columns" in verdicts[1][2]
+    one = tmp_path / "one.csv"
+    one.write_text("Name\nAmina\n\nBaraka\n", encoding="utf-8")
+    preview = _preview(one)
+    assert preview.summary() == "2 new, 0 updates, 0 errors, 1 empty row"
+    assert apply.apply_import(preview).created == 2
