@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -109,6 +110,7 @@ _EPOCH = date(1899, 12, 30)
 _MONEY_STYLE = {0: 5, 2: 4, 3: 6}
 # XML 1.0 can't hold most control characters, even escaped: they are dropped from the cell.
 _XML_BAD = dict.fromkeys([c for c in range(32) if c not in (9, 10, 13)] + [0xFFFE, 0xFFFF])
+_NEEDS_CARE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _column(n: int) -> str:
@@ -152,10 +154,17 @@ class _Xlsx:
     def row(self, values: Sequence[Value]) -> None:
         self.n += 1
         n = self.n
-        while len(self.refs) < len(values):
-            self.refs.append(_column(len(self.refs)))
-        cells = "".join(_cell(f"{self.refs[i]}{n}", v, n == 1) for i, v in enumerate(values))
-        self.sheet.write(f'<row r="{n}">{cells}</row>'.encode())
+        refs = self.refs
+        while len(refs) < len(values):
+            refs.append(_column(len(refs)))
+        parts = []
+        for i, v in enumerate(values):
+            if type(v) is str and v and n > 1:  # most cells: plain text, written here without a call
+                parts.append(f'<c r="{refs[i]}{n}" t="inlineStr"><is><t xml:space="preserve">'
+                             f'{escape(v.translate(_XML_BAD)) if _NEEDS_CARE.search(v) else v}</t></is></c>')
+            else:
+                parts.append(_cell(f"{refs[i]}{n}", v, n == 1))
+        self.sheet.write(f'<row r="{n}">{"".join(parts)}</row>'.encode())
 
     def close(self) -> None:
         self.sheet.write(b"</sheetData></worksheet>")

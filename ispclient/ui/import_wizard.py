@@ -85,6 +85,7 @@ def _no_full_collections() -> Iterator[None]:
         with _quiet_gc:
             _quiet_count -= 1
             if _quiet_count == 0:
+                gc.freeze()  # what is alive now is not walked by the next full pass either (as the list does)
                 gc.enable()
                 sys.setswitchinterval(_switch)
 
