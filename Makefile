@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench bench-quick dist lint typecheck clean windows-check
+.PHONY: run test demo bench bench-quick bench-transfer dist lint typecheck clean windows-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench --quick
+
+# Import and export of 100,000 clients (bench/transfer.py): import_100k_s, export_100k_s.
+bench-transfer: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench.transfer
 
 dist: $(STAMP)
 	$(PY) -m PyInstaller --noconfirm --clean build.spec

@@ -29,8 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="open your data if it has clients, otherwise the demo (what `make run` does)")
     p.add_argument("--smoke-test", action="store_true", help="start, self-check and exit (for builds)")
     p.add_argument("--screenshot", metavar="DIR", help="with --demo: render the main screens to PNG files")
+    from ispclient.dataio import cli as cli_transfer
+
     commands = {"enforce": "run auto-renew, expiry and the router queue once (for Task Scheduler)",
-                **cli_db.COMMANDS, **KEY_COMMANDS}
+                **cli_db.COMMANDS, **KEY_COMMANDS, **cli_transfer.COMMANDS}
     p.add_argument("command", nargs="?", choices=list(commands),
                    help="; ".join(f"{name}: {text}" for name, text in commands.items()))
     p.add_argument("argument", nargs="?", metavar="FILE|URL|ACTION",
@@ -84,8 +86,12 @@ def disk_full_problem(app_paths: paths.AppPaths) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ispclient.dataio import cli as cli_transfer
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    transfer = cli_transfer.split(argv)  # import/export parse their own options
+    args = parser.parse_args(transfer.before + [transfer.command] if transfer else argv)
     if args.screenshot and not args.demo:
         parser.error("--screenshot works with --demo (it renders the demo data)")
     demo = args.demo
@@ -112,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _announce_database(db_url)
     if args.command == "enforce":
         return enforce(app_paths, db_url)
+    if transfer is not None:
+        return cli_transfer.run(transfer, app_paths, db_url)
     if args.command in cli_db.COMMANDS:
         return cli_db.run(args.command, args.argument, app_paths, db_url)
     if args.command in KEY_COMMANDS:

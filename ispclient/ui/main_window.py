@@ -392,6 +392,7 @@ class MainWindow(WindowState, QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
         self.file_menu.addAction(self.new_action)
+        self._add_transfer_actions()
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.switch_user_action)
         self.file_menu.addAction(self.password_action)
@@ -794,6 +795,24 @@ class MainWindow(WindowState, QMainWindow):
         from ispclient.ui.router_sync_window import RouterSyncWindow
 
         self._show_tool_window("router-sync", lambda: RouterSyncWindow(self.ctx, self.runner, self))
+
+    def _add_transfer_actions(self) -> None:
+        """File ▸ Import clients…, Export the client list…, Export data… (ui/import_wizard.py,
+        ui/export_dialogs.py)."""
+        from ispclient.ui import export_dialogs, import_wizard
+
+        self.import_action = self._action("&Import clients…", lambda: import_wizard.open_import(self.ctx, self),
+                                          tip="Clients from a spreadsheet, another billing system or a router export")
+        self.export_list_action = self._action(
+            "&Export the client list…", lambda: export_dialogs.export_client_list(
+                self, self.ctx, self.model, self.table.horizontalHeader()),
+            tip="The list as shown (search, filters, sort, columns) to Excel or CSV")
+        self.export_action = self._action("Export &data…", lambda: export_dialogs.open_export(self.ctx, self),
+                                          tip="Payments, subscriptions or the audit log to Excel or CSV")
+        self.file_menu.addSeparator()
+        for action in (self.import_action, self.export_list_action, self.export_action):
+            self.file_menu.addAction(action)
+            self._needs[action] = Permission.IMPORT_EXPORT  # the owner and managers
 
     def add_file_actions(self, actions: Sequence[QAction]) -> None:
         """Put extra File actions (backup, restore, check) above Quit."""
