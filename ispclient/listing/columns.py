@@ -53,7 +53,7 @@ def rows_of(buffer: bytes, count: int) -> tuple[Bytes2D, npt.NDArray[np.int64]]:
     starts, lengths = _pieces(raw[:-1] == SEP, count)
     width = int(lengths.max())
     kind = np.int32 if len(raw) < 2**31 else np.int64  # the index matrix is the build's biggest transient
-    index = starts.astype(kind)[:, None] + np.arange(width, dtype=kind)[None, :]
+    index = np.add.outer(starts.astype(kind), np.arange(width, dtype=kind))
     index[np.arange(width)[None, :] >= lengths[:, None]] = len(raw) - 1
     return raw[index], lengths
 

@@ -844,7 +844,7 @@ class MainWindow(WindowState, QMainWindow):
         self.stack.setCurrentWidget(self.empty if c.total == 0 else self.table)
         self.filters.setVisible(c.total > 0)
         self.table.placeholder = NO_MATCH_HINT if c.shown == 0 else ""
-        for label in (self.shown_label, self.connection_label, self.expiring_label):
+        for label in (self.shown_label, self.connection_label, self.expiring_label, self.owing_label):
             label.setMinimumWidth(label.sizeHint().width())
 
     def show_note(self, text: str, timeout_ms: int = 10_000) -> None:

@@ -26,7 +26,7 @@ from ispclient.listing import connections as listing_connections
 from ispclient.listing.build import from_rows
 from ispclient.listing.columns import Slots
 from ispclient.listing.index import ClientIndex, ListCounts
-from ispclient.listing.keys import CONNECTION_RANK, CONNECTION_STATES, HEADERS, SORT_KEYS, Column
+from ispclient.listing.keys import CONNECTION_RANK, HEADERS, SORT_KEYS, Column
 from ispclient.listing.search import ClientFilter
 from ispclient.store.queries import ClientRow
 from ispclient.ui.context import ConnectionBook, ConnKey
