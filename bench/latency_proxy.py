@@ -97,8 +97,12 @@ class LatencyProxy:
             return
         counter = _Counter()
         self.counters.append(counter)
-        await asyncio.gather(self._pump(reader, up_writer, counter.feed), self._pump(up_reader, writer, None),
-                             return_exceptions=True)
+        try:
+            await asyncio.gather(self._pump(reader, up_writer, counter.feed), self._pump(up_reader, writer, None),
+                                 return_exceptions=True)
+        except asyncio.CancelledError:  # the proxy is stopping
+            for w in (writer, up_writer):
+                w.close()
 
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                     seen: Callable[[bytes], None] | None) -> None:
