@@ -82,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = json.loads(args.out.read_text(encoding="utf-8"))
     started = time.perf_counter()
     results.update(environment(mode))
+    measure.compile_bytecode()
     log(f"bench: {mode} run, {plan.size.clients:,} clients, {plan.size.sessions:,} sessions "
         f"(load average {results['load_average_start']})")
 

@@ -96,10 +96,19 @@ def run_probe(stack: Stack, mode: str, extra: dict[str, Any] | None = None) -> d
     return _probe(config, stack.data_dir, stack.routers, Path(stack.info.path))
 
 
+def compile_bytecode() -> None:
+    """The app's modules compiled once, as an installed app has them: with PYTHONDONTWRITEBYTECODE
+    set (as on this machine) every start would compile ~90 modules from source (~0.15 s)."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "ispclient"), quiet=1, force=False)
+
+
 def _probe(config: dict[str, Any], data_dir: Path, routers: Routers | None, db_path: Path | None,
            queries_sent: Any = None) -> dict[str, Any]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     env.pop("ISPCLIENT_HOME", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # read the compiled modules (compile_bytecode)
     log = data_dir / "probe-stderr.txt"
     with log.open("w", encoding="utf-8") as err:
         started = time.perf_counter()

@@ -25,6 +25,7 @@ from ispclient.domain.connection import ConnectionState
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.listing import order as radix
 from ispclient.listing.columns import Bools, Field, Slots, Strings
+from ispclient.listing.counts import ListCounts
 from ispclient.listing.keys import CONNECTION_RANK, CONNECTION_STATES, NO_END, STATUS_RANK, STATUSES, Column, natural
 from ispclient.listing.search import NO_SERVER, ClientFilter, encode, fold, phone_forms, refines
 from ispclient.store.queries import ClientRow
@@ -33,19 +34,6 @@ UNKNOWN = CONNECTION_RANK[ConnectionState.UNKNOWN]
 EXPIRING = STATUS_RANK[SubscriptionStatus.EXPIRING.value]
 FEW = 64  # fewer candidate rows than 1/FEW of all: compare only theirs (a gather costs ~30× a compare)
 HEADROOM = 1 / 16  # spare slots allocated for clients added after the build
-
-
-@dataclass(frozen=True)
-class ListCounts:
-    """What the status bar says about the list."""
-
-    shown: int
-    total: int
-    online: int
-    offline: int
-    unknown: int
-    expiring: int
-    owing: int = 0
 
 
 @dataclass
@@ -185,6 +173,25 @@ class ClientIndex:
         return [int(i) for i in self.c.ids[self.visible]]
 
     # -- one row ------------------------------------------------------------------------------
+
+    def code(self, slot: int) -> str:
+        return self.c.code.get(slot)
+
+    def name(self, slot: int) -> str:
+        return self.c.name.get(slot)
+
+    def email(self, slot: int) -> str:
+        return self.c.email.get(slot)
+
+    def server_id(self, slot: int) -> int | None:
+        sid = int(self.c.server[slot])
+        return None if sid == NO_SERVER else sid
+
+    def package_name(self, slot: int) -> str:
+        return self.packages[int(self.c.package[slot])]
+
+    def balance(self, slot: int) -> int:
+        return int(self.c.balance[slot])
 
     def server_name(self, slot: int) -> str:
         sid = int(self.c.server[slot])

@@ -47,9 +47,6 @@ from ispclient import APP_DISPLAY_NAME, __version__
 from ispclient.domain.connection import ConnectionState
 from ispclient.domain.permissions import Permission
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
-from ispclient.listing import build as list_build
-from ispclient.listing import connections as list_connections
-from ispclient.listing.index import ClientIndex
 from ispclient.store import access, queries
 from ispclient.store.changes import Changes
 from ispclient.ui import msgbox, ops
@@ -61,7 +58,9 @@ from ispclient.ui.style import CONNECTION_COLOURS
 from ispclient.ui.widgets.formatting import plural
 from ispclient.ui.window_state import WindowState
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and the list's index load in the background read, not before the first paint
+    from ispclient.listing.connections import Snapshot
+    from ispclient.listing.index import ClientIndex
     from ispclient.ui.client.window import ClientWindow
     from ispclient.ui.queue_runner import QueueRunner
     from ispclient.ui.session import Locker
@@ -529,8 +528,7 @@ class MainWindow(WindowState, QMainWindow):
         ops.Op(self, read, key="list").on_success(lambda index: self._install(index, today, days, seen)) \
             .on_failure(self._reload_failed).run()
 
-    def _install(self, index: ClientIndex, today: date, expiring_days: int,
-                 seen: list_connections.Snapshot) -> None:
+    def _install(self, index: ClientIndex, today: date, expiring_days: int, seen: Snapshot) -> None:
         self._reloading = False
         self._expiring_days = expiring_days
         first_install = self._loaded_day is None
@@ -897,14 +895,16 @@ class MainWindow(WindowState, QMainWindow):
         super().changeEvent(event)
 
 
-def _read_index(today: date, expiring_days: int, seen: list_connections.Snapshot, flt: ClientFilter,
-                column: Column | None, descending: bool) -> ClientIndex:
+def _read_index(today: date, expiring_days: int, seen: Snapshot, flt: ClientFilter, column: Column | None,
+                descending: bool) -> ClientIndex:
     """The whole list, indexed, off the GUI thread: read, built, given the statuses known when the
     read began, filtered and sorted as the window shows it, and every column's order worked out —
     so the first click on any header only has to show an order."""
-    index = list_build.read(today, expiring_days)
+    from ispclient.listing import build, connections
+
+    index = build.read(today, expiring_days)
     index.warm()
-    list_connections.apply_snapshot(index, seen)
+    connections.apply_snapshot(index, seen)
     index.sort_column, index.descending = column, descending
     index.set_filter(flt)
     return index

@@ -274,3 +274,26 @@ def test_empty() -> None:
         index.sort(column)
     index.set_filter(ClientFilter("a", owes=True))
     assert index.visible_client_ids() == [] and index.counts().total == 0
+
+
+@SETTINGS
+@given(rows=row_lists(max_size=15), column=st.sampled_from(list(Column)), descending=st.booleans(), flt=filters,
+       chosen=states)
+def test_the_first_page_shows_what_the_index_shows(rows: list[ClientRow], column: Column, descending: bool,
+                                                    flt: ClientFilter, chosen: dict[int, ConnectionState]) -> None:
+    """The page shown while the list loads (plain Python, no arrays) answers as the index does."""
+    from ispclient.listing.page import PageIndex
+
+    index = from_rows(rows)
+    state = set_states(index, rows, chosen)
+    page = PageIndex(rows, lambda server, user: next(
+        (state[r.id] for r in rows if r.server_id == server and r.pppoe_username == user), ConnectionState.UNKNOWN))
+    for each in (index, page):
+        each.sort(column, descending)
+        each.set_filter(flt)
+    assert page.visible_client_ids() == index.visible_client_ids()
+    assert page.counts() == index.counts()
+    for slot in page.visible:
+        other = index.live_slot(page.client_id(slot))
+        assert other is not None and page.row(slot) == index.row(other)
+        assert page.sort_key(column, slot) == index.sort_key(column, other)

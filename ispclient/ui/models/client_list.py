@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
@@ -22,16 +21,19 @@ from ispclient.domain.connection import ClientConnection, ConnectionState, Route
 from ispclient.domain.money import format_money
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.domain.validation import display_phone
-from ispclient.listing import connections as listing_connections
-from ispclient.listing.build import from_rows
-from ispclient.listing.columns import Slots
-from ispclient.listing.index import ClientIndex, ListCounts
+from ispclient.listing.counts import ListCounts
 from ispclient.listing.keys import CONNECTION_RANK, HEADERS, SORT_KEYS, Column
+from ispclient.listing.page import PageIndex
 from ispclient.listing.search import ClientFilter
 from ispclient.store.queries import ClientRow
 from ispclient.ui.context import ConnectionBook, ConnKey
 from ispclient.ui.style import SUBSCRIPTION_COLOURS, connection_icon
 from ispclient.ui.widgets.status import readable_colour
+
+if TYPE_CHECKING:  # numpy and the index are imported when a whole list arrives, not before the first page
+    from ispclient.listing.columns import Slots
+    from ispclient.listing.connections import Snapshot
+    from ispclient.listing.index import ClientIndex
 
 __all__ = ["CLIENT_ID_ROLE", "CONNECTION_RANK", "CONNECTION_ROLE", "CONNECTION_ROLES", "HEADERS", "ROW_ROLE",
            "SORT_KEYS", "SORT_ROLE", "ClientListModel", "Column", "ListCounts", "connection_tooltip", "format_date"]
@@ -85,6 +87,17 @@ def connection_tooltip(conn: ClientConnection) -> str:
     return "\n".join(lines)
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Whether two lists of slots (arrays of the index, or the first page's lists) are equal."""
+    if len(a) != len(b):
+        return False
+    if isinstance(a, list) or isinstance(b, list):
+        return list(a) == list(b)
+    import numpy as np
+
+    return bool(np.array_equal(a, b))
+
+
 def _runs(positions: Iterable[int]) -> list[tuple[int, int]]:
     """Sorted positions as (first, last) runs of consecutive numbers."""
     runs: list[tuple[int, int]] = []
@@ -105,7 +118,7 @@ class ClientListModel(QAbstractTableModel):
     def __init__(self, connections: ConnectionBook, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._book = connections
-        self._index = from_rows([])
+        self._index: ClientIndex | PageIndex = PageIndex([], connections.state)
         self._complete = False  # the index holds every client (not only the first page)
         self._sort_column: Column | None = None
         self._sort_order = Qt.SortOrder.AscendingOrder
@@ -115,6 +128,7 @@ class ClientListModel(QAbstractTableModel):
         self._decimal_separator: str | None = None
         self._cells: dict[int, tuple[str, ...]] = {}  # slot → its cells as shown
         self._money: dict[int, str] = {}
+        self._phones: dict[str, str] = {}
         self._pending_keys: deque[ConnKey] = deque()
         self._draining = False
         self._applied: dict[int, RouterStatuses] = {}  # each router's answer as last applied
@@ -123,7 +137,7 @@ class ClientListModel(QAbstractTableModel):
     # -- loading ----------------------------------------------------------------------------
 
     @property
-    def list_index(self) -> ClientIndex:
+    def list_index(self) -> ClientIndex | PageIndex:
         """The index shown (read only: change it through this model)."""
         return self._index
 
@@ -134,21 +148,25 @@ class ClientListModel(QAbstractTableModel):
 
     def install(self, rows: Sequence[ClientRow]) -> None:
         """Every row afresh (tests, small lists): built here, in the calling thread."""
+        from ispclient.listing.build import from_rows
+
         self.install_index(from_rows(rows))
 
     def show_page(self, rows: Sequence[ClientRow]) -> None:
         """The first page of the list, shown while the whole list is read (ignored once it is in)."""
         if not self._complete:
-            self._swap(from_rows(rows), complete=False)
+            self._swap(PageIndex(rows, self._book.state), complete=False)
 
-    def connection_snapshot(self) -> listing_connections.Snapshot:
+    def connection_snapshot(self) -> Snapshot:
         """What the book knows now, for a list read to start from (:meth:`install_index`)."""
         book = self._book
         return {sid: (book.router(sid), dict(book.singles(sid))) for sid in self._index.servers}
 
-    def install_index(self, index: ClientIndex, seen: listing_connections.Snapshot | None = None) -> None:
+    def install_index(self, index: ClientIndex, seen: Snapshot | None = None) -> None:
         """A whole list read and built in the background (with the statuses of ``seen`` already
         applied): shown in the current filter and order, with what the book learnt since."""
+        from ispclient.listing import connections as listing_connections
+
         book = self._book
         seen = seen or {}
         self._applied = {}
@@ -164,7 +182,7 @@ class ClientListModel(QAbstractTableModel):
                 listing_connections.apply_keys(index, [(server_id, u) for u in singles], book.state)
         self._swap(index, complete=True)
 
-    def _swap(self, index: ClientIndex, complete: bool) -> None:
+    def _swap(self, index: ClientIndex | PageIndex, complete: bool) -> None:
         index.filter = self._index.filter
         index.sort_column = self._sort_column
         index.descending = self._sort_order == Qt.SortOrder.DescendingOrder
@@ -189,9 +207,9 @@ class ClientListModel(QAbstractTableModel):
     def apply_rows(self, client_ids: Sequence[int], rows: Sequence[ClientRow]) -> None:
         """These clients as read again in the background: changed rows update, the ones not in
         ``rows`` (deleted) go, new ones appear."""
-        if not client_ids:
-            return
         index = self._index
+        if not client_ids or isinstance(index, PageIndex):
+            return  # the first page: the whole list, read meanwhile, has them (the window re-reads later changes)
         old = index.visible
         changed, removed = index.apply(client_ids, rows)
         if not changed and not removed:
@@ -215,7 +233,7 @@ class ClientListModel(QAbstractTableModel):
             return
         old = index.visible
         index.set_filter(flt)
-        if not np.array_equal(old, index.visible):
+        if not _same(old, index.visible):
             self.beginResetModel()
             self.endResetModel()
         self.counts_changed.emit()
@@ -224,7 +242,9 @@ class ClientListModel(QAbstractTableModel):
         """The view showed ``old`` and must show ``new`` (the index holds it already), with the
         narrowest signals: removed runs, a layout change when kept rows moved (selections follow
         their clients), inserted runs. Many scattered runs: one reset."""
-        if len(old) == len(new) and np.array_equal(old, new):
+        import numpy as np
+
+        if _same(old, new):
             return
         size = self._index.capacity
         in_old = np.zeros(size, dtype=np.bool_)
@@ -257,15 +277,22 @@ class ClientListModel(QAbstractTableModel):
             self.endInsertRows()
         index.visible = new
 
-    def _relayout(self, old: Slots, new: Slots) -> None:
+    def _relayout(self, old: Any, new: Any) -> None:
         """The same rows in a new order: selections and the current row stay on their clients."""
         self.layoutAboutToBeChanged.emit()
         index = self._index
         index.visible = new
         before = self.persistentIndexList()
         if before:
-            row_of = np.full(index.capacity, -1, dtype=np.int64)
-            row_of[new] = np.arange(len(new))
+            row_of: Any
+            if isinstance(index, PageIndex):
+                place = {s: r for r, s in enumerate(new)}
+                row_of = [place.get(s, -1) for s in range(index.capacity)]
+            else:
+                import numpy as np
+
+                row_of = np.full(index.capacity, -1, dtype=np.int64)
+                row_of[new] = np.arange(len(new))
             after = []
             for i in before:
                 r = int(row_of[old[i.row()]]) if 0 <= i.row() < len(old) else -1
@@ -286,7 +313,7 @@ class ClientListModel(QAbstractTableModel):
         old = index.visible
         index.sort(self._sort_column, order == Qt.SortOrder.DescendingOrder)
         new = index.visible
-        if not np.array_equal(old, new):
+        if not _same(old, new):
             index.visible = old
             self._relayout(old, new)
 
@@ -306,6 +333,17 @@ class ClientListModel(QAbstractTableModel):
 
         A router's whole answer (a RouterStatuses) is applied as whole arrays and repaints the
         Connection column once; other changes are applied in slices between events."""
+        if isinstance(self._index, PageIndex):  # the first page reads the book as it paints
+            self._cells.clear()
+            if self._index.filter.connection is not None:
+                self.beginResetModel()
+                self._index.states_changed()
+                self.endResetModel()
+            elif self.rowCount():
+                self.dataChanged.emit(self.index(0, Column.CONNECTION),
+                                      self.index(self.rowCount() - 1, Column.CONNECTION), CONNECTION_ROLES)
+            self.counts_changed.emit()
+            return
         if isinstance(keys, RouterStatuses):
             self._apply_router(keys)
             if not self._pending_keys:
@@ -335,7 +373,10 @@ class ClientListModel(QAbstractTableModel):
             self.connections_applied.emit()
 
     def _apply_router(self, statuses: RouterStatuses) -> None:
+        from ispclient.listing import connections as listing_connections
+
         index = self._index
+        assert not isinstance(index, PageIndex)
         before = self._applied.get(statuses.server_id)
         self._applied[statuses.server_id] = statuses
         moved = listing_connections.apply_router(index, statuses, before, self._book.state)
@@ -348,6 +389,10 @@ class ClientListModel(QAbstractTableModel):
         self.counts_changed.emit()
 
     def _apply_keys(self, keys: list[ConnKey]) -> None:
+        from ispclient.listing import connections as listing_connections
+
+        if isinstance(self._index, PageIndex):
+            return
         touched, moved = listing_connections.apply_keys(self._index, keys, self._book.state)
         for server_id, _ in keys:
             self._applied.pop(server_id, None)  # newer than the router's answer: start afresh next time
@@ -361,10 +406,11 @@ class ClientListModel(QAbstractTableModel):
 
     def _states_moved(self, moved: bool) -> None:
         """Some rows' connection state changed: a connection filter follows."""
-        if moved and self._index.filter.connection is not None:
-            old = self._index.visible
-            self._index.states_changed()
-            self._transition(old, self._index.visible)
+        index = self._index
+        if moved and index.filter.connection is not None and not isinstance(index, PageIndex):
+            old = index.visible
+            index.states_changed()
+            self._transition(old, index.visible)
 
     def _emit_rows_changed(self, slots: Sequence[int], first_col: int, last_col: int, roles: list[int]) -> None:
         """dataChanged for the rows showing ``slots``, neighbours coalesced into one range."""
@@ -416,7 +462,7 @@ class ClientListModel(QAbstractTableModel):
         if role == _FOREGROUND:
             if c == _SUBSCRIPTION:
                 return self._status_colour(self._index.status(slot))
-            if c == _BALANCE_COLUMN and int(self._index.c.balance[slot]) > 0:
+            if c == _BALANCE_COLUMN and self._index.balance(slot) > 0:
                 return self._owing()
             return None
         if role == _ALIGNMENT:
@@ -436,25 +482,31 @@ class ClientListModel(QAbstractTableModel):
             if c == _CONNECTION:
                 return connection_tooltip(self._connection(slot))
             if c == _NAME:
-                return "\n".join(x for x in (self._index.c.name.get(slot), self._index.c.email.get(slot)) if x)
+                return "\n".join(x for x in (self._index.name(slot), self._index.email(slot)) if x)
         return None
 
     def _connection(self, slot: int) -> ClientConnection:
         index = self._index
-        sid = int(index.c.server[slot])
-        return self._book.get(None if sid < 0 else sid, index.username(slot))
+        return self._book.get(index.server_id(slot), index.username(slot))
 
     def _row_cells(self, slot: int) -> tuple[str, ...]:
         """The row's cells as shown, made once (a changed row, status or currency forgets them)."""
         index = self._index
-        c = index.c
-        cells = (c.code.get(slot), c.name.get(slot), display_phone(index.phone(slot)), index.username(slot),
-                 index.server_name(slot), index.packages[int(c.package[slot])], index.status(slot),
-                 format_date(index.ends_on(slot)), index.state(slot).label, self._balance(int(c.balance[slot])))
+        cells = (index.code(slot), index.name(slot), self._phone(index.phone(slot)), index.username(slot),
+                 index.server_name(slot), index.package_name(slot), index.status(slot),
+                 format_date(index.ends_on(slot)), index.state(slot).label, self._balance(index.balance(slot)))
         if len(self._cells) >= ROW_CACHE:
             self._cells.clear()
         self._cells[slot] = cells
         return cells
+
+    def _phone(self, e164: str) -> str:
+        text = self._phones.get(e164)
+        if text is None:  # phonenumbers takes ~0.1 ms a number: a screenful is worth keeping
+            if len(self._phones) > 4096:
+                self._phones.clear()
+            text = self._phones[e164] = display_phone(e164)
+        return text
 
     def _balance(self, minor: int) -> str:
         if not minor:
