@@ -1,8 +1,9 @@
-"""``python -m bench [--quick | --tiny] [--only KEY,...] [--out bench/results.json]``
+"""``python -m bench [--quick | --tiny | --million] [--pg-latency MS] [--only KEY,...] [--out FILE]``
 
-Generates the data (cached per day in ``bench/.data/``), starts the simulated routers, runs the
-app offscreen in fresh processes and writes ``results.json`` plus a table of figure, value,
-target and pass/fail. What each figure means and how it is measured: ``bench/README.md``.
+Generates the data (cached in ``bench/.data/``, moved to today's dates on later days), starts the
+simulated routers, runs the app offscreen in fresh processes and writes ``results.json`` plus a
+table of figure, value, target and pass/fail. What each figure means and how it is measured:
+``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -23,31 +24,38 @@ from bench import figures, measure
 from bench.generate import SIZES, Size
 
 HERE = Path(__file__).resolve().parent
-UI_KEYS = ("search_ms_median", "search_ms_p95", "sort_ms_max", "client_window_ms", "status_refresh_s",
-           "gui_max_stall_ms", "peak_rss_mb")
+UI_KEYS = ("search_ms_median", "search_ms_p95", "sort_ms_max", "client_open_6_ms", "client_open_100_ms",
+           "status_refresh_s", "gui_max_stall_ms", "peak_rss_mb", "sql_statements_per_open")
+LOAD_KEYS = ("first_rows_s", "list_complete_s")
+PG_KEYS = ("pg_client_open_ms", "pg_open_stall_ms")
 
 
 @dataclass(frozen=True)
 class Plan:
     size: Size
     load_runs: int
-    small: Size | None  # a second data set for list_load_s_5000 (the full run only)
     ratio_clients: int
     ratio_sample: int | None  # per-client lookups actually timed (None: all of them)
+    pg_size: Size | None  # the data set copied into PostgreSQL for the --pg-latency figures
 
 
 PLANS = {
-    "full": Plan(SIZES["full"], 3, SIZES["5000"], 1000, None),
-    "quick": Plan(SIZES["5000"], 3, None, 1000, 60),
-    "tiny": Plan(SIZES["tiny"], 1, None, 100, 10),
+    "full": Plan(SIZES["full"], 3, 1000, None, SIZES["5000"]),
+    "million": Plan(SIZES["million"], 3, 1000, 200, SIZES["5000"]),
+    "quick": Plan(SIZES["5000"], 1, 1000, 60, SIZES["5000"]),
+    "tiny": Plan(SIZES["tiny"], 1, 100, 10, None),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[1])
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="5,000 clients; under a minute")
+    size.add_argument("--quick", action="store_true", help="5,000 clients; under 30 seconds")
     size.add_argument("--tiny", action="store_true", help="200 clients: checks the runner works (tests)")
+    size.add_argument("--million", action="store_true", help="1,000,000 clients (the issue's 1M column)")
+    p.add_argument("--pg-latency", type=float, metavar="MS",
+                   help="also open clients on PostgreSQL behind a proxy adding MS per round trip "
+                        "(ISPCLIENT_BENCH_PG_URL, else ISPCLIENT_TEST_PG_URL + _bench)")
     p.add_argument("--only", metavar="KEY,...", help="measure only these figures; other keys are kept from --out")
     p.add_argument("--out", type=Path, default=HERE / "results.json", help="where to write the JSON")
     p.add_argument("--data-root", type=Path, help="where generated data is cached (default bench/.data)")
@@ -62,7 +70,7 @@ def log(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    mode = "tiny" if args.tiny else "quick" if args.quick else "million" if args.million else "full"
     plan = PLANS[mode]
     only = {k.strip() for k in args.only.split(",")} if args.only else None
 
@@ -74,38 +82,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = json.loads(args.out.read_text(encoding="utf-8"))
     started = time.perf_counter()
     results.update(environment(mode))
+    measure.compile_bytecode()
     log(f"bench: {mode} run, {plan.size.clients:,} clients, {plan.size.sessions:,} sessions "
         f"(load average {results['load_average_start']})")
 
-    if wanted("clients", "list_load_s", *UI_KEYS):
+    if wanted("clients", *LOAD_KEYS, *UI_KEYS):
         log(f"  data and routers ({plan.size.name}) …")
+        t = time.perf_counter()
         stack = measure.start_stack(plan.size, root=args.data_root)
+        results["data_ready_s"] = round(time.perf_counter() - t, 1)
         try:
             results["clients"] = stack.info.clients
             results["data"] = data_summary(stack.info)
-            if wanted("list_load_s"):
+            if wanted(*LOAD_KEYS):
                 log(f"  start-up × {plan.load_runs} …")
-                load = measure.list_load(stack, plan.load_runs)
-                results.update(load)
-                if plan.size.clients == SIZES["5000"].clients:
-                    results["list_load_s_5000"] = load["list_load_s"]
+                results.update(measure.list_load(stack, plan.load_runs))
             if wanted(*UI_KEYS):
-                log("  search, sort, status refresh, hung router, client window …")
+                log("  search, sort, status refresh, hung router, client windows …")
                 probe = measure.run_probe(stack, "full")
-                results["list_load_s_full_probe"] = probe.pop("list_load_s")
+                results["first_rows_s_full_probe"] = probe.pop("first_rows_s")
+                results["list_complete_s_full_probe"] = probe.pop("list_complete_s")
                 results.update(probe)
         finally:
             stack.stop()
 
-    if plan.small is not None and wanted("list_load_s_5000"):
-        log(f"  start-up at {plan.small.clients:,} clients × {plan.load_runs} …")
-        stack = measure.start_stack(plan.small, root=args.data_root)
+    if args.pg_latency is not None and plan.pg_size is not None and wanted(*PG_KEYS):
+        from bench import postgres
+
+        url = postgres.bench_url()
+        log(f"  PostgreSQL with {args.pg_latency:g} ms round trips ({plan.pg_size.clients:,} clients, "
+            f"{postgres.database_name(url)}) …")
+        stack = measure.start_stack(plan.pg_size, root=args.data_root)
         try:
-            small = measure.list_load(stack, plan.load_runs)
-            results["list_load_s_5000"] = small["list_load_s"]
-            results["list_load_runs_s_5000"] = small["list_load_runs_s"]
+            results.update(measure.pg_latency(stack, args.pg_latency, url))
+        except Exception as e:  # noqa: BLE001 - no PostgreSQL here: say so, measure the rest
+            log(f"  PostgreSQL figures skipped: {type(e).__name__}: {e}")
+            results["pg_skipped"] = f"{type(e).__name__}: {e}"
         finally:
             stack.stop()
+        opens = [results.get(f"pg_client_open_{k}_ms") for k in ("6", "100")]
+        if all(isinstance(v, int | float) for v in opens):
+            results["pg_client_open_ms"] = max(opens)  # type: ignore[type-var]
+    statements = [results.get(k) for k in ("sql_statements_per_open", "pg_sql_statements_per_open")]
+    results["sql_statements_per_open_sqlite"] = statements[0]
+    if all(isinstance(v, int) for v in statements):
+        results["sql_statements_per_open"] = max(statements)  # type: ignore[type-var]
 
     if wanted("status_batch_vs_per_client_ratio"):
         log(f"  one query per router against one per client ({plan.ratio_clients:,} clients, 20 ms link) …")
@@ -117,7 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(figures.table(results))
     misses = figures.missed(results)
-    print(f"\n{mode} run in {results['bench_seconds']:.0f} s; {len(misses)} target(s) missed"
+    print(f"\n{mode} run in {results['bench_seconds']:.0f} s (load average {results['load_average_start']} → "
+          f"{results['load_average_end']}); {len(misses)} target(s) missed"
           f"{': ' + ', '.join(misses) if misses else ''}; written to {args.out}")
     return 1 if args.strict and misses else 0
 

@@ -1,13 +1,17 @@
 """The app as it starts, measured from inside: ``python -m bench.load_probe CONFIG_JSON``.
 
 It does what ``ispclient --data-dir D`` does at start-up (``app.main`` → ``application.run``:
-logging, crash hook, ``start_session``, ``window.show()``, ``status.start()``), then reports
-``loaded`` the moment the client table has painted its rows. The parent measures the wall time
-from spawning this process to that line (interpreter start and imports included).
+logging, crash hook, ``start_session``, ``window.show()``, ``status.start()``) and reports
+``first_rows`` when the client table has painted rows (the first page, read while the whole list
+is read) and ``complete`` when the whole list is in (searchable, every sort order ready). The
+parent measures the wall time from spawning this process to each line (interpreter start and
+imports included).
 
-With ``"mode": "full"`` it goes on in the same process, offscreen, through the real widgets:
-typing in the search box, clicking column headers, F5 refreshes, a refresh with one router
-hanging, opening the client with 100 subscriptions; then reports peak RSS.
+``"mode": "full"`` goes on, offscreen, through the real widgets: typing in the search box,
+clicking column headers (real clicks: one sort each), F5 refreshes, a refresh with one router
+hanging, opening a client with 6 and one with 100 subscriptions. A 10 ms timer runs on the GUI
+thread from ``window.show()`` to the end: its longest gap is the longest the window froze.
+``"mode": "pg-open"`` (the app on PostgreSQL through a delaying proxy) only opens clients.
 
 Protocol on stdout: lines starting with ``@`` are JSON for the parent; a ``{"request": …}``
 line waits for one line back on stdin (the parent owns the simulated routers).
@@ -19,18 +23,22 @@ import time
 
 _T0 = time.perf_counter()  # first thing: the probe's own clock starts here
 
+import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import keyring  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
 
 from bench.routers import API_PASSWORD  # noqa: E402
+
+SETTLE_S = 0.3  # idle time before a steady-state memory sample
 
 
 class BenchKeyring(KeyringBackend):
@@ -64,71 +72,75 @@ def ask(message: dict[str, Any]) -> str:
     return sys.stdin.readline().strip()
 
 
+# -- memory, on every OS (Windows has no ``resource`` module) -------------------------------------
+
+def _windows_memory() -> tuple[float, float]:
+    import ctypes
+    from ctypes import wintypes
+
+    class Counters(ctypes.Structure):
+        _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD),
+                    ("PeakWorkingSetSize", ctypes.c_size_t), ("WorkingSetSize", ctypes.c_size_t),
+                    ("QuotaPeakPagedPoolUsage", ctypes.c_size_t), ("QuotaPagedPoolUsage", ctypes.c_size_t),
+                    ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t), ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+                    ("PagefileUsage", ctypes.c_size_t), ("PeakPagefileUsage", ctypes.c_size_t)]
+
+    counters = Counters()
+    counters.cb = ctypes.sizeof(Counters)
+    kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
+    psapi = ctypes.WinDLL("psapi")  # type: ignore[attr-defined]
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    psapi.GetProcessMemoryInfo(kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb)
+    return counters.WorkingSetSize / 2**20, counters.PeakWorkingSetSize / 2**20
+
+
 def rss_mb() -> float:
-    """Peak resident set size so far."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def current_rss_mb() -> float:
+    """Resident memory now."""
+    if sys.platform == "win32":
+        return _windows_memory()[0]
     try:
         with open("/proc/self/statm", encoding="ascii") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     except OSError:  # not Linux
-        return rss_mb()
+        return rss_high_water_mb()
 
 
-def main(config: dict[str, Any]) -> int:
-    from ispclient import app as cli
-    from ispclient import paths
+def rss_high_water_mb() -> float:
+    """The most resident memory the OS saw this process use (any moment, however brief)."""
+    if sys.platform == "win32":
+        return _windows_memory()[1]
+    import resource
 
-    keyring.set_keyring(BenchKeyring())
-    app_paths = paths.under(config["data_dir"]).ensure()
-    log_file = cli._configure_logging(app_paths)  # what app.main does first
-    from ispclient.ui.crash import install_excepthook
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
 
-    install_excepthook(log_file)
-    from PySide6.QtCore import QEvent, QObject
 
-    from ispclient.ui.application import start_session
+class Memory:
+    """Resident memory in the steady state after each phase (the app idle for SETTLE_S: what it
+    holds, not what a moment of work touched), sampled every 50 ms in between too."""
 
-    t_imports = time.perf_counter()
-    session = start_session(app_paths, argv=["ispclient"])
-    t_session = time.perf_counter()
-    app, window, status = session.app, session.window, session.status
+    def __init__(self) -> None:
+        self.steady: dict[str, float] = {}
+        self.sampled = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="rss-sampler", daemon=True)
+        self._thread.start()
 
-    class PaintCounter(QObject):
-        def __init__(self) -> None:
-            super().__init__()
-            self.paints = 0
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.sampled = max(self.sampled, rss_mb())
 
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-            if event.type() == QEvent.Type.Paint:
-                self.paints += 1
-            return False
+    def settle(self, app: Any, phase: str) -> float:
+        spin_for(app, SETTLE_S)
+        value = self.steady[phase] = rss_mb()
+        return value
 
-    painted = PaintCounter()
-    window.table.viewport().installEventFilter(painted)
-    window.show()  # what application.run does, up to app.exec()
-    t_shown = time.perf_counter()
-    status.start()
-    t_status = time.perf_counter()
-    spin_until(app, lambda: painted.paints > 0 and window.model.rowCount() > 0, 30)
-    t_loaded = time.perf_counter()
-    send({"event": "loaded", "rows": window.model.rowCount(), "probe_imports_s": t_imports - _T0,
-          "probe_session_s": t_session - t_imports, "probe_show_s": t_loaded - t_session,
-          "probe_status_start_s": t_status - t_shown, "probe_first_paint_s": t_loaded - t_status,
-          "probe_total_s": t_loaded - _T0})
-    if config.get("mode") != "full":
-        session.close()
-        return 0
-    results: dict[str, Any] = {"rows": window.model.rowCount()}
-    try:
-        measure_all(app, session, painted, config, results, t_loaded)
-    finally:
-        session.close()
-    send({"event": "results", **results})
-    return 0
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(1)
 
+
+# -- the event loop -------------------------------------------------------------------------------
 
 def spin_until(app: Any, done: Callable[[], bool], timeout_s: float) -> bool:
     """Run the event loop (without burning the CPU the workers need) until ``done()``."""
@@ -143,6 +155,11 @@ def spin_until(app: Any, done: Callable[[], bool], timeout_s: float) -> bool:
         QTimer.singleShot(2, loop.quit)
         loop.exec()
     return True
+
+
+def spin_for(app: Any, seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    spin_until(app, lambda: time.perf_counter() >= end, seconds + 1)
 
 
 def wait_for_signal(signal: Any, timeout_s: float) -> bool:
@@ -162,7 +179,8 @@ def wait_for_signal(signal: Any, timeout_s: float) -> bool:
 
 
 class StallMeter:
-    """A 10 ms timer on the GUI thread; its longest gap is the longest the window froze."""
+    """A 10 ms timer on the GUI thread; its longest gap is the longest the window froze. Gaps are
+    kept per phase of the run (start, search, sort, status, open)."""
 
     def __init__(self, interval_ms: int = 10) -> None:
         from PySide6.QtCore import Qt, QTimer
@@ -171,39 +189,158 @@ class StallMeter:
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._tick)
-        self.gaps: list[float] = []
+        self.phase = "start"
+        self.longest: dict[str, float] = {}
+        self.ticks = 0
         self._last = 0.0
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.gaps.append((now - self._last) * 1000)
+        gap = (now - self._last) * 1000
         self._last = now
+        self.ticks += 1
+        if gap > self.longest.get(self.phase, 0.0):
+            self.longest[self.phase] = gap
 
     def start(self) -> None:
-        self.gaps.clear()
         self._last = time.perf_counter()
         self.timer.start()
 
+    def enter(self, phase: str) -> None:
+        self._tick()  # the gap up to now belongs to the phase that just ended
+        self.phase = phase
+
     def stop(self) -> float:
+        self._tick()
         self.timer.stop()
-        self._tick()  # the gap up to now counts too
-        return max(self.gaps)
+        return max(self.longest.values(), default=0.0)
+
+
+class GcPauses:
+    """The longest garbage collection, from the collector's own callbacks."""
+
+    def __init__(self) -> None:
+        self.longest_ms = 0.0
+        self.collections = 0
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.collections += 1
+            self.longest_ms = max(self.longest_ms, (time.perf_counter() - self._started) * 1000)
+
+
+class StatementCounter:
+    """SQL statements the app runs (every peewee statement goes through Database.execute_sql)."""
+
+    def __init__(self) -> None:
+        import peewee
+
+        self.count = 0
+        self.counting = False
+        original = peewee.Database.execute_sql
+
+        def counted(db: Any, sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if self.counting:
+                self.count += 1
+            return original(db, sql, params, *args, **kwargs)
+
+        peewee.Database.execute_sql = counted  # type: ignore[method-assign]
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+def main(config: dict[str, Any]) -> int:
+    from ispclient import app as cli
+    from ispclient import paths
+
+    keyring.set_keyring(BenchKeyring())
+    app_paths = paths.under(config["data_dir"]).ensure()
+    (Path(config["data_dir"]) / "ui-state.ini").unlink(missing_ok=True)  # every run starts as the first
+    log_file = cli._configure_logging(app_paths)  # what app.main does first
+    from ispclient.ui.crash import install_excepthook
+
+    install_excepthook(log_file)
+    from PySide6.QtCore import QEvent, QObject
+
+    from ispclient.ui.application import start_session
+
+    memory = Memory()
+    pauses = GcPauses()
+    statements = StatementCounter()
+    t_imports = time.perf_counter()
+    session = start_session(app_paths, argv=["ispclient"], db_url=config.get("db_url"))
+    t_session = time.perf_counter()
+    app, window, status = session.app, session.window, session.status
+
+    class PaintCounter(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.paints = 0
+
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                self.paints += 1
+            return False
+
+    painted = PaintCounter()
+    window.table.viewport().installEventFilter(painted)
+    stalls = StallMeter()
+    window.show()  # what application.run does, up to app.exec()
+    stalls.start()
+    t_shown = time.perf_counter()
+    if config.get("mode") != "pg-open":
+        stalls.enter("status_start")  # the status service's own start (usernames per router)
+        status.start()
+        stalls.enter("start")
+    spin_until(app, lambda: painted.paints > 0 and window.model.rowCount() > 0, 120)
+    t_rows = time.perf_counter()
+    send({"event": "first_rows", "rows": window.model.rowCount(), "probe_imports_s": t_imports - _T0,
+          "probe_session_s": t_session - t_imports, "probe_show_to_rows_s": t_rows - t_shown})
+    spin_until(app, lambda: window.list_ready, 600)
+    before = painted.paints
+    spin_until(app, lambda: painted.paints > before, 2)  # the whole list painted
+    t_complete = time.perf_counter()
+    send({"event": "complete", "rows": window.model.rowCount(), "probe_show_to_complete_s": t_complete - t_shown})
+    out: dict[str, Any] = {"rows": window.model.rowCount()}
+    try:
+        if config.get("mode") == "full":
+            measure_all(app, session, painted, config, out, stalls, memory, statements)
+        elif config.get("mode") == "pg-open":
+            stalls.enter("settle")
+            spin_for(app, 0.5)
+            measure_opens(app, window, config, out, stalls, statements, prefix="pg_", runs=6)
+        if config.get("mode") in ("full", "pg-open"):
+            out["gui_max_stall_ms"] = stalls.stop()
+            out["gui_stall_by_phase_ms"] = {k: round(v, 1) for k, v in stalls.longest.items()}
+            out["gui_timer_ticks"] = stalls.ticks
+            out["gc_max_pause_ms"] = pauses.longest_ms
+            out["gc_collections"] = pauses.collections
+            out["rss_steady_mb"] = {k: round(v, 1) for k, v in memory.steady.items()}
+            out["peak_rss_mb"] = max(memory.steady.values(), default=rss_mb())
+            out["rss_sampled_max_mb"] = memory.sampled
+            out["rss_high_water_mb"] = rss_high_water_mb()
+    finally:
+        memory.stop()
+        session.close()
+    if config.get("mode") in ("full", "pg-open"):
+        send({"event": "results", **out})
+    return 0
 
 
 def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], out: dict[str, Any],
-                t_loaded: float) -> None:
-    from PySide6.QtCore import Qt
-
-    from ispclient.ui.models.client_list import Column
-
+                stalls: StallMeter, memory: Memory, statements: StatementCounter) -> None:
     window, status = session.window, session.status
     timeout = float(config.get("refresh_timeout_s", 60))
 
     # The refresh application.run started with the window: it lands after the list is shown.
     if status.refreshing:
         wait_for_signal(status.refreshed, timeout)
-    out["status_first_refresh_s"] = time.perf_counter() - t_loaded  # counted from the list being shown
-    out["rss_after_load_mb"] = current_rss_mb()
+    stalls.enter("settle")
+    memory.settle(app, "after_load")
     counts = window.model.counts()
     out["online"], out["offline"], out["unknown"] = counts.online, counts.offline, counts.unknown
 
@@ -226,6 +363,7 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
         return (time.perf_counter() - t) * 1000
 
     # Search: every query typed a key at a time, as at the counter; each keystroke is a sample.
+    stalls.enter("search")
     samples: list[float] = []
     per_query: dict[str, float] = {}
     for query in config["queries"]:
@@ -241,86 +379,121 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
     out["search_clear_ms"] = clear_ms
     out["search_slowest_query"] = max(per_query, key=per_query.__getitem__)
     out["search_ms_by_query"] = per_query
-    out["rss_after_search_mb"] = current_rss_mb()
+    stalls.enter("settle")
+    memory.settle(app, "after_search")
 
-    # Sort: a header click on every column, both directions, on the whole list.
-    header = window.table.horizontalHeader()
-    sorts: dict[str, float] = {}
-    for column in Column:
-        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
-            before = painted.paints, changes[0]
-            t = time.perf_counter()
-            window.table.sortByColumn(column, order)
-            settle(*before)
-            sorts[f"{column.name.lower()}_{'asc' if order == Qt.SortOrder.AscendingOrder else 'desc'}"] = \
-                (time.perf_counter() - t) * 1000
-    assert header.sortIndicatorSection() == list(Column)[-1]
-    window.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
-    app.processEvents()
+    # Sort: a real click on each column's header, twice (one order, then the other). A click
+    # sorts once (QTableView.sortByColumn sorted twice: it was the wrong thing to time).
+    stalls.enter("sort")
+    out["sort_ms"] = sorts = click_every_header(app, window, painted, settle, changes)
     out["sort_ms_max"] = max(sorts.values())
     out["sort_slowest"] = max(sorts, key=sorts.__getitem__)
-    out["sort_ms"] = {k: round(v, 2) for k, v in sorts.items()}
-    out["rss_after_sort_mb"] = current_rss_mb()
+    stalls.enter("settle")
+    memory.settle(app, "after_sort")
 
     # F5: all routers → the list updated (every row's status changes: checked-at moves on).
+    stalls.enter("status")
     refreshes: list[float] = []
-    stalls: list[float] = []
     for _ in range(int(config.get("refreshes", 3))):
-        meter = StallMeter()
-        meter.start()
         t = time.perf_counter()
         status.refresh()
         if not wait_for_signal(status.refreshed, timeout):
             raise RuntimeError("a status refresh did not finish")
         app.processEvents()  # the repaint of the updated rows
         refreshes.append(time.perf_counter() - t)
-        stalls.append(meter.stop())
     out["status_refresh_s"] = statistics.median(refreshes)
     out["status_refresh_runs_s"] = refreshes
-    out["gui_max_stall_normal_refresh_ms"] = max(stalls)
-    out["peak_rss_mb"] = rss_mb()  # after load + search + sort + status refresh
-    out["rss_after_refresh_mb"] = current_rss_mb()
-    counts = window.model.counts()
-    out["online_after_refresh"] = counts.online
+    out["online_after_refresh"] = window.model.counts().online
 
     # One router hangs until its timeout while the others answer: the window must keep going.
     hang = config.get("hang_index")
     if hang is not None:
         ask({"request": "fault", "index": hang, "fault": "hang"})
-        meter = StallMeter()
-        meter.start()
+        stalls.enter("status_hung_router")
         t = time.perf_counter()
         status.refresh()
         finished = wait_for_signal(status.refreshed, timeout)
         app.processEvents()
-        out["gui_max_stall_ms"] = meter.stop()
         out["stall_refresh_s"] = time.perf_counter() - t
         out["stall_refresh_finished"] = finished
-        out["stall_timer_ticks"] = len(meter.gaps)
         out["unknown_during_hang"] = window.model.counts().unknown
         ask({"request": "fault", "index": hang, "fault": "none"})
         # Let the hung router's worker give up before going on (it holds its thread until then).
         spin_until(app, lambda: not status.checker.is_busy(config["hang_server_id"]), 30)
+    stalls.enter("settle")
+    memory.settle(app, "after_status")
+    measure_opens(app, window, config, out, stalls, statements, prefix="", runs=6)
+    stalls.enter("settle")
+    memory.settle(app, "after_open")
 
-    # The client with 100 subscriptions: construct, show, events processed (tabs filled).
-    big = config.get("big_client_id")
-    if big is not None:
-        opens: list[float] = []
-        for _ in range(6):
+
+def click_every_header(app: Any, window: Any, painted: Any, settle: Callable[[int, int], None],
+                       changes: list[int]) -> dict[str, float]:
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from ispclient.ui.models.client_list import Column
+
+    header = window.table.horizontalHeader()
+    sorts: dict[str, float] = {}
+    for column in Column:
+        window.table.scrollTo(window.model.index(0, column))  # the header section in view
+        app.processEvents()
+        for _ in range(2):
+            x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+            before = painted.paints, changes[0]
             t = time.perf_counter()
-            client_window = window.open_client(big)
-            app.processEvents()
-            spin_until(app, lambda w=client_window: w.windowHandle() is not None  # type: ignore[misc]
-                       and w.windowHandle().isExposed() and w.detail is not None, 5)
-            app.processEvents()
-            opens.append((time.perf_counter() - t) * 1000)
-            out["client_window_subscriptions"] = client_window.subscriptions.table.model().rowCount()
+            QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                             QPoint(x, header.height() // 2))
+            settle(*before)
+            took = (time.perf_counter() - t) * 1000
+            if header.sortIndicatorSection() != column:
+                raise RuntimeError(f"the click on {column.name} did not sort by it")
+            order = "asc" if header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder else "desc"
+            sorts[f"{column.name.lower()}_{order}"] = round(took, 2)
+    window.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+    window.table.scrollTo(window.model.index(0, 0))
+    app.processEvents()
+    return sorts
+
+
+def measure_opens(app: Any, window: Any, config: dict[str, Any], out: dict[str, Any], stalls: StallMeter,
+                  counter: StatementCounter, prefix: str, runs: int) -> None:
+    """Open each configured client ``runs`` times, the first open included (the window fills
+    from one background read: done when ``window.detail`` is there and painted)."""
+    for key, client_id in (("6", config.get("client_6")), ("100", config.get("big_client_id"))):
+        if client_id is None:
+            continue
+        stalls.enter(f"{prefix}open_{key}")
+        times: list[float] = []
+        counts: list[int] = []
+        wire: list[int] = []
+        for _ in range(runs):
+            on_wire = int(ask({"request": "queries"})) if config.get("db_url") else 0
+            counter.count, counter.counting = 0, True
+            t = time.perf_counter()
+            client_window = window.open_client(client_id)
+            spin_until(app, lambda w=client_window: w.detail is not None, 10)  # type: ignore[misc]
+            app.processEvents()  # the tabs painted with it
+            times.append((time.perf_counter() - t) * 1000)
+            counter.counting = False
+            counts.append(counter.count)
+            if config.get("db_url"):  # what reached the server, BEGIN and COMMIT included
+                wire.append(int(ask({"request": "queries"})) - on_wire)
+            out[f"{prefix}client_{key}_subscriptions"] = len(client_window.detail.subscriptions)
             client_window.close()
-            spin_until(app, lambda: big not in window.client_windows, 5)
-        out["client_window_first_ms"] = opens[0]
-        out["client_window_ms"] = statistics.median(opens[1:])
-        out["client_window_runs_ms"] = opens
-    out["peak_rss_end_mb"] = rss_mb()
+            spin_until(app, lambda c=client_id: c not in window.client_windows, 5)  # type: ignore[misc]
+        out[f"{prefix}client_open_{key}_ms"] = max(times)  # the first open included
+        out[f"{prefix}client_open_{key}_first_ms"] = times[0]
+        out[f"{prefix}client_open_{key}_median_ms"] = statistics.median(times)
+        out[f"{prefix}client_open_{key}_runs_ms"] = [round(x, 2) for x in times]
+        out[f"{prefix}sql_statements_per_open_{key}"] = max(wire or counts)
+        out[f"{prefix}sql_statements_per_open_{key}_runs"] = wire or counts
+        out[f"{prefix}open_stall_{key}_ms"] = stalls.longest.get(f"{prefix}open_{key}", 0.0)
+    keys = [k for k in ("6", "100") if f"{prefix}client_open_{k}_ms" in out]
+    if keys:
+        out[f"{prefix}sql_statements_per_open"] = max(out[f"{prefix}sql_statements_per_open_{k}"] for k in keys)
+        out[f"{prefix}open_stall_ms"] = max(out[f"{prefix}open_stall_{k}_ms"] for k in keys)
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -70,20 +70,46 @@ def point_servers_at(db_path: Path, ports: dict[int, int]) -> None:
         store.close_database()
 
 
+def client_with(db_path: Path, subscriptions: int) -> int | None:
+    """A live client with exactly this many subscriptions (the lowest id)."""
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        row = conn.execute(
+            "SELECT s.client_id FROM subscription s JOIN client c ON c.id = s.client_id WHERE c.deleted_at IS NULL "
+            "GROUP BY s.client_id HAVING count(*) = ? ORDER BY s.client_id LIMIT 1", (subscriptions,)).fetchone()
+    return int(row[0]) if row else None
+
+
 def run_probe(stack: Stack, mode: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Start the app in a fresh process; ``list_load_s`` is spawn → the list painted."""
+    """Start the app in a fresh process; ``first_rows_s`` and ``list_complete_s`` are counted
+    from the spawn."""
     hang_index = len(stack.server_ids) - 1
     config = {
         "data_dir": str(stack.data_dir), "mode": mode, "queries": list(SEARCH_QUERIES),
-        "big_client_id": stack.info.big_client_id, "hang_index": hang_index,
-        "hang_server_id": stack.server_ids[hang_index], **(extra or {}),
+        "big_client_id": stack.info.big_client_id, "client_6": client_with(Path(stack.info.path), 6),
+        "hang_index": hang_index, "hang_server_id": stack.server_ids[hang_index], **(extra or {}),
     }
     # Start as after a clean shutdown (the store's close records it; the app then skips the
     # quick check), whatever the previous probe left behind.
     point_servers_at(Path(stack.info.path), dict(zip(stack.server_ids, stack.routers.ports, strict=True)))
+    return _probe(config, stack.data_dir, stack.routers, Path(stack.info.path))
+
+
+def compile_bytecode() -> None:
+    """The app's modules compiled once, as an installed app has them: with PYTHONDONTWRITEBYTECODE
+    set (as on this machine) every start would compile ~90 modules from source (~0.15 s)."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "ispclient"), quiet=1, force=False)
+
+
+def _probe(config: dict[str, Any], data_dir: Path, routers: Routers | None, db_path: Path | None,
+           queries_sent: Any = None) -> dict[str, Any]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     env.pop("ISPCLIENT_HOME", None)
-    log = stack.data_dir / "probe-stderr.txt"
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # read the compiled modules (compile_bytecode)
+    log = data_dir / "probe-stderr.txt"
     with log.open("w", encoding="utf-8") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -97,22 +123,30 @@ def run_probe(stack: Stack, mode: str, extra: dict[str, Any] | None = None) -> d
                 if not line.startswith("@"):
                     continue
                 message = json.loads(line[1:])
-                if message.get("event") == "loaded":
-                    out["list_load_s"] = time.perf_counter() - started
-                    out.update({k: v for k, v in message.items() if k != "event"})
-                elif message.get("event") == "results":
-                    out.update({k: v for k, v in message.items() if k != "event"})
-                elif message.get("request") == "fault":
-                    stack.routers.fault(message["index"], message["fault"])
+                event = message.pop("event", None)
+                if event == "first_rows":
+                    out["first_rows_s"] = time.perf_counter() - started
+                    out.update(message)
+                elif event == "complete":
+                    out["list_complete_s"] = time.perf_counter() - started
+                    out.update(message)
+                elif event == "results":
+                    out.update(message)
+                elif message.get("request") == "fault" and routers is not None:
+                    routers.fault(message["index"], message["fault"])
                     proc.stdin.write("ok\n")
+                    proc.stdin.flush()
+                elif message.get("request") == "queries":  # statements the proxy has seen so far
+                    proc.stdin.write(f"{queries_sent() if queries_sent else -1}\n")
                     proc.stdin.flush()
             code = proc.wait(PROBE_TIMEOUT_S)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    out["db_left_clean"] = _left_clean(Path(stack.info.path))
-    if code != 0 or "list_load_s" not in out:
+    if db_path is not None:
+        out["db_left_clean"] = _left_clean(db_path)
+    if code != 0 or "list_complete_s" not in out:
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise RuntimeError(f"the load probe failed (exit {code}):\n{tail}")
     return out
@@ -128,14 +162,42 @@ def _left_clean(db_path: Path) -> bool:
 
 
 def list_load(stack: Stack, runs: int) -> dict[str, Any]:
-    """Median (and every run) of process start → populated main window."""
+    """Median (and every run) of process start → first rows painted and → whole list in."""
     loads = [run_probe(stack, "load") for _ in range(runs)]
-    times = [r["list_load_s"] for r in loads]
-    best = min(loads, key=lambda r: r["list_load_s"])
-    return {"list_load_s": statistics.median(times), "list_load_runs_s": times,
+    first = [r["first_rows_s"] for r in loads]
+    complete = [r["list_complete_s"] for r in loads]
+    best = min(loads, key=lambda r: r["list_complete_s"])
+    return {"first_rows_s": statistics.median(first), "first_rows_runs_s": first,
+            "list_complete_s": statistics.median(complete), "list_complete_runs_s": complete,
             "probe_imports_s": best["probe_imports_s"], "probe_session_s": best["probe_session_s"],
-            "probe_show_s": best["probe_show_s"], "probe_status_start_s": best["probe_status_start_s"],
-            "probe_first_paint_s": best["probe_first_paint_s"], "rows": best["rows"]}
+            "probe_show_to_rows_s": best["probe_show_to_rows_s"],
+            "probe_show_to_complete_s": best["probe_show_to_complete_s"], "rows": best["rows"]}
+
+
+def pg_latency(stack: Stack, latency_ms: float, url: str, runs: int = 6) -> dict[str, Any]:
+    """The app on PostgreSQL behind a proxy that adds ``latency_ms`` to every round trip (a second
+    front-desk PC over a VPN): opening the same clients as on SQLite, time and GUI stall, and the
+    statements each open sends (counted at the proxy)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from bench import postgres
+    from bench.latency_proxy import LatencyProxy
+
+    stamp = f"{Path(stack.info.path).parent.name}@{stack.info.today}"
+    postgres.prepare(url, Path(stack.info.path), stamp)
+    parts = urlsplit(url)
+    with LatencyProxy(parts.hostname or "127.0.0.1", parts.port or 5432, latency_ms) as proxy:
+        netloc = parts.netloc.rsplit("@", 1)[0] + f"@127.0.0.1:{proxy.port}" if "@" in parts.netloc \
+            else f"127.0.0.1:{proxy.port}"
+        proxied = urlunsplit(parts._replace(netloc=netloc))
+        home = stack.data_dir.parent / (stack.data_dir.name + "-pg")
+        home.mkdir(exist_ok=True)
+        config = {"data_dir": str(home), "mode": "pg-open", "db_url": proxied, "queries": [],
+                  "big_client_id": stack.info.big_client_id,
+                  "client_6": client_with(Path(stack.info.path), 6), "open_runs": runs}
+        out = _probe(config, home, None, None, lambda: proxy.queries)
+    return {"pg_latency_ms": latency_ms, "pg_data": stamp, "pg_list_complete_s": out["list_complete_s"],
+            **{k: v for k, v in out.items() if k.startswith("pg_")}}
 
 
 # -- one query per router against one query per client ------------------------------------

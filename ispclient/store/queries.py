@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -41,6 +41,7 @@ class ClientRow(NamedTuple):
     status: str  # a SubscriptionStatus value or NO_SUBSCRIPTION
     starts_on: date | None
     ends_on: date | None
+    balance_minor: int = 0  # what the client owes (store/balances.py); negative: paid ahead
 
 
 def _as_date(value: object) -> date | None:
@@ -52,14 +53,16 @@ def _as_date(value: object) -> date | None:
 # The subscription that describes each client today (the latest-ending one already started,
 # not cancelled) comes from the covering index subscription_describes (schema 4) as one text
 # value, "start end package": one string per row instead of three, parsed once per distinct
-# value below. Server names are joined in Python (5 routers, not 100,000 copies).
+# value below. Server names are joined in Python (5 routers, not 100,000 copies). The balance
+# is store/balances.py's, whatever it is made of.
 _ROWS_SQL = """
 SELECT c.id, c.client_code, c.name, c.phone, c.email, c.pppoe_username, c.server_id, (
     SELECT {period} FROM subscription s
     WHERE s.client_id = c.id AND s.cancelled_at IS NULL AND s.starts_on <= {p}
-    ORDER BY s.ends_on DESC LIMIT 1)
+    ORDER BY s.ends_on DESC LIMIT 1), {balance}
 FROM client c
 WHERE c.deleted_at IS NULL {extra}
+{order}
 """
 _PERIOD_SQLITE = "s.starts_on || s.ends_on || s.package_name"  # dates are stored as YYYY-MM-DD
 _PERIOD_POSTGRES = "to_char(s.starts_on, 'YYYY-MM-DD') || to_char(s.ends_on, 'YYYY-MM-DD') || s.package_name"
@@ -71,51 +74,224 @@ SELECT s.client_id, s.package_name, s.starts_on, s.ends_on FROM subscription s
 WHERE s.cancelled_at IS NULL AND s.starts_on > {p} {extra}
 ORDER BY s.starts_on
 """
+CHUNK_ROWS = 20_000  # rows turned into records at a time: few objects alive at once (see client_row_chunks)
+PAGE_ORDER = "lower(c.name), c.id"  # near the list's name order (fold), for the first page
+PAGE_ORDER_DESC = "lower(c.name) DESC, c.id DESC"
+
+Described = tuple[str, str | None, date | None, date | None]  # package, status, start, end
 
 
-def client_rows(today: date, expiring_days: int, client_ids: list[int] | None = None) -> list[ClientRow]:
-    """The list's rows: each client with the subscription that describes them today."""
+class _RowMaker:
+    """Turns the list query's raw rows into ClientRows, as :func:`client_row_chunks` reads them."""
+
+    def __init__(self, today: date, expiring_days: int, scheduled: dict[int, Described]) -> None:
+        self.today = today
+        self.expiring_days = expiring_days
+        self.scheduled = scheduled
+        self.servers: dict[int | None, str] = {sid: name for sid, name in db.execute_sql("SELECT id, name FROM server")}
+        self.servers[None] = ""
+        # Clients share a few thousand (start, end, package) periods: each distinct one is parsed,
+        # and a running one's status worked out, once (the per-row work was half the time). A
+        # period that has ended is marked by a status of None.
+        self.periods: dict[str, Described] = {}
+
+    def rows(self, raw: list[tuple[Any, ...]]) -> list[ClientRow]:
+        scheduled, periods, servers = self.scheduled, self.periods, self.servers
+        expired = rules.SubscriptionStatus.EXPIRED.value
+        no_subscription: Described = ("", NO_SUBSCRIPTION, None, None)
+        new_row = tuple.__new__  # ClientRow(...) without its Python-level __new__
+        out: list[ClientRow] = []
+        append = out.append
+        for cid, code, name, phone, email, user, server_id, period, balance in raw:
+            if period is None:
+                pkg, status, start, end = scheduled.get(cid, no_subscription)
+            else:
+                described = periods.get(period)
+                if described is None:
+                    described = periods[period] = _describe(period, self.today, self.expiring_days)
+                pkg, status, start, end = described
+                if status is None:  # ended: the next one, if sold, describes the client better
+                    pkg, status, start, end = scheduled.get(cid) or (pkg, expired, start, end)
+            append(new_row(ClientRow, (cid, code, name, phone, email, user, server_id, servers[server_id],
+                                       pkg, status, start, end, int(balance))))
+        return out
+
+
+def _scheduled(today: date, client_ids: Sequence[int] | None = None) -> dict[int, Described]:
     p = db.obj.param
-    extra_c = extra_s = ""
-    params_extra: list[object] = []
+    extra, params = "", []
     if client_ids is not None:
-        if not client_ids:
-            return []
-        marks = ",".join([p] * len(client_ids))
-        extra_c = f"AND c.id IN ({marks})"
-        extra_s = f"AND s.client_id IN ({marks})"
-        params_extra = list(client_ids)
-    scheduled_status = rules.SubscriptionStatus.SCHEDULED.value
-    scheduled: dict[int, tuple[str, str | None, date | None, date | None]] = {}
-    for cid, pkg, start, end in db.execute_sql(_SCHEDULED_SQL.format(p=p, extra=extra_s), [today, *params_extra]):
+        extra = f"AND s.client_id IN ({','.join([p] * len(client_ids))})"
+        params = list(client_ids)
+    status = rules.SubscriptionStatus.SCHEDULED.value
+    scheduled: dict[int, Described] = {}
+    days: dict[object, date | None] = {}  # a few hundred distinct days among tens of thousands of rows
+    for cid, pkg, start, end in db.execute_sql(_SCHEDULED_SQL.format(p=p, extra=extra), [today, *params]):
         if cid not in scheduled:
-            scheduled[cid] = (pkg, scheduled_status, _as_date(start), _as_date(end))
-    servers = {sid: name for sid, name in db.execute_sql("SELECT id, name FROM server")}
-    servers[None] = ""
-    # 100,000 clients share a few thousand (start, end, package) periods: each distinct one is
-    # parsed, and a running one's status worked out, once (the per-row work was half of this
-    # function). A period that has ended is marked by a status of None.
-    periods: dict[str, tuple[str, str | None, date | None, date | None]] = {}
-    expired = rules.SubscriptionStatus.EXPIRED.value
-    no_subscription: tuple[str, str | None, date | None, date | None] = ("", NO_SUBSCRIPTION, None, None)
-    new_row = tuple.__new__  # ClientRow(...) without its Python-level __new__: 100,000 calls
-    period_sql = _PERIOD_SQLITE if is_sqlite() else _PERIOD_POSTGRES
-    cursor = db.execute_sql(_ROWS_SQL.format(p=p, period=period_sql, extra=extra_c), [today, *params_extra])
+            first = days.get(start) or days.setdefault(start, _as_date(start))
+            last = days.get(end) or days.setdefault(end, _as_date(end))
+            scheduled[cid] = (pkg, status, first, last)
+    return scheduled
+
+
+def _rows_sql(extra: str = "", order: str = "") -> str:
+    from ispclient.store.balances import client_balance_sql
+
+    period = _PERIOD_SQLITE if is_sqlite() else _PERIOD_POSTGRES
+    return _ROWS_SQL.format(p=db.obj.param, period=period, balance=client_balance_sql("c"), extra=extra, order=order)
+
+
+def client_row_chunks(today: date, expiring_days: int, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[ClientRow]]:
+    """Every client's list row, a chunk at a time, from one statement (one snapshot).
+
+    Chunks keep the garbage collector's work small: at most one chunk's raw tuples and records
+    are alive at once (a million tuples alive at once made each full collection walk them all).
+    The caller turns each chunk into columns before asking for the next."""
+    maker = _RowMaker(today, expiring_days, _scheduled(today))
+    cursor = db.execute_sql(_rows_sql(), [today])
+    while True:
+        raw = cursor.fetchmany(chunk_rows)
+        if not raw:
+            break
+        yield maker.rows(raw)
+
+
+def client_rows(today: date, expiring_days: int, client_ids: list[int] | None = None,
+                id_range: tuple[int, int] | None = None) -> list[ClientRow]:
+    """The list's rows: each client with the subscription that describes them today (these
+    clients only, or those with ids in [first, stop))."""
+    if id_range is not None:
+        maker = _RowMaker(today, expiring_days, _scheduled(today))
+        p = db.obj.param
+        sql = _rows_sql(f"AND c.id >= {p} AND c.id < {p}", "ORDER BY c.id")
+        return maker.rows(db.execute_sql(sql, [today, *id_range]).fetchall())
+    if client_ids is None:
+        return [row for chunk in client_row_chunks(today, expiring_days) for row in chunk]
+    if not client_ids:
+        return []
     rows: list[ClientRow] = []
-    append = rows.append
-    for cid, code, name, phone, email, user, server_id, period in cursor.fetchall():
-        if period is None:
-            pkg, status, start, end = scheduled.get(cid, no_subscription)
-        else:
-            described = periods.get(period)
-            if described is None:
-                described = periods[period] = _describe(period, today, expiring_days)
-            pkg, status, start, end = described
-            if status is None:  # ended: the next one, if sold, describes the client better
-                pkg, status, start, end = scheduled.get(cid) or (pkg, expired, start, end)
-        append(new_row(ClientRow, (cid, code, name, phone, email, user, server_id, servers[server_id],
-                                   pkg, status, start, end)))
+    for i in range(0, len(client_ids), 500):  # bounded statements (PostgreSQL and SQLite alike)
+        batch = list(client_ids[i:i + 500])
+        marks = ",".join([db.obj.param] * len(batch))
+        maker = _RowMaker(today, expiring_days, _scheduled(today, batch))
+        rows += maker.rows(db.execute_sql(_rows_sql(f"AND c.id IN ({marks})"), [today, *batch]).fetchall())
     return rows
+
+
+def client_rows_page(today: date, expiring_days: int, limit: int, descending: bool = False) -> list[ClientRow]:
+    """The first ``limit`` rows in name order (as the database orders names: close to the list's
+    own order, which folds accents) — shown while the whole list is read."""
+    order = PAGE_ORDER_DESC if descending else PAGE_ORDER
+    raw = db.execute_sql(_rows_sql(order=f"ORDER BY {order} LIMIT {int(limit)}"), [today]).fetchall()
+    return _RowMaker(today, expiring_days, _scheduled(today, [r[0] for r in raw])).rows(raw) if raw else []
+
+
+# -- the whole list, a chunk of clients at a time ------------------------------------------
+
+LIST_SEP = "\x1f"  # joins a chunk's texts (a control character no field may hold; checked)
+# One statement per chunk of clients (by id range): every column of the chunk comes back as one
+# joined text, made by the database. Python then never holds an object per client — at a
+# million clients the per-row tuples were most of the read's time and all of its garbage.
+_CHUNK_SQL = """
+SELECT count(*), {ids}, {codes}, {names}, {phones}, {emails}, {usernames}, {server_ids}, {periods}, {balances}
+FROM (SELECT c.id, c.client_code, c.name, c.phone, c.email, c.pppoe_username, COALESCE(c.server_id, -1) AS server_id,
+             COALESCE((SELECT {period} FROM subscription s
+                       WHERE s.client_id = c.id AND s.cancelled_at IS NULL AND s.starts_on <= {p}
+                       ORDER BY s.ends_on DESC LIMIT 1), '') AS period,
+             COALESCE({balance}, 0) AS balance
+      FROM client c
+      WHERE {live} AND c.id >= {p} AND c.id < {p}
+      ORDER BY c.id) x
+"""
+
+
+@dataclass(frozen=True)
+class RowChunk:
+    """The list's clients with ids in [first, stop): each column as one text, values joined by
+    LIST_SEP (numbers by commas), in the same order in every column."""
+
+    count: int
+    ids: str
+    codes: str
+    names: str
+    phones: str
+    emails: str
+    usernames: str
+    server_ids: str  # -1 for no server
+    periods: str  # "start end package" of the subscription that describes the client today, or ''
+    balances: str
+
+
+@dataclass(frozen=True)
+class ListContext:
+    """What turning chunks into list rows needs besides the chunks (read once per list read)."""
+
+    today: date
+    expiring_days: int
+    scheduled: dict[int, Described]  # client id → their next subscription, when one is sold
+    servers: dict[int, str]  # server id → name
+
+
+def list_chunk_sql() -> str:
+    from ispclient.store.balances import client_balance_sql
+
+    sqlite = is_sqlite()
+
+    def text(column: str) -> str:
+        return f"group_concat(x.{column}, char(31))" if sqlite else f"string_agg(x.{column}, chr(31) ORDER BY x.id)"
+
+    def number(column: str) -> str:
+        return f"group_concat(x.{column}, ',')" if sqlite else f"string_agg(x.{column}::text, ',' ORDER BY x.id)"
+
+    return _CHUNK_SQL.format(
+        ids=number("id"), codes=text("client_code"), names=text("name"), phones=text("phone"), emails=text("email"),
+        usernames=text("pppoe_username"), server_ids=number("server_id"), periods=text("period"),
+        balances=number("balance"), p=db.obj.param, period=_PERIOD_SQLITE if sqlite else _PERIOD_POSTGRES,
+        balance=client_balance_sql("c"),
+        live="+c.deleted_at IS NULL" if sqlite else "c.deleted_at IS NULL")  # "+": by id range, not deleted_at
+
+
+def list_context(today: date, expiring_days: int) -> ListContext:
+    servers = {int(sid): name for sid, name in db.execute_sql("SELECT id, name FROM server")}
+    return ListContext(today, expiring_days, _scheduled(today), servers)
+
+
+def list_id_ranges(chunk_rows: int = CHUNK_ROWS) -> list[tuple[int, int]]:
+    """[first, stop) id ranges of about ``chunk_rows`` live clients each, covering them all."""
+    low, high, count = db.execute_sql("SELECT min(id), max(id), count(*) FROM client WHERE deleted_at IS NULL"
+                                      ).fetchone()
+    if not count:
+        return []
+    span = max(1, (int(high) - int(low) + 1) * chunk_rows // int(count))
+    return [(first, min(first + span, int(high) + 1)) for first in range(int(low), int(high) + 1, span)]
+
+
+def list_chunk(today: date, first: int, stop: int, sql: str | None = None) -> RowChunk:
+    """The list's clients with ids in [first, stop), as one joined text per column."""
+    row = db.execute_sql(sql or list_chunk_sql(), [today, first, stop]).fetchone()
+    count = int(row[0] or 0)
+    if not count:
+        return RowChunk(0, "", "", "", "", "", "", "", "", "")
+    return RowChunk(count, *(value or "" for value in row[1:]))
+
+
+def reads_ahead() -> bool:
+    """Whether the list is best read by a second thread ahead of the one building it: on SQLite
+    (a second connection costs nothing, and SQLite works without the GIL); not over a network,
+    where a connection costs round trips."""
+    return is_sqlite()
+
+
+def release_read_memory() -> None:
+    """Give back the page cache this thread's SQLite connection filled reading the whole list
+    (up to 32 MB a connection; the list is read once, its pages aren't wanted again)."""
+    if is_sqlite():
+        db.execute_sql("PRAGMA shrink_memory")
+
+
+def describe_period(period: str, today: date, expiring_days: int) -> Described:
+    """(package, status or None when ended, start, end) of a "start end package" value."""
+    return _describe(period, today, expiring_days)
 
 
 def _describe(period: str, today: date, expiring_days: int) -> tuple[str, str | None, date, date]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -67,7 +69,9 @@ from ispclient.ui.style import CONNECTION_COLOURS
 from ispclient.ui.widgets.formatting import plural
 from ispclient.ui.window_state import WindowState
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and the list's index load in the background read, not before the first paint
+    from ispclient.listing.connections import Snapshot
+    from ispclient.listing.index import ClientIndex
     from ispclient.ui.client.window import ClientWindow
     from ispclient.ui.queue_runner import QueueRunner
     from ispclient.ui.session import Locker
@@ -79,6 +83,8 @@ SEARCH_HINT = "Search name, Client ID, phone, e-mail or PPPoE username  (Ctrl+F)
 EMPTY_HINT = "No clients yet — press Ctrl+N to add one, or let the set-up wizard bring them in."
 NO_MATCH_HINT = "No clients match the search and filters. Press Esc to clear the search."
 LOADING_HINT = "Loading the clients…"
+PAGE_ROWS = 120  # read first, shown while the whole list is read: more than a screenful
+MANY_CLIENTS_CHANGED = 2000  # more changed at once (an import, a mass renewal): read the whole list again
 STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
     SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.EXPIRED,
     SubscriptionStatus.SCHEDULED)), (NO_SUBSCRIPTION, NO_SUBSCRIPTION)]
@@ -89,7 +95,7 @@ _WIDTH_SAMPLES = {Column.CLIENT_ID: "C000000", Column.NAME: "Namubiru Nansubuga 
                   Column.PHONE: "+234 807 749 3456", Column.PPPOE_USERNAME: "namubiru.nansubuga",
                   Column.SERVER: "Mombasa Road P", Column.PACKAGE: "Business 50 Mbps",
                   Column.SUBSCRIPTION: "No subscription", Column.END_DATE: "30 Sep 2026",
-                  Column.CONNECTION: "● Unknown"}
+                  Column.CONNECTION: "● Unknown", Column.BALANCE: "KES 12,345.00"}
 
 
 def themed_icon(name: str, colour: QColor) -> QIcon:
@@ -131,6 +137,9 @@ class FilterBar(QWidget):
         self.status = self._combo("statusFilter", "Subscription status", STATUS_FILTERS)
         self.server = self._combo("serverFilter", "Server", [("All servers", None)])
         self.connection = self._combo("connectionFilter", "Connection status", CONNECTION_FILTERS)
+        self.owes = QCheckBox("Owes money")
+        self.owes.setObjectName("owesFilter")
+        self.owes.setToolTip("Show only clients whose balance is above zero")
         for state in ConnectionState:
             from ispclient.ui.style import connection_icon
 
@@ -140,7 +149,9 @@ class FilterBar(QWidget):
         layout.addWidget(self.search, 1)
         for combo in (self.status, self.server, self.connection):
             layout.addWidget(combo)
+        layout.addWidget(self.owes)
         self.search.textChanged.connect(self.changed)
+        self.owes.toggled.connect(self.changed)
 
     def _combo(self, name: str, label: str, items: Sequence[tuple[str, object]]) -> QComboBox:
         combo = QComboBox()
@@ -171,7 +182,7 @@ class FilterBar(QWidget):
     def current(self) -> ClientFilter:
         connection = self.connection.currentData()  # the combo hands the enum back as a plain str
         return ClientFilter(self.search.text(), self.status.currentData(), self.server.currentData(),
-                            ConnectionState(connection) if connection else None)
+                            ConnectionState(connection) if connection else None, self.owes.isChecked())
 
     def clear(self) -> None:
         """Esc: the search first; when it is already empty, the filters too."""
@@ -180,6 +191,7 @@ class FilterBar(QWidget):
             return
         for combo in (self.status, self.server, self.connection):
             combo.setCurrentIndex(0)
+        self.owes.setChecked(False)
 
 
 class ClientTable(QTableView):
@@ -256,6 +268,8 @@ class MainWindow(WindowState, QMainWindow):
         self.status_service = status
         self.runner = runner
         self.model = model or ClientListModel(ctx.connections, parent=self)
+        settings = ctx.settings()
+        self.model.set_currency(settings.currency, settings.decimal_separator or None)
         self.client_windows: dict[int, ClientWindow] = {}
         self.locker: Locker | None = None  # set by the application once someone signed in
         self._tool_windows: dict[str, QWidget] = {}
@@ -485,6 +499,8 @@ class MainWindow(WindowState, QMainWindow):
         self.connection_label.setTextFormat(Qt.TextFormat.RichText)
         self.expiring_label = QLabel()
         self.expiring_label.setObjectName("expiringCount")
+        self.owing_label = QLabel()
+        self.owing_label.setObjectName("owingCount")
         self.refresh_label = QLabel()
         self.refresh_label.setObjectName("lastRefresh")
         self.who_label = QLabel()
@@ -499,9 +515,11 @@ class MainWindow(WindowState, QMainWindow):
         self._note_timer.timeout.connect(self.note_label.hide)
         bar.addWidget(self.note_label)
         # (The demo says so in the window title: the status bar keeps its room for the counts.)
-        for label in (self.connection_label, self.expiring_label, self.refresh_label, self.who_label):
+        for label in (self.connection_label, self.expiring_label, self.owing_label, self.refresh_label,
+                      self.who_label):
             bar.addPermanentWidget(label)
-        for label in (self.shown_label, self.connection_label, self.expiring_label, self.refresh_label):
+        for label in (self.shown_label, self.connection_label, self.expiring_label, self.owing_label,
+                      self.refresh_label):
             label.setMinimumWidth(0)  # sized to their text in _show_counts: never drawn over each other
 
     def _connect(self) -> None:
@@ -517,6 +535,7 @@ class MainWindow(WindowState, QMainWindow):
         self.ctx.store.catalog_changed.connect(self._show_servers)
         self.ctx.store.settings_changed.connect(self._schedule_reload)
         self.ctx.session.changed.connect(self._apply_permissions)
+        self.ctx.store.settings_changed.connect(self._show_money)
         if self.status_service is not None:
             self.status_service.refresh_started.connect(self._show_refresh)
             self.status_service.refreshed.connect(self._show_refresh)
@@ -530,8 +549,9 @@ class MainWindow(WindowState, QMainWindow):
     # -- loading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Every row again (start-up, a new day, a renamed server, changed settings), read in the
-        background; the list keeps showing the old rows until the new ones are in."""
+        """Every row again (start-up, a new day, a renamed server, changed settings), read and
+        indexed in the background; the list keeps showing the old rows until the new index is in.
+        Until a whole list has been shown, the first page is read first and shown meanwhile."""
         self._reload_pending = False
         self._reloading = True
         self._dirty.clear()
@@ -539,23 +559,42 @@ class MainWindow(WindowState, QMainWindow):
         self._show_servers()
         today, days, first = self.ctx.today(), self.ctx.settings().expiring_days, self._first_load
         self._first_load = False
+        seen = self.model.connection_snapshot()
+        flt, column = self.model.filter, self.model.sort_column
+        descending = self.model.sort_order == Qt.SortOrder.DescendingOrder
+        renewed = threading.Event()  # expired auto-renewals are rolled over before any row is read
+        if not first:
+            renewed.set()
 
-        def read() -> list[queries.ClientRow]:
-            if first:  # roll expired auto-renewals over before the first rows are read
-                from ispclient.store.subscriptions import run_auto_renew
+        def renew_then_page() -> list[queries.ClientRow]:
+            try:
+                if first:
+                    from ispclient.store.subscriptions import run_auto_renew
 
-                access.as_system(lambda: run_auto_renew(today))()  # the app's rule, not the member's act
-            return queries.client_rows(today, days)
+                    access.as_system(lambda: run_auto_renew(today))()  # the app's rule, not the member's act
+            finally:
+                renewed.set()
+            return queries.client_rows_page(today, days, PAGE_ROWS, descending) if page_wanted else []
 
-        ops.Op(self, read, key="list").on_success(lambda rows: self._install(rows, today, days)) \
+        def read() -> ClientIndex:
+            renewed.wait(60)
+            return _read_index(today, days, seen, flt, column, descending)
+
+        page_wanted = not self.model.complete and (column is Column.NAME or column is None)
+        if first or page_wanted:
+            ops.Op(self, renew_then_page, key="list-page").on_success(self.model.show_page) \
+                .on_failure(self._reload_failed).run()
+        ops.Op(self, read, key="list").on_success(lambda index: self._install(index, today, days, seen)) \
             .on_failure(self._reload_failed).run()
 
-    def _install(self, rows: list[queries.ClientRow], today: date, expiring_days: int) -> None:
+    def _install(self, index: ClientIndex, today: date, expiring_days: int, seen: Snapshot) -> None:
         self._reloading = False
         self._expiring_days = expiring_days
-        self.model.install(rows)
-        # The list's 100,000 rows live until the next reload: keep the garbage collector's full
-        # collections (which otherwise walk them all, 50–150 ms each) to what came after.
+        first_install = self._loaded_day is None
+        self.model.install_index(index, seen)
+        # The list is a few dozen arrays whatever its length (no object per client), so the
+        # collector has little to walk; freezing moves what start-up made (modules, widgets,
+        # the catalog) out of its way too, so a collection costs the same all day.
         gc.freeze()
         self._loaded_day = today
         self._show_counts()
@@ -563,16 +602,34 @@ class MainWindow(WindowState, QMainWindow):
         if self._dirty:  # changed after the read began: read those again
             self._refresh_rows(self._dirty)
             self._dirty = set()
+        if first_install:
+            self._preload_client_window()
         self.list_loaded.emit()
+
+    def _preload_client_window(self) -> None:
+        """Import the client window's modules in the background once the list is in, so the
+        first client opened costs what every later one does (the imports were ~100 ms of the
+        first open, on the GUI thread). Only modules: no widget is made off the GUI thread."""
+        def load() -> None:
+            import importlib
+
+            importlib.import_module("ispclient.ui.client.window")
+
+        ops.Op(self, load, key="preload", lane=ops.Lane.SLOW) \
+            .on_failure(lambda e: log.warning("preloading the client window failed: %r", e)).run()
 
     @property
     def list_ready(self) -> bool:
-        """Whether the first read of the list has landed."""
+        """Whether the first read of the whole list has landed."""
         return self._loaded_day is not None
 
     def _reload_failed(self, error: BaseException) -> None:
         self._reloading = False
         ops.show_error(self, error)
+
+    def _show_money(self) -> None:
+        settings = self.ctx.settings()
+        self.model.set_currency(settings.currency, settings.decimal_separator or None)
 
     def _show_servers(self) -> None:
         self.filters.set_servers([(s.id, s.name) for s in self.ctx.catalog().servers])
@@ -584,7 +641,7 @@ class MainWindow(WindowState, QMainWindow):
             QTimer.singleShot(0, self, self.reload)
 
     def _data_changed(self, changes: Changes) -> None:
-        if changes.all_clients:
+        if changes.all_clients or len(changes.clients) > MANY_CLIENTS_CHANGED:
             self._schedule_reload()
         elif changes.clients:
             if self._reloading or self._reload_pending:
@@ -839,6 +896,11 @@ class MainWindow(WindowState, QMainWindow):
     # -- status bar -------------------------------------------------------------------------
 
     def _show_counts(self) -> None:
+        if not self.model.complete:
+            self.shown_label.setText(LOADING_HINT)
+            self.stack.setCurrentWidget(self.table)
+            self.table.placeholder = LOADING_HINT if self.model.rowCount() == 0 else ""
+            return
         c: ListCounts = self.model.counts()
         clients = f"{c.total:,} client{'' if c.total == 1 else 's'}"
         if c.total == 0:
@@ -853,10 +915,11 @@ class MainWindow(WindowState, QMainWindow):
             f"<span style='color:{CONNECTION_COLOURS[state]}'>●</span>&nbsp;{n:,}&nbsp;{word}"
             for state, n, word in dots))
         self.expiring_label.setText(f"{c.expiring:,} expiring within {plural(self._expiring_days, 'day')}")
+        self.owing_label.setText(f"{c.owing:,} owe{'s' if c.owing == 1 else ''} money")
         self.stack.setCurrentWidget(self.empty if c.total == 0 else self.table)
         self.filters.setVisible(c.total > 0)
         self.table.placeholder = NO_MATCH_HINT if c.shown == 0 else ""
-        for label in (self.shown_label, self.connection_label, self.expiring_label):
+        for label in (self.shown_label, self.connection_label, self.expiring_label, self.owing_label):
             label.setMinimumWidth(label.sizeHint().width())
 
     def show_note(self, text: str, timeout_ms: int = 10_000) -> None:
@@ -887,6 +950,7 @@ class MainWindow(WindowState, QMainWindow):
         header = self.table.horizontalHeader()
         if not self.table.property("widthsRestored"):
             self.table.set_default_widths()
+            header.moveSection(header.visualIndex(Column.BALANCE), header.visualIndex(Column.CONNECTION))
             header.setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
         column = header.sortIndicatorSection()
         if 0 <= column < len(Column):  # sort before loading: the load then sorts once
@@ -906,3 +970,18 @@ class MainWindow(WindowState, QMainWindow):
             self._update_icons()
             self.model.palette_changed()
         super().changeEvent(event)
+
+
+def _read_index(today: date, expiring_days: int, seen: Snapshot, flt: ClientFilter, column: Column | None,
+                descending: bool) -> ClientIndex:
+    """The whole list, indexed, off the GUI thread: read, built, given the statuses known when the
+    read began, filtered and sorted as the window shows it, and every column's order worked out —
+    so the first click on any header only has to show an order."""
+    from ispclient.listing import build, connections
+
+    index = build.read(today, expiring_days)
+    index.warm()
+    connections.apply_snapshot(index, seen)
+    index.sort_column, index.descending = column, descending
+    index.set_filter(flt)
+    return index

@@ -47,7 +47,8 @@ def make_rows(n: int, seed: int = 1) -> list[ClientRow]:
             phone=rng.choice(PHONES), email=rng.choice(["", f"user{i}@example.com", "zoë@exämple.de"]),
             pppoe_username=f"user{i}" if server else "", server_id=server,
             server_name={1: "North", 2: "Süd", None: ""}[server], package_name=rng.choice(["Home 10", "Biz 50", ""]),
-            status=status, starts_on=end - timedelta(days=30) if end else None, ends_on=end))
+            status=status, starts_on=end - timedelta(days=30) if end else None, ends_on=end,
+            balance_minor=rng.choice([0, 0, 150_000, -2_500, 99])))
     return rows
 
 
@@ -127,7 +128,8 @@ def test_qtmodeltester_passes_through_filtering_sorting_and_updates(
 
 def test_headers_roles_and_connection_cell(model: ClientListModel, book: ConnectionBook, source: Source) -> None:
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in Column] == [
-        "Client ID", "Name", "Phone", "PPPoE username", "Server", "Package", "Subscription", "End date", "Connection"]
+        "Client ID", "Name", "Phone", "PPPoE username", "Server", "Package", "Subscription", "End date", "Connection",
+        "Balance"]
     row = next(r for r in source.rows.values() if r.server_id and r.phone == "+254712345678")
     book.update({(row.server_id, row.pppoe_username): ClientConnection.online("10.9.8.7", "1d2h", "AA:BB")})
     r = model.row_of_client(row.id)
@@ -139,7 +141,7 @@ def test_headers_roles_and_connection_cell(model: ClientListModel, book: Connect
     icon = model.data(model.index(r, Column.CONNECTION), Qt.ItemDataRole.DecorationRole)
     assert icon.pixmap(12, 12).toImage().pixelColor(6, 6).name() == CONNECTION_COLOURS[ConnectionState.ONLINE]
     assert model.data(model.index(r, Column.NAME), CLIENT_ID_ROLE) == row.id
-    assert model.data(model.index(r, Column.END_DATE)) == f"{row.ends_on:%d %b %Y}" if row.ends_on else ""
+    assert model.data(model.index(r, Column.END_DATE)) == (f"{row.ends_on:%d %b %Y}" if row.ends_on else "")
 
 
 # -- search ---------------------------------------------------------------------------------
@@ -207,8 +209,8 @@ def test_sort_matches_pythons_sorted_of_the_same_keys(model: ClientListModel, bo
     book.update(online_results(rows))
     conn = {r.id: book.get(r.server_id, r.pppoe_username) for r in rows}
 
-    def key(r: ClientRow) -> tuple[object, str]:
-        return SORT_KEYS[column](r, conn[r.id]), fold(r.name)
+    def key(r: ClientRow) -> tuple[object, str, int]:
+        return SORT_KEYS[column](r, conn[r.id].state), fold(r.name), r.id
 
     expected = [r.id for r in sorted(rows, key=key)]
     model.sort(column, Qt.SortOrder.AscendingOrder)
@@ -343,11 +345,12 @@ def test_loads_from_the_database(ctx: AppContext, make: Factory) -> None:
     make.subscription(amina, pkg, date(2026, 1, 10), paid="1500")
     make.client("Brian Otieno")
     m = ClientListModel(ctx.connections)
+    m.set_currency("KES")
     m.install(queries.client_rows(TODAY, 7))
     m.sort(Column.NAME)
     assert [m.data(m.index(0, c)) for c in Column] == [
         "C00001", "Amina Wanjiru", "+254 712 345678", "amina", "North", "Home 10 Mbps", "Active", "09 Feb 2026",
-        "Unknown"]
+        "Unknown", ""]  # paid in full: nothing owed
     assert m.data(m.index(1, Column.SUBSCRIPTION)) == NO_SUBSCRIPTION
     assert m.data(m.index(1, Column.CONNECTION), Qt.ItemDataRole.ToolTipRole).startswith("Unknown — no server")
     assert m.rowCount(m.index(0, 0)) == 0 and m.columnCount(QModelIndex()) == len(Column)
@@ -406,3 +409,22 @@ def test_whole_router_answers_show_as_a_fresh_load_would(qtbot: QtBot, book: Con
                    book.get(source.rows[i].server_id, source.rows[i].pppoe_username).state.label
                    for r, i in enumerate(m.visible_client_ids()))
         m.set_filter(ClientFilter(connection=ConnectionState.ONLINE))
+
+
+def test_the_balance_column_writes_money_in_the_installations_currency(qtbot: QtBot, book: ConnectionBook) -> None:
+    rows = [ClientRow(1, "C1", "Owes", "", "", "", None, "", "", NO_SUBSCRIPTION, None, None, 150_050),
+            ClientRow(2, "C2", "Paid ahead", "", "", "", None, "", "", NO_SUBSCRIPTION, None, None, -2_500),
+            ClientRow(3, "C3", "Square", "", "", "", None, "", "", NO_SUBSCRIPTION, None, None, 0)]
+    m = SourcedModel(book, Source(rows))
+    m.set_currency("KES")
+    m.reload()
+    m.sort(Column.BALANCE, Qt.SortOrder.DescendingOrder)
+    cells = [m.data(m.index(r, Column.BALANCE)) for r in range(3)]
+    assert cells == ["KES 1,500.50", "", "KES -25.00"]
+    assert m.data(m.index(0, Column.BALANCE), Qt.ItemDataRole.ForegroundRole) is not None  # owes: stands out
+    assert m.data(m.index(2, Column.BALANCE), Qt.ItemDataRole.ForegroundRole) is None
+    assert m.data(m.index(0, Column.BALANCE), Qt.ItemDataRole.TextAlignmentRole) & Qt.AlignmentFlag.AlignRight
+    m.set_currency("UGX")  # no minor units: the amounts are written again
+    assert m.data(m.index(0, Column.BALANCE)) == "UGX 150,050"
+    m.set_filter(ClientFilter(owes=True))
+    assert m.visible_client_ids() == [1] and m.counts().owing == 1

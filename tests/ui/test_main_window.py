@@ -17,7 +17,7 @@ from ispclient.simulator import RouterSim
 from ispclient.store import settings as store_settings
 from ispclient.ui import msgbox
 from ispclient.ui.context import AppContext
-from ispclient.ui.main_window import EMPTY_HINT, NO_MATCH_HINT, MainWindow
+from ispclient.ui.main_window import EMPTY_HINT, LOADING_HINT, NO_MATCH_HINT, MainWindow
 from ispclient.ui.models import CLIENT_ID_ROLE, Column
 from ispclient.ui.status_service import StatusService, build_batches
 from ispclient.ui.style import CONNECTION_COLOURS
@@ -362,3 +362,43 @@ def test_the_status_service_follows_client_edits(qtbot: QtBot, ctx: AppContext, 
     names_of = {b.server_id: set(b.usernames) for b in build_batches(ctx.credentials)}
     assert names_of == {desk.north: {"amina.w"}, desk.south: {"chen.l", "fiona.a", "brian.o"}}
     service.shutdown()
+
+
+def test_owes_money_filter_and_count(qtbot: QtBot, ctx: AppContext, desk: Desk, make: Factory) -> None:
+    w = MainWindow(ctx)  # Amina paid in full; Brian and Chen owe for their subscriptions
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.list_ready)
+    assert w.owing_label.text() == "2 owe money"
+    w.filters.owes.setChecked(True)
+    assert names(w) == ["Brian Otieno", "Chen Li"]
+    assert w.model.data(w.model.index(0, Column.BALANCE)) == "KES 1,500.00"
+    w.clear_action.trigger()  # Esc with an empty search: every filter off
+    assert not w.filters.owes.isChecked() and len(names(w)) == 4
+
+
+def test_the_first_page_shows_before_the_whole_list_is_in(qtbot: QtBot, ctx: AppContext, desk: Desk,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from ispclient.store import queries
+
+    release = threading.Event()
+    chunk = queries.list_chunk
+
+    def slow_chunk(*a: object, **kw: object) -> object:
+        release.wait(10)  # a whole list that takes its time (a million clients)
+        return chunk(*a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queries, "list_chunk", slow_chunk)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        qtbot.waitUntil(lambda: w.model.rowCount() == 4)
+        assert not w.model.complete and not w.list_ready
+        assert names(w) == ["Amina Wanjiru", "Brian Otieno", "Chen Li", "Dora Müller"]
+        assert w.shown_label.text() == LOADING_HINT
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: w.list_ready)
+    assert w.model.complete and w.shown_label.text() == "4 clients"

@@ -220,7 +220,7 @@ class Ticks:
 def slow_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Every client read and list read takes 2 s — a database on the far side of a bad VPN."""
     calls: list[str] = []
-    detail, rows = queries.client_detail, queries.client_rows
+    detail, rows = queries.client_detail, queries.list_chunk  # the list is read a chunk of clients at a time
 
     def slow_detail(*a: object, **kw: object) -> object:
         calls.append("detail")
@@ -233,7 +233,7 @@ def slow_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return rows(*a, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(queries, "client_detail", slow_detail)
-    monkeypatch.setattr(queries, "client_rows", slow_rows)
+    monkeypatch.setattr(queries, "list_chunk", slow_rows)
     yield calls
 
 

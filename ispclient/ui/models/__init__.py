@@ -4,6 +4,7 @@ from ispclient.ui.models.client_filter import NO_SERVER, ClientFilter
 from ispclient.ui.models.client_list import (
     CLIENT_ID_ROLE,
     CONNECTION_ROLE,
+    HEADERS,
     ROW_ROLE,
     SORT_ROLE,
     ClientListModel,
@@ -12,6 +13,6 @@ from ispclient.ui.models.client_list import (
 )
 
 __all__ = [
-    "CLIENT_ID_ROLE", "CONNECTION_ROLE", "NO_SERVER", "ROW_ROLE", "SORT_ROLE", "ClientFilter", "ClientListModel",
-    "Column", "ListCounts",
+    "CLIENT_ID_ROLE", "CONNECTION_ROLE", "HEADERS", "NO_SERVER", "ROW_ROLE", "SORT_ROLE", "ClientFilter",
+    "ClientListModel", "Column", "ListCounts",
 ]

@@ -1,76 +1,44 @@
-"""The client list: every client with their subscription and connection status, searched,
-filtered and sorted on prepared Python data so 100,000 rows stay instant.
+"""The client list as a Qt table model: a thin adapter over a Qt-free
+:class:`~ispclient.listing.index.ClientIndex`, which decides which clients are shown and in what
+order (tested on its own, against plain Python definitions).
 
-The model holds all rows (one *slot* each) and shows the *visible* ones: those that match the
-filter, in the sort order. A keystroke scans precomputed search texts; a sort orders slots by
-precomputed per-column keys (ties by name). Neither calls ``data()``.
+This module turns the index's visible slots into rows and cells for the view, tells the view what
+changed with the narrowest signals, and feeds connection statuses from the book into the index.
+Only the ~40 rows on screen are ever turned into strings.
 """
 
 from __future__ import annotations
 
-import re
-import time
-from bisect import insort
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import date
-from enum import IntEnum
-from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
-from ispclient.domain.connection import (
-    NOT_CHECKED,
-    ClientConnection,
-    ConnectionState,
-    RouterStatuses,
-    troubleshooting,
-)
-from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
+from ispclient.domain.connection import ClientConnection, ConnectionState, RouterStatuses, troubleshooting
+from ispclient.domain.money import format_money
+from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.domain.validation import display_phone
+from ispclient.listing.counts import ListCounts
+from ispclient.listing.keys import CONNECTION_RANK, HEADERS, SORT_KEYS, Column
+from ispclient.listing.page import PageIndex
+from ispclient.listing.search import ClientFilter
 from ispclient.store.queries import ClientRow
 from ispclient.ui.context import ConnectionBook, ConnKey
-from ispclient.ui.models.client_filter import NO_SERVER, SEPARATOR, ClientFilter, fold, refines, search_text
 from ispclient.ui.style import SUBSCRIPTION_COLOURS, connection_icon
 from ispclient.ui.widgets.status import readable_colour
 
+if TYPE_CHECKING:  # numpy and the index are imported when a whole list arrives, not before the first page
+    from ispclient.listing.columns import Slots
+    from ispclient.listing.connections import Snapshot
+    from ispclient.listing.index import ClientIndex
+
+__all__ = ["CLIENT_ID_ROLE", "CONNECTION_RANK", "CONNECTION_ROLE", "CONNECTION_ROLES", "HEADERS", "ROW_ROLE",
+           "SORT_KEYS", "SORT_ROLE", "ClientListModel", "Column", "ListCounts", "connection_tooltip", "format_date"]
+
 AnyIndex = QModelIndex | QPersistentModelIndex
-
-
-class Column(IntEnum):
-    CLIENT_ID = 0
-    NAME = 1
-    PHONE = 2
-    PPPOE_USERNAME = 3
-    SERVER = 4
-    PACKAGE = 5
-    SUBSCRIPTION = 6
-    END_DATE = 7
-    CONNECTION = 8
-
-
-HEADERS = {
-    Column.CLIENT_ID: "Client ID",
-    Column.NAME: "Name",
-    Column.PHONE: "Phone",
-    Column.PPPOE_USERNAME: "PPPoE username",
-    Column.SERVER: "Server",
-    Column.PACKAGE: "Package",
-    Column.SUBSCRIPTION: "Subscription",
-    Column.END_DATE: "End date",
-    Column.CONNECTION: "Connection",
-}
 
 _USER = Qt.ItemDataRole.UserRole.value
 CLIENT_ID_ROLE = _USER + 1  # the client's database id (int)
@@ -78,87 +46,29 @@ SORT_ROLE = _USER + 2  # the column's sort key
 CONNECTION_ROLE = _USER + 3  # the ClientConnection
 ROW_ROLE = _USER + 4  # the ClientRow
 
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_DECORATION = Qt.ItemDataRole.DecorationRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
-CONNECTION_ROLES = [_DISPLAY.value, _DECORATION.value, _TOOLTIP.value, SORT_ROLE, CONNECTION_ROLE]
+# Roles and columns as plain ints: data() compares them a thousand times per paint.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_DECORATION = Qt.ItemDataRole.DecorationRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole.value
+_NOTHING = frozenset(r.value for r in (  # asked of every cell, never answered
+    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.CheckStateRole,
+    Qt.ItemDataRole.SizeHintRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.StatusTipRole,
+    Qt.ItemDataRole.WhatsThisRole, Qt.ItemDataRole.AccessibleTextRole))
+CONNECTION_ROLES = [_DISPLAY, _DECORATION, _TOOLTIP, SORT_ROLE, CONNECTION_ROLE]
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_COLUMNS = len(Column)
+_NAME, _SUBSCRIPTION, _CONNECTION, _BALANCE_COLUMN = (int(c) for c in (
+    Column.NAME, Column.SUBSCRIPTION, Column.CONNECTION, Column.BALANCE))
 
-STATUS_RANK = {
-    SubscriptionStatus.EXPIRING.value: 0,
-    SubscriptionStatus.EXPIRED.value: 1,
-    SubscriptionStatus.ACTIVE.value: 2,
-    SubscriptionStatus.SCHEDULED.value: 3,
-    SubscriptionStatus.CANCELLED.value: 4,
-    NO_SUBSCRIPTION: 5,
-}
-CONNECTION_RANK = {ConnectionState.ONLINE: 0, ConnectionState.OFFLINE: 1, ConnectionState.UNKNOWN: 2}
-# The model keeps each row's connection state as its rank, one byte per row (the statuses
-# themselves stay in the ConnectionBook and are read for the rows on screen only).
-_STATE_OF_RANK = tuple(sorted(CONNECTION_RANK, key=CONNECTION_RANK.__getitem__))
-_DEAD = len(CONNECTION_RANK)  # the rank of a deleted slot's state: counted nowhere
-_NO_END = date.max.toordinal() + 1  # rows without an end date sort after every date
-_DIGITS = re.compile(r"\d+")
-_RECORD = "\x1e"  # joins search texts for copying; names and e-mails can't contain it
 # Above this many separate row ranges a change is cheaper (and no less correct) as one reset.
 MAX_INCREMENTAL_RUNS = 64
 MAX_DATA_CHANGED_RANGES = 200
-MANY_CHANGES = 5000  # more changed rows than this: not worth working out which are shown
-STATUS_SLICE = 5000  # status changes applied per turn of the event loop (~10 ms)
-COPY_CHUNK = 4096  # search texts re-laid out per join/split (see _set_order)
-WARM_UP_PAUSE_MS = 150  # between sorting one column ahead of time and the next
-
-
-_CODE = re.compile(r"([^\W\d_]*)(\d+)")  # letters then digits: the usual Client ID
-
-
-def _natural(text: str) -> str:
-    """'C9' before 'C10': digit runs padded so plain string order is numeric order."""
-    text = fold(text)
-    m = _CODE.fullmatch(text)
-    if m is not None:  # the common case, without a callback per digit run
-        digits = m.group(2)
-        return m.group(1) + digits.zfill(12)
-    return _DIGITS.sub(lambda d: d.group().zfill(12), text) if any(c.isdigit() for c in text) else text
-
-
-def _shared(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``fn`` for columns with few distinct values (servers, packages, dates): one key object
-    per value instead of one per row — megabytes at 100,000 rows."""
-    memo: dict[Any, Any] = {}
-
-    def key(value: Any) -> Any:
-        try:
-            return memo[value]
-        except KeyError:
-            result = memo[value] = fn(value)
-            return result
-
-    return key
-
-
-_server_key = _shared(fold)
-_package_key = _shared(fold)
-_date_key = _shared(lambda d: d.toordinal() if d else _NO_END)
-
-
-def _lower(text: str) -> str:
-    return text if text.islower() or not text else text.lower()  # no copy when already lower-case
-
-
-SORT_KEYS: dict[Column, Callable[[ClientRow, ClientConnection], Any]] = {
-    Column.CLIENT_ID: lambda r, c: _natural(r.client_code),
-    Column.NAME: lambda r, c: fold(r.name),
-    Column.PHONE: lambda r, c: r.phone,
-    Column.PPPOE_USERNAME: lambda r, c: _lower(r.pppoe_username),
-    Column.SERVER: lambda r, c: _server_key(r.server_name),
-    Column.PACKAGE: lambda r, c: _package_key(r.package_name),
-    Column.SUBSCRIPTION: lambda r, c: STATUS_RANK.get(r.status, 9),
-    Column.END_DATE: lambda r, c: _date_key(r.ends_on),
-    Column.CONNECTION: lambda r, c: CONNECTION_RANK[c.state],
-}
-_DEAD_KEY: dict[Column, Any] = {c: 0 if c in (Column.SUBSCRIPTION, Column.END_DATE, Column.CONNECTION) else ""
-                                for c in Column}
+STATUS_SLICE = 5000  # single status changes applied per turn of the event loop
+ROW_CACHE = 512  # rows whose cells are kept as strings (a screenful is ~40)
 
 
 def format_date(d: date | None) -> str:
@@ -177,24 +87,15 @@ def connection_tooltip(conn: ClientConnection) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class ListCounts:
-    """What the status bar says about the list."""
+def _same(a: Any, b: Any) -> bool:
+    """Whether two lists of slots (arrays of the index, or the first page's lists) are equal."""
+    if len(a) != len(b):
+        return False
+    if isinstance(a, list) or isinstance(b, list):
+        return list(a) == list(b)
+    import numpy as np
 
-    shown: int
-    total: int
-    online: int
-    offline: int
-    unknown: int
-    expiring: int
-
-
-_consume: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend  # runs an iterator to its end, in C
-
-
-def _set_ranks(ranks: bytearray, slots: Iterable[int], rank: int) -> None:
-    """``ranks[slot] = rank`` for every slot, without a Python line per slot."""
-    _consume(map(ranks.__setitem__, slots, repeat(rank)))
+    return bool(np.array_equal(a, b))
 
 
 def _runs(positions: Iterable[int]) -> list[tuple[int, int]]:
@@ -217,166 +118,105 @@ class ClientListModel(QAbstractTableModel):
     def __init__(self, connections: ConnectionBook, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._book = connections
-        self._filter = ClientFilter()
+        self._index: ClientIndex | PageIndex = PageIndex([], connections.state)
+        self._complete = False  # the index holds every client (not only the first page)
         self._sort_column: Column | None = None
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._status_colours: dict[str, QColor] | None = None
+        self._owing_colour: QColor | None = None
+        self._currency = "USD"
+        self._decimal_separator: str | None = None
+        self._cells: dict[int, tuple[str, ...]] = {}  # slot → its cells as shown
+        self._money: dict[int, str] = {}
+        self._phones: dict[str, str] = {}
         self._pending_keys: deque[ConnKey] = deque()
         self._draining = False
-        self._warming = False
-        self._last_search = 0.0
-        self._clear()
+        self._applied: dict[int, RouterStatuses] = {}  # each router's answer as last applied
         connections.changed.connect(self.update_connections)
-
-    # -- state ------------------------------------------------------------------------------
-
-    def _clear(self) -> None:
-        self._rows: list[ClientRow | None] = []  # by slot; None once deleted
-        self._text: list[str] = []  # search text by slot
-        self._state = bytearray()  # connection state by slot: its CONNECTION_RANK (_DEAD once deleted)
-        self._slot_of: dict[int, int] = {}  # client id → slot
-        self._slot_numbers: list[int] = []  # see _slots
-        # router → username → slot, built on the first status update; usernames are unique per
-        # router among live clients.
-        self._by_server: dict[int, dict[str, int]] | None = None
-        # Each router's answer as last applied to its (unchanged since) clients: the next answer
-        # then only needs the differences. Forgotten when the router's clients change.
-        self._applied: dict[int, RouterStatuses] = {}
-        self._phones: dict[int, str] = {}  # slot → phone as displayed, formatted on first paint
-        self._ascending: dict[Column, list[int]] = {}  # live slots sorted by a column, built on first sort
-        self._order: list[int] = []  # live slots in the current sort order
-        # Their search texts in that order, as fresh copies laid out one after another in memory:
-        # a scan in sort order then reads memory in order (5 ms at 100,000 rows instead of 30).
-        self._order_text: list[str] = []
-        self._visible: list[int] = []  # slots shown, in order
-        self._row_of: dict[int, int] | None = None  # slot → row, built when needed
-        # The last search's terms and the positions (in _order) of the rows matching them.
-        self._hits: tuple[tuple[str, ...], list[int]] | None = None
-        self._expiring: int | None = None  # live rows with an expiring subscription
-
-    def _slots(self) -> list[int]:
-        """0 … len(rows) - 1 as one set of int objects every slot list and map shares: above
-        256 each int is an object of its own, 2.8 MB per 100,000 (three copies before)."""
-        slots = self._slot_numbers
-        if len(slots) != len(self._rows):
-            slots = self._slot_numbers = list(range(len(self._rows)))
-        return slots
-
-    def _rank(self, row: ClientRow) -> int:
-        return CONNECTION_RANK[self._book.state(row.server_id, row.pppoe_username)]
-
-    def _ranks(self, rows: list[ClientRow]) -> bytearray:
-        if self._book.empty():  # start-up: nothing checked yet
-            return bytearray([CONNECTION_RANK[ConnectionState.UNKNOWN]]) * len(rows)
-        return bytearray(map(self._rank, rows))
-
-    def _slots_by_server(self) -> dict[int, dict[str, int]]:
-        if self._by_server is None:
-            by_server: dict[int, dict[str, int]] = {}
-            for i, r in zip(self._slots(), self._rows, strict=False):
-                if r is not None and r.server_id is not None and r.pppoe_username:
-                    names = by_server.get(r.server_id)
-                    if names is None:
-                        names = by_server[r.server_id] = {}
-                    names[r.pppoe_username] = i
-            self._by_server = by_server
-        return self._by_server
-
-    def _unindex(self, row: ClientRow, slot: int) -> None:
-        self._applied.pop(row.server_id, None)  # type: ignore[arg-type]
-        if self._by_server is not None and row.server_id is not None:
-            names = self._by_server.get(row.server_id)
-            if names is not None and names.get(row.pppoe_username) == slot:
-                del names[row.pppoe_username]
-
-    def _tally(self, slot: int, sign: int) -> None:
-        """Add (+1) or take away (-1) this slot's part of the cached expiring count."""
-        row = self._rows[slot]
-        if row is not None and self._expiring is not None and row.status == SubscriptionStatus.EXPIRING:
-            self._expiring += sign
-
-    def _set_slot(self, slot: int, row: ClientRow) -> None:
-        old = self._rows[slot]
-        if old is not None:
-            self._unindex(old, slot)
-            self._tally(slot, -1)
-        self._rows[slot] = row
-        self._slot_of[row.id] = slot
-        self._text[slot] = search_text(row)
-        self._state[slot] = self._rank(row)
-        self._applied.pop(row.server_id, None)  # type: ignore[arg-type]
-        if self._by_server is not None and row.server_id is not None and row.pppoe_username:
-            self._by_server.setdefault(row.server_id, {})[row.pppoe_username] = slot
-        self._phones.pop(slot, None)
-        self._tally(slot, +1)
-
-    def _kill_slot(self, slot: int) -> None:
-        row = self._rows[slot]
-        if row is None:
-            return
-        self._unindex(row, slot)
-        self._tally(slot, -1)
-        del self._slot_of[row.id]
-        self._rows[slot] = None
-        self._text[slot] = ""
-        self._state[slot] = _DEAD
-        self._phones.pop(slot, None)
-
-    def _new_slot(self, row: ClientRow) -> int:
-        slot = len(self._rows)
-        self._rows.append(None)
-        self._text.append("")
-        self._state.append(_DEAD)
-        self._set_slot(slot, row)
-        return slot
 
     # -- loading ----------------------------------------------------------------------------
 
+    @property
+    def list_index(self) -> ClientIndex | PageIndex:
+        """The index shown (read only: change it through this model)."""
+        return self._index
+
+    @property
+    def complete(self) -> bool:
+        """Whether every client is in (not only the first page read while the list loads)."""
+        return self._complete
+
     def install(self, rows: Sequence[ClientRow]) -> None:
-        """Every row afresh, as read in the background (start-up, a new day, settings changed)."""
-        rows = sorted(rows, key=lambda r: r.id)
+        """Every row afresh (tests, small lists): built here, in the calling thread."""
+        from ispclient.listing.build import from_rows
+
+        self.install_index(from_rows(rows))
+
+    def show_page(self, rows: Sequence[ClientRow]) -> None:
+        """The first page of the list, shown while the whole list is read (ignored once it is in)."""
+        if not self._complete:
+            self._swap(PageIndex(rows, self._book.state), complete=False)
+
+    def connection_snapshot(self) -> Snapshot:
+        """What the book knows now, for a list read to start from (:meth:`install_index`)."""
+        book = self._book
+        return {sid: (book.router(sid), dict(book.singles(sid))) for sid in self._index.servers}
+
+    def install_index(self, index: ClientIndex, seen: Snapshot | None = None) -> None:
+        """A whole list read and built in the background (with the statuses of ``seen`` already
+        applied): shown in the current filter and order, with what the book learnt since."""
+        from ispclient.listing import connections as listing_connections
+
+        book = self._book
+        seen = seen or {}
+        self._applied = {}
+        for server_id in set(index.servers) | set(self._index.servers):
+            router, _ = seen.get(server_id, (None, {}))
+            current = book.router(server_id)
+            if current is not None:
+                if current is not router:
+                    listing_connections.apply_router(index, current, router, book.state)
+                self._applied[server_id] = current
+            singles = book.singles(server_id)
+            if singles:
+                listing_connections.apply_keys(index, [(server_id, u) for u in singles], book.state)
+        self._swap(index, complete=True)
+
+    def _swap(self, index: ClientIndex | PageIndex, complete: bool) -> None:
+        index.filter = self._index.filter
+        index.sort_column = self._sort_column
+        index.descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        index.set_filter(index.filter)  # works out the visible rows (and sorts) before the reset
         self.beginResetModel()
-        self._clear()
-        self._rows = list(rows)
-        self._text = [search_text(r) for r in rows]
-        self._state = self._ranks(rows)
-        self._slot_of = dict(zip([r.id for r in rows], self._slots(), strict=False))
-        self._set_order(self._sorted_slots())
-        self._visible = self._matching(self._filter)
+        self._index = index
+        self._complete = complete
+        self._cells.clear()
         self.endResetModel()
         self.counts_changed.emit()
-        QTimer.singleShot(0, self, self._slots_by_server)  # ready before the first statuses arrive
-        self._warm_up()
+
+    def set_currency(self, currency: str, decimal_separator: str | None = None) -> None:
+        """How the Balance column writes money (the installation's settings)."""
+        if (currency, decimal_separator) != (self._currency, self._decimal_separator):
+            self._currency, self._decimal_separator = currency, decimal_separator
+            self._money.clear()
+            self._cells.clear()
+            if self.rowCount():
+                self.dataChanged.emit(self.index(0, Column.BALANCE), self.index(self.rowCount() - 1, Column.BALANCE),
+                                      [_DISPLAY])
 
     def apply_rows(self, client_ids: Sequence[int], rows: Sequence[ClientRow]) -> None:
         """These clients as read again in the background: changed rows update, the ones not in
         ``rows`` (deleted) go, new ones appear."""
-        ids = list(dict.fromkeys(client_ids))
-        if not ids:
+        index = self._index
+        if not client_ids or isinstance(index, PageIndex):
+            return  # the first page: the whole list, read meanwhile, has them (the window re-reads later changes)
+        old = index.visible
+        changed, removed = index.apply(client_ids, rows)
+        if not changed and not removed:
             return
-        fresh = {r.id: r for r in rows}
-        changed: list[int] = []
-        removed: list[int] = []
-        for cid in ids:
-            slot = self._slot_of.get(cid)
-            row = fresh.get(cid)
-            if row is None:
-                if slot is not None:
-                    self._kill_slot(slot)
-                    removed.append(slot)
-            elif slot is None:
-                changed.append(self._new_slot(row))
-            else:
-                self._set_slot(slot, row)
-                changed.append(slot)
-        if len(changed) + len(removed) > MANY_CHANGES // 10:
-            self._ascending.clear()  # sorting afresh is cheaper than so many moves
-            self._set_order(self._sorted_slots())
-            self._warm_up()
-        else:
-            self._move_in_sorted_lists(removed, changed)
-            self._set_order(self._sorted_slots(), fresh_copies=False)
-        self._transition(self._matching(self._filter))
+        for slot in (*changed, *removed):
+            self._cells.pop(slot, None)
+        self._transition(old, index.visible)
         self._emit_rows_changed(changed, 0, len(Column) - 1, [])
         self.counts_changed.emit()
 
@@ -384,225 +224,98 @@ class ClientListModel(QAbstractTableModel):
 
     @property
     def filter(self) -> ClientFilter:
-        return self._filter
+        return self._index.filter
 
     def set_filter(self, flt: ClientFilter) -> None:
         """Show the rows matching ``flt``. A reset: the window keeps the selection by client id."""
-        if flt == self._filter:
+        index = self._index
+        if flt == index.filter:
             return
-        self._last_search = time.monotonic()
-        self._filter = flt
-        visible = self._matching(flt)
-        if visible != self._visible:
+        old = index.visible
+        index.set_filter(flt)
+        if not _same(old, index.visible):
             self.beginResetModel()
-            self._visible = visible
-            self._row_of = None
             self.endResetModel()
         self.counts_changed.emit()
 
-    def _set_order(self, order: list[int], fresh_copies: bool = True) -> None:
-        """``order`` becomes the sort order; its search texts are laid out afresh in memory,
-        unless only a few rows moved (their old copies keep their place)."""
-        self._order = order
-        self._hits = None
-        texts = [self._text[slot] for slot in order]
-        if not fresh_copies:
-            self._order_text = texts
+    def _transition(self, old: Slots, new: Slots) -> None:
+        """The view showed ``old`` and must show ``new`` (the index holds it already), with the
+        narrowest signals: removed runs, a layout change when kept rows moved (selections follow
+        their clients), inserted runs. Many scattered runs: one reset."""
+        import numpy as np
+
+        if _same(old, new):
             return
-        copies: list[str] = []
-        for i in range(0, len(texts), COPY_CHUNK):  # a join and split per chunk allocate the copies
-            part = texts[i:i + COPY_CHUNK]  # in order, without a 13 MB joined string at once
-            chunk = _RECORD.join(part).split(_RECORD)
-            copies += chunk if len(chunk) == len(part) else [(t + _RECORD)[:-1] for t in part]
-        del texts
-        self._order_text = copies
-        text = self._text
-        for slot, copy in zip(order, copies, strict=True):  # keep one copy of each text, not two
-            text[slot] = copy
-
-    def _search(self, terms: tuple[str, ...]) -> list[int]:
-        """Positions in the sort order of the rows containing every term."""
-        text = self._order_text
-        base: list[int] | None = None
-        if self._hits is not None and refines(terms, self._hits[0]):
-            base = self._hits[1]  # one more letter typed: look only at the last matches
-        for term in sorted(terms, key=len, reverse=True):  # the longest term narrows most
-            if base is None:
-                base = [i for i, t in enumerate(text) if term in t]
-            else:
-                base = [i for i in base if term in text[i]]
-        assert base is not None
-        self._hits = (terms, base)
-        return base
-
-    def _matching(self, flt: ClientFilter) -> list[int]:
-        """The slots ``flt`` shows, in sort order."""
-        order = self._order
-        terms = flt.terms
-        slots = [order[i] for i in self._search(terms)] if terms else list(order)
-        rows = self._rows
-        if flt.status is not None:
-            status = flt.status
-            slots = [s for s in slots if rows[s].status == status]  # type: ignore[union-attr]
-        if flt.server_id is not None:
-            server = None if flt.server_id == NO_SERVER else flt.server_id
-            slots = [s for s in slots if rows[s].server_id == server]  # type: ignore[union-attr]
-        if flt.connection is not None:
-            ranks, rank = self._state, CONNECTION_RANK[flt.connection]
-            slots = [s for s in slots if ranks[s] == rank]
-        return slots
-
-    def _transition(self, new: list[int]) -> None:
-        """Show ``new`` instead of the visible rows, with the narrowest signals: removed and
-        inserted runs, and a layout change when kept rows move. Many scattered runs → a reset."""
-        old = self._visible
-        if new == old:
-            return
-        new_set = set(new)
-        old_set = set(old)
-        remove_runs = _runs(r for r, s in enumerate(old) if s not in new_set)
-        add_runs = _runs(i for i, s in enumerate(new) if s not in old_set)
+        size = self._index.capacity
+        in_old = np.zeros(size, dtype=np.bool_)
+        in_old[old] = True
+        in_new = np.zeros(size, dtype=np.bool_)
+        in_new[new] = True
+        remove_runs = _runs(np.flatnonzero(~in_new[old]).tolist())
+        add_runs = _runs(np.flatnonzero(~in_old[new]).tolist())
         if len(remove_runs) + len(add_runs) > MAX_INCREMENTAL_RUNS:
             self.beginResetModel()
-            self._visible = new
-            self._row_of = None
+            self._cells.clear()
             self.endResetModel()
             return
-        self._visible = list(old)  # never edit a list another attribute may share
+        index = self._index
+        shown = old
+        index.visible = old  # Qt asks rowCount() between the signals: each step shows its rows
         for first, last in reversed(remove_runs):
             self.beginRemoveRows(QModelIndex(), first, last)
-            del self._visible[first:last + 1]
-            self._row_of = None
+            shown = np.concatenate([shown[:first], shown[last + 1:]])
+            index.visible = shown
             self.endRemoveRows()
-        kept = [s for s in new if s in old_set]
-        if kept != self._visible:
-            self._relayout(kept)
+        kept = new[in_old[new]]
+        if not np.array_equal(shown, kept):
+            self._relayout(shown, kept)
+            shown = kept
         for first, last in add_runs:
             self.beginInsertRows(QModelIndex(), first, last)
-            self._visible[first:first] = new[first:last + 1]
-            self._row_of = None
+            shown = np.concatenate([shown[:first], new[first:last + 1], shown[first:]])
+            index.visible = shown
             self.endInsertRows()
+        index.visible = new
 
-    def _relayout(self, visible: list[int]) -> None:
-        """Reorder the same rows, keeping selections and the current row on their clients."""
+    def _relayout(self, old: Any, new: Any) -> None:
+        """The same rows in a new order: selections and the current row stay on their clients."""
         self.layoutAboutToBeChanged.emit()
-        old = self._visible
-        self._visible = visible
-        self._row_of = None
+        index = self._index
+        index.visible = new
         before = self.persistentIndexList()
         if before:
-            if len(before) <= 8:  # the usual current row and selection: no need to map every row
-                after = [self.index(visible.index(old[i.row()]), i.column()) for i in before]
+            row_of: Any
+            if isinstance(index, PageIndex):
+                place = {s: r for r, s in enumerate(new)}
+                row_of = [place.get(s, -1) for s in range(index.capacity)]
             else:
-                row_of = self._rows_by_slot()
-                after = [self.index(row_of[old[i.row()]], i.column()) for i in before]
+                import numpy as np
+
+                row_of = np.full(index.capacity, -1, dtype=np.int64)
+                row_of[new] = np.arange(len(new))
+            after = []
+            for i in before:
+                r = int(row_of[old[i.row()]]) if 0 <= i.row() < len(old) else -1
+                after.append(self.index(r, i.column()) if r >= 0 else QModelIndex())
             self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()
-
-    def _rows_by_slot(self) -> dict[int, int]:
-        if self._row_of is None:
-            self._row_of = {s: r for r, s in enumerate(self._visible)}
-        return self._row_of
 
     # -- sorting ----------------------------------------------------------------------------
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Order by ``column``: ascending is by its key, ties by name, then by load order;
+        """Order by ``column``: ascending is by its key, ties by name, then by client id;
         descending is exactly the reverse."""
         if not 0 <= column < len(Column):
             return
         self._sort_column = Column(column)
         self._sort_order = order
-        self._set_order(self._sorted_slots())
-        if len(self._visible) == len(self._order):  # nothing filtered out
-            self._relayout(list(self._order))
-        else:
-            shown = set(self._visible)
-            self._relayout([s for s in self._order if s in shown])
-
-    def sort_keys(self, column: Column) -> Sequence[Any]:
-        """The sort key of every slot for ``column`` (tests compare against Python's sorted()).
-
-        Built for a sort and not kept: only the sorted order is (a column's keys are up to
-        8 MB at 100,000 rows; a changed row's key is worked out on its own, see _sort_key)."""
-        if column is Column.CONNECTION:
-            return self._state  # the state's rank is the key
-        if column is Column.NAME:  # the search text starts with the folded name
-            return [t.partition(SEPARATOR)[0] for t in self._text]
-        key = SORT_KEYS[column]
-        dead = _DEAD_KEY[column]
-        return [key(r, NOT_CHECKED) if r is not None else dead for r in self._rows]
-
-    def _sort_key(self, column: Column, slot: int) -> Any:
-        """``sort_keys(column)[slot]`` for one slot."""
-        if column is Column.CONNECTION:
-            return self._state[slot]
-        if column is Column.NAME:
-            return self._text[slot].partition(SEPARATOR)[0]
-        row = self._rows[slot]
-        return SORT_KEYS[column](row, NOT_CHECKED) if row is not None else _DEAD_KEY[column]
-
-    def _sorted_ascending(self, column: Column) -> list[int]:
-        cached = self._ascending.get(column)
-        if cached is None:
-            if column is Column.NAME:
-                rows = self._rows
-                live = [s for s in self._slots() if rows[s] is not None]
-                cached = sorted(live, key=self.sort_keys(Column.NAME).__getitem__)
-            elif column is Column.CONNECTION:  # three keys: a pass per key beats a sort (~10 ms)
-                by_name, ranks = self._sorted_ascending(Column.NAME), self._state
-                cached = []
-                for rank in sorted(CONNECTION_RANK.values()):
-                    cached += [s for s in by_name if ranks[s] == rank]
-            else:
-                cached = sorted(self._sorted_ascending(Column.NAME), key=self.sort_keys(column).__getitem__)
-            self._ascending[column] = cached
-        return cached
-
-    def _move_in_sorted_lists(self, removed: list[int], changed: list[int]) -> None:
-        """Keep the cached column orders sorted after a few rows changed: take the rows out and
-        put them back where their new keys go (a full sort at 100,000 rows costs ~100 ms)."""
-        if not self._ascending:
-            return
-        key = self._sort_key
-        for column, slots in self._ascending.items():
-            for slot in (*removed, *changed):
-                try:
-                    slots.remove(slot)
-                except ValueError:
-                    pass  # a new client
-            if column is Column.NAME:
-                for slot in changed:
-                    insort(slots, slot, key=lambda s: (key(Column.NAME, s), s))
-            else:
-                for slot in changed:
-                    insort(slots, slot, key=lambda s, c=column: (key(c, s), key(Column.NAME, s), s))  # type: ignore[misc]
-
-    def _warm_up(self) -> None:
-        """Sort every column once while the user isn't looking, a column per pause, so the first
-        click on a header only has to show the order (at 100,000 rows: ~50 ms instead of ~150)."""
-        if not self._warming:
-            self._warming = True
-            QTimer.singleShot(WARM_UP_PAUSE_MS, self, self._warm_next)
-
-    def _warm_next(self) -> None:
-        cold = [c for c in Column if c not in self._ascending]
-        if not cold or not self._rows:
-            self._warming = False
-            return
-        if time.monotonic() - self._last_search < WARM_UP_PAUSE_MS / 1000 * 3:
-            QTimer.singleShot(WARM_UP_PAUSE_MS, self, self._warm_next)  # someone is typing: later
-            return
-        self._sorted_ascending(cold[0])
-        QTimer.singleShot(WARM_UP_PAUSE_MS, self, self._warm_next)
-
-    def _sorted_slots(self) -> list[int]:
-        """Live slots in the current order."""
-        if self._sort_column is None:
-            rows = self._rows
-            return [s for s in self._slots() if rows[s] is not None]
-        ascending = self._sorted_ascending(self._sort_column)
-        return ascending[::-1] if self._sort_order == Qt.SortOrder.DescendingOrder else list(ascending)
+        index = self._index
+        old = index.visible
+        index.sort(self._sort_column, order == Qt.SortOrder.DescendingOrder)
+        new = index.visible
+        if not _same(old, new):
+            index.visible = old
+            self._relayout(old, new)
 
     @property
     def sort_column(self) -> Column | None:
@@ -618,9 +331,19 @@ class ClientListModel(QAbstractTableModel):
         """New statuses from the book: only the rows that changed are repainted. Rows keep their
         place (no re-sort under the user's eyes); a connection filter is applied again.
 
-        A router's whole answer (a RouterStatuses) costs a pass over that router's clients and
-        one repaint of the Connection column; other changes (tens of thousands at most) are
-        applied in slices between events, so the window never stalls on them."""
+        A router's whole answer (a RouterStatuses) is applied as whole arrays and repaints the
+        Connection column once; other changes are applied in slices between events."""
+        if isinstance(self._index, PageIndex):  # the first page reads the book as it paints
+            self._cells.clear()
+            if self._index.filter.connection is not None:
+                self.beginResetModel()
+                self._index.states_changed()
+                self.endResetModel()
+            elif self.rowCount():
+                self.dataChanged.emit(self.index(0, Column.CONNECTION),
+                                      self.index(self.rowCount() - 1, Column.CONNECTION), CONNECTION_ROLES)
+            self.counts_changed.emit()
+            return
         if isinstance(keys, RouterStatuses):
             self._apply_router(keys)
             if not self._pending_keys:
@@ -645,184 +368,155 @@ class ClientListModel(QAbstractTableModel):
             QTimer.singleShot(0, self, self._apply_pending)
         else:
             self._draining = False
-        self._apply_connections(keys)
+        self._apply_keys(keys)
         if not pending:
             self.connections_applied.emit()
 
     def _apply_router(self, statuses: RouterStatuses) -> None:
-        """One router's answer: its clients' states afresh, one repaint of the column."""
-        server_id = statuses.server_id
-        names = self._slots_by_server().get(server_id)
-        if not names:
-            return
-        before = self._applied.get(server_id)
-        self._applied[server_id] = statuses
-        if (before is not None and len(before) == len(statuses)  # the same clients asked, as a rule
-                and before.others_state() is statuses.others_state() is not None):
-            moved = self._apply_router_changes(names, before, statuses)
-        else:
-            moved = self._apply_router_whole(names, statuses)
-        self._connections_moved(moved)
-        if self._visible:  # checked-at changed for all of them: the view repaints what it shows
+        from ispclient.listing import connections as listing_connections
+
+        index = self._index
+        assert not isinstance(index, PageIndex)
+        before = self._applied.get(statuses.server_id)
+        self._applied[statuses.server_id] = statuses
+        moved = listing_connections.apply_router(index, statuses, before, self._book.state)
+        if moved:
+            self._cells.clear()
+        self._states_moved(moved)
+        if self.rowCount():  # checked-at changed for all of them: the view repaints what it shows
             self.dataChanged.emit(self.index(0, Column.CONNECTION),
-                                  self.index(len(self._visible) - 1, Column.CONNECTION), CONNECTION_ROLES)
+                                  self.index(self.rowCount() - 1, Column.CONNECTION), CONNECTION_ROLES)
         self.counts_changed.emit()
 
-    def _apply_router_whole(self, names: dict[str, int], statuses: RouterStatuses) -> bool:
-        """Every client of the router (~10 ms for 20,000: set operations and ``map``, no
-        Python line per client); whether any state changed."""
-        ranks = self._state
-        before = bytes(ranks)
-        online, others = statuses.online, statuses.others
-        _set_ranks(ranks, map(names.__getitem__, names.keys() & online.keys()),
-                   CONNECTION_RANK[ConnectionState.ONLINE])
-        others_state = statuses.others_state()
-        if others_state is not None:  # the usual: all Offline, or all Unknown (the router failed)
-            _set_ranks(ranks, map(names.__getitem__, names.keys() & others.keys()), CONNECTION_RANK[others_state])
-        else:
-            for name in names.keys() & others.keys():
-                ranks[names[name]] = CONNECTION_RANK[others[name].state]
-        if len(names) > len(statuses):  # clients not asked (added since): what the book says
-            book_state, server_id = self._book.state, statuses.server_id
-            for name in names.keys() - online.keys() - others.keys():
-                ranks[names[name]] = CONNECTION_RANK[book_state(server_id, name)]
-        return ranks != before
+    def _apply_keys(self, keys: list[ConnKey]) -> None:
+        from ispclient.listing import connections as listing_connections
 
-    def _apply_router_changes(self, names: dict[str, int], before: RouterStatuses, statuses: RouterStatuses) -> bool:
-        """Only the clients who went on- or offline since the router's previous answer (applied
-        to the same clients): ~2 ms instead of ~10. Whether any state changed."""
-        ranks, book_state = self._state, self._book.state
-        online, others = statuses.online, statuses.others
-        online_rank = CONNECTION_RANK[ConnectionState.ONLINE]
-        others_state = statuses.others_state()
-        assert others_state is not None
-        others_rank = CONNECTION_RANK[others_state]
-        moved = False
-        for name in online.keys() ^ before.online.keys():
-            slot = names.get(name)
-            if slot is not None:
-                ranks[slot] = online_rank if name in online else others_rank if name in others else \
-                    CONNECTION_RANK[book_state(statuses.server_id, name)]
-                moved = True
-        return moved
-
-    def _apply_connections(self, keys: list[ConnKey]) -> None:
-        by_server = self._slots_by_server()
-        ranks, book_state = self._state, self._book.state
-        changed: list[int] = []
-        moved = False
-        for server_id, username in keys:
-            names = by_server.get(server_id)
-            slot = names.get(username) if names is not None else None
-            if slot is None:
-                continue
-            changed.append(slot)
+        if isinstance(self._index, PageIndex):
+            return
+        touched, moved = listing_connections.apply_keys(self._index, keys, self._book.state)
+        for server_id, _ in keys:
             self._applied.pop(server_id, None)  # newer than the router's answer: start afresh next time
-            rank = CONNECTION_RANK[book_state(server_id, username)]
-            if ranks[slot] != rank:
-                ranks[slot] = rank
-                moved = True
-        if not changed:
+        if not touched:
             return
-        self._connections_moved(moved)
-        self._emit_rows_changed(changed, Column.CONNECTION, Column.CONNECTION, CONNECTION_ROLES)
+        for slot in touched:
+            self._cells.pop(slot, None)
+        self._states_moved(moved)
+        self._emit_rows_changed(touched, Column.CONNECTION, Column.CONNECTION, CONNECTION_ROLES)
         self.counts_changed.emit()
 
-    def _connections_moved(self, moved: bool) -> None:
-        """Some rows' connection state changed: the connection order and filter follow."""
-        if not moved:
-            return
-        self._ascending.pop(Column.CONNECTION, None)  # the next click on the header sorts afresh (~10 ms)
-        if self._filter.connection is not None:
-            self._transition(self._matching(self._filter))
+    def _states_moved(self, moved: bool) -> None:
+        """Some rows' connection state changed: a connection filter follows."""
+        index = self._index
+        if moved and index.filter.connection is not None and not isinstance(index, PageIndex):
+            old = index.visible
+            index.states_changed()
+            self._transition(old, index.visible)
 
-    def _emit_rows_changed(self, slots: list[int], first_col: int, last_col: int, roles: list[int]) -> None:
-        """dataChanged for the rows showing ``slots``, neighbours coalesced into one range; when
-        most rows changed (a full status refresh), one range over them all."""
-        if not self._visible:
+    def _emit_rows_changed(self, slots: Sequence[int], first_col: int, last_col: int, roles: list[int]) -> None:
+        """dataChanged for the rows showing ``slots``, neighbours coalesced into one range."""
+        if not self.rowCount() or not slots:
             return
-        if len(slots) > MANY_CHANGES:
-            ranges = [(0, len(self._visible) - 1)]
-        else:
-            row_of = self._rows_by_slot()
-            rows = sorted(row_of[s] for s in slots if s in row_of)
-            if not rows:
-                return
-            ranges = _runs(rows)
-            if len(ranges) > MAX_DATA_CHANGED_RANGES:
-                ranges = [(rows[0], rows[-1])]
+        rows = self._index.rows_of_slots(slots)
+        if not rows:
+            return
+        ranges = _runs(rows)
+        if len(ranges) > MAX_DATA_CHANGED_RANGES:
+            ranges = [(rows[0], rows[-1])]
         for first, last in ranges:
             self.dataChanged.emit(self.index(first, first_col), self.index(last, last_col), roles)
 
     # -- reading ----------------------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._visible)
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
+        return 0 if parent.isValid() else len(self._index.visible)
 
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else _COLUMNS
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(Column):
-            return HEADERS[Column(section)]
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = _DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < _COLUMNS:
+            if role == _DISPLAY:
+                return HEADERS[Column(section)]
+            if role == _ALIGNMENT and section == Column.BALANCE:
+                return _RIGHT
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
-        if not index.isValid() or index.parent().isValid():
+        # Called ~8 times per cell per paint (a thousand times a screen): plain int comparisons,
+        # no enum arithmetic, the row's cells made once and kept.
+        r = index.row()
+        visible = self._index.visible
+        if r < 0 or r >= len(visible):
             return None
-        r, c = index.row(), index.column()
-        if not (0 <= r < len(self._visible) and 0 <= c < len(Column)):
-            return None
-        slot = self._visible[r]
-        row = self._rows[slot]
-        assert row is not None
+        c = index.column()
         if role == _DISPLAY:
-            return self._display(slot, row, Column(c))
+            cells = self._cells.get(int(visible[r]))
+            return (cells or self._row_cells(int(visible[r])))[c]
+        if role in _NOTHING:
+            return None
+        slot = int(visible[r])
+        if role == _FOREGROUND:
+            if c == _SUBSCRIPTION:
+                return self._status_colour(self._index.status(slot))
+            if c == _BALANCE_COLUMN and self._index.balance(slot) > 0:
+                return self._owing()
+            return None
+        if role == _ALIGNMENT:
+            return _RIGHT if c == _BALANCE_COLUMN else None
+        if role == _DECORATION:
+            return connection_icon(self._index.state(slot)) if c == _CONNECTION else None
         if role == CLIENT_ID_ROLE:
-            return row.id
+            return self._index.client_id(slot)
         if role == SORT_ROLE:
-            return self._sort_key(Column(c), slot)
+            key = self._index.sort_key(Column(c), slot)
+            return key.decode("utf-8", "surrogatepass") if isinstance(key, bytes) else key
         if role == ROW_ROLE:
-            return row
+            return self._index.row(slot)
         if role == CONNECTION_ROLE:
-            return self._book.get(row.server_id, row.pppoe_username)
-        if c == Column.CONNECTION:
-            if role == _DECORATION:
-                return connection_icon(_STATE_OF_RANK[self._state[slot]])
-            if role == _TOOLTIP:
-                return connection_tooltip(self._book.get(row.server_id, row.pppoe_username))
-        elif c == Column.SUBSCRIPTION and role == _FOREGROUND:
-            return self._status_colour(row.status)
-        elif c == Column.NAME and role == _TOOLTIP:
-            return "\n".join(x for x in (row.name, row.email) if x)
+            return self._connection(slot)
+        if role == _TOOLTIP:
+            if c == _CONNECTION:
+                return connection_tooltip(self._connection(slot))
+            if c == _NAME:
+                return "\n".join(x for x in (self._index.name(slot), self._index.email(slot)) if x)
         return None
 
-    def _display(self, slot: int, row: ClientRow, col: Column) -> str:
-        if col is Column.CLIENT_ID:
-            return row.client_code
-        if col is Column.NAME:
-            return row.name
-        if col is Column.PHONE:
-            phone = self._phones.get(slot)
-            if phone is None:
-                phone = self._phones[slot] = display_phone(row.phone)
-            return phone
-        if col is Column.PPPOE_USERNAME:
-            return row.pppoe_username
-        if col is Column.SERVER:
-            return row.server_name
-        if col is Column.PACKAGE:
-            return row.package_name
-        if col is Column.SUBSCRIPTION:
-            return row.status
-        if col is Column.END_DATE:
-            return format_date(row.ends_on)
-        return _STATE_OF_RANK[self._state[slot]].label
+    def _connection(self, slot: int) -> ClientConnection:
+        index = self._index
+        return self._book.get(index.server_id(slot), index.username(slot))
+
+    def _row_cells(self, slot: int) -> tuple[str, ...]:
+        """The row's cells as shown, made once (a changed row, status or currency forgets them)."""
+        index = self._index
+        cells = (index.code(slot), index.name(slot), self._phone(index.phone(slot)), index.username(slot),
+                 index.server_name(slot), index.package_name(slot), index.status(slot),
+                 format_date(index.ends_on(slot)), index.state(slot).label, self._balance(index.balance(slot)))
+        if len(self._cells) >= ROW_CACHE:
+            self._cells.clear()
+        self._cells[slot] = cells
+        return cells
+
+    def _phone(self, e164: str) -> str:
+        text = self._phones.get(e164)
+        if text is None:  # phonenumbers takes ~0.1 ms a number: a screenful is worth keeping
+            if len(self._phones) > 4096:
+                self._phones.clear()
+            text = self._phones[e164] = display_phone(e164)
+        return text
+
+    def _balance(self, minor: int) -> str:
+        if not minor:
+            return ""
+        text = self._money.get(minor)
+        if text is None:
+            if len(self._money) > 4096:
+                self._money.clear()
+            text = self._money[minor] = format_money(minor, self._currency, decimal_separator=self._decimal_separator)
+        return text
 
     def _status_colour(self, status: str) -> QColor | None:
         """Expiring, Expired and Scheduled stand out, in a shade readable on this palette."""
@@ -833,44 +527,35 @@ class ClientListModel(QAbstractTableModel):
                                     if s is not SubscriptionStatus.ACTIVE}
         return self._status_colours.get(status)
 
+    def _owing(self) -> QColor:
+        if self._owing_colour is None:
+            background = QGuiApplication.palette().color(QPalette.ColorRole.Base)
+            self._owing_colour = readable_colour(SUBSCRIPTION_COLOURS[SubscriptionStatus.EXPIRED], background)
+        return self._owing_colour
+
     def palette_changed(self) -> None:
-        """Light/dark mode switched: recolour the status texts."""
+        """Light/dark mode switched: recolour the status texts and amounts owed."""
         self._status_colours = None
-        if self._visible:
-            self.dataChanged.emit(self.index(0, Column.SUBSCRIPTION),
-                                  self.index(len(self._visible) - 1, Column.SUBSCRIPTION), [_FOREGROUND.value])
+        self._owing_colour = None
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, _COLUMNS - 1), [_FOREGROUND])
 
     # -- for the window ---------------------------------------------------------------------
 
     def client_id(self, row: int) -> int:
-        r = self._rows[self._visible[row]]
-        assert r is not None
-        return r.id
+        return self._index.client_id(int(self._index.visible[row]))
 
     def row_of_client(self, client_id: int) -> int | None:
         """The row showing this client, or None when it is filtered out or unknown."""
-        slot = self._slot_of.get(client_id)
-        if slot is None:
-            return None
-        if self._row_of is not None:
-            return self._row_of.get(slot)
-        try:  # one C-speed scan beats building the whole slot → row map for a single client
-            return self._visible.index(slot)
-        except ValueError:
-            return None
+        slot = self._index.live_slot(client_id)
+        return None if slot is None else self._index.row_of_slot(slot)
 
     def client_row(self, client_id: int) -> ClientRow | None:
-        slot = self._slot_of.get(client_id)
-        return None if slot is None else self._rows[slot]
+        slot = self._index.live_slot(client_id)
+        return None if slot is None else self._index.row(slot)
 
     def visible_client_ids(self) -> list[int]:
-        rows = self._rows
-        return [rows[s].id for s in self._visible]  # type: ignore[union-attr]
+        return self._index.visible_client_ids()
 
     def counts(self) -> ListCounts:
-        if self._expiring is None:
-            self._expiring = sum(1 for r in self._rows if r is not None and r.status == SubscriptionStatus.EXPIRING)
-        ranks = self._state  # counting bytes: microseconds at 100,000 rows
-        return ListCounts(len(self._visible), len(self._slot_of), ranks.count(CONNECTION_RANK[ConnectionState.ONLINE]),
-                          ranks.count(CONNECTION_RANK[ConnectionState.OFFLINE]),
-                          ranks.count(CONNECTION_RANK[ConnectionState.UNKNOWN]), self._expiring)
+        return self._index.counts()

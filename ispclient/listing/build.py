@@ -1,0 +1,337 @@
+"""Building a :class:`~ispclient.listing.index.ClientIndex` from the list's rows, a chunk at a time.
+
+The database hands each chunk of clients over as one joined text per column
+(:func:`ispclient.store.queries.list_chunk`); each becomes arrays at once — a few whole-chunk
+folds, encodes and vectorised splits, no Python object per client. A million clients therefore
+never exist as a million objects: the garbage collector (which walks every container object
+alive) has as little to walk at 1,000,000 clients as at 1,000, so a collection can't freeze the
+window whatever the list's size.
+
+Rows already read as records (:class:`~ispclient.store.queries.ClientRow`: tests, a few changed
+clients) go through the same columns (:meth:`IndexBuilder.add`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import queue
+import sys
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ispclient.listing import vectorized
+from ispclient.listing.columns import SEP_CHAR, Bytes2D, Field, Strings, rows_of
+from ispclient.listing.index import HEADROOM, UNKNOWN, ClientIndex, Columns
+from ispclient.listing.keys import STATUS_RANK, natural
+from ispclient.listing.search import NO_SERVER, encode, fold_joined, phone_forms
+from ispclient.store.queries import ClientRow, ListContext, RowChunk, describe_period
+
+Chunk = tuple[Bytes2D, npt.NDArray[np.int64]]
+# package, status, start, end of each client
+Described = tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8], npt.NDArray[np.int32], npt.NDArray[np.int32]]
+_ENDED, _NONE = 254, 253  # a period's status while the next subscription is looked for
+_EXPIRED = STATUS_RANK["Expired"]
+_NO_SUBSCRIPTION = STATUS_RANK["No subscription"]
+
+
+def _ints(text: str, count: int) -> npt.NDArray[np.int64]:
+    """``count`` comma-joined integers."""
+    if not count:
+        return np.zeros(0, dtype=np.int64)
+    values = np.fromstring(text, dtype=np.int64, sep=",")  # the text form: C speed, no warning
+    if len(values) != count:
+        raise ValueError(f"expected {count} numbers, read {len(values)}")
+    return values
+
+
+def _clean(values: Sequence[str]) -> list[str]:
+    """Values as the index may join them: a control character no field may hold (data from
+    before the rules, or from outside the app) shows as U+FFFD."""
+    return [v.replace(SEP_CHAR, "\ufffd") if SEP_CHAR in v else v for v in values]
+
+
+class IndexBuilder:
+    """Feed it chunks (:meth:`add_chunk` or :meth:`add`), then :meth:`finish`."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.arrays: dict[str, list[npt.NDArray[Any]]] = {
+            k: [] for k in ("ids", "server", "package", "status", "starts", "ends", "balance")}
+        self.texts: dict[str, list[tuple[str, npt.NDArray[np.int64]]]] = {"name": [], "code": [], "email": []}
+        self.fields: dict[str, list[Chunk]] = {k: [] for k in (
+            "phone", "username", "name_key", "code_key", "natural_key", "email_key", "username_key", "digits",
+            "national")}
+        self.username_folded = True  # every username is its own fold (then one field serves both)
+        self.servers: dict[int, str] = {}
+        self.packages: dict[str, int] = {}
+        self._ordinals: dict[date | None, int] = {None: 0}
+        # The periods seen ("start end package" → a number) and what each means.
+        self._periods: dict[str, int] = {}
+        self._period_parts: list[tuple[int, int, int, int]] = []  # package, status, start, end
+        self._period_arrays: npt.NDArray[np.int64] | None = None
+        self._scheduled_ids: npt.NDArray[np.int64] | None = None
+
+    def _package(self, name: str) -> int:
+        code = self.packages.get(name)
+        if code is None:
+            code = self.packages[name] = len(self.packages)
+        return code
+
+    def _ordinal(self, day: date | None) -> int:
+        ordinal = self._ordinals.get(day)
+        if ordinal is None:
+            ordinal = self._ordinals[day] = day.toordinal()  # type: ignore[union-attr]
+        return ordinal
+
+    # -- what the database read ----------------------------------------------------------------
+
+    def add_chunk(self, chunk: RowChunk, context: ListContext) -> None:
+        """A chunk as the list query reads it (ValueError if a value holds the separator: read
+        those clients as rows instead)."""
+        n = chunk.count
+        if not n:
+            return
+        for text in (chunk.codes, chunk.names, chunk.phones, chunk.emails, chunk.usernames, chunk.periods):
+            if text.count(SEP_CHAR) != n - 1:
+                raise ValueError("a value holds the separator")
+        ids = _ints(chunk.ids, n)
+        server = _ints(chunk.server_ids, n)
+        balance = _ints(chunk.balances, n)
+        texts = {key: Strings.joined(text, n) for key, text in (
+            ("name", chunk.names), ("code", chunk.codes), ("email", chunk.emails))}
+        package, status, starts, ends = self._describe(chunk.periods.split(SEP_CHAR), ids, context)
+        self.servers.update(context.servers)
+        self._add(n, ids, chunk.codes, chunk.names, chunk.phones, chunk.emails, chunk.usernames, texts, server,
+                  package, status, starts, ends, balance)
+
+    def _describe(self, periods: list[str], ids: npt.NDArray[np.int64], context: ListContext) -> Described:
+        """Package, status, start and end of each client, from the subscription that describes
+        them today — or, when that one has ended or there is none, the next one sold."""
+        memo, parts = self._periods, self._period_parts
+        new = set(periods) - memo.keys()
+        for period in new:
+            memo[period] = len(parts)
+            if not period:
+                parts.append((self._package(""), _NONE, 0, 0))
+                continue
+            pkg, state, start, end = describe_period(period, context.today, context.expiring_days)
+            parts.append((self._package(pkg), _ENDED if state is None else STATUS_RANK[state], self._ordinal(start),
+                          self._ordinal(end)))
+        if new or self._period_arrays is None:
+            self._period_arrays = np.array(parts, dtype=np.int64).reshape(-1, 4)
+        which = np.fromiter(map(memo.__getitem__, periods), dtype=np.int64, count=len(periods))
+        table = self._period_arrays[which]
+        package, status = table[:, 0].astype(np.int32), table[:, 1].astype(np.uint8)
+        starts, ends = table[:, 2].astype(np.int32), table[:, 3].astype(np.int32)
+        waiting = np.flatnonzero(status >= _NONE)
+        if len(waiting):
+            scheduled = context.scheduled
+            if self._scheduled_ids is None or len(self._scheduled_ids) != len(scheduled):
+                self._scheduled_ids = np.sort(np.fromiter(scheduled, dtype=np.int64, count=len(scheduled)))
+            known = self._scheduled_ids
+            if len(known):
+                wanted = ids[waiting]
+                at = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
+                waiting = waiting[known[at] == wanted]  # those with a subscription to come
+            else:
+                waiting = waiting[:0]
+            for i in waiting.tolist():
+                upcoming = scheduled.get(int(ids[i]))
+                if upcoming is not None:
+                    pkg, state, start, end = upcoming
+                    package[i], status[i] = self._package(pkg), STATUS_RANK[state or "Scheduled"]
+                    starts[i], ends[i] = self._ordinal(start), self._ordinal(end)
+        status[status == _ENDED] = _EXPIRED  # nothing to come: the ended one describes them
+        none = status == _NONE
+        status[none] = _NO_SUBSCRIPTION
+        package[none] = self._package("")
+        return package, status, starts, ends
+
+    # -- records ------------------------------------------------------------------------------
+
+    def add(self, rows: Sequence[ClientRow]) -> None:
+        n = len(rows)
+        if not n:
+            return
+        (ids, codes, names, phones, emails, users, server_ids, server_names, packages, statuses, starts, ends,
+         balances) = zip(*rows, strict=True)
+        joined = {key: SEP_CHAR.join(_clean(values)) for key, values in (
+            ("codes", codes), ("names", names), ("phones", phones), ("emails", emails), ("users", users))}
+        texts = {key: Strings.joined(joined[key + "s"], n) for key in ("name", "code", "email")}
+        self.servers.update((s, name) for s, name in zip(server_ids, server_names, strict=True) if s is not None)
+        self._add(n, np.array(ids, dtype=np.int64), joined["codes"], joined["names"], joined["phones"],
+                  joined["emails"], joined["users"], texts,
+                  np.array([NO_SERVER if s is None else s for s in server_ids], dtype=np.int64),
+                  np.array([self._package(p) for p in packages], dtype=np.int32),
+                  np.array([STATUS_RANK[s] for s in statuses], dtype=np.uint8),
+                  np.array([self._ordinal(d) for d in starts], dtype=np.int32),
+                  np.array([self._ordinal(d) for d in ends], dtype=np.int32),
+                  np.array(balances, dtype=np.int64))
+
+    # -- both ---------------------------------------------------------------------------------
+
+    def _add(self, n: int, ids: npt.NDArray[np.int64], codes: str, names: str, phones: str, emails: str, users: str,
+             texts: dict[str, tuple[str, npt.NDArray[np.int64]]], server: npt.NDArray[np.int64],
+             package: npt.NDArray[np.int32], status: npt.NDArray[np.uint8], starts: npt.NDArray[np.int32],
+             ends: npt.NDArray[np.int32], balance: npt.NDArray[np.int64]) -> None:
+        fields = self.fields
+        code_key = rows_of(encode(fold_joined(codes)), n)
+        fields["code_key"].append(code_key)
+        fields["natural_key"].append(vectorized.natural_keys(*code_key, natural))
+        fields["name_key"].append(rows_of(encode(fold_joined(names)), n))
+        fields["email_key"].append(rows_of(encode(fold_joined(emails)), n))
+        fields["username"].append(rows_of(encode(users), n))
+        folded_users = fold_joined(users)
+        if folded_users != users:
+            self.username_folded = False
+        fields["username_key"].append(rows_of(encode(folded_users), n))
+        phone = rows_of(encode(phones), n)
+        fields["phone"].append(phone)
+        digits, national = vectorized.phone_forms(*phone, phone_forms)
+        fields["digits"].append(digits)
+        fields["national"].append(national)
+        for key, text in texts.items():
+            self.texts[key].append(text)
+        for key, values in (("ids", ids), ("server", server), ("package", package), ("status", status),
+                            ("starts", starts), ("ends", ends), ("balance", balance)):
+            self.arrays[key].append(values)
+        self.count += n
+
+    def finish(self) -> ClientIndex:
+        n = self.count
+        capacity = n + max(1024, int(n * HEADROOM))
+
+        def column(key: str, dtype: Any) -> npt.NDArray[Any]:
+            out = np.zeros(capacity, dtype=dtype)
+            if self.arrays[key]:
+                out[:n] = np.concatenate(self.arrays[key])
+            return out
+
+        live = np.zeros(capacity, dtype=np.bool_)
+        live[:n] = True
+        state = np.full(capacity, UNKNOWN, dtype=np.uint8)
+        fields = {key: Field.build(chunks, capacity) for key, chunks in self.fields.items()
+                  if not (key == "username_key" and self.username_folded)}
+        if self.username_folded:
+            fields["username_key"] = fields["username"]
+        columns = Columns(
+            ids=column("ids", np.int64), live=live, server=column("server", np.int64),
+            package=column("package", np.int32), status=column("status", np.uint8),
+            starts=column("starts", np.int32), ends=column("ends", np.int32),
+            balance=column("balance", np.int64), state=state,
+            name=Strings.build(self.texts["name"]), code=Strings.build(self.texts["code"]),
+            email=Strings.build(self.texts["email"]), **fields)
+        packages = sorted(self.packages, key=self.packages.__getitem__) or [""]
+        return ClientIndex(columns, n, self.servers, packages)
+
+
+def build(chunks: Iterable[Sequence[ClientRow]]) -> ClientIndex:
+    builder = IndexBuilder()
+    for rows in chunks:
+        builder.add(rows)
+    return builder.finish()
+
+
+def from_rows(rows: Sequence[ClientRow], chunk_rows: int = 20_000) -> ClientIndex:
+    """An index of these rows (in client id order, as the database reads them)."""
+    ordered = sorted(rows, key=lambda r: r.id)
+    return build(ordered[i:i + chunk_rows] for i in range(0, len(ordered), chunk_rows))
+
+
+def read(today: date, expiring_days: int, chunk_rows: int | None = None) -> ClientIndex:
+    """Every client of the list from the database, a chunk at a time (run it off the GUI thread).
+
+    On SQLite the chunks are read by a helper thread one step ahead: the database works (without
+    the GIL) on the next chunk while this thread turns the last one into arrays, so the read
+    takes about as long as the longer of the two instead of their sum."""
+    from ispclient.store import queries
+
+    chunk_rows = chunk_rows or queries.CHUNK_ROWS
+    context = queries.list_context(today, expiring_days)
+    sql = queries.list_chunk_sql()
+    ranges = queries.list_id_ranges(chunk_rows)
+    builder = IndexBuilder()
+    chunks = _read_ahead(today, ranges, sql) if queries.reads_ahead() and len(ranges) > 1 else \
+        ((first, stop, queries.list_chunk(today, first, stop, sql)) for first, stop in ranges)
+    for first, stop, chunk in chunks:
+        try:
+            builder.add_chunk(chunk, context)
+        except ValueError:  # a value holds the separator: these clients as records instead
+            builder.add(queries.client_rows(today, expiring_days, id_range=(first, stop)))
+    queries.release_read_memory()  # the whole table went through this connection's page cache
+    index = builder.finish()
+    del builder
+    return_freed_memory()
+    return index
+
+
+READERS = 2  # helper threads reading chunks ahead (each its own SQLite connection)
+
+
+def _read_ahead(today: date, ranges: list[tuple[int, int]], sql: str) -> Iterator[tuple[int, int, RowChunk]]:
+    """The chunks of ``ranges`` in order, read by helper threads (each its own connection, closed
+    when done; reader ``r`` takes ranges ``r``, ``r + READERS``…) at most two chunks ahead."""
+    from ispclient.store import queries
+
+    readers = max(1, min(READERS, len(ranges) - 1))
+    ready: list[queue.Queue[tuple[int, int, RowChunk] | BaseException | None]] = [
+        queue.Queue(maxsize=2) for _ in range(readers)]
+    stop_reading = threading.Event()
+
+    def reader(mine: int) -> None:
+        try:
+            for first, stop in ranges[mine::readers]:
+                if stop_reading.is_set():
+                    return
+                ready[mine].put((first, stop, queries.list_chunk(today, first, stop, sql)))
+            ready[mine].put(None)
+        except BaseException as error:  # noqa: B036 - handed to the reading thread, which raises it
+            ready[mine].put(error)
+        finally:
+            queries.release_read_memory()
+            _close_connection()
+
+    helpers = [threading.Thread(target=reader, args=(r,), name=f"ispclient-list-reader-{r}", daemon=True)
+               for r in range(readers)]
+    for helper in helpers:
+        helper.start()
+    try:
+        for turn in range(len(ranges)):
+            item = ready[turn % readers].get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop_reading.set()
+        for r, helper in enumerate(helpers):
+            while helper.is_alive():  # let it finish the chunk in hand and close its connection
+                try:
+                    ready[r].get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            helper.join()
+
+
+def _close_connection() -> None:
+    from ispclient.store import close_thread_connection
+
+    close_thread_connection()
+
+
+def return_freed_memory() -> None:
+    """Hand the memory the build used and freed back to the OS. glibc keeps freed heap for
+    reuse (in each thread's arena, and below a threshold that rises as large arrays are freed):
+    after a list read that was ~35 MB at 100,000 clients, held until the process exits. The
+    Windows heap gives freed segments back by itself."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+            pass

@@ -1,0 +1,299 @@
+"""The client list's index against the obvious definitions: for random rows, queries, filters,
+statuses and changes, the rows shown (and their order) are exactly what a plain Python scan and
+``sorted()`` give (``listing.search.row_matches``, ``listing.keys.sorted_rows``). No Qt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ispclient.domain.connection import ClientConnection, ConnectionState, RouterStatuses, UnknownReason, session_fields
+from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
+from ispclient.listing import columns
+from ispclient.listing import connections as conn
+from ispclient.listing.build import from_rows
+from ispclient.listing.index import ClientIndex
+from ispclient.listing.keys import Column, natural, sorted_rows
+from ispclient.listing.search import NO_SERVER, ClientFilter, fold, fold_joined, row_matches
+from ispclient.store.queries import ClientRow
+
+TODAY = date(2026, 1, 15)
+STATUSES = [s.value for s in SubscriptionStatus if s is not SubscriptionStatus.CANCELLED] + [NO_SUBSCRIPTION]
+# Letters that fold (case, accents, ß → ss, ǅ → dž, a stroke), other scripts, digits and the
+# punctuation of e-mails and phone numbers: where a fast path and the plain rule could part.
+LETTERS = "aAbcCéÉeoOüÜuUlłŁsSøØßǅ李ı'"
+TYPED = LETTERS + "0127+-@. "
+SERVERS = {1: "North", 2: "süd", 3: "North"}  # two routers of the same name
+
+texts = st.text(alphabet=LETTERS + "0127 .", min_size=0, max_size=10)
+codes = st.one_of(st.from_regex(r"[A-Za-z]{0,2}[0-9]{1,14}", fullmatch=True), st.text(alphabet="Cc-19é ", max_size=6))
+phones = st.one_of(st.just(""), st.from_regex(r"\+[1-9][0-9]{2,12}", fullmatch=True),
+                   st.text(alphabet="+0127 -()", max_size=8))
+days = st.one_of(st.none(), st.integers(-90, 90).map(lambda d: TODAY + timedelta(days=d)))
+
+
+@st.composite
+def client_rows(draw: st.DrawFn, client_id: int) -> ClientRow:
+    server = draw(st.sampled_from([None, 1, 2, 3]))
+    user = draw(st.text(alphabet="abcAB0129._é", max_size=6))
+    user = f"{user}{client_id}" if server is not None else draw(st.sampled_from(["", user]))
+    status = draw(st.sampled_from(STATUSES))
+    end = None if status == NO_SUBSCRIPTION else draw(days)
+    return ClientRow(client_id, draw(codes), draw(texts), draw(phones), draw(texts), user, server,
+                     SERVERS[server] if server is not None else "",
+                     draw(st.sampled_from(["", "Home 10", "home 10", "Biz 50", "Zoë"])), status,
+                     end - timedelta(days=30) if end else None, end, draw(st.integers(-10**7, 10**7) | st.just(0)))
+
+
+@st.composite
+def row_lists(draw: st.DrawFn, max_size: int = 30) -> list[ClientRow]:
+    ids = draw(st.lists(st.integers(1, 10**6), min_size=0, max_size=max_size, unique=True))
+    return [draw(client_rows(i)) for i in ids]
+
+
+filters = st.builds(
+    ClientFilter, search=st.text(alphabet=TYPED, max_size=6),
+    status=st.none() | st.sampled_from(STATUSES), server_id=st.none() | st.sampled_from([1, 2, NO_SERVER]),
+    connection=st.none() | st.sampled_from(list(ConnectionState)), owes=st.booleans())
+states = st.dictionaries(st.integers(0, 40), st.sampled_from(list(ConnectionState)))
+
+
+def set_states(index: ClientIndex, rows: list[ClientRow], chosen: dict[int, ConnectionState]
+               ) -> dict[int, ConnectionState]:
+    """Give some rows a status through the index's own path; each row's state, as the book says."""
+    book: dict[tuple[int, str], ConnectionState] = {}
+    for n, r in enumerate(rows):
+        if n in chosen and r.server_id is not None and r.pppoe_username:
+            book[(r.server_id, r.pppoe_username)] = chosen[n]
+    conn.apply_keys(index, list(book), lambda s, u: book.get((s, u), ConnectionState.UNKNOWN))
+    return {r.id: book.get((r.server_id, r.pppoe_username), ConnectionState.UNKNOWN)  # type: ignore[arg-type]
+            for r in rows}
+
+
+def expected(rows: list[ClientRow], flt: ClientFilter, state: dict[int, ConnectionState],
+             column: Column = Column.NAME, descending: bool = False) -> list[int]:
+    ordered = sorted_rows(rows, column, lambda r: state[r.id], descending)
+    return [r.id for r in ordered if row_matches(r, state[r.id], flt)]
+
+
+@pytest.fixture(params=["wide", "narrow"])
+def widths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """As built, and with fields cut at a few bytes: then most values are kept whole aside
+    (``Field.long``), and every search and sort must read them there."""
+    if request.param == "narrow":
+        monkeypatch.setattr(columns, "WIDE", 2)
+        monkeypatch.setattr(columns, "WIDEST", 3)
+        monkeypatch.setattr(np, "percentile", lambda a, q: 0)
+    yield request.param
+
+
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+# -- search and filters ---------------------------------------------------------------------------
+
+@SETTINGS
+@given(rows=row_lists(), typed=st.lists(st.text(alphabet=TYPED, max_size=6), max_size=4), flt=filters,
+       chosen=states)
+def test_search_and_filters_show_exactly_the_matching_rows(widths: str, rows: list[ClientRow], typed: list[str],
+                                                            flt: ClientFilter, chosen: dict[int, ConnectionState]
+                                                            ) -> None:
+    index = from_rows(rows, chunk_rows=7)
+    index.sort(Column.NAME)
+    state = set_states(index, rows, chosen)
+    for text in typed:
+        for end in range(len(text) + 1):  # typed a letter at a time: the refining path runs too
+            now = ClientFilter(text[:end], flt.status, flt.server_id, flt.connection, flt.owes)
+            index.set_filter(now)
+            assert index.visible_client_ids() == expected(rows, now, state), now
+    index.set_filter(flt)
+    assert index.visible_client_ids() == expected(rows, flt, state)
+    counts = index.counts()
+    assert counts.total == len(rows) and counts.shown == len(expected(rows, flt, state))
+    assert (counts.online, counts.offline, counts.unknown) == tuple(
+        sum(1 for s in state.values() if s is want) for want in ConnectionState)
+    assert counts.owing == sum(1 for r in rows if r.balance_minor > 0)
+    assert counts.expiring == sum(1 for r in rows if r.status == SubscriptionStatus.EXPIRING)
+
+
+def test_phone_numbers_are_found_the_way_people_type_them() -> None:
+    rows = [ClientRow(1, "C1", "Amina", "+254712345678", "", "", None, "", "", NO_SUBSCRIPTION, None, None),
+            ClientRow(2, "C2", "Brian", "+12015550123", "", "", None, "", "", NO_SUBSCRIPTION, None, None)]
+    index = from_rows(rows)
+    for typed in ("0712345678", "0712 345 678", "+254 712 345678", "254712345678", "712345", "(201) 555-0123"):
+        index.set_filter(ClientFilter(typed))
+        assert len(index.visible_client_ids()) == 1, typed
+
+
+# -- sorting ----------------------------------------------------------------------------------------
+
+@SETTINGS
+@given(rows=row_lists(), column=st.sampled_from(list(Column)), descending=st.booleans(), flt=filters,
+       chosen=states)
+def test_every_sort_is_pythons_sorted_of_the_plain_keys(widths: str, rows: list[ClientRow], column: Column,
+                                                        descending: bool, flt: ClientFilter,
+                                                        chosen: dict[int, ConnectionState]) -> None:
+    index = from_rows(rows, chunk_rows=5)
+    state = set_states(index, rows, chosen)
+    index.sort(column, descending)
+    assert index.visible_client_ids() == expected(rows, ClientFilter(), state, column, descending)
+    index.set_filter(flt)  # a filtered list keeps the order
+    assert index.visible_client_ids() == expected(rows, flt, state, column, descending)
+
+
+def test_client_ids_sort_naturally() -> None:
+    codes = ["C10", "C9", "C100", "c2", "B7", "c009"]
+    rows = [ClientRow(i, code, f"N{i}", "", "", "", None, "", "", NO_SUBSCRIPTION, None, None)
+            for i, code in enumerate(codes, 1)]
+    index = from_rows(rows)
+    index.sort(Column.CLIENT_ID)
+    assert [index.row(s).client_code for s in index.visible] == ["B7", "c2", "C9", "c009", "C10", "C100"]
+
+
+# -- changes --------------------------------------------------------------------------------------
+
+@SETTINGS
+@given(data=st.data(), column=st.sampled_from(list(Column)), descending=st.booleans(), flt=filters)
+def test_changed_rows_leave_the_index_as_a_fresh_build_would(widths: str, data: st.DataObject, column: Column,
+                                                              descending: bool, flt: ClientFilter) -> None:
+    rows = data.draw(row_lists())
+    index = from_rows(rows, chunk_rows=4)
+    for each in Column:
+        index.ascending(each)  # cached orders are patched, not thrown away
+    index.sort(column, descending)
+    index.set_filter(flt)
+    current = {r.id: r for r in rows}
+    for _ in range(data.draw(st.integers(1, 3))):
+        ids = list(current)
+        gone = data.draw(st.lists(st.sampled_from(ids), unique=True, max_size=3)) if ids else []
+        edited = data.draw(st.lists(st.sampled_from(ids), unique=True, max_size=3)) if ids else []
+        new = data.draw(st.lists(st.integers(1, 2 * 10**6), unique=True, max_size=3))
+        fresh = [data.draw(client_rows(i)) for i in dict.fromkeys([*edited, *new]) if i not in gone]
+        for i in gone:
+            current.pop(i, None)
+        current.update((r.id, r) for r in fresh)
+        index.apply([*gone, *edited, *new], fresh)
+        again = from_rows(list(current.values()))
+        again.sort(column, descending)
+        again.set_filter(flt)
+        assert index.visible_client_ids() == again.visible_client_ids()
+        assert index.counts() == again.counts()
+        assert all(index.row(index.slot_of(i)) == r for i, r in current.items())  # type: ignore[arg-type]
+        state = {i: ConnectionState.UNKNOWN for i in current}
+        assert index.visible_client_ids() == expected(list(current.values()), flt, state, column, descending)
+
+
+def test_a_client_back_from_the_dead_keeps_their_slot() -> None:
+    rows = [ClientRow(i, f"C{i}", f"N{i}", "", "", f"u{i}", 1, "R", "", NO_SUBSCRIPTION, None, None)
+            for i in (1, 2, 3)]
+    index = from_rows(rows)
+    index.apply([2], [])
+    assert index.visible_client_ids() == [1, 3] and index.live_slot(2) is None
+    index.apply([2, 0], [rows[1], rows[0]._replace(id=0)])  # undone, and an id below every other
+    assert index.visible_client_ids() == [0, 1, 2, 3]
+    assert index.slot_of(2) == 1 and index.row(index.slot_of(0)).id == 0  # type: ignore[arg-type]
+
+
+# -- connection states ----------------------------------------------------------------------------
+
+@SETTINGS
+@given(rows=row_lists(), answers=st.lists(st.tuples(st.sampled_from([1, 2]), st.integers(0, 2 ** 30),
+                                                    st.booleans()), min_size=1, max_size=5))
+def test_router_answers_leave_each_row_as_the_book_says(rows: list[ClientRow],
+                                                         answers: list[tuple[int, int, bool]]) -> None:
+    index = from_rows(rows)
+    previous: dict[int, RouterStatuses] = {}
+    book: dict[int, RouterStatuses] = {}
+    for server, seed, failed in answers:
+        names = [r.pppoe_username for r in rows if r.server_id == server and r.pppoe_username]
+        if failed:
+            statuses = RouterStatuses.failed(server, names, ClientConnection.unknown(UnknownReason.TIMED_OUT))
+        else:
+            online = {n: session_fields("10.0.0.1", "1h", "") for i, n in enumerate(names) if (seed >> i) & 1}
+            statuses = RouterStatuses(server, online, {n: ClientConnection.offline() for n in names if n not in online})
+        book[server] = statuses
+        conn.apply_router(index, statuses, previous.get(server), lambda s, u: ConnectionState.UNKNOWN)
+        previous[server] = statuses
+        for r in rows:
+            want = ConnectionState.UNKNOWN
+            if r.server_id in book and r.pppoe_username:
+                want = book[r.server_id].state(r.pppoe_username) or ConnectionState.UNKNOWN
+            assert index.state(index.slot_of(r.id)) is want  # type: ignore[arg-type]
+
+
+# -- the whole-chunk helpers against their per-row rules -------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=8), max_size=20))
+def test_folding_a_joined_column_is_joining_the_folded_values(values: list[str]) -> None:
+    values = [v.replace(columns.SEP_CHAR, "") for v in values]
+    assert fold_joined(columns.SEP_CHAR.join(values)) == columns.SEP_CHAR.join(map(fold, values))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(codes | st.text(alphabet="aZ09١٢é-", max_size=6), min_size=1, max_size=30))
+def test_natural_keys_of_a_chunk_are_the_plain_ones(values: list[str]) -> None:
+    from ispclient.listing import vectorized
+    from ispclient.listing.search import encode
+
+    folded = [fold(v) for v in values]
+    matrix, lengths = columns.rows_of(encode(columns.SEP_CHAR.join(folded)), len(values))
+    keys, key_lengths = vectorized.natural_keys(matrix, lengths, natural)
+    assert [keys[i, :key_lengths[i]].tobytes().decode() for i in range(len(values))] == list(map(natural, values))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(phones, min_size=1, max_size=30))
+def test_phone_forms_of_a_chunk_are_the_plain_ones(values: list[str]) -> None:
+    from ispclient.listing import vectorized
+    from ispclient.listing.search import encode, phone_forms
+
+    matrix, lengths = columns.rows_of(encode(columns.SEP_CHAR.join(values)), len(values))
+    (digits, dl), (national, nl) = vectorized.phone_forms(matrix, lengths, phone_forms)
+    got = [(digits[i, :dl[i]].tobytes().decode(), national[i, :nl[i]].tobytes().decode()) for i in range(len(values))]
+    assert got == list(map(phone_forms, values))
+
+
+def test_a_value_holding_the_separator_is_refused_by_the_chunk_reader_and_kept_by_the_rows() -> None:
+    with pytest.raises(ValueError):
+        columns.rows_of(b"a\x1fb", 1)
+    odd = ClientRow(1, "C1", "Amina\x1fWanjiru", "", "", "", None, "", "", NO_SUBSCRIPTION, None, None)
+    index = from_rows([odd])
+    index.set_filter(ClientFilter("wanjiru"))
+    assert index.visible_client_ids() == [1]
+
+
+def test_empty() -> None:
+    index = from_rows([])
+    for column in Column:
+        index.sort(column)
+    index.set_filter(ClientFilter("a", owes=True))
+    assert index.visible_client_ids() == [] and index.counts().total == 0
+
+
+@SETTINGS
+@given(rows=row_lists(max_size=15), column=st.sampled_from(list(Column)), descending=st.booleans(), flt=filters,
+       chosen=states)
+def test_the_first_page_shows_what_the_index_shows(rows: list[ClientRow], column: Column, descending: bool,
+                                                    flt: ClientFilter, chosen: dict[int, ConnectionState]) -> None:
+    """The page shown while the list loads (plain Python, no arrays) answers as the index does."""
+    from ispclient.listing.page import PageIndex
+
+    index = from_rows(rows)
+    state = set_states(index, rows, chosen)
+    page = PageIndex(rows, lambda server, user: next(
+        (state[r.id] for r in rows if r.server_id == server and r.pppoe_username == user), ConnectionState.UNKNOWN))
+    for each in (index, page):
+        each.sort(column, descending)
+        each.set_filter(flt)
+    assert page.visible_client_ids() == index.visible_client_ids()
+    assert page.counts() == index.counts()
+    for slot in page.visible:
+        other = index.live_slot(page.client_id(slot))
+        assert other is not None and page.row(slot) == index.row(other)
+        assert page.sort_key(column, slot) == index.sort_key(column, other)
