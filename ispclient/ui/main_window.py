@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPixmap,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -513,6 +514,7 @@ class MainWindow(WindowState, QMainWindow):
         self._note_timer = QTimer(self)
         self._note_timer.setSingleShot(True)
         self._note_timer.timeout.connect(self.note_label.hide)
+        self._note_timer.timeout.connect(lambda: self._fit_status_bar())
         bar.addWidget(self.note_label)
         # (The demo says so in the window title: the status bar keeps its room for the counts.)
         for label in (self.connection_label, self.expiring_label, self.owing_label, self.refresh_label,
@@ -520,7 +522,10 @@ class MainWindow(WindowState, QMainWindow):
             bar.addPermanentWidget(label)
         for label in (self.shown_label, self.connection_label, self.expiring_label, self.owing_label,
                       self.refresh_label):
-            label.setMinimumWidth(0)  # sized to their text in _show_counts: never drawn over each other
+            label.setMinimumWidth(0)  # sized to their text in _fit_status_bar: never drawn over each other
+        # Each label's full and short text: a narrow window (or 150 % scale) gets the short ones, then
+        # loses the check time, rather than the counts being drawn over each other.
+        self._status_texts: dict[QLabel, tuple[str, str]] = {}
 
     def _connect(self) -> None:
         self.filters.changed.connect(self._filter_changed)
@@ -700,7 +705,8 @@ class MainWindow(WindowState, QMainWindow):
             action.setEnabled(refusal is None)
             action.setToolTip(refusal or str(base))
         self._selection_changed()
-        self.who_label.setText(session.describe())
+        name = session.describe()
+        self._set_status(self.who_label, name, name.removeprefix("Signed in: ").split(" (")[0])
 
     def selected_client_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
@@ -911,22 +917,69 @@ class MainWindow(WindowState, QMainWindow):
             self.shown_label.setText(f"Showing {c.shown:,} of {clients}")
         dots = ((ConnectionState.ONLINE, c.online, "online"), (ConnectionState.OFFLINE, c.offline, "offline"),
                 (ConnectionState.UNKNOWN, c.unknown, "unknown"))
-        self.connection_label.setText("&nbsp;&nbsp;".join(
+        self._set_status(self.connection_label, "&nbsp;&nbsp;".join(
             f"<span style='color:{CONNECTION_COLOURS[state]}'>●</span>&nbsp;{n:,}&nbsp;{word}"
-            for state, n, word in dots))
-        self.expiring_label.setText(f"{c.expiring:,} expiring within {plural(self._expiring_days, 'day')}")
-        self.owing_label.setText(f"{c.owing:,} owe{'s' if c.owing == 1 else ''} money")
+            for state, n, word in dots), "&nbsp;".join(
+            f"<span style='color:{CONNECTION_COLOURS[state]}'>●</span>{n:,}" for state, n, _ in dots))
+        self.connection_label.setToolTip(", ".join(f"{n:,} {word}" for _, n, word in dots))
+        expiring = f"{c.expiring:,} expiring within {plural(self._expiring_days, 'day')}"
+        self._set_status(self.expiring_label, expiring, f"{c.expiring:,} expiring")
+        self.expiring_label.setToolTip(expiring)
+        owing = f"{c.owing:,} owe{'s' if c.owing == 1 else ''} money"
+        self._set_status(self.owing_label, owing, f"{c.owing:,} owing")
+        self.owing_label.setToolTip(owing)
         self.stack.setCurrentWidget(self.empty if c.total == 0 else self.table)
         self.filters.setVisible(c.total > 0)
         self.table.placeholder = NO_MATCH_HINT if c.shown == 0 else ""
-        for label in (self.shown_label, self.connection_label, self.expiring_label, self.owing_label):
-            label.setMinimumWidth(label.sizeHint().width())
+        self._fit_status_bar()
+
+    def _set_status(self, label: QLabel, full: str, short: str) -> None:
+        self._status_texts[label] = (full, short)
+        label.setText(full)
+        self._fit_status_bar()
+
+    def _fit_status_bar(self) -> None:
+        """Full texts when they fit side by side, else the short ones, else without the check time."""
+        labels = (self.shown_label, self.note_label, self.connection_label, self.expiring_label, self.owing_label,
+                  self.refresh_label, self.who_label)
+        if not self.isVisible():
+            return  # laid out when shown (resizeEvent)
+        room = self.width() - 40  # the bar spans the window (its own width lags a resize); less the grip
+
+        def needed() -> int:
+            shown = [lb for lb in labels if not lb.isHidden() and lb.text()]
+            return sum(lb.sizeHint().width() + 12 for lb in shown)
+
+        for label in labels:
+            label.setMinimumWidth(0)  # else a label's size hint is no smaller than the last fit
+        for label, (full, _short) in self._status_texts.items():
+            label.setText(full)
+        refresh_wanted = self.status_service is not None
+        self.refresh_label.setVisible(refresh_wanted)
+        if needed() > room:
+            for label, (_full, short) in self._status_texts.items():
+                label.setText(short)
+            if needed() > room:
+                self.refresh_label.setVisible(False)
+        for label in labels:
+            label.setMinimumWidth(label.sizeHint().width() if label.text() else 0)
+        if needed() > room:  # still too narrow: the client count gives way (clipped, not drawn over)
+            self.shown_label.setMinimumWidth(0)
+            self.shown_label.setMaximumWidth(max(0, room - needed() + self.shown_label.sizeHint().width() + 12))
+        else:
+            self.shown_label.setMaximumWidth(16_777_215)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if hasattr(self, "_status_texts"):
+            self._fit_status_bar()
 
     def show_note(self, text: str, timeout_ms: int = 10_000) -> None:
         """A passing note in the status bar beside the client count (which stays visible)."""
         self.note_label.setText(f"·  {text}")
         self.note_label.show()
         self._note_timer.start(timeout_ms)
+        self._fit_status_bar()
 
     def _show_refresh(self) -> None:
         service = self.status_service
@@ -934,11 +987,12 @@ class MainWindow(WindowState, QMainWindow):
             self.refresh_label.hide()
             return
         if service.refreshing:
-            self.refresh_label.setText("Checking routers…")
+            self._set_status(self.refresh_label, "Checking routers…", "Checking…")
         elif service.last_refresh is None:
-            self.refresh_label.setText("Status not checked yet")
+            self._set_status(self.refresh_label, "Status not checked yet", "Not checked")
         else:
-            self.refresh_label.setText(f"Status checked {service.last_refresh:%H:%M:%S}")
+            at = f"{service.last_refresh:%H:%M:%S}"
+            self._set_status(self.refresh_label, f"Status checked {at}", f"Checked {at}")
 
     # -- window state -----------------------------------------------------------------------
 

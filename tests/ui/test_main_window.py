@@ -248,6 +248,37 @@ def test_status_bar_counts(qtbot: QtBot, window: MainWindow, ctx: AppContext, de
     assert "1&nbsp;online" in text and "1&nbsp;offline" in text and "2&nbsp;unknown" in text
 
 
+def test_status_bar_counts_never_drawn_over_each_other_in_a_narrow_window(
+        qtbot: QtBot, window: MainWindow, ctx: AppContext) -> None:
+    """At 150 % on a 1366-pixel screen the bar is ~900 logical pixels: the counts go short, then the
+    check time goes, but no two are drawn over each other (seen under X11 before the fix)."""
+
+    def spans() -> list[tuple[int, int]]:
+        labels = [window.shown_label, window.connection_label, window.expiring_label, window.owing_label,
+                  window.refresh_label, window.who_label]
+        return sorted((lb.x(), lb.x() + lb.width()) for lb in labels if lb.isVisible() and lb.text())
+
+    window.resize(1300, 700)
+    qtbot.waitUntil(lambda: window.expiring_label.text() == "1 expiring within 7 days")
+    from ispclient.store import staff
+
+    ctx.session.sign_in(staff.create_first_owner("olivia", "Olivia Wanjiku-Kamau Achieng", "narrow-bar-pw-1"))
+    assert window.who_label.text() == "Signed in: Olivia Wanjiku-Kamau Achieng (owner)"
+    for width in (1300, 760, 560):
+        window.resize(width, 700)
+        QApplication.processEvents()
+        qtbot.waitUntil(lambda w=width: window.width() <= max(w, window.minimumWidth()) + 1)  # type: ignore[misc]
+        QApplication.processEvents()
+        edges = spans()
+        assert all(a_end <= b_start for (_a, a_end), (b_start, _b) in zip(edges, edges[1:], strict=False)), \
+            (width, edges)
+        assert edges[-1][1] <= window.statusBar().width(), (width, edges)
+    assert window.expiring_label.text() == "1 expiring"  # the short form, the whole one in its tooltip
+    assert window.expiring_label.toolTip() == "1 expiring within 7 days"
+    window.resize(1300, 700)
+    qtbot.waitUntil(lambda: window.expiring_label.text() == "1 expiring within 7 days")
+
+
 def test_statuses_against_a_real_router(qtbot: QtBot, ctx: AppContext, desk: Desk, router: RouterSim,
                                         make: Factory) -> None:
     from ispclient.store.catalog import ServerInput, edit_server
@@ -265,6 +296,7 @@ def test_statuses_against_a_real_router(qtbot: QtBot, ctx: AppContext, desk: Des
     w = MainWindow(ctx, service)
     qtbot.addWidget(w)
     w.show()
+    w.resize(1300, 700)  # room for the whole texts (a narrow bar gets the short ones)
     qtbot.waitUntil(lambda: w.list_ready)
     assert w.refresh_label.text() == "Status not checked yet"
     w.table.sortByColumn(Column.CONNECTION, Qt.SortOrder.AscendingOrder)
