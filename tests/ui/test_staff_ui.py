@@ -110,7 +110,7 @@ def test_a_cashier_finds_delete_cancel_and_manage_disabled_with_who_can(
     window.tabs.setCurrentWidget(window.subscriptions)
     window.subscriptions.table.selectRow(0)
     tab = window.subscriptions
-    # The counter's Void lands on this tab too; until then Cancel is the cashier's refused money action.
+    # Cancel is refused to a cashier here; Void and Refund are (tests/ui/test_counter.py).
     assert not tab.cancel_button.isEnabled()
     assert tab.cancel_button.toolTip() == "Only the owner or a manager can cancel subscriptions."
     assert tab.pay_button.isEnabled() and tab.renew_button.isEnabled() and window.edit_button.isEnabled()
