@@ -22,7 +22,7 @@ import phonenumbers
 
 from ispclient.domain import subscriptions as rules
 from ispclient.domain.clock import utcnow
-from ispclient.domain.money import format_amount
+from ispclient.domain.money import format_amount, to_decimal
 from ispclient.domain.permissions import Actor, Role
 from ispclient.paths import AppPaths
 from ispclient.routeros.credentials import CredentialStore
@@ -328,21 +328,36 @@ class _Builder:
                                     auto_renew=current and story == "active" and rng.random() < 0.4,
                                     paid=self.paid_share(current, story))
             if current and story == "cancelled":
-                subscription_service.cancel_subscription(
-                    sub.id, rng.choice(("Moving house", "Switched provider", "Line fault, refunded", "")),
-                    actor=actor)
+                self.cancel(sub, actor)
             start = sub.ends_on
         if story == "renewed-ahead":  # paid the next period before this one ends
             self.subscription(client_id, pkg, start, actor, auto_renew=False, paid=1.0)
         return first
 
+    def cancel(self, sub: Subscription, actor: str) -> None:
+        """Cancelled as an ISP would: people who leave get their money back; the others keep it as
+        credit for when they come back."""
+        from ispclient.store.money import RefundInput
+
+        reason = self.rng.choice(("Moving house", "Switched provider", "Line fault, refunded", ""))
+        paid = sum(p.amount_minor for p in sub.payments if p.voided_at is None)
+        if reason and paid > 0:
+            currency = settings_service.load().currency
+            given = RefundInput(str(to_decimal(paid, currency)),
+                                "Mobile money" if reason != "Moving house" else "Cash", note="On leaving")
+            subscription_service.cancel_subscription(sub.id, reason, money_to=subscription_service.MONEY_REFUND,
+                                                     refund=given, actor=actor)
+        else:
+            subscription_service.cancel_subscription(sub.id, reason, actor=actor)
+
     def paid_share(self, current: bool, story: str) -> float:
         r = self.rng.random()
+        # Most people pay before their period starts; a few still owe on this one, fewer on old ones.
         if not current:
-            return 1.0 if r < 0.9 else 0.5 if r < 0.97 else 0.0
+            return 1.0 if r < 0.985 else 0.5
         if story in ("expiring", "active"):
-            return 1.0 if r < 0.7 else 0.5 if r < 0.85 else 0.0
-        return 1.0 if r < 0.8 else 0.0
+            return 1.0 if r < 0.82 else 0.5 if r < 0.92 else 0.0
+        return 1.0 if r < 0.9 else 0.0
 
     def subscription(self, client_id: int, package: object, start: date, actor: str, *,
                      auto_renew: bool, paid: float) -> Subscription:

@@ -68,6 +68,23 @@ def test_every_status_and_realistic_people(opened: AppPaths) -> None:
     assert {s.host for s in Server.select()} == {"127.0.0.1"} and len({s.port for s in Server.select()}) == 3
 
 
+def test_money_looks_like_a_live_isps(opened: AppPaths) -> None:
+    """Most people have paid; the few who owe, owe on their current period; credit is what someone
+    who cancelled left with the ISP; those who left with a reason got their money back."""
+    from ispclient.store import balances
+    from ispclient.store.models import Payment
+
+    live = list(Client.select().where(Client.deleted_at.is_null()))
+    owing = [c for c in live if c.balance_minor > 0]
+    assert 0.03 * len(live) <= len(owing) <= 0.25 * len(live), len(owing)
+    for c in (c for c in live if c.balance_minor < 0):
+        cancelled = Subscription.select().where(Subscription.client == c.id, Subscription.cancelled_at.is_null(False))
+        assert cancelled.exists()
+    refunds = Payment.select().where(Payment.kind == "refund")
+    assert refunds.count() > 0 and all(p.amount_minor < 0 for p in refunds)
+    assert balances.drift() == []
+
+
 def test_building_again_keeps_what_is_there(opened: AppPaths) -> None:
     before = Client.select().count()
     assert not demo.build_demo(opened, clients=10)
