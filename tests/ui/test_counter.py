@@ -466,3 +466,93 @@ def test_a_cashier_takes_money_but_cannot_void_or_refund(qtbot: QtBot, ctx: AppC
     qtbot.waitUntil(tab.void_button.isEnabled, timeout=2000)
     assert tab.refund_button.isEnabled()
     w.close()
+
+
+# -- the list: context menu, Balance column, the owing count ------------------------------------
+
+def test_record_payment_from_the_lists_context_menu_and_a_void_moves_the_balance_column(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.ui.conftest import changed_elsewhere
+
+    feb = subs.renew_subscription(counter["jan"])  # unpaid: KES 1,500 owed
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.list_ready)
+    from ispclient.ui.models.client_list import Column as ListColumn
+
+    def balance_cell() -> str:
+        return str(w.model.data(w.model.index(w.model.row_of_client(counter["amina"]) or 0, ListColumn.BALANCE)) or "")
+
+    assert balance_cell() == "KES 1,500.00" and w.owing_label.text() == "1 owes money"
+
+    def as_cashier(dlg: PaymentDialog) -> None:
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        assert dlg.amount.text() == "" and dlg.target.currentData() == feb.id
+        qtbot.keyClicks(dlg.amount, "2000")  # 1,500 for February, 500 kept as credit
+        qtbot.keyClick(dlg.amount, Qt.Key.Key_Return)
+
+    seen = drive(monkeypatch, PaymentDialog, as_cashier)
+    row = w.model.row_of_client(counter["amina"]) or 0
+    w.table.customContextMenuRequested.emit(w.table.visualRect(w.model.index(row, 0)).center())
+    menu = w.context_menu
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "&Open client", "Record &payment…", "Re&new…", "&Delete client…"]
+    chosen = next(a for a in menu.actions() if a.text() == "Record &payment…")
+    menu.hide()  # as a click on the entry does, before the action runs
+    chosen.trigger()
+    settle(qtbot)
+    assert len(seen) == 1
+    pay = Payment.get(Payment.subscription == feb.id)
+    assert (pay.amount_minor, pay.credit_minor, pay.receipt_no) == (200000, 50000, "R-000002")
+    shown(ReceiptDialog).close()
+    qtbot.waitUntil(lambda: balance_cell() == "KES -500.00", timeout=3000)  # paid ahead: 500 in credit
+    assert w.owing_label.text() == "0 owe money"
+
+    money.void(pay.id, "Counted twice", actor="amina")  # at the manager's PC
+    changed_elsewhere(ctx, clients=[counter["amina"]], payments=True)
+    qtbot.waitUntil(lambda: balance_cell() == "KES 1,500.00", timeout=3000)
+    assert w.owing_label.text() == "1 owes money"
+    w.filters.owes.setChecked(True)
+    assert w.model.rowCount() == 1 and w.model.client_id(0) == counter["amina"]
+
+
+def test_reprint_a_void_receipt_from_the_payment_history_through_the_print_dialog(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch,
+        shots: Path) -> None:
+    """Payments tab → Receipt… on a voided entry → P (the Qt print dialog, patched to print to a
+    PDF file as a user choosing "Print to file" would): the paper says VOID and why."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    typo = a_receipt(counter["amina"], "15000", method="Cash")
+    money.void(typo.id, "Typed 15,000 instead of 1,500", actor="amina")
+    target = shots / "receipt-void-printed.pdf"
+    target.unlink(missing_ok=True)
+    asked: list[QPrinter] = []
+
+    def to_file(_parent: object, printer: QPrinter) -> bool:
+        asked.append(printer)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(target))
+        return True
+
+    monkeypatch.setattr(receipt_print, "ask_printer", to_file)
+    w = open_client(qtbot, ctx, counter["amina"])
+    w.tabs.setCurrentWidget(w.payments)
+    w.payments.select(typo.id)
+    assert w.payments.receipt_button.isEnabled()
+    qtbot.mouseClick(w.payments.receipt_button, Qt.MouseButton.LeftButton)
+    dialog = shown(ReceiptDialog)
+    qtbot.waitUntil(lambda: dialog.receipt is not None)
+    assert dialog.title.text() == "Receipt R-000002 — VOID"
+    assert dialog.text.text().startswith("VOID (Typed 15,000 instead of 1,500)")
+    qtbot.keyClick(dialog, Qt.Key.Key_P)
+    assert len(asked) == 1 and asked[0].docName() == "Receipt R-000002"
+    assert dialog.status.text() == "Receipt R-000002 sent to the printer."
+    text = words(" ".join(p.extract_text() for p in pypdf.PdfReader(target).pages))
+    for expected in ("VOID", "Typed 15,000 instead of 1,500", "R-000002", "R-000003", "Amina Wanjiru",
+                     "KES 15,000.00"):
+        assert expected in text, (expected, text)
+    dialog.close()
+    w.close()
