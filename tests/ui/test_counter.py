@@ -556,3 +556,61 @@ def test_reprint_a_void_receipt_from_the_payment_history_through_the_print_dialo
         assert expected in text, (expected, text)
     dialog.close()
     w.close()
+
+
+# -- one set of rules ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("state", "allowed"), [
+    ("scheduled", {"pay": True, "renew": True, "cancel": True}),
+    ("active", {"pay": True, "renew": True, "cancel": True}),
+    ("expired", {"pay": True, "renew": True, "cancel": False}),
+    ("cancelled", {"pay": False, "renew": False, "cancel": False}),
+])
+def test_the_screens_grey_out_exactly_what_the_services_refuse(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], make: Factory, state: str,
+        allowed: dict[str, bool]) -> None:
+    """domain/actions.py decides; the subscription history's buttons and the services both ask it."""
+    from ispclient.domain import actions
+    from ispclient.domain.errors import ValidationError
+
+    start = {"scheduled": date(2026, 2, 1), "active": date(2026, 1, 10), "expired": date(2025, 10, 1),
+             "cancelled": date(2026, 1, 10)}[state]
+    cid = make.client("Baraka Otieno")
+    sid = make.subscription(cid, counter["package"], start)
+    if state == "cancelled":
+        subs.cancel_subscription(sid, "Moving", actor="amina")
+    w = open_client(qtbot, ctx, cid)
+    tab = w.subscriptions
+    w.tabs.setCurrentWidget(tab)
+    tab.select(sid)
+    status = queries.client_detail(cid, TODAY).subscription(sid).status(TODAY, ctx.settings().expiring_days)  # type: ignore[union-attr]
+    assert status.value.casefold() == state
+    rules = {"pay": actions.payment_blocker(status), "renew": actions.renew_blocker(status, True),
+             "cancel": actions.cancel_blocker(status)}
+    assert {name: why is None for name, why in rules.items()} == allowed
+    for name, button in (("pay", tab.pay_button), ("renew", tab.renew_button), ("cancel", tab.cancel_button)):
+        assert button.isEnabled() == allowed[name], name
+        if not allowed[name]:
+            assert button.toolTip() == rules[name], name
+    w.close()
+
+    calls: dict[str, Callable[[], object]] = {
+        "pay": lambda: subs.record_payment(sid, subs.PaymentInput("100")),
+        "renew": lambda: subs.renew_subscription(sid),
+        "cancel": lambda: subs.cancel_subscription(sid, "again"),
+    }
+    for name in ("pay", "renew", "cancel"):  # cancel last: what is allowed is done
+        if allowed[name]:
+            calls[name]()
+            continue
+        before = (Payment.select().count(), Subscription.select().count())
+        with pytest.raises(ValidationError) as refused:
+            calls[name]()
+        assert (Payment.select().count(), Subscription.select().count()) == before
+        message = refused.value.errors["__all__"]
+        # The service's words: the rule's own, or with who and when for a cancelled subscription.
+        if state == "cancelled" and name != "renew":
+            assert message.startswith("This subscription " + ("was" if name == "pay" else "is already")
+                                      + " cancelled (by amina"), message
+        else:
+            assert message == rules[name]
