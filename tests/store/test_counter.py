@@ -121,6 +121,7 @@ def test_refund_from_credit_and_from_a_subscription(shop: tuple[int, int], make:
     sid = make.subscription(cid, pkg, JAN, payment=subs.PaymentInput("2000"))  # 500 to credit
     back = money.refund(cid, money.RefundInput("500", "Mobile money", "RF-1"), actor="amina")
     assert (back.kind, back.amount_minor, back.credit_minor, back.subscription_id) == ("refund", -50000, -50000, None)
+    assert (back.method, back.reference, back.receipt_no) == ("Mobile money", "RF-1", "R-000002")
     d = detail(cid)
     assert (d.balance_minor, d.credit_minor, d.stats.total_revenue_minor) == (0, 0, 150000)
     part = money.refund(cid, money.RefundInput("400"), subscription_id=sid)

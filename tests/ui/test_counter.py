@@ -336,7 +336,7 @@ def ink_box(image: QImage) -> tuple[int, int, int, int]:
     return cols[0], rows[0], cols[-1], rows[-1]
 
 
-@pytest.mark.parametrize(("layout", "dpi"), [("80mm", 203), ("58mm", 203), ("a4", 100)])
+@pytest.mark.parametrize(("layout", "dpi"), [("80mm", 203), ("58mm", 203), ("a4", 100), ("a5", 100)])
 def test_receipt_layouts_render_without_clipping(qtbot: QtBot, ctx: AppContext, counter: dict[str, int],
                                                  shots: Path, layout: str, dpi: int) -> None:
     receipts.set_logo(logo_png())
@@ -583,7 +583,9 @@ def test_the_screens_grey_out_exactly_what_the_services_refuse(
     tab = w.subscriptions
     w.tabs.setCurrentWidget(tab)
     tab.select(sid)
-    status = queries.client_detail(cid, TODAY).subscription(sid).status(TODAY, ctx.settings().expiring_days)  # type: ignore[union-attr]
+    view = queries.client_detail(cid, TODAY).subscription(sid)
+    assert view is not None
+    status = view.status(TODAY, ctx.settings().expiring_days)
     assert status.value.casefold() == state
     rules = {"pay": actions.payment_blocker(status), "renew": actions.renew_blocker(status, True),
              "cancel": actions.cancel_blocker(status)}
@@ -614,3 +616,38 @@ def test_the_screens_grey_out_exactly_what_the_services_refuse(
                                       + " cancelled (by amina"), message
         else:
             assert message == rules[name]
+
+
+def test_record_payment_and_renew_from_the_overview_and_the_history(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the money is taken: the Overview's buttons beside the balance and the subscription
+    history's, each opening the counter's dialog on this client with no money typed in."""
+    feb = subs.renew_subscription(counter["jan"])  # unpaid
+    w = open_client(qtbot, ctx, counter["amina"])
+    assert w.overview.balance_value.text() == "KES 1,500.00 owed"
+    opened: list[tuple[str, int | None]] = []
+
+    def payment(dlg: PaymentDialog) -> None:
+        assert dlg.amount.text() == ""
+        opened.append(("pay", dlg.target.currentData()))
+        dlg.reject()
+
+    def renewal(dlg: SubscriptionDialog) -> None:
+        assert dlg.amount.text() == "" and dlg.payment() is None
+        assert dlg.package.currentData() == counter["package"]
+        opened.append((dlg.windowTitle().split(" — ")[0], dlg.package.currentData()))
+        dlg.reject()
+
+    drive(monkeypatch, PaymentDialog, payment)
+    drive(monkeypatch, SubscriptionDialog, renewal)
+    qtbot.mouseClick(w.overview.pay_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.overview.renew_button, Qt.MouseButton.LeftButton)
+    w.tabs.setCurrentWidget(w.subscriptions)
+    w.subscriptions.select(feb.id)
+    qtbot.mouseClick(w.subscriptions.pay_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.subscriptions.renew_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert opened == [("pay", feb.id), ("Renew subscription", counter["package"]),
+                      ("pay", feb.id), ("Renew subscription", counter["package"])]
+    assert Payment.select().count() == 1  # only January's: nothing recorded by opening and closing
+    w.close()
