@@ -651,3 +651,28 @@ def test_record_payment_and_renew_from_the_overview_and_the_history(
                       ("pay", feb.id), ("Renew subscription", counter["package"])]
     assert Payment.select().count() == 1  # only January's: nothing recorded by opening and closing
     w.close()
+
+
+def test_money_beyond_one_subscription_says_what_is_still_owed_on_the_others(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], shots: Path) -> None:
+    """Paying the whole balance on the oldest owed subscription leaves the others unpaid with the
+    rest in credit (the balance reads nothing owed): the dialog says so before saving."""
+    feb = subs.renew_subscription(counter["jan"])
+    subs.renew_subscription(feb.id)  # February and March unpaid: KES 3,000 owed
+    dlg = PaymentDialog(ctx, queries.client_detail(counter["amina"], TODAY))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.target.currentData() == feb.id
+    qtbot.keyClicks(dlg.amount, "3000")
+    text = dlg.allocation.text()
+    assert "<b>KES 1,500.00</b> beyond what is due goes to the client's credit." in text
+    assert "<b>KES 1,500.00 is still owed on 1 other subscription</b> (from 06 Mar 2026)" in text
+    from tests.ui.test_client_window import clipped
+
+    QApplication.processEvents()
+    assert dlg.grab().save(str(shots / "counter-payment-still-owed.png"))
+    assert clipped(dlg) == []
+    dlg.amount.clear()
+    qtbot.keyClicks(dlg.amount, "1500")  # exactly what February needs: nothing to warn about
+    assert dlg.allocation.text() == "“Home 10 Mbps” is paid in full."
+    dlg.fields.dirty = False

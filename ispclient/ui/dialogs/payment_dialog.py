@@ -162,6 +162,15 @@ class PaymentDialog(FormDialog):
         if split.to_credit:
             parts.append(f"<b>{format_money(split.to_credit, cur)}</b> beyond what is due goes to the client's "
                          "credit.")
+            # The balance then reads "nothing owed" while these still read unpaid: say so before saving.
+            still = [s for s in self.detail.owing() if s.id != sub.id]
+            if still:
+                owed = sum(s.balance_minor for s in still)
+                n = len(still)
+                parts.append(f"<br><b>{format_money(owed, cur)} is still owed on {n} other subscription"
+                             f"{'s' if n > 1 else ''}</b> (from {day(still[0].starts_on)}): choose "
+                             f"{'it' if n == 1 else 'each'} in “For”, or pay {'it' if n == 1 else 'them'} "
+                             "from this credit afterwards.")
         return " ".join(parts)
 
     # -- validation and saving -------------------------------------------------------------
