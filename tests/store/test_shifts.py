@@ -217,5 +217,10 @@ def test_the_cash_up_counts_voids_and_refunds_taken_through_the_services(
         # A correction after Cate's close: the closed shift keeps the totals it was closed with.
         first = Payment.get((Payment.shift == opened.id) & (Payment.amount_minor == 150_000))
         money.void(first.id, "Wrong client")
-        again = shifts.shift_report(opened.id).cash_up
-    assert again.expected_cash_minor == 250_000 and again.method("Cash").payments_minor == 150_000
+        again = shifts.shift_report(opened.id)
+    assert again.cash_up.expected_cash_minor == 250_000 and again.cash_up.method("Cash").payments_minor == 150_000
+    # …and its list of voids and its count as they were at the close: the late void is not among them.
+    assert [e.id for e in again.cash_up.voided] == [typo.id]
+    assert (again.shift.payment_count, again.shift.taken_minor) == (2, 450_000)
+    assert not next(e for e in again.entries if e.id == first.id).voided
+    assert Payment.get_by_id(first.id).voided_at is not None  # the void itself stands, in the ledger
