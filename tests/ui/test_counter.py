@@ -680,3 +680,25 @@ def test_money_beyond_one_subscription_says_what_is_still_owed_on_the_others(
     qtbot.keyClicks(dlg.amount, "1500")  # exactly what February needs: nothing to warn about
     assert dlg.allocation.text() == "“Home 10 Mbps” is paid in full."
     dlg.fields.dirty = False
+
+
+def test_a_new_subscription_defaults_to_the_clients_current_or_last_package(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], make: Factory) -> None:
+    home5 = next(p.id for p in ctx.catalog().on_sale() if p.name == "Home 5 Mbps")
+    baraka = make.client("Baraka Otieno")
+    gone = make.subscription(baraka, home5, date(2026, 1, 10), paid="1000")
+    subs.cancel_subscription(gone, "Moving house")  # his last package, though cancelled
+    for client, package in ((counter["amina"], counter["package"]), (baraka, home5)):
+        dlg = SubscriptionDialog(ctx, queries.client_detail(client, TODAY))  # Create Subscription, not Renew
+        qtbot.addWidget(dlg)
+        assert not dlg.windowTitle().startswith("Renew")
+        assert dlg.package.currentData() == package
+        assert dlg.amount.text() == ""  # no money pre-filled
+        if client == baraka:  # the cancelled subscription's 1,000 went to credit: offered on the new sale
+            dlg.show()
+            assert dlg.use_credit.isVisible() and dlg.use_credit.isChecked()
+            payment = dlg.payment()
+            assert payment is not None and payment.use_credit and payment.amount == ""
+            assert "KES 1,000.00 paid from credit" in dlg.due_now.text()
+        else:
+            assert dlg.payment() is None
