@@ -650,6 +650,11 @@ def test_record_payment_and_renew_from_the_overview_and_the_history(
     settle(qtbot)
     assert opened == [("pay", feb.id), ("Renew subscription", counter["package"]),
                       ("pay", feb.id), ("Renew subscription", counter["package"])]
+    # The history: due / paid / balance on each row (February first: the newest at the top).
+    rows = [row_of_history(w, col) for col in (Column.START, Column.DUE, Column.PAID, Column.BALANCE)]
+    assert list(zip(*rows, strict=True)) == [
+        ("04 Feb 2026", "KES 1,500.00", "KES 0.00", "KES 1,500.00 unpaid"),
+        ("05 Jan 2026", "KES 1,500.00", "KES 1,500.00", "Paid")]
     assert Payment.select().count() == 1  # only January's: nothing recorded by opening and closing
     w.close()
 
