@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from ispclient.domain import actions
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.money import format_money
 
@@ -154,8 +155,9 @@ def void_blocker(entry: EntryLike, paid_on_its_subscription: int, credit_now: in
     """Why this entry can't be voided now (None: it can). Voiding must leave neither its
     subscription nor the client's credit holding less than nothing: money given back or moved on
     since is undone first."""
-    if entry.is_void:
-        return "This entry is already void."
+    why = actions.void_blocker(entry.is_void)  # the screens' rule, the same words
+    if why is not None:
+        return why
     if entry.subscription_id is not None and paid_on_its_subscription - on_subscription(entry) < 0:
         return ("Money of this payment has since been refunded or moved to credit; void that refund or move "
                 "first.")

@@ -130,16 +130,20 @@ def my_open_shift() -> ShiftView | None:
 def _till_entries(shift_id: int) -> list[rules.TillEntry]:
     """The money taken in the shift, as till entries: payments (money in), refunds (money out, a
     negative amount) and voided ones marked (the ledger of domain/ledger.py; a move to or from
-    credit changes no till and has no shift)."""
+    credit changes no till and has no shift). A closed shift reads as it was closed: an entry
+    voided after the close is not marked, as its totals counted it."""
     p = db.obj.param
     cursor = db.execute_sql(
         "SELECT y.id, y.kind, y.method, y.amount_minor, y.paid_at, y.receipt_no, c.name, c.client_code, y.taken_by, "
-        "y.voided_at, y.void_reason FROM payment y JOIN client c ON c.id = y.client_id "
-        f"WHERE y.shift_id = {p} ORDER BY y.paid_at, y.id", (shift_id,))
-    return [rules.TillEntry(pid, kind, method, int(amount), _as_datetime(at), voided=voided_at is not None,
-                            receipt=receipt, client=f"{name} ({code})", taken_by=taken_by, void_reason=void_reason)
-            for pid, kind, method, amount, at, receipt, name, code, taken_by, voided_at, void_reason
-            in cursor.fetchall()]
+        "y.voided_at, y.void_reason, s.closed_at FROM payment y JOIN client c ON c.id = y.client_id "
+        f"JOIN shift s ON s.id = y.shift_id WHERE y.shift_id = {p} ORDER BY y.paid_at, y.id", (shift_id,))
+    entries = []
+    for pid, kind, method, amount, at, receipt, name, code, taken_by, voided_at, void_reason, closed_at in cursor:
+        voided = voided_at is not None and (closed_at is None or _as_datetime(voided_at) <= _as_datetime(closed_at))
+        entries.append(rules.TillEntry(pid, kind, method, int(amount), _as_datetime(at), voided=voided,
+                                       receipt=receipt, client=f"{name} ({code})", taken_by=taken_by,
+                                       void_reason=void_reason if voided else ""))
+    return entries
 
 
 def _as_datetime(value: object) -> datetime:
@@ -151,8 +155,10 @@ def _counts(shift_ids: list[int]) -> dict[int, tuple[int, int]]:
         return {}
     p = db.obj.param
     cursor = db.execute_sql(
-        "SELECT shift_id, COUNT(*), COALESCE(SUM(amount_minor), 0) FROM payment WHERE voided_at IS NULL "
-        f"AND shift_id IN ({','.join([p] * len(shift_ids))}) GROUP BY shift_id", shift_ids)
+        # As _till_entries: a closed shift counts what was voided after its close, as it was closed.
+        "SELECT y.shift_id, COUNT(*), COALESCE(SUM(y.amount_minor), 0) FROM payment y JOIN shift s ON s.id = "
+        "y.shift_id WHERE (y.voided_at IS NULL OR y.voided_at > s.closed_at) "
+        f"AND y.shift_id IN ({','.join([p] * len(shift_ids))}) GROUP BY y.shift_id", shift_ids)
     return {int(sid): (int(n), int(total)) for sid, n, total in cursor.fetchall()}
 
 

@@ -121,6 +121,7 @@ def test_refund_from_credit_and_from_a_subscription(shop: tuple[int, int], make:
     sid = make.subscription(cid, pkg, JAN, payment=subs.PaymentInput("2000"))  # 500 to credit
     back = money.refund(cid, money.RefundInput("500", "Mobile money", "RF-1"), actor="amina")
     assert (back.kind, back.amount_minor, back.credit_minor, back.subscription_id) == ("refund", -50000, -50000, None)
+    assert (back.method, back.reference, back.receipt_no) == ("Mobile money", "RF-1", "R-000002")
     d = detail(cid)
     assert (d.balance_minor, d.credit_minor, d.stats.total_revenue_minor) == (0, 0, 150000)
     part = money.refund(cid, money.RefundInput("400"), subscription_id=sid)
@@ -191,7 +192,10 @@ def test_overpayment_becomes_credit_and_pays_the_renewal(shop: tuple[int, int], 
     pay = subs.record_payment(jan, subs.PaymentInput("3000", "Cash", tendered="3500"))
     assert (pay.amount_minor, pay.credit_minor, pay.tendered_minor) == (300000, 150000, 350000)
     assert detail(cid).credit_minor == 150000 and detail(cid).balance_minor == -150000
-    assert "USD 1,500.00 beyond what was due kept as credit" in audit_of("payment.record")[-1].summary
+    event = audit_of("payment.record")[-1]
+    assert "USD 1,500.00 beyond what was due kept as credit" in event.summary
+    assert (json.loads(event.before)["client_credit"], json.loads(event.after)["client_credit"]) == (0, 150000)
+    assert (json.loads(event.before)["client_balance"], json.loads(event.after)["client_balance"]) == (150000, -150000)
     # The renewal, paid by the credit alone: no money changes hands.
     feb = subs.renew_subscription(jan, payment=subs.PaymentInput("", use_credit=True))
     used = Payment.get(Payment.subscription == feb.id)

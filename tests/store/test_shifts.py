@@ -170,3 +170,57 @@ def test_one_cashier_on_two_pcs_at_once_gets_one_shift(db: peewee.Database, make
                         ("shift-pay", PG_URL, "cate", PW, joined, "Cash", "10", ""))
     assert a["shift"] == b["shift"]
     assert Shift.select().count() == 1 and Payment.select().where(Payment.shift == a["shift"]).count() == 20
+
+
+def test_the_cash_up_counts_voids_and_refunds_taken_through_the_services(
+        db: peewee.Database, make: Factory, clock: object) -> None:
+    """Cate's shift, float 1,000.00: 1,500.00 cash, a 15,000.00 cash typo (voided by Mary before
+    the close), 3,000.00 mobile money. Mary gives back 500.00 cash and 200.00 mobile money from
+    the credit: refunds leave Mary's drawer, not Cate's.
+
+    By hand: Cate's cash expected 1,000 + 1,500 = 2,500.00 (the typo not counted, listed as void);
+    mobile money 3,000.00. Counted 2,450.00 → short by 50.00. Mary's shift: cash −500.00,
+    mobile money −200.00. A void after the close leaves the closed totals as they were."""
+    from ispclient.store import money
+
+    package = make.package(price="1500")
+    client = make.client()
+    cate, _carl, mary = _people()
+    with access.acting_as(cate):
+        opened = shifts.open_shift("1,000")
+        sub = subs.create_subscription(client, package, date(2026, 1, 15), payment=subs.PaymentInput("1500", "Cash"))
+        typo = subs.record_payment(sub.id, subs.PaymentInput("15000", "Cash"))  # all to credit: January is paid
+        subs.record_payment(sub.id, subs.PaymentInput("3000", "Mobile money", "QK9"))
+    with access.acting_as(mary):
+        money.void(typo.id, "Typed 15,000 instead of 1,500")
+        back_cash = money.refund(client, money.RefundInput("500", "Cash"))
+        back_mobile = money.refund(client, money.RefundInput("200", "Mobile money", "RF-7"))
+    marys = Shift.get(Shift.staff == mary.staff_id).id
+    assert {back_cash.shift_id, back_mobile.shift_id} == {marys} and typo.shift_id == opened.id
+
+    with access.acting_as(cate):
+        report = shifts.close_shift(opened.id, "2,450")
+    up = report.cash_up
+    cash = up.method("Cash")
+    assert (cash.payments_minor, cash.payment_count, cash.refunds_minor, cash.voided_minor, cash.voided_count) == \
+        (150_000, 1, 0, 1_500_000, 1)
+    assert (up.expected_cash_minor, up.method("Mobile money").expected_minor) == (250_000, 300_000)
+    assert up.expected_total_minor == 450_000
+    assert [e.id for e in up.voided] == [typo.id] and up.voided[0].void_reason == "Typed 15,000 instead of 1,500"
+    assert Shift.get_by_id(opened.id).difference_minor == -5_000
+    assert report.shift.payment_count == 2 and report.shift.taken_minor == 450_000  # the void left out
+
+    with access.acting_as(mary):
+        mine = shifts.shift_report(marys).cash_up
+        assert (mine.method("Cash").refunds_minor, mine.method("Cash").refund_count) == (50_000, 1)
+        assert (mine.expected_cash_minor, mine.method("Mobile money").expected_minor) == (-50_000, -20_000)
+        # A correction after Cate's close: the closed shift keeps the totals it was closed with.
+        first = Payment.get((Payment.shift == opened.id) & (Payment.amount_minor == 150_000))
+        money.void(first.id, "Wrong client")
+        again = shifts.shift_report(opened.id)
+    assert again.cash_up.expected_cash_minor == 250_000 and again.cash_up.method("Cash").payments_minor == 150_000
+    # …and its list of voids and its count as they were at the close: the late void is not among them.
+    assert [e.id for e in again.cash_up.voided] == [typo.id]
+    assert (again.shift.payment_count, again.shift.taken_minor) == (2, 450_000)
+    assert not next(e for e in again.entries if e.id == first.id).voided
+    assert Payment.get_by_id(first.id).voided_at is not None  # the void itself stands, in the ledger

@@ -336,7 +336,7 @@ def ink_box(image: QImage) -> tuple[int, int, int, int]:
     return cols[0], rows[0], cols[-1], rows[-1]
 
 
-@pytest.mark.parametrize(("layout", "dpi"), [("80mm", 203), ("58mm", 203), ("a4", 100)])
+@pytest.mark.parametrize(("layout", "dpi"), [("80mm", 203), ("58mm", 203), ("a4", 100), ("a5", 100)])
 def test_receipt_layouts_render_without_clipping(qtbot: QtBot, ctx: AppContext, counter: dict[str, int],
                                                  shots: Path, layout: str, dpi: int) -> None:
     receipts.set_logo(logo_png())
@@ -466,3 +466,244 @@ def test_a_cashier_takes_money_but_cannot_void_or_refund(qtbot: QtBot, ctx: AppC
     qtbot.waitUntil(tab.void_button.isEnabled, timeout=2000)
     assert tab.refund_button.isEnabled()
     w.close()
+
+
+# -- the list: context menu, Balance column, the owing count ------------------------------------
+
+def test_record_payment_from_the_lists_context_menu_and_a_void_moves_the_balance_column(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.ui.conftest import changed_elsewhere
+
+    feb = subs.renew_subscription(counter["jan"])  # unpaid: KES 1,500 owed
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.list_ready)
+    from ispclient.ui.models.client_list import Column as ListColumn
+
+    def balance_cell() -> str:
+        return str(w.model.data(w.model.index(w.model.row_of_client(counter["amina"]) or 0, ListColumn.BALANCE)) or "")
+
+    assert balance_cell() == "KES 1,500.00" and w.owing_label.text() == "1 owes money"
+
+    def as_cashier(dlg: PaymentDialog) -> None:
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        assert dlg.amount.text() == "" and dlg.target.currentData() == feb.id
+        qtbot.keyClicks(dlg.amount, "2000")  # 1,500 for February, 500 kept as credit
+        qtbot.waitUntil(dlg.save_button.isEnabled, timeout=3000)
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)  # (Enter: the walk above)
+
+    seen = drive(monkeypatch, PaymentDialog, as_cashier)
+    row = w.model.row_of_client(counter["amina"]) or 0
+    w.table.customContextMenuRequested.emit(w.table.visualRect(w.model.index(row, 0)).center())
+    menu = w.context_menu
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "&Open client", "Record &payment…", "Re&new…", "&Delete client…"]
+    chosen = next(a for a in menu.actions() if a.text() == "Record &payment…")
+    menu.hide()  # as a click on the entry does, before the action runs
+    chosen.trigger()
+    settle(qtbot)
+    assert len(seen) == 1
+    pay = Payment.get(Payment.subscription == feb.id)
+    assert (pay.amount_minor, pay.credit_minor, pay.receipt_no) == (200000, 50000, "R-000002")
+    shown(ReceiptDialog).close()
+    qtbot.waitUntil(lambda: balance_cell() == "KES -500.00", timeout=3000)  # paid ahead: 500 in credit
+    assert w.owing_label.text() == "0 owe money"
+
+    money.void(pay.id, "Counted twice", actor="amina")  # at the manager's PC
+    changed_elsewhere(ctx, clients=[counter["amina"]], payments=True)
+    qtbot.waitUntil(lambda: balance_cell() == "KES 1,500.00", timeout=3000)
+    assert w.owing_label.text() == "1 owes money"
+    w.filters.owes.setChecked(True)
+    assert w.model.rowCount() == 1 and w.model.client_id(0) == counter["amina"]
+
+
+def test_reprint_a_void_receipt_from_the_payment_history_through_the_print_dialog(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch,
+        shots: Path) -> None:
+    """Payments tab → Receipt… on a voided entry → P (the Qt print dialog, patched to print to a
+    PDF file as a user choosing "Print to file" would): the paper says VOID and why."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    typo = a_receipt(counter["amina"], "15000", method="Cash")
+    money.void(typo.id, "Typed 15,000 instead of 1,500", actor="amina")
+    target = shots / "receipt-void-printed.pdf"
+    target.unlink(missing_ok=True)
+    asked: list[QPrinter] = []
+
+    def to_file(_parent: object, printer: QPrinter) -> bool:
+        asked.append(printer)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(target))
+        return True
+
+    monkeypatch.setattr(receipt_print, "ask_printer", to_file)
+    w = open_client(qtbot, ctx, counter["amina"])
+    w.tabs.setCurrentWidget(w.payments)
+    w.payments.select(typo.id)
+    assert w.payments.receipt_button.isEnabled()
+    qtbot.mouseClick(w.payments.receipt_button, Qt.MouseButton.LeftButton)
+    dialog = shown(ReceiptDialog)
+    qtbot.waitUntil(lambda: dialog.receipt is not None)
+    assert dialog.title.text() == "Receipt R-000002 — VOID"
+    assert dialog.text.text().startswith("VOID (Typed 15,000 instead of 1,500)")
+    qtbot.keyClick(dialog, Qt.Key.Key_P)
+    assert len(asked) == 1 and asked[0].docName() == "Receipt R-000002"
+    assert dialog.status.text() == "Receipt R-000002 sent to the printer."
+    text = words(" ".join(p.extract_text() for p in pypdf.PdfReader(target).pages))
+    for expected in ("VOID", "Typed 15,000 instead of 1,500", "R-000002", "R-000003", "Amina Wanjiru",
+                     "KES 15,000.00"):
+        assert expected in text, (expected, text)
+    dialog.close()
+    w.close()
+
+
+# -- one set of rules ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("state", "allowed"), [
+    ("scheduled", {"pay": True, "renew": True, "cancel": True}),
+    ("active", {"pay": True, "renew": True, "cancel": True}),
+    ("expired", {"pay": True, "renew": True, "cancel": False}),
+    ("cancelled", {"pay": False, "renew": False, "cancel": False}),
+])
+def test_the_screens_grey_out_exactly_what_the_services_refuse(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], make: Factory, state: str,
+        allowed: dict[str, bool]) -> None:
+    """domain/actions.py decides; the subscription history's buttons and the services both ask it."""
+    from ispclient.domain import actions
+    from ispclient.domain.errors import ValidationError
+
+    start = {"scheduled": date(2026, 2, 1), "active": date(2026, 1, 10), "expired": date(2025, 10, 1),
+             "cancelled": date(2026, 1, 10)}[state]
+    cid = make.client("Baraka Otieno")
+    sid = make.subscription(cid, counter["package"], start)
+    if state == "cancelled":
+        subs.cancel_subscription(sid, "Moving", actor="amina")
+    w = open_client(qtbot, ctx, cid)
+    tab = w.subscriptions
+    w.tabs.setCurrentWidget(tab)
+    tab.select(sid)
+    view = queries.client_detail(cid, TODAY).subscription(sid)
+    assert view is not None
+    status = view.status(TODAY, ctx.settings().expiring_days)
+    assert status.value.casefold() == state
+    rules = {"pay": actions.payment_blocker(status), "renew": actions.renew_blocker(status, True),
+             "cancel": actions.cancel_blocker(status)}
+    assert {name: why is None for name, why in rules.items()} == allowed
+    for name, button in (("pay", tab.pay_button), ("renew", tab.renew_button), ("cancel", tab.cancel_button)):
+        assert button.isEnabled() == allowed[name], name
+        if not allowed[name]:
+            assert button.toolTip() == rules[name], name
+    w.close()
+
+    calls: dict[str, Callable[[], object]] = {
+        "pay": lambda: subs.record_payment(sid, subs.PaymentInput("100")),
+        "renew": lambda: subs.renew_subscription(sid),
+        "cancel": lambda: subs.cancel_subscription(sid, "again"),
+    }
+    for name in ("pay", "renew", "cancel"):  # cancel last: what is allowed is done
+        if allowed[name]:
+            calls[name]()
+            continue
+        before = (Payment.select().count(), Subscription.select().count())
+        with pytest.raises(ValidationError) as refused:
+            calls[name]()
+        assert (Payment.select().count(), Subscription.select().count()) == before
+        message = refused.value.errors["__all__"]
+        # The service's words: the rule's own, or with who and when for a cancelled subscription.
+        if state == "cancelled" and name != "renew":
+            assert message.startswith("This subscription " + ("was" if name == "pay" else "is already")
+                                      + " cancelled (by amina"), message
+        else:
+            assert message == rules[name]
+
+
+def test_record_payment_and_renew_from_the_overview_and_the_history(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the money is taken: the Overview's buttons beside the balance and the subscription
+    history's, each opening the counter's dialog on this client with no money typed in."""
+    feb = subs.renew_subscription(counter["jan"])  # unpaid
+    w = open_client(qtbot, ctx, counter["amina"])
+    assert w.overview.balance_value.text() == "KES 1,500.00 owed"
+    opened: list[tuple[str, int | None]] = []
+
+    def payment(dlg: PaymentDialog) -> None:
+        assert dlg.amount.text() == ""
+        opened.append(("pay", dlg.target.currentData()))
+        dlg.reject()
+
+    def renewal(dlg: SubscriptionDialog) -> None:
+        assert dlg.amount.text() == "" and dlg.payment() is None
+        assert dlg.package.currentData() == counter["package"]
+        opened.append((dlg.windowTitle().split(" — ")[0], dlg.package.currentData()))
+        dlg.reject()
+
+    drive(monkeypatch, PaymentDialog, payment)
+    drive(monkeypatch, SubscriptionDialog, renewal)
+    qtbot.mouseClick(w.overview.pay_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.overview.renew_button, Qt.MouseButton.LeftButton)
+    w.tabs.setCurrentWidget(w.subscriptions)
+    w.subscriptions.select(feb.id)
+    qtbot.mouseClick(w.subscriptions.pay_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.subscriptions.renew_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert opened == [("pay", feb.id), ("Renew subscription", counter["package"]),
+                      ("pay", feb.id), ("Renew subscription", counter["package"])]
+    # The history: due / paid / balance on each row (February first: the newest at the top).
+    rows = [row_of_history(w, col) for col in (Column.START, Column.DUE, Column.PAID, Column.BALANCE)]
+    assert list(zip(*rows, strict=True)) == [
+        ("04 Feb 2026", "KES 1,500.00", "KES 0.00", "KES 1,500.00 unpaid"),
+        ("05 Jan 2026", "KES 1,500.00", "KES 1,500.00", "Paid")]
+    assert Payment.select().count() == 1  # only January's: nothing recorded by opening and closing
+    w.close()
+
+
+def test_money_beyond_one_subscription_says_what_is_still_owed_on_the_others(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], shots: Path) -> None:
+    """Paying the whole balance on the oldest owed subscription leaves the others unpaid with the
+    rest in credit (the balance reads nothing owed): the dialog says so before saving."""
+    feb = subs.renew_subscription(counter["jan"])
+    subs.renew_subscription(feb.id)  # February and March unpaid: KES 3,000 owed
+    dlg = PaymentDialog(ctx, queries.client_detail(counter["amina"], TODAY))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.target.currentData() == feb.id
+    qtbot.keyClicks(dlg.amount, "3000")
+    text = dlg.allocation.text()
+    assert "<b>KES 1,500.00</b> beyond what is due goes to the client's credit." in text
+    assert "<b>KES 1,500.00 is still owed on 1 other subscription</b> (from 06 Mar 2026)" in text
+    from tests.ui.test_client_window import clipped
+
+    dlg.fields.dirty = False  # closed at the end without the "discard changes?" question
+
+    QApplication.processEvents()
+    qtbot.wait(1)  # the dialog grows on the next turn of the event loop
+    assert dlg.grab().save(str(shots / "counter-payment-still-owed.png"))
+    assert clipped(dlg) == []
+    dlg.amount.clear()
+    qtbot.keyClicks(dlg.amount, "1500")  # exactly what February needs: nothing to warn about
+    assert dlg.allocation.text() == "“Home 10 Mbps” is paid in full."
+    dlg.fields.dirty = False
+
+
+def test_a_new_subscription_defaults_to_the_clients_current_or_last_package(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], make: Factory) -> None:
+    home5 = next(p.id for p in ctx.catalog().on_sale() if p.name == "Home 5 Mbps")
+    baraka = make.client("Baraka Otieno")
+    gone = make.subscription(baraka, home5, date(2026, 1, 10), paid="1000")
+    subs.cancel_subscription(gone, "Moving house")  # his last package, though cancelled
+    for client, package in ((counter["amina"], counter["package"]), (baraka, home5)):
+        dlg = SubscriptionDialog(ctx, queries.client_detail(client, TODAY))  # Create Subscription, not Renew
+        qtbot.addWidget(dlg)
+        assert not dlg.windowTitle().startswith("Renew")
+        assert dlg.package.currentData() == package
+        assert dlg.amount.text() == ""  # no money pre-filled
+        if client == baraka:  # the cancelled subscription's 1,000 went to credit: offered on the new sale
+            dlg.show()
+            assert dlg.use_credit.isVisible() and dlg.use_credit.isChecked()
+            payment = dlg.payment()
+            assert payment is not None and payment.use_credit and payment.amount == ""
+            assert "KES 1,000.00 paid from credit" in dlg.due_now.text()
+        else:
+            assert dlg.payment() is None

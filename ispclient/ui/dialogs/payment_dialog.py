@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QWidget
 
 from ispclient.domain import ledger
@@ -142,6 +143,11 @@ class PaymentDialog(FormDialog):
         else:
             self.money.amount.setPlaceholderText("Type what was taken")
         self.allocation.setText(self._allocation_text(sub, due, usable and self.use_credit.isChecked()))
+        # The allocation may have grown a line or two: grow to show it, now and once the layout
+        # has taken the new text in (Qt computes a wrapped label's height lazily).
+        self.form_layout.invalidate()
+        self.fit_height()
+        QTimer.singleShot(0, self, self.fit_height)
 
     def _allocation_text(self, sub: SubscriptionView | None, due: int, use_credit: bool) -> str:
         cash = self.money.cash_minor()
@@ -162,6 +168,15 @@ class PaymentDialog(FormDialog):
         if split.to_credit:
             parts.append(f"<b>{format_money(split.to_credit, cur)}</b> beyond what is due goes to the client's "
                          "credit.")
+            # The balance then reads "nothing owed" while these still read unpaid: say so before saving.
+            still = [s for s in self.detail.owing() if s.id != sub.id]
+            if still:
+                owed = sum(s.balance_minor for s in still)
+                n = len(still)
+                parts.append(f"<br><b>{format_money(owed, cur)} is still owed on {n} other subscription"
+                             f"{'s' if n > 1 else ''}</b> (from {day(still[0].starts_on)}): choose "
+                             f"{'it' if n == 1 else 'each'} in “For”, or pay {'it' if n == 1 else 'them'} "
+                             "from this credit afterwards.")
         return " ".join(parts)
 
     # -- validation and saving -------------------------------------------------------------
