@@ -37,6 +37,7 @@ from ispclient.dataio.prepare import (
 from ispclient.domain import subscriptions as rules
 from ispclient.domain.clock import utcnow, zone
 from ispclient.domain.errors import ValidationError
+from ispclient.domain.ledger import EntryKind
 from ispclient.domain.money import format_money, to_decimal
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class ApplyResult:
     unchanged: int = 0
     subscriptions: int = 0
     payments: int = 0
+    openings: int = 0  # opening balances and credit recorded (dataio/opening.py)
     rejected: list[Rejected] = field(default_factory=list)
     batches: int = 0
     batches_total: int = 0
@@ -92,6 +94,8 @@ class ApplyResult:
         if self.unchanged:
             text += f", {self.unchanged:,} already up to date"
         text += f"; {self.subscriptions:,} subscriptions ({self.payments:,} paid)"
+        if self.openings:
+            text += f"; {self.openings:,} opening balances"
         text += f"; {len(self.rejected):,} rows not imported."
         if self.packages_created:
             text += f" New packages: {', '.join(self.packages_created)}."
@@ -224,6 +228,7 @@ class _Context:
     cipher: Any
     source_name: str
     server_names: dict[int, str]
+    receipt_prefix: str
 
 
 _CLIENT_FIELDS = ("client_code", "name", "phone", "email", "address", "notes", "pppoe_username", "server_id")
@@ -232,7 +237,8 @@ _CLIENT_COLUMNS = ("client_code", "name", "phone", "email", "address", "notes", 
                    "pppoe_password_unknown")
 _SUB_COLUMNS = ("client_id", "package_id", "package_name", "price_minor", "starts_on", "ends_on", "auto_renew",
                 "renewed_from_id", "created_at", "created_by", "cancelled_at", "cancelled_by", "cancel_reason")
-_PAY_COLUMNS = ("subscription_id", "amount_minor", "method", "reference", "note", "paid_at", "taken_by")
+_PAY_COLUMNS = ("client_id", "subscription_id", "kind", "amount_minor", "credit_minor", "method", "reference", "note",
+                "paid_at", "taken_by", "receipt_no")
 
 
 @dataclass
@@ -242,6 +248,7 @@ class _Outcome:
     unchanged: int = 0
     subscriptions: int = 0
     payments: int = 0
+    openings: int = 0
     rejected: list[Rejected] = field(default_factory=list)
 
 
@@ -254,7 +261,7 @@ def _midnight_utc(day: date, tz_name: str) -> datetime:
 
 def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
     """Check again and write one batch; the caller holds the transaction."""
-    from ispclient.store import secrets
+    from ispclient.store import balances, receipts, secrets
     from ispclient.store.db import lock_client_rows
 
     out = _Outcome()
@@ -268,11 +275,6 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
 
     # Packages: created by this import, or still on sale.
     for i, r in enumerate(rows):
-        if r.owed_minor:
-            try:
-                opening.check_amount(r.owed_minor, "opening_balance")
-            except ValidationError as e:
-                bad[i] = next(iter(e.errors.values()))
         if r.package_name and r.ends_on is not None:
             pkg = ctx.packages.get(r.package_name.casefold())
             if pkg is None:
@@ -378,6 +380,29 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
             continue
         sell[i] = (start, r.ends_on, pkg)
 
+    # Opening balances: one per client. Already there with the same amount: nothing to do
+    # (the file imported again); another amount: the row is refused.
+    open_now: dict[int, tuple[int, str]] = {}  # client id → (owed, receipt numbers)
+    open_ids = sorted({r.client_id for i, r in enumerate(rows) if r.client_id is not None and r.owed_minor
+                       and i not in bad})
+    if open_ids:
+        for cid, credit, number in _select(
+                "SELECT client_id, credit_minor, receipt_no FROM payment WHERE voided_at IS NULL AND method = ? "
+                f"AND client_id IN ({_marks(len(open_ids))}) ORDER BY id", [opening.METHOD, *open_ids]):
+            owed, seen = open_now.get(int(cid), (0, ""))
+            open_now[int(cid)] = (owed - int(credit), f"{seen}, {number}" if seen else str(number))
+    owe: dict[int, int] = {}  # index in rows → amount owed (< 0: paid ahead) to record
+    for i, r in enumerate(rows):
+        if i in bad or not r.owed_minor:
+            continue
+        recorded = open_now.get(r.client_id) if r.client_id is not None else None
+        if recorded is None:
+            owe[i] = r.owed_minor
+            continue
+        why = opening.already_recorded(r.owed_minor, recorded[0], recorded[1], ctx.currency)
+        if why is not None:
+            bad[i] = why
+
     # -- writes -----------------------------------------------------------------------------
     new_rows = [i for i, r in enumerate(rows) if r.client_id is None and i not in bad]
     inserted = []
@@ -425,10 +450,12 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
             trail.add("client.edit", "client", r.client_id, r.client_id,
                       f"Client {codes[i]} edited (imported from {ctx.source_name}, row {r.line:,})", old, new)
             out.updated += 1
-        elif i not in sell:
+        elif i not in sell and i not in owe:
             out.unchanged += 1
         ids[i] = r.client_id
 
+    entries: list[tuple[int, tuple[object, ...]]] = []  # (index in rows, ledger entry without its number)
+    paid_for: dict[int, tuple[int, str, date]] = {}  # index → (subscription id, package name, start)
     if sell:
         sold = [(ids[i], pkg[0], pkg[1], pkg[2], _v(start), _v(end), False, None, now_db, ctx.actor, None, "", "")
                 for i, (start, end, pkg) in sell.items()]
@@ -437,8 +464,6 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
         sub_of = {int(cid): int(sid) for sid, cid in _select(
             f"SELECT id, client_id FROM subscription WHERE client_id IN ({_marks(len(client_ids))}) AND created_at = ?",
             [*client_ids, now_db])}
-        payments: list[tuple[object, ...]] = []
-        paid_subs: list[tuple[int, int, int, str, date, date]] = []
         for i, (start, end, pkg) in sell.items():
             cid = ids[i]
             sid = sub_of[cid]
@@ -448,23 +473,49 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
                       f"Subscription “{pkg[1]}” {start:%d %b %Y} – {end:%d %b %Y} created (imported)", after=after)
             out.subscriptions += 1
             if rows[i].paid and pkg[2] > 0:
-                payments.append((sid, pkg[2], PAYMENT_METHOD, f"import {ctx.source_name}"[:100],
-                                 "Paid before the move to ispclient (imported)", _v(_midnight_utc(start, ctx.timezone)),
-                                 ctx.actor))
-                paid_subs.append((sid, cid, pkg[2], pkg[1], start, end))
-        _insert("payment", _PAY_COLUMNS, payments)
-        if paid_subs:
-            pay_of = {int(sid): int(pid) for pid, sid in _select(
-                f"SELECT id, subscription_id FROM payment WHERE subscription_id IN ({_marks(len(paid_subs))})",
-                [p[0] for p in paid_subs])}
-            money: dict[int, str] = {}  # a few prices, formatted once each
-            for sid, cid, amount, name, start, _end in paid_subs:
+                # Paid to the old system: a payment entry on the subscription (in no shift).
+                entries.append((i, (cid, sid, EntryKind.PAYMENT.value, pkg[2], 0, PAYMENT_METHOD,
+                                    f"import {ctx.source_name}"[:100], "Paid before the move to ispclient (imported)",
+                                    _v(_midnight_utc(start, ctx.timezone)), ctx.actor)))
+                paid_for[i] = (sid, pkg[1], start)
+    for i, owed in owe.items():
+        entries.append((i, (ids[i], None, opening.KIND.value, 0, opening.credit_of(owed), opening.METHOD,
+                            f"import {ctx.source_name}"[:100],
+                            f"{opening.describe(owed, ctx.currency)} (imported, row {rows[i].line:,})", now_db,
+                            ctx.actor)))
+    numbers = receipts.take_numbers(len(entries), ctx.receipt_prefix)
+    _insert("payment", _PAY_COLUMNS, [(*entry, number) for (_i, entry), number in zip(entries, numbers, strict=True)])
+    # The kept balance of every client whose money changed, in this transaction (store/balances.py).
+    money_clients = sorted({ids[i] for i in sell} | {ids[i] for i in owe})
+    balances.refresh(money_clients)
+    if entries:
+        pay_of = {str(no): int(pid) for pid, no in _select(
+            f"SELECT id, receipt_no FROM payment WHERE receipt_no IN ({_marks(len(numbers))})", numbers)}
+        _select_none("UPDATE payment SET balance_after_minor = (SELECT c.balance_minor FROM client c WHERE "
+                     f"c.id = payment.client_id) WHERE id IN ({_marks(len(pay_of))})", sorted(pay_of.values()))
+        kept = balances.balances(money_clients)
+        credit_now = _credits(money_clients)
+        money: dict[int, str] = {}  # a few prices, formatted once each
+        for (i, entry), number in zip(entries, numbers, strict=True):
+            cid, pid = ids[i], pay_of[number]
+            state = {"client_balance": kept.get(cid, 0), "client_credit": credit_now.get(cid, 0)}
+            if entry[2] == EntryKind.PAYMENT.value:
+                sid, name, start = paid_for[i]
+                amount = int(entry[3])  # type: ignore[call-overload]
                 price_text = money.get(amount) or money.setdefault(amount, format_money(amount, ctx.currency))
-                trail.add("payment.record", "payment", pay_of[sid], cid,
-                          f"Payment of {price_text} ({PAYMENT_METHOD}) for “{name}” from "
-                          f"{start:%d %b %Y}", after={"id": pay_of[sid], "subscription": sid, "amount_minor": amount,
-                                                       "method": PAYMENT_METHOD})
+                trail.add("payment.record", "payment", pid, cid,
+                          f"{number}: {price_text} received ({PAYMENT_METHOD}) for “{name}” from {start:%d %b %Y}",
+                          after={"id": pid, "receipt_no": number, "subscription": sid, "kind": EntryKind.PAYMENT.value,
+                                 "amount_minor": amount, "credit_minor": 0, "method": PAYMENT_METHOD, **state})
                 out.payments += 1
+            else:
+                credit = int(entry[4])  # type: ignore[call-overload]
+                trail.add("payment.credit", "payment", pid, cid,
+                          f"{number}: {opening.describe(-credit, ctx.currency)} (imported from {ctx.source_name}, "
+                          f"row {rows[i].line:,})",
+                          after={"id": pid, "receipt_no": number, "subscription": None, "kind": opening.KIND.value,
+                                 "amount_minor": 0, "credit_minor": credit, "method": opening.METHOD, **state})
+                out.openings += 1
     trail.write()
     out.rejected = [Rejected(rows[i].line, reason, rows[i].cells) for i, reason in sorted(bad.items())]
     return out
@@ -476,6 +527,23 @@ class _Period:
     ends_on: date
     package_name: str
     is_cancelled: bool = False
+
+
+def _select_none(sql: str, params: Sequence[object]) -> None:
+    db = _db()
+    db.execute_sql(sql.replace("?", db.obj.param), list(params))
+
+
+def _credits(client_ids: Sequence[int]) -> dict[int, int]:
+    """Each client's credit now (store/balances.py's definition), for the audit events."""
+    from ispclient.store import balances
+
+    out: dict[int, int] = {}
+    for k in range(0, len(client_ids), 500):
+        part = list(client_ids[k:k + 500])
+        out.update({int(c): int(v) for c, v in _select(
+            f"SELECT c.id, {balances.credit_sql('c')} FROM client c WHERE c.id IN ({_marks(len(part))})", part)})
+    return out
 
 
 def _update_client(client_id: int, changes: dict[str, Any], now: object) -> None:
@@ -556,7 +624,7 @@ def apply_import(preview: Preview, *, create_packages: Sequence[NewPackage] = ()
         cipher = secrets.cipher(create=False)
     ctx = _Context(preview, who, _read_packages(), s.currency, s.timezone,
                    _Codes(clients.suggest_client_code(), set(preview.file_codes)), cipher,
-                   preview.info.path.name, servers)
+                   preview.info.path.name, servers, s.receipt_prefix)
     total = preview.to_write
     result.batches_total = max(1, -(-total // batch_rows)) if total else 0
     done = 0
@@ -599,6 +667,7 @@ def apply_import(preview: Preview, *, create_packages: Sequence[NewPackage] = ()
         result.unchanged += out.unchanged
         result.subscriptions += out.subscriptions
         result.payments += out.payments
+        result.openings += out.openings
         result.rejected.extend(out.rejected)
         touched += out.created + out.updated
         done += len(batch)
@@ -624,7 +693,7 @@ def apply_import(preview: Preview, *, create_packages: Sequence[NewPackage] = ()
     result.rejected = sorted(pending_rejects + result.rejected, key=lambda r: r.line)
     if touched > MANY_CLIENTS:
         changes.note(all_clients=True)  # cheaper for the windows than re-reading each client
-    if result.created or result.updated or result.subscriptions:
+    if result.created or result.updated or result.subscriptions or result.openings:
         with atomic():
             audit.record("client.import", "import", None,
                          summary=f"Import of {preview.info.path.name}: {result.summary()}", actor=actor,

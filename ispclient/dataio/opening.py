@@ -1,47 +1,49 @@
-"""Opening balances and credit brought in with an import — waiting for the counter.
+"""Opening balances and credit brought in with an import, as entries of the counter's ledger.
 
-What a client owes is defined in one place, :mod:`ispclient.store.balances`, and money is never
-written except through the counter's service functions (issue 13: charges, voids, refunds,
-credit, each with its receipt number and audit event). Those don't exist yet, and faking an
-"Opening balance" as a subscription would put a made-up package into the client's history,
-status and router provisioning. So the import reads and checks these columns now, and
-:func:`apply_opening_balance` — the one place that will write them — refuses, saying so; rows
-carrying a non-zero amount are rejected whole (in the report, to re-import once it lands).
+What a client owes is defined once (:mod:`ispclient.domain.ledger`, kept per client by
+:mod:`ispclient.store.balances`). An amount owed or paid ahead under the old system is neither a
+sale (no package, no period: it must not appear in the client's status or on the router) nor
+money taken at this till (it is in no cashier's shift and no day's revenue). So it is one ledger
+entry on the client's credit, of the counter's "credit" kind (money moved, none changing hands):
 
-To wire it: replace the body of :func:`apply_opening_balance` with the counter's service call
-(inside the batch's transaction) and set ``AVAILABLE = True``.
+* paid ahead ``X``: ``credit_minor = +X`` — the counter's next sale or renewal can use it, a
+  refund can give it back;
+* owed ``X``: ``credit_minor = −X`` — the balance shows it owed; a payment taken "on credit"
+  (no subscription) settles it, exactly as the counter already records money paid in advance.
+
+Each entry has its receipt number, its audit event (``payment.credit``, with the balance after)
+and the client's kept balance refreshed in the same transaction (``dataio/apply.py``). It is
+recorded once per client: importing the same file again finds it and changes nothing; a
+different amount for a client that already has one is refused (void the first, then import).
 """
 
 from __future__ import annotations
 
-from ispclient.domain.errors import ValidationError
+from ispclient.domain.ledger import EntryKind
+from ispclient.domain.money import format_money
 
-AVAILABLE = False
-NOT_YET = ("Opening balances and credit can't be imported yet: this version has no way to record money "
-           "owed or held without a sale (it comes with the counter's credit and charges). Import these "
-           "clients without the column (set it to “not imported”), or keep the rejected rows to import later.")
-
-
-class OpeningBalanceUnavailable(ValidationError):
-    """This version can't record an opening balance or credit."""
-
-    def __init__(self, field: str = "opening_balance") -> None:
-        super().__init__({field: NOT_YET})
+METHOD = "Opening balance"  # the entry's method: how these are found again (never a till's method)
+KIND = EntryKind.TRANSFER
 
 
-def check_amount(owed_minor: int, field: str) -> None:
-    """Called while rows are checked: a non-zero opening amount is refused up front (a zero is
-    nothing to record)."""
-    if owed_minor and not AVAILABLE:
-        raise OpeningBalanceUnavailable(field)
+def credit_of(owed_minor: int) -> int:
+    """The entry's ``credit_minor`` for an amount owed (> 0) or paid ahead (< 0)."""
+    return -owed_minor
 
 
-def apply_opening_balance(client_id: int, owed_minor: int, *, reference: str, actor: str | None = None) -> None:
-    """Record what ``client_id`` owes (> 0) or holds as credit (< 0) when they are imported, inside
-    the import batch's transaction, with its audit event.
+def describe(owed_minor: int, currency: str) -> str:
+    """“2,500.00 KES owed before the move to ispclient” / “… paid ahead …”."""
+    amount = format_money(abs(owed_minor), currency)
+    return (f"Opening balance: {amount} owed before the move to ispclient" if owed_minor > 0
+            else f"Opening credit: {amount} paid ahead before the move to ispclient")
 
-    Refuses (OpeningBalanceUnavailable) until the counter's credit API exists: see the module's
-    docstring."""
-    if owed_minor == 0:
-        return
-    raise OpeningBalanceUnavailable()
+
+def already_recorded(owed_minor: int, recorded_minor: int, receipts: str, currency: str) -> str | None:
+    """Why a row's opening amount can't go in when the client already has opening entries
+    adding up to ``recorded_minor`` owed (None: nothing new to record, or nothing recorded yet
+    — the caller tells those apart)."""
+    if recorded_minor == owed_minor:
+        return None
+    held = "owed" if recorded_minor > 0 else "paid ahead"
+    return (f"This client already has an opening balance ({format_money(abs(recorded_minor), currency)} {held}, "
+            f"receipt {receipts}); nothing was changed. Void that entry first to import another amount.")

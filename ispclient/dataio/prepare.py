@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any, NamedTuple
 
-from ispclient.dataio import cells, opening
+from ispclient.dataio import cells
 from ispclient.dataio.cells import Cell
 from ispclient.dataio.mapping import Field, Mapping
 from ispclient.dataio.sources import MAX_ROWS, Source, SourceError, SourceInfo
@@ -506,11 +506,6 @@ class _Checker:
             except ValidationError as e:
                 errors.add(f.value, next(iter(e.errors.values())))
                 continue
-        try:
-            opening.check_amount(owed, Field.CREDIT.value if owed < 0 else Field.OPENING_BALANCE.value)
-        except ValidationError as e:
-            for k, v in e.errors.items():
-                errors.add(k, v)
         return owed
 
 

@@ -40,6 +40,21 @@ def take_number(prefix: str | None = None) -> str:
     return format_number(settings.load().receipt_prefix if prefix is None else prefix, int(row[0]))
 
 
+def take_numbers(count: int, prefix: str | None = None) -> list[str]:
+    """The next ``count`` receipt numbers in one step (an import's batch of entries): the same
+    counter row, locked and given back on rollback like :func:`take_number`'s."""
+    if count <= 0:
+        return []
+    sql = f"UPDATE counter SET value = value + {db.obj.param} WHERE name = {db.obj.param} RETURNING value"
+    row = db.execute_sql(sql, (count, RECEIPT)).fetchone()
+    if row is None:
+        Counter.insert(name=RECEIPT, value=0).on_conflict_ignore().execute()
+        row = db.execute_sql(sql, (count, RECEIPT)).fetchone()
+    last = int(row[0])
+    prefix = settings.load().receipt_prefix if prefix is None else prefix
+    return [format_number(prefix, n) for n in range(last - count + 1, last + 1)]
+
+
 def last_number() -> int:
     counter = Counter.get_or_none(Counter.name == RECEIPT)
     return int(counter.value) if counter else 0

@@ -43,7 +43,14 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monke
     put("default_country", "KE")
     put("currency", "KES")
     yield database
-    store.close_database()
+    try:
+        if not database.is_closed():
+            from ispclient.store import balances
+
+            # Every import keeps each client's balance equal to its ledger (store/balances.py).
+            assert balances.drift() == [], "client.balance_minor drifted from the ledger"
+    finally:
+        store.close_database()
 
 
 class Factory:

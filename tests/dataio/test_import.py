@@ -14,8 +14,7 @@ import pytest
 from ispclient.dataio import apply, opening, prepare, sources
 from ispclient.dataio.mapping import Field, Mapping, guess
 from ispclient.dataio.prepare import ImportOptions, MatchKey, NewPackage, Verdict
-from ispclient.domain.errors import ValidationError
-from ispclient.store import audit, changes, clients, provisioning, queries, settings
+from ispclient.store import audit, balances, changes, clients, money, provisioning, queries, receipts, settings
 from ispclient.store.models import AuditEvent, Client, Payment, RouterChange, Subscription
 
 from .conftest import TODAY, Factory, write_csv
@@ -181,20 +180,49 @@ def test_end_date_without_package_and_package_without_end(ready: Factory, tmp_pa
     assert "not a day of the calendar" in verdicts[2][2]
 
 
-def test_opening_balance_and_credit_are_refused_until_the_counter_lands(ready: Factory, tmp_path: Path) -> None:
-    with pytest.raises(opening.OpeningBalanceUnavailable) as refused:
-        opening.apply_opening_balance(1, 2500, reference="import")
-    assert "can't be imported yet" in str(refused.value) and "counter" in str(refused.value)
-    opening.apply_opening_balance(1, 0, reference="import")  # nothing to record
-    path = write_csv(tmp_path / "b.csv", [["Name", "Balance", "Credit"], ["Owes", "250", ""], ["Ahead", "", "100"],
-                                          ["Square", "0", "0"], ["Bad", "lots", ""]])
+def test_opening_balances_and_credit_go_into_the_counters_ledger(ready: Factory, tmp_path: Path) -> None:
+    header = ["Client ID", "Name", "Balance", "Credit", "Plan", "Expires on"]
+    path = write_csv(tmp_path / "b.csv", [header, ["K1", "Owes", "250", "", "", ""], ["K2", "Ahead", "", "100", "", ""],
+                                          ["K3", "Square", "0", "0", "", ""], ["K4", "Bad", "lots", "", "", ""],
+                                          ["K5", "Sold and owes", "50", "", "Home 10", "2026-02-01"]])
     preview = _preview(path)
-    verdicts = _verdicts(preview)
-    assert [v[1] for v in verdicts] == ["Error", "Error", "New", "Error"]
-    assert opening.NOT_YET in verdicts[0][2] and opening.NOT_YET in verdicts[1][2]
-    assert "not an amount of money" in verdicts[3][2]
-    result = apply.apply_import(preview)
-    assert result.created == 1 and {r.line for r in result.rejected} == {2, 3, 5}
+    assert [v[1] for v in _verdicts(preview)] == ["New", "New", "New", "Error", "New"]
+    assert "not an amount of money" in _verdicts(preview)[3][2]
+    with changes.track() as changed:
+        result = apply.apply_import(preview)
+    assert (result.created, result.openings, result.payments, {r.line for r in result.rejected}) == (4, 3, 1, {5})
+    assert changed().payments and "3 opening balances" in result.summary()
+    by_code = {c.client_code: c for c in Client.select()}
+    # The kept balance, as the list and the client window read it, equals the ledger's sum.
+    assert {k: by_code[k].balance_minor for k in ("K1", "K2", "K3", "K5")} == {
+        "K1": 25000, "K2": -10000, "K3": 0, "K5": 5000}
+    assert balances.drift() == []
+    owes = Payment.get(Payment.client == by_code["K1"].id)
+    assert (owes.kind, owes.amount_minor, owes.credit_minor, owes.subscription_id, owes.method, owes.shift_id) == (
+        "transfer", 0, -25000, None, opening.METHOD, None)
+    assert owes.receipt_no.startswith("R-") and owes.balance_after_minor == 25000
+    ahead = Payment.get(Payment.client == by_code["K2"].id)
+    assert (ahead.credit_minor, ahead.balance_after_minor) == (10000, -10000)
+    assert balances.credit(by_code["K2"].id) == 10000  # the counter's next sale can use it
+    sold = {p.kind: p for p in Payment.select().where(Payment.client == by_code["K5"].id)}
+    assert sold["payment"].amount_minor == 150000 and sold["transfer"].credit_minor == -5000
+    numbers = sorted(receipts.number_part(p.receipt_no) for p in Payment.select())
+    assert numbers == list(range(1, len(numbers) + 1))  # gap-free, from the counter's one counter
+    event = AuditEvent.get((AuditEvent.client_id == by_code["K1"].id) & (AuditEvent.action == "payment.credit"))
+    assert owes.receipt_no in event.summary and "Opening balance: KES 250.00 owed" in event.summary.replace(
+        "\xa0", " ")
+    assert '"client_balance": 25000' in event.after
+    # Settled at the counter like money paid in advance: a payment on credit.
+    money.record_payment(by_code["K1"].id, money.PaymentInput("250"))
+    assert Client.get_by_id(by_code["K1"].id).balance_minor == 0 and balances.drift() == []
+    # The same file again records nothing twice; another amount for a client that has one is refused.
+    again = apply.apply_import(_preview(path))
+    assert (again.created, again.openings) == (0, 0) and Payment.select().count() == 5
+    path2 = write_csv(tmp_path / "b2.csv", [header, ["K2", "Ahead", "", "300", "", ""]])
+    third = apply.apply_import(_preview(path2))
+    assert third.openings == 0 and "already has an opening balance (KES" in third.rejected[0].reason.replace(
+        "\xa0", " ")
+    assert Client.get(Client.client_code == "K2").balance_minor == -10000 and balances.drift() == []
 
 
 def test_cancel_leaves_whole_batches_and_says_which_rows(ready: Factory, tmp_path: Path) -> None:
@@ -349,10 +377,6 @@ def test_the_import_is_in_the_audit_log(ready: Factory, tmp_path: Path) -> None:
     event = AuditEvent.get(AuditEvent.action == "client.import")
     assert event.actor == "desk-1" and "2 clients added" in event.summary
     assert {e.actor for e in AuditEvent.select().where(AuditEvent.client_id.is_null(False))} == {"desk-1"}
-
-
-def test_validation_error_type_is_the_domains() -> None:
-    assert issubclass(opening.OpeningBalanceUnavailable, ValidationError)
 
 
 @pytest.mark.postgres
