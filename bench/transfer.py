@@ -13,6 +13,9 @@ Import and export at scale, through the app's own code paths:
   ``dataio.export.client_list``; the slower of the two. ``export_clients_xlsx_s``: every client
   with their subscription (``ispclient export clients``).
 
+A quarter of the rows carry an opening balance (arrears, or a few paid ahead): entries of the
+counter's ledger with receipt numbers and the clients' kept balances refreshed in each batch.
+
 Targets: import ≤ 30 s with no GUI stall over 50 ms; export ≤ 5 s. ``run()`` returns the
 figures for another runner (bench/__main__.py) to merge.
 """
@@ -33,7 +36,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {"import_100k_s": 30.0, "import_gui_max_stall_ms": 50.0, "export_100k_s": 5.0}
-HEADER = ["Full name", "Mobile", "Email", "Username", "Password", "Router", "Plan", "Expires on", "Paid"]
+HEADER = ["Full name", "Mobile", "Email", "Username", "Password", "Router", "Plan", "Expires on", "Paid", "Balance"]
 FIRST = ["Amina", "Baraka", "Chebet", "Daudi", "Esther", "Faith", "Grace", "Hassan", "Imani", "Juma", "Kofi",
          "Zoë", "Oluwaseun", "Ngozi", "Jürgen", "Émilie", "Wanjiru", "Otieno", "Achieng", "Mwangi"]
 LAST = ["Wanjiru", "Otieno", "Mwangi", "Kamau", "Odhiambo", "Njoroge", "Okafor", "Adeyemi", "Müller", "Ndlovu",
@@ -63,8 +66,16 @@ def rows(n: int, seed: int = 15) -> list[list[Any]]:
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         out.append([name, f"+2547{rng.randrange(10, 99)}{i:06d}", f"client{i}@example.com" if rng.random() < 0.7
                     else "", f"client{i:06d}", f"pw{rng.randrange(10**8):08d}", "Main router",
-                    "Home 10" if i % 4 else "Office 20", written, "yes" if rng.random() < 0.8 else "no"])
+                    "Home 10" if i % 4 else "Office 20", written, "yes" if rng.random() < 0.8 else "no",
+                    _balance(rng)])
     return out
+
+
+def _balance(rng: random.Random) -> str:
+    """What the old system said each owes: most nothing, some arrears, a few paid ahead (ledger
+    entries through the counter's path, dataio/opening.py)."""
+    roll = rng.random()
+    return "" if roll < 0.75 else f"{rng.randrange(1, 60) * 100}" if roll < 0.95 else f"-{rng.randrange(1, 30) * 100}"
 
 
 def write_files(n: int, folder: Path) -> tuple[Path, Path]:
@@ -120,8 +131,10 @@ def measure_import(path: Path, folder: Path) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from ispclient.dataio import opening
     from ispclient.routeros.credentials import CredentialStore
-    from ispclient.store import close_database, queries
+    from ispclient.store import balances, close_database, queries
+    from ispclient.store.models import Payment
     from ispclient.ui import ops
     from ispclient.ui.context import AppContext, SettingsStore
     from ispclient.ui.import_wizard import ImportWizard
@@ -185,6 +198,8 @@ def measure_import(path: Path, folder: Path) -> dict[str, float]:
     outcome = wizard.outcome
     assert outcome is not None
     clients = len(queries.client_rows(date(2026, 1, 15), 7))
+    drifted = len(balances.drift(limit=1_000_000))  # must be 0: kept balances = the ledger's sums
+    openings = Payment.select().where(Payment.method == opening.METHOD).count()
     wizard.close()
     ops.shutdown(5000)
     close_database()
@@ -193,7 +208,8 @@ def measure_import(path: Path, folder: Path) -> dict[str, float]:
         log(f"    stalls over 40 ms (s since start, ms, what the wizard said): {stalls}")
     return {"seconds": round(done - started, 2), "preview_s": round(checked - started, 2),
             "apply_s": round(done - checked, 2), "read_header_s": round(read_s, 2),
-            "gui_max_stall_ms": round(stall["max"], 1), "clients": clients}
+            "gui_max_stall_ms": round(stall["max"], 1), "clients": clients,
+            "balance_drift": drifted, "opening_entries": openings}
 
 
 def measure_export(folder: Path, out: Path) -> dict[str, float]:
@@ -241,6 +257,8 @@ def run(n: int = 100_000, root: Path | None = None) -> dict[str, Any]:
             results[f"import_100k_{kind}_apply_s"] = got["apply_s"]
             results[f"import_100k_{kind}_gui_max_stall_ms"] = got["gui_max_stall_ms"]
             results[f"import_100k_{kind}_clients"] = got["clients"]
+            results[f"import_100k_{kind}_opening_entries"] = got["opening_entries"]
+            results[f"import_100k_{kind}_balance_drift"] = got["balance_drift"]
         log("  export …")
         results.update(measure_export(folder / "data-xlsx", folder))
     results["import_100k_s"] = max(results["import_100k_csv_s"], results["import_100k_xlsx_s"])
