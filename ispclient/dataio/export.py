@@ -15,12 +15,14 @@ from typing import Any
 
 from ispclient.dataio.writers import Money, Value, write_table
 from ispclient.domain.clock import to_local, zone
+from ispclient.domain.ledger import KIND_LABELS
 from ispclient.domain.money import minor_digits
 from ispclient.domain.subscriptions import Period
 from ispclient.domain.subscriptions import status as subscription_status
 from ispclient.domain.validation import display_phone
 
 KINDS = ("clients", "payments", "subscriptions", "audit")
+_KIND_LABELS = {k.value: v for k, v in KIND_LABELS.items()}
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,11 @@ def shown_phone(e164: str) -> str:
 
 
 LIST_COLUMNS = ("CLIENT_ID", "NAME", "PHONE", "PPPOE_USERNAME", "SERVER", "PACKAGE", "SUBSCRIPTION", "END_DATE",
-                "CONNECTION")
+                "CONNECTION", "BALANCE")
 
 
-def list_value(column: str, row: Any, connection: Callable[[int | None, str], str] | None) -> Value:
+def list_value(column: str, row: Any, connection: Callable[[int | None, str], str] | None,
+               digits: int = 2) -> Value:
     """One cell of the client list (a ``queries.ClientRow``) as the list shows it, typed."""
     if column == "CLIENT_ID":
         return str(row.client_code)
@@ -116,6 +119,8 @@ def list_value(column: str, row: Any, connection: Callable[[int | None, str], st
         return _day(row.ends_on)
     if column == "CONNECTION":
         return connection(row.server_id, row.pppoe_username) if connection is not None else ""
+    if column == "BALANCE":  # what the client owes, store/balances.py's (negative: paid ahead)
+        return Money(int(row.balance_minor), digits)
     raise ValueError(f"unknown list column {column!r}")
 
 
@@ -127,20 +132,24 @@ def client_list(ids: Sequence[int], columns: Sequence[str], headers: Sequence[st
     from ispclient.store import queries
 
     by_id = {r.id: r for r in queries.client_rows(today, expiring_days)}
+    digits = minor_digits(_settings().currency)
 
     def rows() -> Iterator[Sequence[Value]]:
         for cid in ids:
             row = by_id.get(cid)
             if row is not None:  # deleted since the list was shown
-                yield [list_value(c, row, connection) for c in columns]
+                yield [list_value(c, row, connection, digits) for c in columns]
 
     return Table(list(headers), rows(), "Clients")
 
 
 # -- every client --------------------------------------------------------------------------------
 
+# "Opening balance": what the client owes (negative: paid ahead) apart from the subscription on
+# the same row — an import of this file records it as the opening balance (dataio/opening.py), and
+# the row's Paid says whether the subscription's price is due, so the balance comes back whole.
 CLIENT_HEADER = ["Client ID", "Name", "Phone", "Email", "Address", "Notes", "PPPoE username", "Server", "Package",
-                 "Price", "Subscription", "Starts", "End date", "Paid", "Created"]
+                 "Price", "Subscription", "Starts", "End date", "Paid", "Opening balance", "Created"]
 
 
 def clients(today: date | None = None, *, search: str = "", status: str = "", server: str = "") -> Table:
@@ -157,8 +166,8 @@ def clients(today: date | None = None, *, search: str = "", status: str = "", se
              _db().execute_sql("SELECT id, address, notes, created_at FROM client WHERE deleted_at IS NULL")}
     money: dict[tuple[int, date], tuple[int, int]] = {}
     for cid, start, price, paid in _db().execute_sql(
-            "SELECT s.client_id, s.starts_on, s.price_minor, (SELECT COALESCE(SUM(p.amount_minor), 0) FROM payment p "
-            "WHERE p.subscription_id = s.id) FROM subscription s WHERE s.cancelled_at IS NULL"):
+            f"SELECT s.client_id, s.starts_on, s.price_minor, {_PAID} FROM subscription s "
+            "WHERE s.cancelled_at IS NULL"):
         money[(int(cid), _day(start))] = (int(price), int(paid))  # type: ignore[index]
     words = search.casefold().split()
     server_folded = server.casefold()
@@ -179,17 +188,26 @@ def clients(today: date | None = None, *, search: str = "", status: str = "", se
                 continue
             address, notes, created = extra.get(r.id, ("", "", None))
             price, paid = money.get((r.id, r.starts_on), (None, 0)) if r.starts_on else (None, 0)
+            paid_up = paid >= price if price is not None else None
+            # An import makes this row's subscription paid up or with its whole price due.
+            due_on_import = price if price is not None and not paid_up else 0
             yield [r.client_code, r.name, r.phone, r.email, address, notes, r.pppoe_username, r.server_name,
                    r.package_name, Money(price, digits) if price is not None else None, r.status, r.starts_on,
-                   r.ends_on, (paid >= price) if price is not None else None, _local(created, s.timezone)]
+                   r.ends_on, paid_up, Money(int(r.balance_minor) - due_on_import, digits),
+                   _local(created, s.timezone)]
 
     return Table(CLIENT_HEADER, out(), "Clients")
 
 
 # -- payments, subscriptions, the audit log ------------------------------------------------------
 
-PAYMENT_HEADER = ["Paid at", "Client ID", "Name", "Package", "Subscription starts", "Amount", "Method", "Reference",
-                  "Note", "Taken by"]
+# Every entry of the counter's ledger (domain/ledger.py): payments, refunds, moves to and from
+# credit, opening balances; a voided entry is listed, marked, and counts for nothing.
+PAYMENT_HEADER = ["Paid at", "Receipt", "Kind", "Client ID", "Name", "Package", "Subscription starts", "Amount",
+                  "To credit", "Method", "Reference", "Note", "Taken by", "Voided at", "Void reason"]
+# What is paid on a subscription (voided entries left out): store/balances.py's definition.
+_PAID = ("(SELECT COALESCE(SUM(p.amount_minor - p.credit_minor), 0) FROM payment p "
+         "WHERE p.subscription_id = s.id AND p.voided_at IS NULL)")
 
 
 def _range(column: str, start: date | None, end: date | None, tz_name: str) -> tuple[str, list[object]]:
@@ -213,14 +231,17 @@ def payments(start: date | None = None, end: date | None = None) -> Table:
     digits = minor_digits(s.currency)
     where, params = _range("p.paid_at", start, end, s.timezone)
     cursor = _db().execute_sql(
-        "SELECT p.paid_at, c.client_code, c.name, s.package_name, s.starts_on, p.amount_minor, p.method, p.reference, "
-        "p.note, p.taken_by FROM payment p JOIN subscription s ON s.id = p.subscription_id "
-        f"JOIN client c ON c.id = s.client_id{where} ORDER BY p.paid_at, p.id", params)
+        "SELECT p.paid_at, p.receipt_no, p.kind, c.client_code, c.name, s.package_name, s.starts_on, p.amount_minor, "
+        "p.credit_minor, p.method, p.reference, p.note, p.taken_by, p.voided_at, p.void_reason FROM payment p "
+        "LEFT JOIN subscription s ON s.id = p.subscription_id "
+        f"JOIN client c ON c.id = p.client_id{where} ORDER BY p.paid_at, p.id", params)
 
     def out() -> Iterator[Sequence[Value]]:
-        for paid_at, code, name, package, starts, amount, method, ref, note, by in cursor:
-            yield [_local(paid_at, s.timezone), code, name, package, _day(starts), Money(int(amount), digits), method,
-                   ref, note, by]
+        for (paid_at, receipt, kind, code, name, package, starts, amount, credit, method, ref, note, by, voided,
+             why) in cursor:
+            yield [_local(paid_at, s.timezone), receipt, _KIND_LABELS.get(kind, kind), code, name, package or "",
+                   _day(starts), Money(int(amount), digits), Money(int(credit), digits), method, ref, note, by,
+                   _local(voided, s.timezone), why or ""]
 
     return Table(PAYMENT_HEADER, out(), "Payments")
 
@@ -247,7 +268,7 @@ def subscriptions(start: date | None = None, end: date | None = None, today: dat
         params.append(end.isoformat())
     cursor = _db().execute_sql(
         "SELECT c.client_code, c.name, s.package_name, s.price_minor, s.starts_on, s.ends_on, s.auto_renew, "
-        "(SELECT COALESCE(SUM(p.amount_minor), 0) FROM payment p WHERE p.subscription_id = s.id), s.cancelled_at, "
+        f"{_PAID}, s.cancelled_at, "
         "s.cancelled_by, s.cancel_reason, s.created_at, s.created_by FROM subscription s JOIN client c ON "
         f"c.id = s.client_id{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY c.client_code, s.starts_on",
         params)

@@ -122,6 +122,8 @@ class Progress(QObject):
 
 
 class ImportWizard(QDialog):
+    imported = Signal(object)  # the ApplyResult, once an import has run (whole, stopped or failed part-way)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -624,6 +626,7 @@ class ImportWizard(QDialog):
 
     def _imported(self, result: ApplyResult) -> None:
         self.outcome = result
+        self.imported.emit(result)
         if result.complete:
             self.bar.setValue(self.bar.maximum())
         text = result.summary()
@@ -657,8 +660,20 @@ class ImportWizard(QDialog):
 
 
 def open_import(ctx: AppContext, parent: QWidget | None) -> ImportWizard:
+    """File ▸ Import clients…: the wizard beside the main window (it does its work in the background)."""
     wizard = ImportWizard(ctx, parent)
     wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    wizard.show()
+    return wizard
+
+
+def ask(parent: QWidget, ctx: AppContext) -> ImportWizard:
+    """The set-up wizard's "Import a spreadsheet…" (ui/setup_wizard.py): the import wizard over
+    it, window-modal (the set-up waits for it, without a nested event loop); its ``imported``
+    signal says what went in."""
+    wizard = ImportWizard(ctx, parent)
+    wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    wizard.setWindowModality(Qt.WindowModality.WindowModal)
     wizard.show()
     return wizard
 

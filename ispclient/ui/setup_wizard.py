@@ -558,11 +558,17 @@ class ClientsPage(_Page):
             return
         self.sheet_button.clicked.connect(self.import_spreadsheet)
 
-    def import_spreadsheet(self) -> None:  # pragma: no cover - wired when the import wizard lands
+    def import_spreadsheet(self) -> None:
         import_wizard = importlib.import_module("ispclient.ui.import_wizard")
         opener = getattr(import_wizard, "ask", None) or getattr(import_wizard, "open_import", None)
         if callable(opener):
-            opener(self, self.ctx)
+            wizard = opener(self, self.ctx)
+            signal = getattr(wizard, "imported", None)
+            if signal is not None:
+                signal.connect(self._sheet_imported)
+
+    def _sheet_imported(self, result: Any) -> None:
+        self.status.setText(f"From the spreadsheet: {result.summary()}")
 
     def type_client(self) -> None:
         from ispclient.ui.dialogs.client_dialog import ClientDialog

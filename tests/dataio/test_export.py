@@ -16,9 +16,9 @@ import pytest
 from ispclient import app, paths, store
 from ispclient.dataio import export, writers
 from ispclient.dataio.writers import Money
-from ispclient.store import catalog, clients, settings
+from ispclient.store import catalog, clients, money, settings
 from ispclient.store import subscriptions as subs
-from ispclient.store.models import Client
+from ispclient.store.models import Client, Payment
 
 from .conftest import PG_URL, TODAY, Factory, reset_postgres
 
@@ -76,6 +76,7 @@ def sold(make: Factory) -> dict[str, int]:
     b = make.client("Baraka Otieno")
     subs.create_subscription(a, package, date(2026, 1, 10), payment=subs.PaymentInput("1500"))
     subs.create_subscription(b, package, date(2025, 11, 1))
+    money.record_payment(b, money.PaymentInput("700"))  # paid ahead: on credit (b owes 1,500 − 700)
     return {"a": a, "b": b, "package": package}
 
 
@@ -83,7 +84,17 @@ def test_payments_subscriptions_and_audit(sold: dict[str, int], tmp_path: Path) 
     export.write(export.payments(date(2026, 1, 1), date(2026, 12, 31)), tmp_path / "p.xlsx", "xlsx")
     rows = _xlsx(tmp_path / "p.xlsx")
     assert rows[0] == export.PAYMENT_HEADER
-    assert [r[1:6] for r in rows[1:]] == [["T00001", "Amina Wanjiru", "Home 10", datetime(2026, 1, 10), 1500]]
+    assert [r[2:9] for r in rows[1:]] == [["Payment", "T00001", "Amina Wanjiru", "Home 10", datetime(2026, 1, 10),
+                                           1500, 0],
+                                          ["Payment", "T00002", "Baraka Otieno", None, None, 700, 700]]
+    assert rows[1][1].startswith("R-") and rows[2][13] is None  # receipt numbers; not void
+    # Every entry of the ledger, a voided one marked (it counts for nothing but stays).
+    credit_entry = Payment.get(Payment.client == sold["b"])
+    money.void(credit_entry.id, "typed on the wrong client")
+    export.write(export.payments(date(2026, 1, 1), date(2026, 12, 31)), tmp_path / "p2.xlsx", "xlsx")
+    voided = _xlsx(tmp_path / "p2.xlsx")[2]
+    assert isinstance(voided[13], datetime) and voided[14] == "typed on the wrong client"
+    money.record_payment(sold["b"], money.PaymentInput("700"))
     assert export.write(export.payments(date(2020, 1, 1), date(2020, 1, 2)), tmp_path / "none.csv", "csv") == 0
     export.write(export.subscriptions(), tmp_path / "s.xlsx", "xlsx")
     rows = {r[0]: r for r in _xlsx(tmp_path / "s.xlsx")[1:]}
@@ -103,10 +114,25 @@ def test_nothing_secret_is_exported(sold: dict[str, int], tmp_path: Path) -> Non
     clients.edit_client(sold["a"], clients.ClientInput(client_code="T00001", name="Amina Wanjiru",
                                                        phone="+254712345678", pppoe_username="amina", server_id=1,
                                                        pppoe_password="TopSecret99"))
-    for kind, table in (("clients", export.clients()), ("audit", export.audit()), ("subs", export.subscriptions())):
-        export.write(table, tmp_path / f"{kind}.csv", "csv")
-        text = (tmp_path / f"{kind}.csv").read_text(encoding="utf-8-sig")
-        assert "TopSecret99" not in text and "gAAAA" not in text
+    from ispclient.store import queries
+
+    ids = [r.id for r in queries.client_rows(TODAY, 7)]
+    tables = {"clients": export.clients, "audit": export.audit, "subs": export.subscriptions,
+              "payments": export.payments,
+              "list": lambda: export.client_list(ids, list(export.LIST_COLUMNS), list(export.LIST_COLUMNS), TODAY, 7)}
+    stored = Client.get_by_id(sold["a"]).pppoe_password_enc
+    assert stored.startswith("gAAAA")  # the encrypted form, which must not leave either
+    for kind, table in tables.items():
+        for fmt in ("csv", "xlsx"):
+            path = tmp_path / f"{kind}.{fmt}"
+            assert export.write(table(), path, fmt) > 0
+            if fmt == "csv":
+                text = path.read_text(encoding="utf-8-sig")
+            else:
+                with zipfile.ZipFile(path) as z:
+                    text = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+            assert "TopSecret99" not in text and "gAAAA" not in text and stored[:20] not in text, (kind, fmt)
+            assert "password" not in text.casefold().replace("pppoe_password_set", ""), (kind, fmt)
 
 
 def test_clients_filters(sold: dict[str, int], tmp_path: Path) -> None:
@@ -122,7 +148,7 @@ def _same_clients() -> list[tuple[object, ...]]:
     rows = {r.client_code: r for r in queries.client_rows(TODAY, 7)}
     extra = {c.client_code: (c.address, c.notes) for c in Client.select()}
     return sorted((r.client_code, r.name, r.phone, r.email, r.pppoe_username, r.server_name, r.package_name,
-                   r.status, r.ends_on, *extra[r.client_code]) for r in rows.values())
+                   r.status, r.ends_on, r.balance_minor, *extra[r.client_code]) for r in rows.values())
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -133,6 +159,7 @@ def test_round_trip_into_an_empty_data_folder(db: peewee.Database, sold: dict[st
     are set up first: their addresses and passwords are not in a client list; the package is made
     by the import from the file's Package and Price)."""
     before = _same_clients()
+    assert [c[9] for c in before] == [0, 80000]  # Baraka owes 1,500 less the 700 paid ahead: comes back whole
     out = tmp_path / f"clients.{fmt}"
     on_postgres = not isinstance(db, peewee.SqliteDatabase)
     store.close_database()
