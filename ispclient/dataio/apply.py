@@ -39,6 +39,8 @@ from ispclient.domain.clock import utcnow, zone
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.ledger import EntryKind
 from ispclient.domain.money import format_money, to_decimal
+from ispclient.domain.permissions import Permission
+from ispclient.store import access
 
 log = logging.getLogger(__name__)
 
@@ -603,15 +605,14 @@ def _read_packages() -> dict[str, tuple[int, str, int, int, bool]]:
             _db().execute_sql("SELECT id, name, price_minor, validity_days, active FROM package")}
 
 
+@access.requires(Permission.IMPORT_EXPORT)
 def apply_import(preview: Preview, *, create_packages: Sequence[NewPackage] = (), actor: str | None = None,
                  progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
                  batch_rows: int = BATCH_ROWS, report: Path | None = None) -> ApplyResult:
     """Write the preview's new and updated rows in batches (see the module docstring)."""
-    from ispclient.dataio import guard
     from ispclient.store import audit, changes, clients, provisioning, settings
     from ispclient.store.db import atomic
 
-    guard.check()
     who = actor or audit.current_actor()
     s = settings.load()
     result = ApplyResult()

@@ -17,9 +17,11 @@ from ispclient.dataio.writers import Money, Value, write_table
 from ispclient.domain.clock import to_local, zone
 from ispclient.domain.ledger import KIND_LABELS
 from ispclient.domain.money import minor_digits
+from ispclient.domain.permissions import Permission
 from ispclient.domain.subscriptions import Period
 from ispclient.domain.subscriptions import status as subscription_status
 from ispclient.domain.validation import display_phone
+from ispclient.store import access
 
 KINDS = ("clients", "payments", "subscriptions", "audit")
 _KIND_LABELS = {k.value: v for k, v in KIND_LABELS.items()}
@@ -51,12 +53,6 @@ def _day(value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
-
-
-def _guard() -> None:
-    from ispclient.dataio import guard
-
-    guard.check()
 
 
 def _settings() -> Any:
@@ -124,11 +120,11 @@ def list_value(column: str, row: Any, connection: Callable[[int | None, str], st
     raise ValueError(f"unknown list column {column!r}")
 
 
+@access.requires(Permission.IMPORT_EXPORT)
 def client_list(ids: Sequence[int], columns: Sequence[str], headers: Sequence[str], today: date,
                 expiring_days: int, connection: Callable[[int | None, str], str] | None = None) -> Table:
     """The list's rows ``ids`` (in that order) and ``columns`` (in that order), read again from the
     database — the list's own rows stay with the window."""
-    _guard()
     from ispclient.store import queries
 
     by_id = {r.id: r for r in queries.client_rows(today, expiring_days)}
@@ -152,9 +148,9 @@ CLIENT_HEADER = ["Client ID", "Name", "Phone", "Email", "Address", "Notes", "PPP
                  "Price", "Subscription", "Starts", "End date", "Paid", "Opening balance", "Created"]
 
 
+@access.requires(Permission.IMPORT_EXPORT)
 def clients(today: date | None = None, *, search: str = "", status: str = "", server: str = "") -> Table:
     """Every client (not deleted) with their current subscription: what an import reads back."""
-    _guard()
     from ispclient.store import queries
     from ispclient.store import settings as store_settings
 
@@ -225,8 +221,8 @@ def _range(column: str, start: date | None, end: date | None, tz_name: str) -> t
     return (" WHERE " + " AND ".join(where)) if where else "", params
 
 
+@access.requires(Permission.IMPORT_EXPORT)
 def payments(start: date | None = None, end: date | None = None) -> Table:
-    _guard()
     s = _settings()
     digits = minor_digits(s.currency)
     where, params = _range("p.paid_at", start, end, s.timezone)
@@ -250,9 +246,9 @@ SUBSCRIPTION_HEADER = ["Client ID", "Name", "Package", "Price", "Starts", "Ends"
                        "Balance", "Cancelled at", "Cancelled by", "Cancel reason", "Created at", "Created by"]
 
 
+@access.requires(Permission.IMPORT_EXPORT)
 def subscriptions(start: date | None = None, end: date | None = None, today: date | None = None) -> Table:
     """Subscriptions running at some time between ``start`` and ``end`` (all without them)."""
-    _guard()
     from ispclient.store import settings as store_settings
 
     s = _settings()
@@ -288,8 +284,8 @@ def subscriptions(start: date | None = None, end: date | None = None, today: dat
 AUDIT_HEADER = ["When", "Who", "Action", "What", "Client ID", "Summary", "Before", "After"]
 
 
+@access.requires(Permission.IMPORT_EXPORT)
 def audit(start: date | None = None, end: date | None = None) -> Table:
-    _guard()
     s = _settings()
     where, params = _range("a.at", start, end, s.timezone)
     cursor = _db().execute_sql(

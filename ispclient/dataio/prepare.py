@@ -26,6 +26,8 @@ from ispclient.domain import validation
 from ispclient.domain.dates import check_day
 from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import format_money
+from ispclient.domain.permissions import Permission
+from ispclient.store import access
 
 Progress = Callable[[int, float], object]  # rows done, fraction of the file read
 Cancelled = Callable[[], bool]
@@ -531,15 +533,14 @@ def _locale_day_first() -> bool:
     return pattern.find("d") < pattern.find("m")
 
 
+@access.requires(Permission.IMPORT_EXPORT)
 def preview(source: Source, mapping: Mapping, options: ImportOptions = ImportOptions(),  # noqa: B008 - frozen
             *, progress: Progress | None = None, cancelled: Cancelled | None = None,
             known: Known | None = None) -> Preview:
     """Read and check every row (nothing is written). ImportCancelled when ``cancelled()`` says
     so; SourceError when the file can't be read on, or has more than MAX_ROWS rows."""
-    from ispclient.dataio import guard
     from ispclient.store import secrets
 
-    guard.check()
     if not mapping.columns:
         raise SourceError("No column is imported: choose what at least one column holds (the name, at least).")
     if not mapping.has(Field.NAME) and not (mapping.name_from_username and mapping.has(Field.PPPOE_USERNAME)):

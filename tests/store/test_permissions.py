@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pytest
 
+import ispclient.dataio
 import ispclient.store
 from ispclient import paths, store
+from ispclient.dataio import apply, export, prepare, sources
+from ispclient.dataio.mapping import guess
 from ispclient.domain import permissions
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.permissions import SYSTEM, Actor, Permission, PermissionDenied, Role
@@ -228,7 +231,32 @@ CALLS: dict[str, Callable[[World, Role], object]] = {
     "ispclient.store.money.move_to_credit": lambda w, r: _paid_beyond_then(w, money.move_to_credit),
     "ispclient.store.receipts.set_logo": lambda w, r: receipts.set_logo(b"\x89PNG\r\n\x1a\n logo"),
     "ispclient.store.balances.repair": lambda w, r: balances.repair(),
+    # Import and export (issue 15): the preview, the import and each export.
+    "ispclient.dataio.prepare.preview": lambda w, r: _preview(w).close(),
+    "ispclient.dataio.apply.apply_import": lambda w, r: _import_a_sheet(w),
+    "ispclient.dataio.export.clients": lambda w, r: list(export.clients(TODAY).rows),
+    "ispclient.dataio.export.client_list": lambda w, r: list(export.client_list(
+        [w.client], ["NAME", "BALANCE"], ["Name", "Balance"], TODAY, 7).rows),
+    "ispclient.dataio.export.payments": lambda w, r: list(export.payments().rows),
+    "ispclient.dataio.export.subscriptions": lambda w, r: list(export.subscriptions().rows),
+    "ispclient.dataio.export.audit": lambda w, r: list(export.audit().rows),
 }
+
+
+def _preview(w: World) -> prepare.Preview:
+    """A spreadsheet of one new client, with what they owe from before."""
+    path = w.app_paths.data_dir / f"sheet-{w.code()}.csv"
+    path.write_text(f"Client ID,Name,Balance\n{w.code()},Imported Client,250\n", encoding="utf-8")
+    source = sources.open_source(path)
+    return prepare.preview(source, guess(source.header))
+
+
+def _import_a_sheet(w: World) -> object:
+    with access.acting_as(SYSTEM):  # the preview is guarded too: here only the import is asked
+        ready = _preview(w)
+    result = apply.apply_import(ready)
+    assert (result.created, result.openings) == (1, 1) and balances.drift() == []
+    return result
 
 
 def _first_payment(w: World) -> int:
@@ -288,8 +316,9 @@ def _registered() -> list[str]:
 
 
 def _import_all_store_modules() -> None:
-    for info in pkgutil.iter_modules(ispclient.store.__path__):
-        importlib.import_module(f"ispclient.store.{info.name}")
+    for package in (ispclient.store, ispclient.dataio):
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
 
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
@@ -375,6 +404,7 @@ def test_the_matrix_reads_as_the_issue_says() -> None:
 # --- every writing function has its guard line -----------------------------------------------------------
 
 STORE = Path(ispclient.store.__file__).parent
+DATAIO = Path(ispclient.dataio.__file__).parent  # import and export write and read through the same guards
 # Public functions that write but only inside a guarded service's transaction (or that open the
 # database itself): not service functions a screen calls.
 INTERNAL = {
@@ -393,6 +423,9 @@ INTERNAL = {
     "money.refund_locked": "called inside refund's and cancel_subscription's transactions",
     "money.move_to_credit_locked": "called inside move_to_credit's and cancel_subscription's transactions",
     "receipts.receipt": "a read in one snapshot",
+    "cli.run": "the command line (`ispclient import|export`, as the system): calls the guarded services",
+    "cli.run_import": "the command line (as the system): calls the guarded preview and import",
+    "prepare.read_known": "a read in one snapshot",
 }
 _WRITES = {"atomic", "_migration_step"}
 
@@ -401,8 +434,9 @@ def _writers() -> set[str]:
     """module.function for every function of ispclient/store that opens a transaction or writes an
     audit event, or calls (in its module, or as ``module.function``) one that does."""
     calls: dict[str, set[str]] = {}
-    modules = {p.stem for p in STORE.glob("*.py")}
-    for path in STORE.glob("*.py"):
+    files = [*STORE.glob("*.py"), *DATAIO.glob("*.py")]
+    modules = {p.stem for p in files}
+    for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in tree.body:
             if not isinstance(node, ast.FunctionDef):
@@ -432,7 +466,7 @@ def _writers() -> set[str]:
 
 def test_every_writing_store_function_is_guarded() -> None:
     _import_all_store_modules()
-    guarded = {name.removeprefix("ispclient.store.") for name in access.REGISTRY}
+    guarded = {name.removeprefix("ispclient.store.").removeprefix("ispclient.dataio.") for name in access.REGISTRY}
     missing = sorted(_writers() - guarded - set(INTERNAL))
     assert missing == [], f"store functions that change data without a guard line (access.requires…): {missing}"
 
