@@ -51,6 +51,10 @@ def main(out: Path) -> int:
     rows[0].append("Price")
     for row in rows[1:]:
         row += [""] * (9 - len(row)) + ["5000" if row[6] == "Gold 50" else ""]
+    # What the old system said each owes (negative: paid ahead): the counter's ledger takes it.
+    rows[0].append("Balance")
+    for i, row in enumerate(rows[1:]):
+        row.append({1: "1,200", 4: "-500", 6: "350", 13: "800"}.get(i, ""))
     source = folder / "customers-from-old-system.csv"
     with open(source, "w", encoding="utf-8", newline="") as f:
         csv.writer(f, delimiter=";").writerows(rows)

@@ -19,6 +19,8 @@ different amount for a client that already has one is refused (void the first, t
 
 from __future__ import annotations
 
+import functools
+
 from ispclient.domain.ledger import EntryKind
 from ispclient.domain.money import format_money
 
@@ -31,6 +33,7 @@ def credit_of(owed_minor: int) -> int:
     return -owed_minor
 
 
+@functools.lru_cache(maxsize=4096)  # an import formats the same few amounts again and again
 def describe(owed_minor: int, currency: str) -> str:
     """“2,500.00 KES owed before the move to ispclient” / “… paid ahead …”."""
     amount = format_money(abs(owed_minor), currency)

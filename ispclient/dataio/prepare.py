@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any, NamedTuple
 
-from ispclient.dataio import cells
+from ispclient.dataio import cells, opening
 from ispclient.dataio.cells import Cell
 from ispclient.dataio.mapping import Field, Mapping
 from ispclient.dataio.sources import MAX_ROWS, Source, SourceError, SourceInfo
@@ -397,6 +397,8 @@ class _Checker:
 
         package_id, package_name, ends_on, paid = self._subscription(got, texts, errors, notes)
         owed = self._opening(got, errors)
+        if owed:  # said in the preview: it becomes an entry of the client's ledger (dataio/opening.py)
+            notes.append(opening.describe(owed, self.k.currency) + ".")
 
         if errors.errors:
             verdict = Verdict.ERROR

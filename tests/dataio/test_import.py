@@ -188,6 +188,8 @@ def test_opening_balances_and_credit_go_into_the_counters_ledger(ready: Factory,
     preview = _preview(path)
     assert [v[1] for v in _verdicts(preview)] == ["New", "New", "New", "Error", "New"]
     assert "not an amount of money" in _verdicts(preview)[3][2]
+    said = [v[2].replace("\xa0", " ") for v in _verdicts(preview)]  # the preview says what each row brings
+    assert "Opening balance: KES 250.00 owed" in said[0] and "Opening credit: KES 100.00 paid ahead" in said[1]
     with changes.track() as changed:
         result = apply.apply_import(preview)
     assert (result.created, result.openings, result.payments, {r.line for r in result.rejected}) == (4, 3, 1, {5})

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from ispclient.dataio.mapping import Field
+from ispclient.domain.money import format_money
 from ispclient.store import queries
 from ispclient.store import settings as store_settings
 from ispclient.store.changes import Changes
@@ -192,7 +193,15 @@ def test_export_the_list_as_shown(qtbot: QtBot, ctx: AppContext, shop: Factory, 
     assert rows[0][0] == "End date" and "PPPoE username" not in rows[0]
     model = window.model
     expected = [[model.data(model.index(r, c)) for c in shown] for r in range(model.rowCount())]
-    got = [[format_date(v.date()) if hasattr(v, "date") else (v or "") for v in row] for row in rows[1:]]
+    balance_at = shown.index(Column.BALANCE)
+
+    def as_shown(at: int, v: Any) -> Any:  # typed cells (a date, an amount) as the list writes them
+        if at == balance_at:
+            assert isinstance(v, (int, float))  # a real number cell in XLSX
+            return format_money(round(v * 100), "KES")
+        return format_date(v.date()) if hasattr(v, "date") else (v or "")
+
+    got = [[as_shown(at, v) for at, v in enumerate(row)] for row in rows[1:]]
     name_at = rows[0].index("Name")
     assert got == expected and [r[name_at] for r in got] == ["Amos", "Amina"]
     assert "Exported 2 clients" in window.statusBar().currentMessage()
