@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import functools
 
-from ispclient.domain.ledger import EntryKind
+from ispclient.domain.ledger import OPENING, EntryKind
 from ispclient.domain.money import format_money
 
-METHOD = "Opening balance"  # the entry's method: how these are found again (never a till's method)
+METHOD = OPENING  # the entry's method: how these are found again (never a till's method)
 KIND = EntryKind.TRANSFER
 
 

@@ -31,6 +31,10 @@ from ispclient.domain.money import format_money
 
 MAX_VOID_REASON = 500
 CASH = "Cash"
+# The method of an opening balance brought in by an import (dataio/opening.py): a transfer on the
+# client's credit, negative when the client owed money before the move to the app. Their credit
+# may sit that far below nothing (the debt) until a payment settles it.
+OPENING = "Opening balance"
 
 
 class EntryKind(StrEnum):
@@ -151,17 +155,19 @@ def check_void_reason(reason: object) -> str:
     return reason
 
 
-def void_blocker(entry: EntryLike, paid_on_its_subscription: int, credit_now: int) -> str | None:
+def void_blocker(entry: EntryLike, paid_on_its_subscription: int, credit_now: int,
+                 opening_debt: int = 0) -> str | None:
     """Why this entry can't be voided now (None: it can). Voiding must leave neither its
-    subscription nor the client's credit holding less than nothing: money given back or moved on
-    since is undone first."""
+    subscription nor the client's credit holding less than nothing — or, for a client who came
+    with a debt (``opening_debt`` ≤ 0, the sum of their opening entries owed), less than that debt:
+    money given back or moved on since is undone first."""
     why = actions.void_blocker(entry.is_void)  # the screens' rule, the same words
     if why is not None:
         return why
     if entry.subscription_id is not None and paid_on_its_subscription - on_subscription(entry) < 0:
         return ("Money of this payment has since been refunded or moved to credit; void that refund or move "
                 "first.")
-    if credit_now - entry.credit_minor < 0:
+    if credit_now - entry.credit_minor < min(0, opening_debt):
         return ("The credit this entry gave has since been used or refunded; void that use or refund first.")
     return None
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ispclient.domain.ledger import OPENING
 from ispclient.store import access
 from ispclient.store.db import atomic, db, lock_client_rows
 
@@ -65,6 +66,15 @@ def credit(client_id: int) -> int:
     """The client's credit now (read it inside the transaction that uses it)."""
     row = db.execute_sql(f"SELECT {credit_sql('c')} FROM client c WHERE c.id = {db.obj.param}",
                          (client_id,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def opening_debt(client_id: int) -> int:
+    """What the client owed when imported (≤ 0: their opening entries on credit that are debts,
+    not voided; domain/ledger.OPENING)."""
+    row = db.execute_sql(f"SELECT COALESCE(SUM(p.credit_minor), 0) FROM payment p WHERE p.client_id = {db.obj.param} "
+                         f"AND p.voided_at IS NULL AND p.subscription_id IS NULL AND p.credit_minor < 0 "
+                         f"AND p.method = {db.obj.param}", (client_id, OPENING)).fetchone()
     return int(row[0]) if row else 0
 
 

@@ -376,7 +376,7 @@ def void(payment_id: int, reason: str, *, actor: str | None = None) -> Payment:
                            f"{pay.void_reason}")
         paid = balances.paid_on(pay.subscription_id) if pay.subscription_id is not None else 0
         facts = ledger.Entry(pay.kind, pay.subscription_id, pay.amount_minor, pay.credit_minor, False)
-        why = ledger.void_blocker(facts, paid, balances.credit(client_id))
+        why = ledger.void_blocker(facts, paid, balances.credit(client_id), balances.opening_debt(client_id))
         if why is not None:
             raise ValidationError.single("__all__", why)
         before = {"voided_at": None, "voided_by": "", "void_reason": "", "void_receipt_no": None,

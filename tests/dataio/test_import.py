@@ -14,6 +14,7 @@ import pytest
 from ispclient.dataio import apply, opening, prepare, sources
 from ispclient.dataio.mapping import Field, Mapping, guess
 from ispclient.dataio.prepare import ImportOptions, MatchKey, NewPackage, Verdict
+from ispclient.domain.errors import ValidationError
 from ispclient.store import audit, balances, changes, clients, money, provisioning, queries, receipts, settings
 from ispclient.store.models import AuditEvent, Client, Payment, RouterChange, Subscription
 
@@ -215,11 +216,17 @@ def test_opening_balances_and_credit_go_into_the_counters_ledger(ready: Factory,
         "\xa0", " ")
     assert '"client_balance": 25000' in event.after
     # Settled at the counter like money paid in advance: a payment on credit.
+    settled = money.record_payment(by_code["K1"].id, money.PaymentInput("250"))
+    assert Client.get_by_id(by_code["K1"].id).balance_minor == 0 and balances.drift() == []
+    with pytest.raises(ValidationError, match="nothing to refund"):  # a debt is no money of theirs to give back
+        money.refund(by_code["K1"].id, money.RefundInput("10"))
+    money.void(settled.id, "typed on the wrong client")  # corrected: the debt is back, no lower
+    assert Client.get_by_id(by_code["K1"].id).balance_minor == 25000
     money.record_payment(by_code["K1"].id, money.PaymentInput("250"))
     assert Client.get_by_id(by_code["K1"].id).balance_minor == 0 and balances.drift() == []
     # The same file again records nothing twice; another amount for a client that has one is refused.
     again = apply.apply_import(_preview(path))
-    assert (again.created, again.openings) == (0, 0) and Payment.select().count() == 5
+    assert (again.created, again.openings) == (0, 0) and Payment.select().count() == 6
     path2 = write_csv(tmp_path / "b2.csv", [header, ["K2", "Ahead", "", "300", "", ""]])
     third = apply.apply_import(_preview(path2))
     assert third.openings == 0 and "already has an opening balance (KES" in third.rejected[0].reason.replace(

@@ -65,6 +65,15 @@ def test_void_blocker_keeps_money_from_going_below_nothing() -> None:
     assert ledger.void_blocker(refund, 0, credit_now=0) is None  # un-doing a refund gives the credit back
 
 
+def test_a_payment_that_settled_an_opening_debt_can_be_voided() -> None:
+    """A client imported owing 250 (credit −250) pays 250 on credit (credit 0): voiding that
+    payment brings the debt back, no lower; without an opening debt the old rule holds."""
+    settled = Entry(PAY, None, 25000, 25000)
+    assert ledger.void_blocker(settled, 0, credit_now=0, opening_debt=-25000) is None
+    assert "since been used" in str(ledger.void_blocker(settled, 0, credit_now=0))
+    assert "since been used" in str(ledger.void_blocker(settled, 0, credit_now=-1, opening_debt=-25000))
+
+
 def test_void_reason_and_refund_limits() -> None:
     assert ledger.check_void_reason("  typo  ") == "typo"
     with pytest.raises(ValidationError, match="Say why it is voided"):
