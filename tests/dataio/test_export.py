@@ -237,3 +237,38 @@ def test_shown_phone_is_the_lists_text(number: str) -> None:
     from ispclient.domain.validation import display_phone
 
     assert export.shown_phone(number) == display_phone(number)
+
+
+def test_the_command_line_imports_and_exports_as_the_system(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Staff accounts guard the screens; the command line (run by whoever may run it on the PC, like
+    the nightly enforce) acts as the system: no sign-in, and the trail says so."""
+    from ispclient.domain.permissions import SYSTEM
+    from ispclient.store import access, staff
+    from ispclient.store.models import AuditEvent
+
+    home = paths.under(tmp_path / "home").ensure()
+    store.open_database(home.database, home.backup_dir)
+    try:
+        with access.acting_as(SYSTEM):
+            settings.put("default_country", "KE")
+            settings.put("currency", "KES")
+            staff.create_first_owner("owner", "Olive Owner", "a-long-pass-1")
+    finally:
+        store.close_database()
+    sheet = tmp_path / "c.csv"
+    sheet.write_text("Name,Phone,Balance\nAmina,+254712345678,120\n", encoding="utf-8")
+    args = ["--data-dir", str(home.data_dir)]
+    assert app.main([*args, "import", str(sheet)]) == 0
+    assert "1 clients added" in capsys.readouterr().out
+    assert app.main([*args, "export", "payments", "-o", str(tmp_path / "p.csv")]) == 0
+    with open(tmp_path / "p.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[1][2] == "Credit" and rows[1][8] == "-120.00"  # the opening balance, on the client's credit
+    store.open_database(home.database, home.backup_dir)
+    try:
+        event = AuditEvent.get(AuditEvent.action == "client.create")
+        assert event.staff_id is None and event.actor  # the system, not a staff member
+        assert Client.get(Client.name == "Amina").balance_minor == 12000
+    finally:
+        store.close_database()
