@@ -137,6 +137,8 @@ class Known:
     by_code: dict[str, Existing]
     by_username: dict[tuple[int | None, str], Existing]
     by_phone: dict[str, list[Existing]]
+    # Opening balances already recorded (dataio/opening.py): client id → (owed, receipt numbers).
+    openings: dict[int, tuple[int, str]] = field(default_factory=dict)
 
 
 def read_known() -> Known:
@@ -151,6 +153,8 @@ def read_known() -> Known:
                 db.execute_sql("SELECT id, name, price_minor, validity_days, active, ppp_profile FROM package")]
         rows = db.execute_sql("SELECT id, version, client_code, name, server_id, pppoe_username, phone "
                               "FROM client WHERE deleted_at IS NULL").fetchall()
+        entries = db.execute_sql("SELECT client_id, credit_minor, receipt_no FROM payment WHERE voided_at IS NULL "
+                                 f"AND method = {db.obj.param} ORDER BY id", (opening.METHOD,)).fetchall()
     known = Known(s.default_country, s.currency, s.decimal_separator,
                   {name.casefold(): (sid, name) for sid, name in servers.items()}, dict(servers),
                   {}, {}, {}, {}, {}, {})
@@ -160,6 +164,9 @@ def read_known() -> Known:
         known.by_profile.setdefault(profile.casefold(), []).append(info)
         if active:
             known.by_price.setdefault(price, []).append(info)
+    for cid, credit, number in entries:
+        owed, seen = known.openings.get(int(cid), (0, ""))
+        known.openings[int(cid)] = (owed - int(credit), f"{seen}, {number}" if seen else str(number))
     for r in rows:
         e = Existing(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], r[6])
         known.by_code[e.client_code.lower()] = e
@@ -397,6 +404,12 @@ class _Checker:
 
         package_id, package_name, ends_on, paid = self._subscription(got, texts, errors, notes)
         owed = self._opening(got, errors)
+        recorded = self.k.openings.get(match.id) if match is not None and owed else None
+        if recorded is not None:  # one opening balance per client: the same again is nothing new
+            why = opening.already_recorded(owed, recorded[0], recorded[1], self.k.currency)
+            if why is not None:
+                errors.add(Field.OPENING_BALANCE.value, why)
+            owed = 0
         if owed:  # said in the preview: it becomes an entry of the client's ledger (dataio/opening.py)
             notes.append(opening.describe(owed, self.k.currency) + ".")
 

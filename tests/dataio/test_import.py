@@ -228,6 +228,8 @@ def test_opening_balances_and_credit_go_into_the_counters_ledger(ready: Factory,
     again = apply.apply_import(_preview(path))
     assert (again.created, again.openings) == (0, 0) and Payment.select().count() == 6
     path2 = write_csv(tmp_path / "b2.csv", [header, ["K2", "Ahead", "", "300", "", ""]])
+    refused = _verdicts(_preview(path2))[0]
+    assert refused[1] == "Error" and "already has an opening balance" in refused[2]  # said in the preview
     third = apply.apply_import(_preview(path2))
     assert third.openings == 0 and "already has an opening balance (KES" in third.rejected[0].reason.replace(
         "\xa0", " ")
