@@ -265,3 +265,20 @@ def test_the_set_up_wizards_spreadsheet_button_opens_the_import_wizard(qtbot: Qt
     owed = {r.name: r.balance_minor for r in queries.client_rows(ctx.today(), 7)}
     assert owed == {"Owes Money": 30000, "Paid Ahead": -20000}
     wizard.close()
+
+
+def test_opening_entries_read_as_such_in_the_payments_tab() -> None:
+    from datetime import datetime
+
+    from ispclient.store.queries import PaymentView
+    from ispclient.ui.models.payments import amount_text, what_text
+
+    def entry(credit: int) -> PaymentView:
+        return PaymentView(1, None, 0, "Opening balance", "import old.csv", "", datetime(2026, 1, 15), "system",
+                           kind="transfer", credit_minor=credit, receipt_no="R-000001")
+
+    assert what_text(entry(-25000), "KES", {}) == "Opening balance: owed before the move"
+    assert what_text(entry(10000), "KES", {}) == "Opening credit: paid ahead before the move"
+    assert amount_text(entry(-25000), "KES").replace("\xa0", " ") == "KES 250.00"
+    moved = PaymentView(2, 7, 0, "Credit", "", "", datetime(2026, 1, 15), "desk", kind="transfer", credit_minor=500)
+    assert what_text(moved, "KES", {7: "Home 10"}) == "Moved to credit from Home 10"  # the counter's own, unchanged

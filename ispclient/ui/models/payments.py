@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from ispclient.domain.ledger import KIND_LABELS, EntryKind
+from ispclient.domain.ledger import KIND_LABELS, OPENING, EntryKind
 from ispclient.domain.money import format_money
 from ispclient.store.queries import PaymentView
 from ispclient.ui.widgets.formatting import local_time
@@ -57,6 +57,9 @@ def what_text(pay: PaymentView, currency: str, subscriptions: Mapping[int, str])
         return text
     if kind is EntryKind.REFUND:
         return f"Refund from {target}" if target else "Refund from credit"
+    if pay.method == OPENING and not target:  # brought in by an import (dataio/opening.py)
+        return "Opening balance: owed before the move" if pay.credit_minor < 0 else \
+            "Opening credit: paid ahead before the move"
     if pay.credit_minor >= 0:
         return f"Moved to credit from {target}"
     return f"Credit used for {target}"
