@@ -244,8 +244,13 @@ def smoke_test(app_paths: paths.AppPaths, db_url: str | None = None, *, demo: bo
     probe.write_text("ok", encoding="utf-8")
     probe.unlink()
 
+    from ispclient.ui import msgbox
     from ispclient.ui.application import start_session
 
+    # A failed background op (say a module the build left out) opens the error box, which would
+    # wait for a click no one makes: record it and fail instead.
+    errors: list[str] = []
+    msgbox.error = lambda _parent, title, text: errors.append(f"{title}: {text}")  # type: ignore[assignment]
     session = start_session(app_paths, db_url=db_url, demo=demo)
     try:
         window = session.window
@@ -253,8 +258,10 @@ def smoke_test(app_paths: paths.AppPaths, db_url: str | None = None, *, demo: bo
         # The list loads in the background: wait for it, or the count says 0 for a full database.
         from ispclient.ui.screenshots import wait_until
 
-        if not wait_until(lambda: window.list_ready, 60.0):
+        if not wait_until(lambda: window.list_ready or bool(errors), 60.0):
             return _smoke_failed("the client list did not load within 60 s")
+        if errors:
+            return _smoke_failed(f"a background task failed ({errors[0]}; the log has the traceback)")
         shown = window.model.counts().total
         icon_ok = not session.app.windowIcon().pixmap(32, 32).isNull()
         window.close()

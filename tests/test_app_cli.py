@@ -18,11 +18,13 @@ SHOTS = ["main", "client-overview", "client-subscriptions", "client-activity", "
          "server-dialog", "router-sync", "wizard"]
 
 
-def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_app(*args: str, timeout: float = 60, pythonpath: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            # Never the real OS keychain: the same in-memory backend the tests use.
            "PYTHON_KEYRING_BACKEND": "tests.conftest.MemoryKeyring"}
     env.pop("ISPCLIENT_HOME", None)
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [pythonpath, env.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "-m", "ispclient", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)
 
@@ -32,6 +34,18 @@ def test_smoke_test_exits_0_and_builds_the_main_window(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "smoke test ok" in result.stdout and "main window built" in result.stdout
     assert (tmp_path / "ispclient.sqlite3").exists()
+
+
+def test_smoke_test_fails_and_says_why_when_the_list_cannot_load(tmp_path: Path) -> None:
+    """A build that leaves numpy out (build.spec once excluded it) must fail the smoke test, not hang
+    on the error box the failed background read opens."""
+    shadow = tmp_path / "shadow" / "numpy"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text('raise ModuleNotFoundError("No module named \'numpy\'")\n')
+    result = run_app("--smoke-test", "--data-dir", str(tmp_path / "data"), pythonpath=str(shadow.parent))
+    assert result.returncode == 1
+    assert "smoke test failed: a background task failed" in result.stderr
+    assert "numpy" in (tmp_path / "data" / "logs" / "ispclient.log").read_text(encoding="utf-8")
 
 
 def test_demo_screenshots(tmp_path: Path) -> None:
