@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,14 +27,24 @@ from typing import Any
 
 from keyring.backend import KeyringBackend
 
+try:
+    import resource  # the address-space cap of each child: POSIX only
+except ImportError:  # Windows: the child runs uncapped (still killed after --cap-s)
+    resource = None  # type: ignore[assignment]
+
 HERE = Path(__file__).resolve().parent
 PATHS = ("test", "client", "refresh", "refresh-helper", "provision", "enforce")
 PASSWORD = "hostile-bench-pw"
 
 
 def current_rss() -> int:
-    with open("/proc/self/statm", encoding="ascii") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # not Linux: the probe's portable reading (Windows: the working set)
+        from bench.load_probe import rss_mb
+
+        return int(rss_mb() * 2**20)
 
 
 class PeakSampler:
@@ -206,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         mode, path, port, timeout, tls_ca, max_gb = args.child
         limit = int(float(max_gb) * 2**30)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        if resource is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         result = child(mode, path, int(port), float(timeout), None if tls_ca == "-" else tls_ca)
         print("@" + json.dumps(result), flush=True)
         os._exit(0)  # don't wait for anything a failed call left behind
@@ -216,8 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     modes = [m for m in args.modes.split(",") if m] or list(MODES)
     paths = [x for x in args.paths.split(",") if x] or list(PATHS)
     deadline = getattr(RouterTarget(0, "x", "x", timeout=args.timeout), "deadline_s", None)
+    load = f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"  # Windows has none
     print(f"timeout {args.timeout:g} s, drip every {args.drip_s:g} s, call deadline "
-          f"{deadline if deadline is not None else 'none'} s, load average {os.getloadavg()[0]:.2f}")
+          f"{deadline if deadline is not None else 'none'} s, load average {load}")
     print(f"{'mode':18} {'path':15} {'time':>7} {'RSS+':>8}  outcome")
     results = []
     with tempfile.TemporaryDirectory() as tls_dir:

@@ -50,7 +50,7 @@ def log(text: str) -> None:
 def load_average() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
+    except (OSError, AttributeError):  # Windows has no os.getloadavg
         return "n/a"
 
 

@@ -36,3 +36,22 @@ def test_the_load_average_is_a_number_where_the_os_has_one() -> None:
 
     value = load_average()
     assert isinstance(value, float) if hasattr(os, "getloadavg") else value == "n/a"
+
+
+WITHOUT_RESOURCE = """
+import os, sys
+sys.modules["resource"] = None  # import resource -> ImportError, as on Windows
+hasattr(os, "getloadavg") and delattr(os, "getloadavg")
+import bench.hostile, bench.load_probe, bench.transfer
+assert bench.hostile.resource is None
+print(round(bench.load_probe.rss_mb()), round(bench.hostile.current_rss() / 2**20), bench.transfer.load_average())
+"""
+
+
+def test_the_bench_modules_import_and_read_memory_without_the_resource_module() -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", WITHOUT_RESOURCE], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    probe_mb, hostile_mb, load = done.stdout.split()
+    assert int(probe_mb) > 10 and int(hostile_mb) > 10 and load == "n/a"
