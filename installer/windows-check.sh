@@ -35,6 +35,9 @@
 #    needs in a per-user install: the install test uses a build-time copy of the script with
 #    {localappdata}\Programs, the folder Windows gives it (the real script is compiled in step 9).
 #  - DISPLAY is set for every Wine call: the uninstaller fails with "Class does not exist" without.
+#  - numpy 2.x (the client list's index) does not import under Wine 8: its core calls
+#    ucrtbase.dll!crealf, which Wine 8's ucrtbase lacks (Windows 10's has it). Step 7 stops there
+#    and says so; a stand-in cannot replace ucrtbase itself. A newer Wine is needed past step 7.
 #  - Wine's schtasks rejects /SC: the nightly task cannot be created here; step 10 checks the
 #    command line setup ran and runs that command (`ispclient.exe enforce`) itself.
 #
@@ -57,8 +60,9 @@ SYSTEM_PACKAGES=(wine wine64 wine32:i386 fonts-wine fonts-dejavu-core xvfb gcc-m
                  x11-utils unzip)
 
 export WINEPREFIX=$WORK/prefix WINEARCH=win64 WINEDEBUG=-all
-# No Mono/Gecko install prompts (they would try to download): the app needs neither.
-export WINEDLLOVERRIDES="mscoree,mshtml="
+# No Mono/Gecko install prompts (they would try to download): the app needs neither. No crash
+# debugger either: winedbg --auto, started by a crashing process, kept PyInstaller waiting forever.
+export WINEDLLOVERRIDES="mscoree,mshtml=;winedbg.exe=d"
 export PYTHONUTF8=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
 mkdir -p "$OUT"
@@ -248,6 +252,11 @@ dist_has_no_standins() {
 }
 freeze() {
     cd "$ROOT"
+    # PyInstaller imports numpy (its hook); say why plainly if Wine cannot, rather than crash in it.
+    local numpy_says
+    numpy_says=$(wpy -c "import numpy; print('numpy', numpy.__version__)" | grep -E "^numpy |unimplemented function" | head -1 || true)
+    echo "$numpy_says"
+    [[ $numpy_says == numpy\ * ]] || fail "numpy does not import under this Wine: $numpy_says"
     wpy -m PyInstaller --noconfirm --clean --workpath build/windows-check/pyinstaller build.spec
     [ -f dist/ispclient/ispclient.exe ] || fail "no dist/ispclient/ispclient.exe"
     dist_has_no_standins "$ROOT/dist/ispclient"
