@@ -1,6 +1,7 @@
 """PostgreSQL for the benchmark's "second PC" figures: the server started as ``.ci/run`` starts it,
 a database of its own, and the benchmark's data copied in by the app's own copy (``ispclient db
-copy-to-postgres``), once per data set (the copy is stamped on the database's comment).
+copy-to-postgres``), once per data set (the copy is stamped on the comment of its schema, which
+goes with the data: the test fixtures drop the schema of a database the bench may share).
 
 The URL: ``ISPCLIENT_BENCH_PG_URL``, else ``ISPCLIENT_TEST_PG_URL`` with ``_bench`` added to the
 database name, else the role ``.ci/run`` creates.
@@ -67,7 +68,7 @@ def stamp(url: str) -> str:
     import psycopg2
 
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()")
+        cur.execute("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = 'public'")
         row = cur.fetchone()
     return str(row[0] or "") if row else ""
 
@@ -96,5 +97,5 @@ def prepare(url: str, sqlite_path: Path, data_stamp: str) -> None:
     conn = psycopg2.connect(url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(f'COMMENT ON DATABASE "{name}" IS %s', (data_stamp,))
+        cur.execute("COMMENT ON SCHEMA public IS %s", (data_stamp,))
     conn.close()
