@@ -27,7 +27,8 @@ class Role(enum.StrEnum):
 ROLE_HELP = {
     Role.OWNER: "Everything, including staff accounts and restoring a backup.",
     Role.MANAGER: "Everything but staff accounts and restoring a backup: voids and refunds, deleting clients, "
-                  "packages, routers, settings, router sync, import and export, every shift of a day.",
+                  "packages, routers, settings, router sync, import and export, every shift of a day, "
+                  "revenue and the reports.",
     Role.CASHIER: "Clients, sales, renewals and payments in their own shift. No voids, refunds, cancellations "
                   "or deletions.",
     Role.VIEWER: "Looks only: sees clients, subscriptions and payments, changes nothing.",
@@ -54,6 +55,7 @@ class Permission(enum.Enum):
     IMPORT_EXPORT = "import and export data"
     ROUTER_SYNC = "sync routers and act on their queue"
     SEE_ALL_SHIFTS = "see every shift of a day"
+    REPORTS = "see revenue and the reports"
 
 
 _CASHIER = frozenset({Permission.EDIT_CLIENTS, Permission.SEE_PPPOE_PASSWORDS, Permission.SELL, Permission.RENEW,

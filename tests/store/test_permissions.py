@@ -38,6 +38,7 @@ from ispclient.store import (
     money,
     provisioning,
     receipts,
+    reports,
     router_queue,
     router_sync,
     secrets,
@@ -240,6 +241,8 @@ CALLS: dict[str, Callable[[World, Role], object]] = {
     "ispclient.dataio.export.payments": lambda w, r: list(export.payments().rows),
     "ispclient.dataio.export.subscriptions": lambda w, r: list(export.subscriptions().rows),
     "ispclient.dataio.export.audit": lambda w, r: list(export.audit().rows),
+    "ispclient.store.reports.today_figures": lambda w, r: reports.today_figures(),
+    "ispclient.store.reports.report": lambda w, r: reports.report(reports.ReportKind.REVENUE_BY_MONTH, TODAY, TODAY),
 }
 
 
