@@ -144,7 +144,7 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
         model = ClientListModel(ctx.connections)
         # The window's first list read (auto-renew first) starts in the background as it is
         # built, and lands once the event loop runs: the window paints before it.
-        window = MainWindow(ctx, status, model=model, runner=runner)
+        window = MainWindow(ctx, status, model=model, runner=runner, start_on_today=True)
         model.setParent(window)
         backups = BackupActions(window, app_paths, db_url=None if demo else db_url, lock=lock)
         window.add_file_actions(backups.actions)

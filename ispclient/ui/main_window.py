@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QTableView,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -185,6 +186,22 @@ class FilterBar(QWidget):
         return ClientFilter(self.search.text(), self.status.currentData(), self.server.currentData(),
                             ConnectionState(connection) if connection else None, self.owes.isChecked())
 
+    def set_filter(self, flt: ClientFilter) -> None:
+        """Show exactly this filter (a Today tile leads here): one change, not one per control."""
+        widgets = (self.search, self.status, self.server, self.connection, self.owes)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.search.setText(flt.search)
+            for combo, value in ((self.status, flt.status), (self.server, flt.server_id),
+                                 (self.connection, flt.connection.value if flt.connection else None)):
+                combo.setCurrentIndex(max(combo.findData(value), 0))
+            self.owes.setChecked(flt.owes)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self.changed.emit()
+
     def clear(self) -> None:
         """Esc: the search first; when it is already empty, the filters too."""
         if self.search.text():
@@ -262,7 +279,8 @@ class MainWindow(WindowState, QMainWindow):
 
     def __init__(self, ctx: AppContext, status: StatusService | None = None,
                  model: ClientListModel | None = None, parent: QWidget | None = None,
-                 runner: QueueRunner | None = None) -> None:
+                 runner: QueueRunner | None = None, start_on_today: bool = False) -> None:
+        """``start_on_today``: the Today page shows first (the app at start-up); else the list."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.ctx = ctx
@@ -291,11 +309,33 @@ class MainWindow(WindowState, QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
+        clients_page = QWidget()
+        clients_page.setObjectName("clientsPage")
+        page_layout = QVBoxLayout(clients_page)
+        page_layout.setContentsMargins(0, 4, 0, 0)
+        page_layout.addWidget(self.filters)
+        page_layout.addWidget(self.stack, 1)
+        from ispclient.ui.today_page import TodayPage
+
+        self.today_page = TodayPage(ctx)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.today_page, "Today")
+        self.tabs.addTab(clients_page, "Clients")
+        self.tabs.setCurrentWidget(self.today_page if start_on_today else clients_page)
+        self.clients_page = clients_page
+        self.router_banner = QLabel()
+        self.router_banner.setObjectName("routerBanner")
+        self.router_banner.setWordWrap(True)
+        self.router_banner.setStyleSheet("QLabel#routerBanner { background: #c62828; color: white; padding: 6px 10px;"
+                                         " font-weight: bold; border-radius: 3px; }")
+        self.router_banner.hide()
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 4)
-        layout.addWidget(self.filters)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.router_banner)
+        layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
         self._make_actions()
@@ -381,12 +421,14 @@ class MainWindow(WindowState, QMainWindow):
                                                tip="Lock the window behind the sign-in; nothing is closed")
         self.switch_user_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from any window
         self.password_action = self._action("Change my &password…", self.change_password)
+        self.reports_action = self._action("&Reports…", self.show_reports, "Ctrl+Shift+R",
+                                           tip="Revenue, subscribers, churn, debtors: by day, month, package…")
         # What each action needs; the role signed in enables or disables them (with who can).
         self._needs: dict[QAction, Permission] = {
             self.new_action: Permission.EDIT_CLIENTS, self.delete_action: Permission.DELETE_CLIENTS,
             self.servers_action: Permission.SERVERS, self.packages_action: Permission.PACKAGES,
             self.settings_action: Permission.SETTINGS, self.sync_action: Permission.ROUTER_SYNC,
-            self.staff_action: Permission.STAFF,
+            self.staff_action: Permission.STAFF, self.reports_action: Permission.REPORTS,
         }
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("&About", self.about)
@@ -421,6 +463,8 @@ class MainWindow(WindowState, QMainWindow):
             self.view_menu.addAction(action)
         self.till_menu = bar.addMenu("&Till")
         self.till_menu.addAction(self.shifts_action)
+        self.reports_menu = bar.addMenu("&Reports")
+        self.reports_menu.addAction(self.reports_action)
         self.manage_menu = bar.addMenu("&Manage")
         for action in (self.servers_action, self.packages_action, self.sync_action, self.settings_action,
                        self.staff_action):
@@ -430,7 +474,8 @@ class MainWindow(WindowState, QMainWindow):
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addAction(self.guide_action)
         self.help_menu.addAction(self.about_action)
-        for menu in (self.file_menu, self.client_menu, self.view_menu, self.till_menu, self.manage_menu):
+        for menu in (self.file_menu, self.client_menu, self.view_menu, self.till_menu, self.reports_menu,
+                     self.manage_menu):
             menu.setToolTipsVisible(True)  # a disabled entry says who can use it
 
         self.toolbar = QToolBar("Main toolbar")
@@ -541,7 +586,13 @@ class MainWindow(WindowState, QMainWindow):
         self.ctx.store.settings_changed.connect(self._schedule_reload)
         self.ctx.session.changed.connect(self._apply_permissions)
         self.ctx.store.settings_changed.connect(self._show_money)
+        self.today_page.show_clients.connect(self.show_clients)
+        self.today_page.show_takings.connect(self.show_shifts)
+        self.today_page.show_router_sync.connect(self.show_router_sync)
+        self.ctx.connections.changed.connect(lambda _keys: self._show_router_banner())
+        self.ctx.store.catalog_changed.connect(self._show_router_banner)
         if self.status_service is not None:
+            self.status_service.refreshed.connect(self._show_router_banner)
             self.status_service.refresh_started.connect(self._show_refresh)
             self.status_service.refreshed.connect(self._show_refresh)
             self.status_service.refreshed.connect(self._resort_by_connection)
@@ -672,6 +723,34 @@ class MainWindow(WindowState, QMainWindow):
             self.model.sort(Column.CONNECTION, self.model.sort_order)
 
     # -- filtering and selection --------------------------------------------------------------
+
+    def show_clients(self, flt: ClientFilter) -> None:
+        """The client list filtered so (a Today tile was clicked)."""
+        self.tabs.setCurrentWidget(self.clients_page)
+        self.filters.set_filter(flt)
+        self.table.setFocus()
+
+    def down_routers(self) -> list[tuple[str, str]]:
+        """(name, state) of every router whose last check failed (from the status checks)."""
+        from ispclient.ui.servers_window import router_state
+
+        out = []
+        for server in self.ctx.catalog().servers:
+            state = router_state(self.ctx.connections.router(server.id))
+            if state.up is False:
+                out.append((server.name, state.text))
+        return out
+
+    def _show_router_banner(self) -> None:
+        down = self.down_routers()
+        if not down:
+            self.router_banner.hide()
+            self.router_banner.clear()
+            return
+        names = "; ".join(f"{name} is {text[0].lower()}{text[1:]}" for name, text in down)
+        self.router_banner.setText(f"⚠ {names}. Its clients' statuses are unknown and changes for it wait in the "
+                                   "queue until it is back.")
+        self.router_banner.show()
 
     def _filter_changed(self) -> None:
         self.model.set_filter(self.filters.current())
@@ -853,6 +932,11 @@ class MainWindow(WindowState, QMainWindow):
         from ispclient.ui.setup_wizard import SetupWizard
 
         return SetupWizard.ask(self, self.ctx)
+
+    def show_reports(self) -> QWidget:
+        from ispclient.ui.reports_window import ReportsWindow
+
+        return self._show_tool_window("reports", lambda: ReportsWindow(self.ctx, self))
 
     def show_router_sync(self) -> None:
         from ispclient.ui.router_sync_window import RouterSyncWindow

@@ -1,0 +1,122 @@
+"""The Today page: tiles lead into the filtered client list, the takings show for those who may
+see them, and a router that stops answering raises a red banner until it is back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from ispclient.domain.subscriptions import SubscriptionStatus
+from ispclient.simulator import RouterSim
+from ispclient.store import queries
+from ispclient.store import settings as store_settings
+from ispclient.ui.context import AppContext
+from ispclient.ui.main_window import MainWindow
+from ispclient.ui.models.client_list import Column
+from ispclient.ui.status_service import StatusService
+
+from .conftest import Factory, Today, settle
+
+
+def _names(w: MainWindow) -> list[str]:
+    m = w.model
+    return sorted(m.data(m.index(r, Column.NAME)) for r in range(m.rowCount()))
+
+
+def _window(qtbot: QtBot, ctx: AppContext, service: StatusService | None = None) -> MainWindow:
+    ctx.store.refresh_now()
+    w = MainWindow(ctx, service, start_on_today=True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.list_ready and w.today_page.figures is not None)
+    settle(qtbot)
+    return w
+
+
+def _shop(make: Factory) -> dict[str, int]:
+    store_settings.save(replace(store_settings.load(), currency="KES"))
+    pkg = make.package(price="1500")
+    ids = {name: make.client(name) for name in ("Amina", "Brian", "Chen", "Dora", "Esther")}
+    make.subscription(ids["Amina"], pkg, date(2026, 1, 5), paid="1500")  # paid: owes nothing
+    make.subscription(ids["Brian"], pkg, date(2025, 12, 20))  # owes 1,500, expiring (ends Jan 19)
+    make.subscription(ids["Chen"], pkg, date(2025, 12, 1), paid="500")  # owes 1,000, expired Dec 31
+    make.subscription(ids["Esther"], pkg, date(2026, 1, 10), paid="2000")  # 500 in credit
+    return ids
+
+
+def test_the_owes_money_tile_filters_the_list_to_exactly_those_clients(
+        qtbot: QtBot, ctx: AppContext, make: Factory) -> None:
+    _shop(make)
+    w = _window(qtbot, ctx)
+    assert w.tabs.currentWidget() is w.today_page
+    page = w.today_page
+    assert page.owing.figure.text() == "2"
+    assert page.owing.detail.text() == "KES 2,500.00 owed in all"
+    assert (page.expiring.figure.text(), page.expired.figure.text()) == ("1", "1")
+    qtbot.mouseClick(page.owing, Qt.MouseButton.LeftButton)
+    assert w.tabs.currentWidget() is w.clients_page
+    assert w.filters.owes.isChecked() and w.filters.status.currentData() is None
+    owing = sorted(r.name for r in queries.client_rows(ctx.today(), 7) if r.balance_minor > 0)
+    assert _names(w) == owing == ["Brian", "Chen"]
+
+
+def test_the_expiring_tile_shows_the_expiring_clients(qtbot: QtBot, ctx: AppContext, make: Factory) -> None:
+    _shop(make)
+    w = _window(qtbot, ctx)
+    w.filters.owes.setChecked(True)  # whatever was chosen before: the tile shows exactly its clients
+    qtbot.mouseClick(w.today_page.expiring, Qt.MouseButton.LeftButton)
+    assert w.filters.status.currentData() == SubscriptionStatus.EXPIRING.value and not w.filters.owes.isChecked()
+    assert _names(w) == ["Brian"]
+
+
+def test_figures_follow_a_sale_made_while_the_page_shows(qtbot: QtBot, ctx: AppContext, make: Factory,
+                                                         today: Today) -> None:
+    from ispclient.domain.clock import utcnow
+    from ispclient.store import subscriptions as subs
+    from ispclient.ui import ops
+
+    today.value = utcnow().date()  # payments are stamped with the real clock: make it the ISP's day (UTC here)
+    w = _window(qtbot, ctx)
+    page = w.today_page
+    assert page.takings.isEnabled() and page.takings.figure.text() == "USD 0.00"
+    client, pkg = make.client("Farah"), make.package("Biz", "3000")
+    ops.Op(w, lambda: subs.create_subscription(client, pkg, today.value,
+                                               payment=subs.PaymentInput("1000", "Mobile money"))).run()
+    qtbot.waitUntil(lambda: page.owing.figure.text() == "1" and page.takings.figure.text() == "USD 1,000.00",
+                    timeout=5000)
+    assert "Mobile money USD 1,000.00" in page.takings.detail.text()
+
+
+def test_a_stopped_router_raises_the_banner_and_it_clears_when_back(
+        qtbot: QtBot, ctx: AppContext, make: Factory, router: RouterSim) -> None:
+    north = make.server("North tower", port=router.port)
+    make.client("Amina", server_id=north, pppoe_username="amina.w")
+    router.add_secret("amina.w")
+    router.connect("amina.w", address="100.64.0.7", uptime="1h")
+    service = StatusService(ctx, offload=False)
+    w = _window(qtbot, ctx, service)
+    try:
+        with qtbot.waitSignal(service.refreshed, timeout=10_000):
+            service.refresh()
+        assert w.router_banner.isHidden()
+        label = w.today_page.router_labels[north]
+        assert "Up" in label.text()
+
+        router.stop()
+        with qtbot.waitSignal(service.refreshed, timeout=10_000):  # one refresh
+            service.refresh()
+        assert not w.router_banner.isHidden()
+        assert "North tower is down" in w.router_banner.text()
+        assert "Down" in w.today_page.router_labels[north].text()
+
+        router.start()
+        with qtbot.waitSignal(service.refreshed, timeout=10_000):
+            service.refresh()
+        assert w.router_banner.isHidden()
+        assert "Up" in w.today_page.router_labels[north].text()
+    finally:
+        service.shutdown()
