@@ -1,0 +1,106 @@
+"""The Reports window: a report over a range as a table and a chart, printed to PDF through the
+receipts' stack, exported to CSV and XLSX, and read again when a payment is taken."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from ispclient.domain.clock import utcnow
+from ispclient.store import money
+from ispclient.store.reports import ReportKind
+from ispclient.ui import ops
+from ispclient.ui.context import AppContext
+from ispclient.ui.main_window import MainWindow
+from ispclient.ui.report_chart import charts_available
+from ispclient.ui.reports_window import ReportsWindow, preset_range
+
+from .conftest import Factory, changed_elsewhere, settle
+
+
+@pytest.fixture
+def window(qtbot: QtBot, ctx: AppContext, make: Factory) -> ReportsWindow:
+    pkg = make.package("Home", "1500")
+    amina, brian = make.client("Amina"), make.client("Brian")
+    make.subscription(amina, pkg, date(2026, 1, 5), paid="1500")
+    make.subscription(brian, pkg, date(2026, 1, 5), paid="1000")
+    main = MainWindow(ctx)
+    qtbot.addWidget(main)
+    w = main.show_reports()
+    assert isinstance(w, ReportsWindow)
+    settle(qtbot)
+    return w
+
+
+def _month(w: ReportsWindow) -> None:
+    # Payments are stamped with the real clock; the tests' "today" is January 2026.
+    w.show_kind(ReportKind.REVENUE_BY_MONTH, date(2026, 1, 1), utcnow().date())
+
+
+def test_revenue_per_month_table_and_chart(qtbot: QtBot, window: ReportsWindow) -> None:
+    _month(window)
+    qtbot.waitUntil(lambda: window.report is not None and window.report.last == utcnow().date())
+    report = window.report
+    assert report is not None
+    month = utcnow().strftime("%Y-%m")
+    assert [r[0] for r in report.rows][-1] == month
+    assert report.totals is not None and report.totals[-1] == 250_000
+    m = window.model
+    last = m.rowCount() - 1
+    assert m.data(m.index(last, 0)) == "Total" and m.data(m.index(last, 5)) == "USD 2,500.00"
+    if charts_available():
+        from PySide6.QtCharts import QChartView
+
+        assert isinstance(window.chart_view, QChartView)
+        assert window.chart_view.chart().series()[0].count() == 1  # one set of bars
+
+
+def test_pdf_csv_and_xlsx(qtbot: QtBot, window: ReportsWindow, tmp_path: Path) -> None:
+    _month(window)
+    qtbot.waitUntil(lambda: window.report is not None and window.report.last == utcnow().date())
+    pdf = window.save_pdf(tmp_path / "revenue.pdf")
+    assert pdf is not None and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 2000
+    window.export(tmp_path / "revenue.csv", "csv")
+    window.export(tmp_path / "revenue.xlsx", "xlsx")
+    settle(qtbot)
+    assert window.saved.text().endswith("revenue.xlsx")
+    with open(tmp_path / "revenue.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["Month", "Payments", "Count", "Refunds", "Refund count", "Revenue"]
+    assert rows[-1][0] == "Total" and rows[-1][-1] == "2500.00"
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "revenue.xlsx").active
+    assert sheet is not None
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[-1][0] == "Total" and float(values[-1][-1]) == 2500.0  # type: ignore[arg-type]
+
+
+def test_a_refund_reads_the_report_again(qtbot: QtBot, ctx: AppContext, window: ReportsWindow,
+                                         make: Factory) -> None:
+    _month(window)
+    qtbot.waitUntil(lambda: window.report is not None and window.report.last == utcnow().date())
+    cid = make.client("Chen")
+    ops.Op(window, lambda: money.record_payment(cid, money.PaymentInput("700", "Cash"))).run()
+    qtbot.waitUntil(lambda: window.report is not None and window.report.totals is not None
+                    and window.report.totals[-1] == 320_000, timeout=5000)
+    changed_elsewhere(ctx, payments=True)
+    settle(qtbot)
+
+
+def test_every_report_shows(qtbot: QtBot, window: ReportsWindow) -> None:
+    for kind in ReportKind:
+        window.show_kind(kind, date(2025, 12, 1), date(2026, 1, 15))
+        qtbot.waitUntil(lambda k=kind: window.report is not None and window.report.kind is k)  # type: ignore[misc]
+        assert window.model.columnCount() == len(window.report.columns)  # type: ignore[union-attr]
+
+
+def test_presets() -> None:
+    today = date(2026, 3, 15)
+    assert preset_range("Last month", today) == (date(2026, 2, 1), date(2026, 2, 28))
+    assert preset_range("Last 12 months", today) == (date(2025, 4, 1), today)
+    assert preset_range("This year", today) == (date(2026, 1, 1), today)
