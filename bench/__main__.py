@@ -28,6 +28,7 @@ UI_KEYS = ("search_ms_median", "search_ms_p95", "sort_ms_max", "client_open_6_ms
            "status_refresh_s", "gui_max_stall_ms", "peak_rss_mb", "sql_statements_per_open")
 LOAD_KEYS = ("first_rows_s", "list_complete_s")
 PG_KEYS = ("pg_client_open_ms", "pg_open_stall_ms")
+REPORT_KEYS = ("dashboard_ms", "report_revenue_12m_ms", "report_gui_stall_ms")
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"bench: {mode} run, {plan.size.clients:,} clients, {plan.size.sessions:,} sessions "
         f"(load average {results['load_average_start']})")
 
-    if wanted("clients", *LOAD_KEYS, *UI_KEYS):
+    if wanted("clients", *LOAD_KEYS, *UI_KEYS, *REPORT_KEYS):
         log(f"  data and routers ({plan.size.name}) …")
         t = time.perf_counter()
         stack = measure.start_stack(plan.size, root=args.data_root)
@@ -103,6 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results["first_rows_s_full_probe"] = probe.pop("first_rows_s")
                 results["list_complete_s_full_probe"] = probe.pop("list_complete_s")
                 results.update(probe)
+            if wanted(*REPORT_KEYS):
+                from bench import reports
+
+                log("  the Today page and twelve months of revenue …")
+                results.update(reports.measure_in_child(Path(stack.info.path)))
         finally:
             stack.stop()
 

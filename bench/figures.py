@@ -45,6 +45,9 @@ FIGURES = (
     Figure("pg_open_stall_ms", "open a client, PostgreSQL 20 ms round trip: GUI stall", "ms", 30),
     Figure("sql_statements_per_open", "SQL statements per client open", "", 3),
     Figure("status_refresh_s", "status refresh, all routers", "s", 1.5),
+    Figure("dashboard_ms", "Today page: every figure read (median)", "ms", 300),
+    Figure("report_revenue_12m_ms", "revenue per month, twelve months (median)", "ms", 500),
+    Figure("report_gui_stall_ms", "longest GUI stall while they are read", "ms", 50),
     Figure("status_batch_vs_per_client_ratio", "batch vs per-client lookup", "×", 50, at_least=True),
 )
 REQUIRED_KEYS = tuple(f.key for f in FIGURES if not f.key.startswith("pg_"))
