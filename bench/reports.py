@@ -40,7 +40,8 @@ def _timed_in_lane(fn: Callable[[], object], runs: int) -> tuple[list[float], fl
     for _ in range(runs):
         done: list[float] = []
         started = time.perf_counter()
-        ops.Op(None, fn, lane=ops.Lane.DB).on_success(lambda _v: done.append(time.perf_counter() - started)).run()
+        ops.Op(None, fn, lane=ops.Lane.DB).on_success(
+            lambda _v, done=done, started=started: done.append(time.perf_counter() - started)).run()
         last[0] = clock.elapsed()
         timer.start()
         while not done:

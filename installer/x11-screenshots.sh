@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Screenshots of the demo under a real X server and window manager, as a person would see it:
 # Xvfb + openbox at 1366x768, 1920x1080 and 1366x768 at 150 % (QT_SCALE_FACTOR=1.5), each of the
-# main window, a client window, Router sync and the set-up wizard, opened with the keyboard
+# Today page, the main window's list, a client window, Router sync, the set-up wizard and two
+# reports (revenue by payment method, active subscribers), opened with the keyboard
 # (xdotool) and taken of the whole screen (`import -window root`).
 #
 #   bash installer/x11-screenshots.sh [OUT_DIR]        (Debian/Ubuntu; as root it installs
@@ -63,6 +64,8 @@ run_one() {  # LABEL WIDTH HEIGHT SCALE DISPLAY
   pids+=("$app")
   main=$(wait_window "Demo data" 120)
   sleep 4  # the list and the first status check
+  shoot "today-$label"  # the app starts on the Today page
+  xdotool windowactivate --sync "$main" key --clearmodifiers ctrl+2
   shoot "main-$label"
   xdotool windowactivate --sync "$main" key --clearmodifiers Down Return
   client=$(wait_window " — C[0-9]+" 30)
@@ -83,6 +86,14 @@ run_one() {  # LABEL WIDTH HEIGHT SCALE DISPLAY
   wizard=$(wait_window "^Set up" 30)
   shoot "wizard-$label"
   xdotool windowactivate --sync "$wizard" key --clearmodifiers Escape
+  sleep 0.5
+  xdotool windowactivate --sync "$main" key --clearmodifiers ctrl+shift+r
+  reports=$(wait_window "^Reports" 30)
+  xdotool windowactivate --sync "$reports" key --clearmodifiers alt+r Down Down  # revenue by payment method
+  shoot "report-methods-$label"
+  xdotool windowactivate --sync "$reports" key --clearmodifiers alt+r Down Down Down Down  # active subscribers
+  shoot "report-subscribers-$label"
+  xdotool windowactivate --sync "$reports" key --clearmodifiers Escape
   sleep 0.5
   xdotool windowactivate --sync "$main" key --clearmodifiers ctrl+q
   for _ in $(seq 40); do kill -0 "$app" 2>/dev/null || break; sleep 0.25; done

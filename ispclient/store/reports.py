@@ -226,6 +226,12 @@ def _revenue_sql() -> str:
 _MONEY_KINDS = "y.kind IN ('payment', 'refund')"
 
 
+def _indexed(index: str) -> str:
+    """SQLite's planner prefers the plain deleted_at index to these partial ones (50 ms against
+    2 ms at 100,000 clients): name the index there; PostgreSQL picks it by itself."""
+    return f"INDEXED BY {index}" if is_sqlite() else ""
+
+
 def _may_see_revenue() -> bool:
     actor = access.current()
     return actor is not None and permissions.refusal(actor, Permission.REPORTS) is None
@@ -233,37 +239,42 @@ def _may_see_revenue() -> bool:
 
 # -- the Today page --------------------------------------------------------------------------------
 
-_STARTED_END = ("(SELECT MAX(s.ends_on) FROM subscription s WHERE s.client_id = c.id AND s.cancelled_at IS NULL "
-                "AND s.starts_on <= {p})")
+# Subscriptions ending in a window (not cancelled), each the latest-ending of its client's already
+# started ones: the list's "Expiring" (a renewal may be waiting after it) — the few thousand that
+# end near today, found by the subscription_ends index, not every client's latest one.
+_ENDING_SQL = """
+SELECT COUNT(DISTINCT s.client_id) FROM subscription s JOIN client c ON c.id = s.client_id
+WHERE s.cancelled_at IS NULL AND s.ends_on > {p} AND s.ends_on <= {p} AND s.starts_on <= {p} AND c.deleted_at IS NULL
+AND NOT EXISTS (SELECT 1 FROM subscription n WHERE n.client_id = s.client_id AND n.cancelled_at IS NULL
+                AND n.ends_on > s.ends_on {started})
+"""
 
 
 def _client_counts(today: date, expiring_days: int) -> tuple[int, int, int, int]:
     """(expiring, expired recently, owing, owed) — the list's own definitions: a client is
-    described by their latest-ending subscription already started (not cancelled)."""
+    described by their latest-ending subscription already started (not cancelled); an ended one
+    counts as expired only when nothing is scheduled after it (any later-ending subscription,
+    started or not, rules the client out)."""
     p = db.obj.param
-    end = _STARTED_END.format(p=p)
     t = _day(today)
-    row = db.execute_sql(
-        f"SELECT SUM(CASE WHEN e > {p} AND e <= {p} THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN e <= {p} AND e >= {p} AND NOT EXISTS (SELECT 1 FROM subscription n WHERE n.client_id = x.id "
-        f"AND n.cancelled_at IS NULL AND n.starts_on > {p}) THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN x.balance_minor > 0 THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN x.balance_minor > 0 THEN x.balance_minor ELSE 0 END) "
-        f"FROM (SELECT c.id, c.balance_minor, {end} AS e FROM client c WHERE c.deleted_at IS NULL) x",
-        [t, _day(today + timedelta(days=expiring_days)), t, _day(today - timedelta(days=WIN_BACK_DAYS)), t, t],
-    ).fetchone()
-    return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
+    expiring = db.execute_sql(_ENDING_SQL.format(p=p, started=f"AND n.starts_on <= {p}"),
+                              [t, _day(today + timedelta(days=expiring_days)), t, t]).fetchone()[0]
+    expired = db.execute_sql(_ENDING_SQL.format(p=p, started=""),
+                             [_day(today - timedelta(days=WIN_BACK_DAYS + 1)), t, t]).fetchone()[0]
+    owing, owed = db.execute_sql(f"SELECT COUNT(*), SUM(balance_minor) FROM client {_indexed('client_owing')} "
+                                 "WHERE deleted_at IS NULL AND balance_minor > 0").fetchone()
+    return int(expiring or 0), int(expired or 0), int(owing or 0), int(owed or 0)
 
 
 def takings(lo: datetime, hi: datetime) -> tuple[tuple[MethodTakings, ...], tuple[StaffTakings, ...]]:
     """Money taken between the two moments, per method (as the cash-up adds it) and per staff
     member (net)."""
     p = db.obj.param
-    rows = db.execute_sql(
-        "SELECT y.method, y.kind, CASE WHEN y.voided_at IS NULL THEN 0 ELSE 1 END, y.taken_by, COUNT(*), "
-        f"SUM(y.amount_minor) FROM payment y WHERE y.paid_at >= {p} AND y.paid_at < {p} AND {_MONEY_KINDS} "
-        "GROUP BY y.method, y.kind, CASE WHEN y.voided_at IS NULL THEN 0 ELSE 1 END, y.taken_by",
-        [_stamp(lo), _stamp(hi)]).fetchall()
+    # Apart, so each half is read by its own (partial) index on paid_at.
+    rows = [row for voided in (False, True) for row in db.execute_sql(
+        f"SELECT y.method, y.kind, {int(voided)}, y.taken_by, COUNT(*), SUM(y.amount_minor) FROM payment y "
+        f"WHERE y.voided_at IS {'NOT ' if voided else ''}NULL AND y.paid_at >= {p} AND y.paid_at < {p} "
+        f"AND {_MONEY_KINDS} GROUP BY y.method, y.kind, y.taken_by", [_stamp(lo), _stamp(hi)]).fetchall()]
     per_method: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
     per_staff: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for method, kind, voided, taken_by, n, total in rows:
@@ -292,8 +303,8 @@ def takings(lo: datetime, hi: datetime) -> tuple[tuple[MethodTakings, ...], tupl
 
 
 def _routers() -> tuple[RouterFigures, ...]:
-    clients = dict(db.execute_sql("SELECT server_id, COUNT(*) FROM client WHERE deleted_at IS NULL "
-                                  "AND server_id IS NOT NULL GROUP BY server_id").fetchall())
+    clients = dict(db.execute_sql(f"SELECT server_id, COUNT(*) FROM client {_indexed('client_live_server')} "
+                                  "WHERE deleted_at IS NULL AND server_id IS NOT NULL GROUP BY server_id").fetchall())
     waiting: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for sid, status, n in db.execute_sql("SELECT server_id, status, COUNT(*) FROM router_change "
                                          "WHERE status IN ('pending', 'failed') GROUP BY server_id, status"):

@@ -421,6 +421,9 @@ class MainWindow(WindowState, QMainWindow):
                                                tip="Lock the window behind the sign-in; nothing is closed")
         self.switch_user_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from any window
         self.password_action = self._action("Change my &password…", self.change_password)
+        self.today_action = self._action("&Today", self.show_today, "Ctrl+1",
+                                         tip="What needs doing today: expiring, owing, takings, routers")
+        self.clients_action = self._action("C&lients", self.show_client_list, "Ctrl+2", tip="The client list")
         self.reports_action = self._action("&Reports…", self.show_reports, "Ctrl+Shift+R",
                                            tip="Revenue, subscribers, churn, debtors: by day, month, package…")
         # What each action needs; the role signed in enables or disables them (with who can).
@@ -459,6 +462,8 @@ class MainWindow(WindowState, QMainWindow):
         for action in (self.open_action, self.delete_action):
             self.client_menu.addAction(action)
         self.view_menu = bar.addMenu("&View")
+        self.view_menu.addActions([self.today_action, self.clients_action])
+        self.view_menu.addSeparator()
         for action in (self.find_action, self.clear_action, self.refresh_action):
             self.view_menu.addAction(action)
         self.till_menu = bar.addMenu("&Till")
@@ -724,6 +729,14 @@ class MainWindow(WindowState, QMainWindow):
 
     # -- filtering and selection --------------------------------------------------------------
 
+    def show_today(self) -> None:
+        self.tabs.setCurrentWidget(self.today_page)
+        self.today_page.refresh()
+
+    def show_client_list(self) -> None:
+        self.tabs.setCurrentWidget(self.clients_page)
+        self.table.setFocus()
+
     def show_clients(self, flt: ClientFilter) -> None:
         """The client list filtered so (a Today tile was clicked)."""
         self.tabs.setCurrentWidget(self.clients_page)
@@ -805,6 +818,7 @@ class MainWindow(WindowState, QMainWindow):
         return True
 
     def focus_search(self) -> None:
+        self.tabs.setCurrentWidget(self.clients_page)  # Ctrl+F from the Today page searches the list too
         self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filters.search.selectAll()
 
