@@ -91,7 +91,7 @@ run_one() {  # LABEL WIDTH HEIGHT SCALE DISPLAY
   reports=$(wait_window "^Reports" 30)
   xdotool windowactivate --sync "$reports" key --clearmodifiers alt+r Down Down  # revenue by payment method
   shoot "report-methods-$label"
-  xdotool windowactivate --sync "$reports" key --clearmodifiers alt+r Down Down Down Down  # active subscribers
+  xdotool windowactivate --sync "$reports" key --clearmodifiers alt+r Down Down Down  # active subscribers
   shoot "report-subscribers-$label"
   xdotool windowactivate --sync "$reports" key --clearmodifiers Escape
   sleep 0.5
