@@ -248,3 +248,18 @@ def test_a_range_backwards_is_refused(shop: Shop) -> None:
             reports.report(ReportKind.REVENUE_BY_DAY, date(2026, 1, 1), TODAY)
         finally:
             access.set_process_default(SYSTEM)
+
+
+def test_days_follow_daylight_saving(make: Factory, clock: Clock) -> None:
+    """Europe/London: GMT until 29 March 2026 01:00 UTC, then BST (UTC+1). 23:30 UTC is the same
+    day before the change and 00:30 the next day after it."""
+    clock.today = date(2026, 3, 31)
+    settings.save(replace(settings.load(), timezone="Europe/London"))
+    pkg = make.package("Home", "1500")
+    before, after = make.client("Before"), make.client("After")
+    make.subscription(before, pkg, date(2026, 3, 1), payment=subs.PaymentInput("100"))
+    _at(_last_payment(before), datetime(2026, 3, 27, 23, 30), "Amina")  # 23:30 GMT on the 27th
+    make.subscription(after, pkg, date(2026, 3, 1), payment=subs.PaymentInput("200"))
+    _at(_last_payment(after), datetime(2026, 3, 29, 23, 30), "Amina")  # 00:30 BST on the 30th
+    r = reports.report(ReportKind.REVENUE_BY_DAY, date(2026, 3, 27), date(2026, 3, 30))
+    assert [(row[0].day, row[-1]) for row in r.rows] == [(27, 100 * U), (28, 0), (29, 0), (30, 200 * U)]
