@@ -7,6 +7,7 @@ online come from the status checks already in the connection book (no router cal
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -32,6 +33,8 @@ from ispclient.ui.context import AppContext
 from ispclient.ui.models.client_filter import ClientFilter
 from ispclient.ui.servers_window import RouterState, router_state
 from ispclient.ui.widgets.formatting import plural
+
+log = logging.getLogger(__name__)
 
 REFRESH_MS = 60_000  # the clock moves on (expiring, today's takings) even when nothing changes here
 UP_COLOUR, DOWN_COLOUR, UNKNOWN_COLOUR = "#2e7d32", "#c62828", "#757575"
@@ -151,7 +154,15 @@ class TodayPage(QWidget):
 
     def refresh(self) -> None:
         ops.Op(self, reports.today_figures, key="figures", lane=ops.Lane.DB) \
-            .on_success(self.show_figures).on_failure(lambda _e: None).run()
+            .on_success(self.show_figures).on_failure(self._failed).run()
+
+    def _failed(self, error: BaseException) -> None:
+        # Not a dialog: the page refreshes every minute and on every change (signed out, the
+        # database away for a moment); the figures stay as they were and say when they were read.
+        log.warning("the Today page's figures were not read: %r", error)
+        if self.figures is not None:
+            self.heading.setText(self.figures.day.strftime("Today, %A %d %B %Y") + " — not up to date: "
+                                 + ops.describe_error(error)[1].splitlines()[0])
 
     def show_figures(self, t: TodayFigures) -> None:
         self.figures = t
