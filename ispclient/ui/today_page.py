@@ -162,7 +162,7 @@ class TodayPage(QWidget):
         log.warning("the Today page's figures were not read: %r", error)
         if self.figures is not None:
             self.heading.setText(self.figures.day.strftime("Today, %A %d %B %Y") + " — not up to date: "
-                                 + ops.describe_error(error)[1].splitlines()[0])
+                                 + (ops.describe_error(error)[1].splitlines() or [""])[0])
 
     def show_figures(self, t: TodayFigures) -> None:
         self.figures = t
