@@ -761,8 +761,9 @@ class MainWindow(WindowState, QMainWindow):
             self.router_banner.clear()
             return
         names = "; ".join(f"{name} is {text[0].lower()}{text[1:]}" for name, text in down)
-        self.router_banner.setText(f"⚠ {names}. Its clients' statuses are unknown and changes for it wait in the "
-                                   "queue until it is back.")
+        its, it = ("Their", "them") if len(down) > 1 else ("Its", "it")
+        self.router_banner.setText(f"⚠ {names}. {its} clients' statuses are unknown and changes for {it} wait in "
+                                   "the queue until it is back.")
         self.router_banner.show()
 
     def _filter_changed(self) -> None:
