@@ -761,9 +761,9 @@ class MainWindow(WindowState, QMainWindow):
             self.router_banner.clear()
             return
         names = "; ".join(f"{name} is {text[0].lower()}{text[1:]}" for name, text in down)
-        its, it = ("Their", "them") if len(down) > 1 else ("Its", "it")
+        its, it, is_ = ("Their", "them", "they are") if len(down) > 1 else ("Its", "it", "it is")
         self.router_banner.setText(f"⚠ {names}. {its} clients' statuses are unknown and changes for {it} wait in "
-                                   "the queue until it is back.")
+                                   f"the queue until {is_} back.")
         self.router_banner.show()
 
     def _filter_changed(self) -> None:
