@@ -134,6 +134,7 @@ def test_a_backup_of_an_older_schema_with_its_own_columns_is_accepted(app_paths:
           "ALTER TABLE audit_event DROP COLUMN pc_name", "DROP TABLE shift", "DROP TABLE sign_in_lock",
           "DROP TABLE staff",
           "ALTER TABLE client DROP COLUMN secret_held", "ALTER TABLE subscription DROP COLUMN cancel_on",
+          "DROP INDEX IF EXISTS client_owing",  # schema 10's, on the column below
           "ALTER TABLE router_change DROP COLUMN action", "ALTER TABLE client DROP COLUMN balance_minor",
           "DROP TABLE counter", "UPDATE schema_version SET version = 4")
     assert backup.verify_backup(info.path) == 4
