@@ -287,6 +287,9 @@ def main(config: dict[str, Any]) -> int:
             return False
 
     painted = PaintCounter()
+    # The app opens on the Today page (issue 16); these figures are the client list's: shown first
+    # here, as it was before that page (its figures are bench/reports.py's).
+    window.tabs.setCurrentWidget(window.clients_page)
     window.table.viewport().installEventFilter(painted)
     stalls = StallMeter()
     window.show()  # what application.run does, up to app.exec()

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -90,6 +91,7 @@ class TodayPage(QWidget):
         self.setObjectName("todayPage")
         self.ctx = ctx
         self.figures: TodayFigures | None = None
+        self._stale = True  # read when first shown
         self.heading = QLabel()
         self.heading.setObjectName("todayHeading")
         font = self.heading.font()
@@ -149,10 +151,21 @@ class TodayPage(QWidget):
         ctx.store.settings_changed.connect(self.refresh)
         self.refresh()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def _changed(self, _changes: Changes) -> None:
         self.refresh()  # every kind of change moves some figure; one read of a few aggregates
 
     def refresh(self) -> None:
+        """Read the figures again — now if the page shows, else when it is next shown (the list's
+        start-up and a day at the Clients tab pay nothing for a page nobody looks at)."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         ops.Op(self, reports.today_figures, key="figures", lane=ops.Lane.DB) \
             .on_success(self.show_figures).on_failure(self._failed).run()
 

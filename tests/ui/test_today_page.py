@@ -120,3 +120,17 @@ def test_a_stopped_router_raises_the_banner_and_it_clears_when_back(
         assert "Up" in w.today_page.router_labels[north].text()
     finally:
         service.shutdown()
+
+
+def test_the_page_is_read_when_shown_not_before(qtbot: QtBot, ctx: AppContext, make: Factory) -> None:
+    _shop(make)
+    ctx.store.refresh_now()
+    w = MainWindow(ctx)  # opens on the list
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.list_ready)
+    settle(qtbot)
+    assert w.today_page.figures is None
+    w.today_action.trigger()  # Ctrl+1
+    qtbot.waitUntil(lambda: w.today_page.figures is not None)
+    assert w.today_page.owing.figure.text() == "2"
