@@ -62,8 +62,9 @@ def make_chart_view(report: Report) -> QWidget:
         return note
     labels, numbers = values(report)
     chart = QChart()
-    chart.setTitle(f"{report.title} — {report.columns[report.chart_column]}"
-                   + (f" ({report.currency})" if report.chart_column in report.money_columns else ""))
+    measure = report.columns[report.chart_column]
+    title = report.title if measure.casefold() in report.title.casefold() else f"{report.title} — {measure}"
+    chart.setTitle(title + (f" ({report.currency})" if report.chart_column in report.money_columns else ""))
     chart.legend().hide()
     chart.setMargins(QMargins(4, 4, 4, 4))
     chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
@@ -82,6 +83,7 @@ def make_chart_view(report: Report) -> QWidget:
         axis_y.setLabelFormat("%.0f")
         low, high = min([0.0, *numbers]), max([0.0, *numbers])
         axis_y.setRange(low, high * 1.1 if high > 0 else 1)
+        axis_y.applyNiceNumbers()  # ticks at 0, 50, 100… rather than at fifths of the highest value
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
         if report.chart is ChartKind.LINE:

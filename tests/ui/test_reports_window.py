@@ -97,6 +97,12 @@ def test_every_report_shows(qtbot: QtBot, window: ReportsWindow) -> None:
         window.show_kind(kind, date(2025, 12, 1), date(2026, 1, 15))
         qtbot.waitUntil(lambda k=kind: window.report is not None and window.report.kind is k)  # type: ignore[misc]
         assert window.model.columnCount() == len(window.report.columns)  # type: ignore[union-attr]
+        if charts_available():
+            from PySide6.QtCharts import QChartView
+
+            if isinstance(window.chart_view, QChartView):  # a title never says the same thing twice
+                parts = window.chart_view.chart().title().split(" (")[0].split(" — ")
+                assert len(parts) == len({p.casefold() for p in parts}), window.chart_view.chart().title()
 
 
 def test_presets() -> None:
