@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=HERE / "results.json", help="where to write the JSON")
     p.add_argument("--data-root", type=Path, help="where generated data is cached (default bench/.data)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument("--no-transfer", action="store_true",
+                   help="leave out the 100,000-row import/export (a few minutes; make bench-transfer runs it alone)")
     return p
 
 
@@ -111,6 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results.update(reports.measure_in_child(Path(stack.info.path)))
         finally:
             stack.stop()
+
+    if mode == "full" and wanted(*figures.TRANSFER_KEYS) and not args.no_transfer:
+        from bench import transfer
+
+        log("  import and export of 100,000 rows (bench/transfer.py) …")
+        got = transfer.run(100_000, root=args.data_root)
+        results.update({k: v for k, v in got.items() if k not in ("load_average_start", "load_average_end")})
 
     if args.pg_latency is not None and plan.pg_size is not None and wanted(*PG_KEYS):
         from bench import postgres
