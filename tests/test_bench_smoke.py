@@ -130,9 +130,12 @@ def test_the_latency_proxy_delays_each_round_trip_and_counts_queries() -> None:
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
 
+    accepted: list[socket.socket] = []
+
     def echo() -> None:
         try:
             conn, _ = server.accept()
+            accepted.append(conn)
             with conn:
                 while data := conn.recv(1024):
                     conn.sendall(data)
@@ -153,6 +156,8 @@ def test_the_latency_proxy_delays_each_round_trip_and_counts_queries() -> None:
         assert time.perf_counter() - started >= 0.055  # 30 ms each way
         assert got == startup + query and proxy.queries == 1
     server.close()
+    for conn in accepted:
+        conn.shutdown(socket.SHUT_RDWR)  # its recv returns: the thread ends
     echoing.join(timeout=5)
     assert not echoing.is_alive()
 

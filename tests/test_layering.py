@@ -16,7 +16,15 @@ ROWS = {"peewee", "playhouse", "ispclient.store.models", "ispclient.store.db"}
 
 
 def _imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    text = path.read_text(encoding="utf-8")
+    for _attempt in range(5):
+        try:
+            tree = ast.parse(text)
+            break
+        except SystemError:  # Python 3.11's AST recursion counter is shared by threads (gh-106905):
+            continue  # another thread formatting a traceback meanwhile trips it; parsing again is fine
+    else:
+        tree = ast.parse(text)
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
