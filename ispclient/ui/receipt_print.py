@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSizeF, QUrl
@@ -93,8 +94,17 @@ def _rows(r: Receipt) -> list[str]:
     if r.kind is EntryKind.PAYMENT:
         rows.append(_row("Amount received", money(r.amount_minor), strong=True))
         if r.package_name and r.credit_minor > 0:
-            rows.append(_row("for the subscription", money(r.on_subscription), indent=True))
-            rows.append(_row("kept as credit", money(r.credit_minor), indent=True))
+            rows.append(_row(f"for {r.package_name} {_period(r.starts_on, r.ends_on)}", money(r.on_subscription),
+                             indent=True))
+            if r.applied:
+                rows.append(_row("for earlier subscriptions" if all(a.starts_on <= (r.starts_on or a.starts_on)
+                                                                    for a in r.applied)
+                                 else "for other subscriptions owed", "", indent=True))
+            for a in r.applied:
+                rows.append(_row(f"{a.package_name} {_period(a.starts_on, a.ends_on)}", money(a.amount_minor),
+                                 indent=True))
+            if r.kept_as_credit:
+                rows.append(_row("kept as credit", money(r.kept_as_credit), indent=True))
         elif not r.package_name:
             rows.append(_row("kept as credit", money(r.credit_minor), indent=True))
         if r.credit_minor < 0:
@@ -117,6 +127,10 @@ def _rows(r: Receipt) -> list[str]:
         rows.append(_row("Cash tendered", money(r.tendered_minor)))
         rows.append(_row("Change", money(change)))
     return rows
+
+
+def _period(start: date | None, end: date | None) -> str:
+    return f"{start:%d %b} – {end:%d %b}" if start and end else ""
 
 
 def _balance_text(r: Receipt) -> str:

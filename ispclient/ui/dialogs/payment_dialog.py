@@ -166,17 +166,24 @@ class PaymentDialog(FormDialog):
         else:
             parts.append(f"“{sub.package_name}” is paid in full.")
         if split.to_credit:
-            parts.append(f"<b>{format_money(split.to_credit, cur)}</b> beyond what is due goes to the client's "
-                         "credit.")
-            # The balance then reads "nothing owed" while these still read unpaid: say so before saving.
+            # What is beyond this one's due pays the client's other owed subscriptions first,
+            # oldest first (as the store does: ledger.allocate); only the rest becomes credit.
             still = [s for s in self.detail.owing() if s.id != sub.id]
-            if still:
+            shares, kept = ledger.allocate(split.to_credit, [(s.id, s.balance_minor) for s in still])
+            if shares:
+                paid_off = sum(share for _sid, share in shares)
                 owed = sum(s.balance_minor for s in still)
                 n = len(still)
-                parts.append(f"<br><b>{format_money(owed, cur)} is still owed on {n} other subscription"
-                             f"{'s' if n > 1 else ''}</b> (from {day(still[0].starts_on)}): choose "
-                             f"{'it' if n == 1 else 'each'} in “For”, or pay {'it' if n == 1 else 'them'} "
-                             "from this credit afterwards.")
+                since = f"(from {day(still[0].starts_on)})"
+                if paid_off >= owed:
+                    parts.append(f"<br><b>{format_money(paid_off, cur)}</b> beyond what is due also pays the {n} "
+                                 f"other owed subscription{'s' if n > 1 else ''} {since} in full.")
+                else:
+                    parts.append(f"<br><b>{format_money(paid_off, cur)}</b> beyond what is due also pays toward the "
+                                 f"{n} other owed subscription{'s' if n > 1 else ''} {since}, oldest first; "
+                                 f"{format_money(owed - paid_off, cur)} will still be owed on them.")
+            if kept:
+                parts.append(f"<b>{format_money(kept, cur)}</b> beyond what is owed goes to the client's credit.")
         return " ".join(parts)
 
     # -- validation and saving -------------------------------------------------------------
