@@ -94,8 +94,9 @@ def _rows(r: Receipt) -> list[str]:
     if r.kind is EntryKind.PAYMENT:
         rows.append(_row("Amount received", money(r.amount_minor), strong=True))
         if r.package_name and r.credit_minor > 0:
-            rows.append(_row(f"for {r.package_name} {_period(r.starts_on, r.ends_on)}", money(r.on_subscription),
-                             indent=True))
+            # Named when the money also paid other subscriptions (the Package and Period above say which one).
+            label = f"for {r.package_name} {_period(r.starts_on, r.ends_on)}" if r.applied else "for the subscription"
+            rows.append(_row(label, money(r.on_subscription), indent=True))
             if r.applied:
                 rows.append(_row("for earlier subscriptions" if all(a.starts_on <= (r.starts_on or a.starts_on)
                                                                     for a in r.applied)

@@ -174,14 +174,14 @@ class PaymentDialog(FormDialog):
                 paid_off = sum(share for _sid, share in shares)
                 owed = sum(s.balance_minor for s in still)
                 n = len(still)
+                them = "the other owed subscription" if n == 1 else f"the {n} other owed subscriptions"
                 since = f"(from {day(still[0].starts_on)})"
                 if paid_off >= owed:
-                    parts.append(f"<br><b>{format_money(paid_off, cur)}</b> beyond what is due also pays the {n} "
-                                 f"other owed subscription{'s' if n > 1 else ''} {since} in full.")
+                    parts.append(f"<br><b>{format_money(paid_off, cur)}</b> beyond what is due also pays {them} "
+                                 f"{since} in full.")
                 else:
-                    parts.append(f"<br><b>{format_money(paid_off, cur)}</b> beyond what is due also pays toward the "
-                                 f"{n} other owed subscription{'s' if n > 1 else ''} {since}, oldest first; "
-                                 f"{format_money(owed - paid_off, cur)} will still be owed on them.")
+                    parts.append(f"<br><b>{format_money(paid_off, cur)}</b> beyond what is due also pays toward {them} "
+                                 f"{since}, oldest first; {format_money(owed - paid_off, cur)} will still be owed.")
             if kept:
                 parts.append(f"<b>{format_money(kept, cur)}</b> beyond what is owed goes to the client's credit.")
         return " ".join(parts)
