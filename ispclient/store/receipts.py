@@ -182,7 +182,8 @@ def receipt(payment_id: int) -> Receipt:
 
         # A voided payment shows the split it had (its transfers were voided with it).
         parts = money.applied_transfers(pay, include_void=pay.is_void)
-        subs = {x.id: x for x in Subscription.select().where(Subscription.id.in_([p.subscription_id for p in parts]))}
+        subs = {x.id: x for x in Subscription.select().where(Subscription.id.in_([p.subscription_id for p in parts]))} \
+            if parts else {}
         applied = tuple(Applied(subs[p.subscription_id].package_name, subs[p.subscription_id].starts_on,
                                 subs[p.subscription_id].ends_on, -p.credit_minor) for p in parts)
     return Receipt(

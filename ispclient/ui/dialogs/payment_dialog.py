@@ -183,7 +183,8 @@ class PaymentDialog(FormDialog):
                     parts.append(f"<br><b>{format_money(paid_off, cur)}</b> beyond what is due also pays toward {them} "
                                  f"{since}, oldest first; {format_money(owed - paid_off, cur)} will still be owed.")
             if kept:
-                parts.append(f"<b>{format_money(kept, cur)}</b> beyond what is owed goes to the client's credit.")
+                parts.append(f"<b>{format_money(kept, cur)}</b> beyond what is {'owed' if shares else 'due'} goes to "
+                             "the client's credit.")
         return " ".join(parts)
 
     # -- validation and saving -------------------------------------------------------------
