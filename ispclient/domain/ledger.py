@@ -157,6 +157,12 @@ def allocate(amount_minor: int, owed: Iterable[tuple[int, int]]) -> tuple[list[t
     return parts, left
 
 
+def spreadable(to_credit: int, credit_before: int) -> int:
+    """What of a payment's excess (``to_credit``) may pay other owed subscriptions: all of it,
+    less what settles an opening debt first (``credit_before`` below nothing)."""
+    return max(0, min(to_credit, to_credit + credit_before))
+
+
 def applied_note(receipt_no: str) -> str:
     """The note of a credit transfer that carries part of one payment to another owed
     subscription (with the payment's receipt number as its reference): how a void of the payment

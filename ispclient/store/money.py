@@ -248,12 +248,15 @@ def take_payment(client: Client, sub: Subscription | None, values: dict[str, Any
         parts.append(f"{format_money(split.credit_used, currency)} of credit used")
     summary = " + ".join(parts) + f" for {_for(sub)}"
     # Money beyond what this subscription needs pays the client's other owed ones, oldest first;
-    # only what is left after all of them is kept as credit.
+    # only what is left after all of them is kept as credit. An imported opening debt (credit
+    # below nothing) is older than any subscription: it is settled first.
     spread: list[tuple[Subscription, int]] = []
     kept = split.to_credit
     if sub is not None and split.to_credit > 0:
         others = owed_others(client.id, sub.id)
-        shares, kept = ledger.allocate(split.to_credit, [(o.id, due) for o, due in others])
+        shares, _left = ledger.allocate(ledger.spreadable(split.to_credit, credit_now),
+                                       [(o.id, due) for o, due in others])
+        kept = split.to_credit - sum(share for _sid, share in shares)
         by_id = {o.id: o for o, _due in others}
         spread = [(by_id[sid], share) for sid, share in shares]
     if spread:

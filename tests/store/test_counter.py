@@ -510,3 +510,22 @@ def test_a_void_whose_transfer_money_has_moved_on_is_refused(owing: tuple[int, l
     money.refund(cid, money.RefundInput("4500"), subscription_id=old)  # March's 4,500, 3,500 of it from this payment
     message = refused(money.void, pay.id, "typo")["__all__"]
     assert message.startswith("Receipt R-000002 also paid receipt R-000003, which can't be undone:")
+
+
+def test_an_imported_opening_debt_is_settled_before_the_other_subscriptions(owing: tuple[int, list[int]]) -> None:
+    """An opening debt (imported: credit below nothing) is older than any subscription."""
+    from ispclient.domain import ledger
+    from ispclient.domain.ledger import EntryKind
+    from ispclient.store.db import atomic, lock_client_row
+
+    cid, (old, apr, may) = owing
+    with atomic():
+        lock_client_row(cid)
+        money._write(Client.get_by_id(cid), None, EntryKind.TRANSFER, 0, -200_000, method=ledger.OPENING,
+                     summary="Opening balance: KES 2,000.00 owed", actor=None)
+    assert detail(cid).balance_minor == 1_250_000
+    subs.record_payment(may, subs.PaymentInput("10500"))  # 7,000 beyond May: 2,000 settles the debt first
+    assert owed_on(cid, [old, apr, may]) == [0, 200_000, 0]
+    assert (detail(cid).balance_minor, detail(cid).credit_minor) == (200_000, 0)
+    subs.record_payment(apr, subs.PaymentInput("2000"))
+    assert (detail(cid).balance_minor, detail(cid).credit_minor) == (0, 0)

@@ -169,7 +169,9 @@ class PaymentDialog(FormDialog):
             # What is beyond this one's due pays the client's other owed subscriptions first,
             # oldest first (as the store does: ledger.allocate); only the rest becomes credit.
             still = [s for s in self.detail.owing() if s.id != sub.id]
-            shares, kept = ledger.allocate(split.to_credit, [(s.id, s.balance_minor) for s in still])
+            shares, _left = ledger.allocate(ledger.spreadable(split.to_credit, self.detail.credit_minor),
+                                            [(s.id, s.balance_minor) for s in still])
+            kept = split.to_credit - sum(share for _sid, share in shares)
             if shares:
                 paid_off = sum(share for _sid, share in shares)
                 owed = sum(s.balance_minor for s in still)
