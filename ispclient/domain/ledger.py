@@ -170,6 +170,12 @@ def applied_note(receipt_no: str) -> str:
     return f"Part of receipt {receipt_no}"
 
 
+def is_applied_part(kind: str, reference: str, note: str) -> bool:
+    """Whether an entry is a credit transfer carrying part of the payment whose receipt number
+    is its reference (see :func:`applied_note`)."""
+    return kind == EntryKind.TRANSFER.value and bool(reference) and note == applied_note(reference)
+
+
 def reference_is_unique(method: str, reference: str) -> bool:
     """Whether a payment's reference names one transfer that can't be paid twice: a mobile-money
     or bank transaction, a card slip, a cheque. A cash "reference" is the cashier's own note."""

@@ -436,7 +436,7 @@ def _void_one(client: Client, pay: Payment, reason: str, actor: str | None) -> N
     facts = ledger.Entry(pay.kind, pay.subscription_id, pay.amount_minor, pay.credit_minor, False)
     why = ledger.void_blocker(facts, paid, balances.credit(client_id), balances.opening_debt(client_id))
     if why is not None:
-        if pay.kind == EntryKind.TRANSFER.value and pay.note == ledger.applied_note(pay.reference):
+        if ledger.is_applied_part(pay.kind, pay.reference, pay.note):
             why = f"Receipt {pay.reference} also paid receipt {pay.receipt_no}, which can't be undone: {why}"
         raise ValidationError.single("__all__", why)
     before = {"voided_at": None, "voided_by": "", "void_reason": "", "void_receipt_no": None,

@@ -746,6 +746,37 @@ def test_clearing_the_balance_from_the_overview_pays_every_owed_subscription(
     d = queries.client_detail(baraka, TODAY)
     assert (d.balance_minor, d.credit_minor) == (0, 0)
     assert Payment.select().where(Payment.kind == "payment", Payment.client == baraka).count() == 2
+    # The payments tab says where the money went: the payment, and each transfer under its receipt.
+    pay = Payment.get(Payment.client == baraka, Payment.amount_minor == 1_050_000)
+    tab = w.payments
+    w.tabs.setCurrentWidget(tab)  # filled when shown
+    whats = {tab.model.index(r, PaymentColumn.RECEIPT).data(): tab.model.index(r, PaymentColumn.WHAT).data()
+             for r in range(tab.model.rowCount())}
+    assert whats[pay.receipt_no].endswith("; KES 7,000.00 paid on 2 other subscriptions")
+    assert "to credit" not in whats[pay.receipt_no]
+    parts = [r for r, text in whats.items() if text.endswith(f"from receipt {pay.receipt_no}")]
+    assert sorted(whats[r] for r in parts) == [
+        f"Paid on “Home 10 Plus” (16 Dec 2025) from receipt {pay.receipt_no}",
+        f"Paid on “Home 20 Mbps” (16 Nov 2025) from receipt {pay.receipt_no}"]
+
+    # A void of it (from the payments tab) undoes the whole split, and says so before.
+    tab.select(pay.id)
+    warned: list[str] = []
+
+    def void_it(dlg: VoidDialog) -> None:
+        warned.append(dlg.warning.body.text())
+        qtbot.keyClicks(dlg.reason, "Recorded on the wrong client")
+        qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+
+    drive(monkeypatch, VoidDialog, void_it)
+    qtbot.mouseClick(tab.void_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert f"The KES 7,000.00 of it that paid 2 other subscriptions (receipts {', '.join(sorted(parts))}) is " \
+           "undone with it: they will be owed again." in warned[0]
+    assert w.overview.balance_value.text() == "KES 10,500.00 owed"
+    assert w.overview.subscription.value("payment") == "Unpaid — KES 3,500.00 due"
+    assert queries.client_detail(baraka, TODAY).balance_minor == 1_050_000
 
 
 def test_a_new_subscription_defaults_to_the_clients_current_or_last_package(
