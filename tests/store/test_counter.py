@@ -529,3 +529,11 @@ def test_an_imported_opening_debt_is_settled_before_the_other_subscriptions(owin
     assert (detail(cid).balance_minor, detail(cid).credit_minor) == (200_000, 0)
     subs.record_payment(apr, subs.PaymentInput("2000"))
     assert (detail(cid).balance_minor, detail(cid).credit_minor) == (0, 0)
+
+
+def test_money_beyond_a_renewals_price_pays_what_is_owed_first(owing: tuple[int, list[int]]) -> None:
+    cid, (old, apr, may) = owing
+    june = subs.renew_subscription(may, payment=subs.PaymentInput("15000"))  # 3,500 + 10,500 owed + 1,000
+    assert owed_on(cid, [old, apr, may, june.id]) == [0, 0, 0, 0]
+    assert (detail(cid).balance_minor, detail(cid).credit_minor) == (-100_000, 100_000)
+    assert Payment.select().where(Payment.kind == "transfer").count() == 3

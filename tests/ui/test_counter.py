@@ -698,6 +698,20 @@ def test_money_beyond_one_subscription_says_it_pays_the_others_too(
     dlg.fields.dirty = False
 
 
+def test_a_renewal_paid_beyond_its_price_says_it_pays_what_is_owed(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int]) -> None:
+    subs.renew_subscription(counter["jan"])  # February unpaid: KES 1,500 owed
+    dlg = SubscriptionDialog(ctx, queries.client_detail(counter["amina"], TODAY), renew_from=counter["jan"])
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.amount.text() == ""  # no money pre-filled
+    qtbot.keyClicks(dlg.amount, "3500")  # March 1,500, February's 1,500, 500 over
+    assert dlg.due_now.text() == ("Price KES 1,500.00. Paid in full. <b>KES 1,500.00</b> beyond the price pays 1 owed "
+                                  "subscription (from 04 Feb 2026). <b>KES 500.00</b> left over goes to the client's "
+                                  "credit.")
+    dlg.fields.dirty = False
+
+
 def test_clearing_the_balance_from_the_overview_pays_every_owed_subscription(
         qtbot: QtBot, ctx: AppContext, counter: dict[str, int], make: Factory,
         monkeypatch: pytest.MonkeyPatch, shots: Path) -> None:
