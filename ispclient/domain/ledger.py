@@ -140,6 +140,42 @@ def split_payment(cash_minor: int, due_minor: int, credit_available: int, use_cr
     return Split(cash_minor + used, -used)
 
 
+def allocate(amount_minor: int, owed: Iterable[tuple[int, int]]) -> tuple[list[tuple[int, int]], int]:
+    """Spread money over what is owed, in the order given (oldest first): ``owed`` is
+    (subscription id, due) pairs; returns (subscription id, amount) for each one it pays, and
+    what is left over (kept as credit). A payment beyond what its own subscription needs pays
+    the client's other owed subscriptions this way before anything becomes credit."""
+    left = max(0, amount_minor)
+    parts: list[tuple[int, int]] = []
+    for subscription_id, due in owed:
+        if left <= 0:
+            break
+        part = min(left, max(0, due))
+        if part > 0:
+            parts.append((subscription_id, part))
+            left -= part
+    return parts, left
+
+
+def spreadable(to_credit: int, credit_before: int) -> int:
+    """What of a payment's excess (``to_credit``) may pay other owed subscriptions: all of it,
+    less what settles an opening debt first (``credit_before`` below nothing)."""
+    return max(0, min(to_credit, to_credit + credit_before))
+
+
+def applied_note(receipt_no: str) -> str:
+    """The note of a credit transfer that carries part of one payment to another owed
+    subscription (with the payment's receipt number as its reference): how a void of the payment
+    finds the transfers it must undo with it."""
+    return f"Part of receipt {receipt_no}"
+
+
+def is_applied_part(kind: str, reference: str, note: str) -> bool:
+    """Whether an entry is a credit transfer carrying part of the payment whose receipt number
+    is its reference (see :func:`applied_note`)."""
+    return kind == EntryKind.TRANSFER.value and bool(reference) and note == applied_note(reference)
+
+
 def reference_is_unique(method: str, reference: str) -> bool:
     """Whether a payment's reference names one transfer that can't be paid twice: a mobile-money
     or bank transaction, a card slip, a cheque. A cash "reference" is the cashier's own note."""

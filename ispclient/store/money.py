@@ -247,11 +247,56 @@ def take_payment(client: Client, sub: Subscription | None, values: dict[str, Any
     if split.credit_used:
         parts.append(f"{format_money(split.credit_used, currency)} of credit used")
     summary = " + ".join(parts) + f" for {_for(sub)}"
-    if split.to_credit and sub is not None:
-        summary += f"; {format_money(split.to_credit, currency)} beyond what was due kept as credit"
-    return _write(client, sub, kind, amount, split.credit_minor, method=values["method"] if amount else "Credit",
-                  reference=values["reference"], note=values["note"], tendered_minor=values.get("tendered_minor"),
-                  summary=summary, actor=actor, duplicate_reference_ok=bool(values.get("duplicate_reference_ok")))
+    # Money beyond what this subscription needs pays the client's other owed ones, oldest first;
+    # only what is left after all of them is kept as credit. An imported opening debt (credit
+    # below nothing) is older than any subscription: it is settled first.
+    spread: list[tuple[Subscription, int]] = []
+    kept = split.to_credit
+    if sub is not None and split.to_credit > 0:
+        others = owed_others(client.id, sub.id)
+        shares, _left = ledger.allocate(ledger.spreadable(split.to_credit, credit_now),
+                                       [(o.id, due) for o, due in others])
+        kept = split.to_credit - sum(share for _sid, share in shares)
+        by_id = {o.id: o for o, _due in others}
+        spread = [(by_id[sid], share) for sid, share in shares]
+    if spread:
+        n = len(spread)
+        summary += (f"; {format_money(sum(share for _o, share in spread), currency)} beyond what was due paid on "
+                    f"{n} other subscription{'s' if n > 1 else ''}")
+    if kept and sub is not None:
+        summary += f"; {format_money(kept, currency)} beyond what was due kept as credit"
+    pay = _write(client, sub, kind, amount, split.credit_minor, method=values["method"] if amount else "Credit",
+                 reference=values["reference"], note=values["note"], tendered_minor=values.get("tendered_minor"),
+                 summary=summary, actor=actor, duplicate_reference_ok=bool(values.get("duplicate_reference_ok")))
+    for other, share in spread:  # the excess first lands as credit on the payment; these apply it
+        _write(client, other, EntryKind.TRANSFER, 0, -share, method="Credit", reference=pay.receipt_no,
+               note=ledger.applied_note(pay.receipt_no),
+               summary=f"{format_money(share, currency)} of receipt {pay.receipt_no} paid on {_for(other)}",
+               actor=actor)
+    return pay
+
+
+def owed_others(client_id: int, except_id: int) -> list[tuple[Subscription, int]]:
+    """The client's other subscriptions not cancelled with money due, oldest first, each with
+    what is due on it (read under the client's lock)."""
+    paid = balances.paid_by_subscription([client_id])
+    subs = (Subscription.select().where((Subscription.client == client_id) & (Subscription.id != except_id)
+                                        & Subscription.cancelled_at.is_null())
+            .order_by(Subscription.starts_on, Subscription.id))
+    return [(o, o.price_minor - paid.get(o.id, 0)) for o in subs if o.price_minor - paid.get(o.id, 0) > 0]
+
+
+def applied_transfers(pay: Payment, *, include_void: bool = False) -> list[Payment]:
+    """The credit transfers that carried part of this payment to the client's other owed
+    subscriptions, in the order they were made."""
+    if pay.kind != EntryKind.PAYMENT.value:
+        return []
+    query = Payment.select().where((Payment.client == pay.client_id) & (Payment.kind == EntryKind.TRANSFER.value)
+                                   & (Payment.reference == pay.receipt_no)
+                                   & (Payment.note == ledger.applied_note(pay.receipt_no)) & (Payment.id > pay.id))
+    if not include_void:
+        query = query.where(Payment.voided_at.is_null())
+    return list(query.order_by(Payment.id))
 
 
 def _payment_target(client_id: int, subscription_id: int | None) -> Subscription | None:
@@ -357,7 +402,8 @@ def _client_of_subscription(subscription_id: int) -> int:
 @access.requires(Permission.VOID_REFUND)
 def void(payment_id: int, reason: str, *, actor: str | None = None) -> Payment:
     """Mark a wrong entry void (it stays, marked, with its own receipt number): it no longer
-    counts in the balance, the credit or the revenue."""
+    counts in the balance, the credit or the revenue. A payment that also paid other owed
+    subscriptions takes those credit transfers with it, in the same transaction."""
     reason = ledger.check_void_reason(reason)
     pid = _whole_id(payment_id, "payment")
     with atomic():
@@ -374,27 +420,39 @@ def void(payment_id: int, reason: str, *, actor: str | None = None) -> Payment:
                 "__all__", f"Receipt {pay.receipt_no} was already voided (by {pay.voided_by or 'someone'} at "
                            f"{format_moment(pay.voided_at or utcnow(), s.timezone)}, receipt {pay.void_receipt_no}): "
                            f"{pay.void_reason}")
-        paid = balances.paid_on(pay.subscription_id) if pay.subscription_id is not None else 0
-        facts = ledger.Entry(pay.kind, pay.subscription_id, pay.amount_minor, pay.credit_minor, False)
-        why = ledger.void_blocker(facts, paid, balances.credit(client_id), balances.opening_debt(client_id))
-        if why is not None:
-            raise ValidationError.single("__all__", why)
-        before = {"voided_at": None, "voided_by": "", "void_reason": "", "void_receipt_no": None,
-                  "client_balance": _kept_balance(client_id), "client_credit": balances.credit(client_id)}
-        pay.voided_at = utcnow()
-        pay.voided_by = actor or audit.current_actor()
-        pay.void_reason = reason
-        pay.void_receipt_no = receipts.take_number(s.receipt_prefix)
-        pay.save(only=[Payment.voided_at, Payment.voided_by, Payment.void_reason, Payment.void_receipt_no])
-        after = {"voided_at": pay.voided_at.isoformat(), "voided_by": pay.voided_by, "void_reason": reason,
-                 "void_receipt_no": pay.void_receipt_no, "client_balance": _refresh_one(client_id),
-                 "client_credit": balances.credit(client_id)}
-        audit.record("payment.void", "payment", pay.id, client_id=client.id,
-                     summary=f"{pay.void_receipt_no}: receipt {pay.receipt_no} "
-                             f"({format_money(pay.amount_minor or pay.credit_minor, s.currency)}) voided: {reason}",
-                     before=before, after=after, actor=actor)
+        for part in applied_transfers(pay):  # undone first: their credit comes back to the payment's
+            _void_one(client, part, f"{reason} (part of receipt {pay.receipt_no}, voided with it)", actor)
+        _void_one(client, pay, reason, actor)
         sync_client(client_id, "Payment voided", actor)
     return pay
+
+
+def _void_one(client: Client, pay: Payment, reason: str, actor: str | None) -> None:
+    """One entry voided, inside a transaction holding the client's lock: its blockers checked,
+    its void receipt number, the kept balance and the audit event."""
+    s = settings.load()
+    client_id = client.id
+    paid = balances.paid_on(pay.subscription_id) if pay.subscription_id is not None else 0
+    facts = ledger.Entry(pay.kind, pay.subscription_id, pay.amount_minor, pay.credit_minor, False)
+    why = ledger.void_blocker(facts, paid, balances.credit(client_id), balances.opening_debt(client_id))
+    if why is not None:
+        if ledger.is_applied_part(pay.kind, pay.reference, pay.note):
+            why = f"Receipt {pay.reference} also paid receipt {pay.receipt_no}, which can't be undone: {why}"
+        raise ValidationError.single("__all__", why)
+    before = {"voided_at": None, "voided_by": "", "void_reason": "", "void_receipt_no": None,
+              "client_balance": _kept_balance(client_id), "client_credit": balances.credit(client_id)}
+    pay.voided_at = utcnow()
+    pay.voided_by = actor or audit.current_actor()
+    pay.void_reason = reason
+    pay.void_receipt_no = receipts.take_number(s.receipt_prefix)
+    pay.save(only=[Payment.voided_at, Payment.voided_by, Payment.void_reason, Payment.void_receipt_no])
+    after = {"voided_at": pay.voided_at.isoformat(), "voided_by": pay.voided_by, "void_reason": reason,
+             "void_receipt_no": pay.void_receipt_no, "client_balance": _refresh_one(client_id),
+             "client_credit": balances.credit(client_id)}
+    audit.record("payment.void", "payment", pay.id, client_id=client.id,
+                 summary=f"{pay.void_receipt_no}: receipt {pay.receipt_no} "
+                         f"({format_money(pay.amount_minor or abs(pay.credit_minor), s.currency)}) voided: {reason}",
+                 before=before, after=after, actor=actor)
 
 
 def sync_client(client_id: int, reason: str, actor: str | None) -> None:

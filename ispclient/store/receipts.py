@@ -109,6 +109,16 @@ class IspDetails:
 
 
 @dataclass(frozen=True)
+class Applied:
+    """Part of a payment that paid another owed subscription of the client."""
+
+    package_name: str
+    starts_on: date
+    ends_on: date
+    amount_minor: int
+
+
+@dataclass(frozen=True)
 class Receipt:
     """One entry as its receipt shows it; amounts in minor units of ``currency``."""
 
@@ -137,10 +147,16 @@ class Receipt:
     voided_by: str = ""
     void_reason: str = ""
     void_number: str = ""
+    applied: tuple[Applied, ...] = ()  # what of the payment paid the client's other owed subscriptions
 
     @property
     def is_void(self) -> bool:
         return self.voided_at is not None
+
+    @property
+    def kept_as_credit(self) -> int:
+        """What of a payment stayed as the client's credit, after paying what else was owed."""
+        return max(0, self.credit_minor - sum(a.amount_minor for a in self.applied))
 
     @property
     def on_subscription(self) -> int:
@@ -162,6 +178,14 @@ def receipt(payment_id: int) -> Receipt:
         s = settings.load()
         phone = validation.display_phone(s.isp_phone) if s.isp_phone else ""
         isp = IspDetails(s.isp_name, s.isp_address, phone, s.isp_tax_number, s.receipt_footer, logo())
+        from ispclient.store import money  # money takes its numbers from here
+
+        # A voided payment shows the split it had (its transfers were voided with it).
+        parts = money.applied_transfers(pay, include_void=pay.is_void)
+        subs = {x.id: x for x in Subscription.select().where(Subscription.id.in_([p.subscription_id for p in parts]))} \
+            if parts else {}
+        applied = tuple(Applied(subs[p.subscription_id].package_name, subs[p.subscription_id].starts_on,
+                                subs[p.subscription_id].ends_on, -p.credit_minor) for p in parts)
     return Receipt(
         payment_id=pay.id, number=pay.receipt_no, kind=EntryKind(pay.kind), issued_at=pay.paid_at,
         taken_by=pay.taken_by, client_name=client.name, client_code=client.client_code,
@@ -170,7 +194,7 @@ def receipt(payment_id: int) -> Receipt:
         amount_minor=pay.amount_minor, credit_minor=pay.credit_minor, method=pay.method, reference=pay.reference,
         note=pay.note, tendered_minor=pay.tendered_minor, balance_after_minor=pay.balance_after_minor,
         currency=s.currency, timezone=s.timezone, isp=isp, voided_at=pay.voided_at, voided_by=pay.voided_by,
-        void_reason=pay.void_reason, void_number=pay.void_receipt_no or "",
+        void_reason=pay.void_reason, void_number=pay.void_receipt_no or "", applied=applied,
     )
 
 

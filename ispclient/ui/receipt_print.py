@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QSizeF, QUrl
@@ -78,10 +79,12 @@ def _e(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
 
-def _row(label: str, value: str, *, strong: bool = False, indent: bool = False) -> str:
+def _row(label: str, value: str, *, strong: bool = False, indent: int = 0) -> str:
     weight = " style='font-weight:bold'" if strong else ""
-    pad = "&nbsp;&nbsp;&nbsp;" if indent else ""
-    return f"<tr><td>{pad}{_e(label)}</td><td align='right'{weight}>{_e(value)}</td></tr>"
+    text = _e(label)
+    if indent:  # a block margin, so that a label wrapping on a narrow roll stays indented
+        text = f"<div style='margin-left:{indent}em'>{text}</div>"
+    return f"<tr><td>{text}</td><td align='right'{weight}>{_e(value)}</td></tr>"
 
 
 def _rows(r: Receipt) -> list[str]:
@@ -93,10 +96,20 @@ def _rows(r: Receipt) -> list[str]:
     if r.kind is EntryKind.PAYMENT:
         rows.append(_row("Amount received", money(r.amount_minor), strong=True))
         if r.package_name and r.credit_minor > 0:
-            rows.append(_row("for the subscription", money(r.on_subscription), indent=True))
-            rows.append(_row("kept as credit", money(r.credit_minor), indent=True))
+            # Named when the money also paid other subscriptions (the Package and Period above say which one).
+            label = f"for {r.package_name} {_period(r.starts_on, r.ends_on)}" if r.applied else "for the subscription"
+            rows.append(_row(label, money(r.on_subscription), indent=1))
+            if r.applied:
+                rows.append(_row("for earlier subscriptions" if all(a.starts_on <= (r.starts_on or a.starts_on)
+                                                                    for a in r.applied)
+                                 else "for other subscriptions owed", "", indent=1))
+            for a in r.applied:
+                rows.append(_row(f"{a.package_name} {_period(a.starts_on, a.ends_on)}", money(a.amount_minor),
+                                 indent=2))
+            if r.kept_as_credit:
+                rows.append(_row("kept as credit", money(r.kept_as_credit), indent=1))
         elif not r.package_name:
-            rows.append(_row("kept as credit", money(r.credit_minor), indent=True))
+            rows.append(_row("kept as credit", money(r.credit_minor), indent=1))
         if r.credit_minor < 0:
             rows.append(_row("Credit used", money(-r.credit_minor)))
             rows.append(_row("Total paid", money(r.on_subscription), strong=True))
@@ -117,6 +130,11 @@ def _rows(r: Receipt) -> list[str]:
         rows.append(_row("Cash tendered", money(r.tendered_minor)))
         rows.append(_row("Change", money(change)))
     return rows
+
+
+def _period(start: date | None, end: date | None) -> str:
+    # Non-breaking: on a narrow roll the period wraps whole, never "03 May – 02 / Jun".
+    return f"{start:%d %b} – {end:%d %b}".replace(" ", "\u00a0").replace("–", "\u2060–\u2060") if start and end else ""
 
 
 def _balance_text(r: Receipt) -> str:

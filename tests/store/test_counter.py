@@ -402,3 +402,138 @@ def test_an_older_database_gets_receipt_numbers_and_balances(db: peewee.Database
     assert balances.drift() == [] and receipts.last_number() == 4
     assert subs.record_payment(feb, subs.PaymentInput("100")).receipt_no == "R-000005"
     assert money.move_to_credit(gone).credit_minor == 150000  # the stranded money can go to credit now
+
+
+# -- one payment for everything owed ------------------------------------------------------------
+
+MAR, APR, MAY = date(2026, 3, 4), date(2026, 4, 3), date(2026, 5, 3)
+
+
+@pytest.fixture
+def owing(make: Factory, clock: Clock) -> Iterator[tuple[int, list[int]]]:
+    """KES 10,500 owed over three subscriptions: March (Home 20, 4,500, 1,000 paid), April and the
+    current May (Home 10, 3,500 each, unpaid)."""
+    clock.today = date(2026, 5, 10)
+    settings.save(settings.Settings(currency="KES"))
+    home20, home10 = make.package("Home 20 Mbps", price="4500"), make.package("Home 10 Mbps", price="3500")
+    cid = make.client()
+    old = make.subscription(cid, home20, MAR, payment=subs.PaymentInput("1000"))
+    apr = make.subscription(cid, home10, APR)
+    may = make.subscription(cid, home10, MAY)
+    assert detail(cid).balance_minor == 1_050_000
+    yield cid, [old, apr, may]
+    assert balances.drift() == [], "the kept balance drifted from the ledger"
+
+
+def owed_on(cid: int, sids: list[int]) -> list[int]:
+    d = detail(cid)
+    return [d.subscription(sid).balance_minor for sid in sids]  # type: ignore[union-attr]
+
+
+def test_paying_the_whole_balance_on_the_current_subscription_pays_every_owed_one(
+        owing: tuple[int, list[int]]) -> None:
+    cid, (old, apr, may) = owing
+    pay = subs.record_payment(may, subs.PaymentInput("10500", "Cash"), actor="amina")
+    assert (pay.receipt_no, pay.amount_minor, pay.credit_minor, pay.balance_after_minor) == (
+        "R-000002", 1_050_000, 700_000, 0)
+    d = detail(cid)
+    assert owed_on(cid, [old, apr, may]) == [0, 0, 0]
+    assert [d.subscription(s).paid_minor for s in (old, apr, may)] == [450_000, 350_000, 350_000]  # type: ignore[union-attr]
+    assert (d.balance_minor, d.credit_minor, list_balance(cid)) == (0, 0, 0)
+    # The 7,000 beyond May's due first landed as credit on the payment; two transfers under its
+    # receipt applied it, oldest first. They move no cash and belong to no shift.
+    parts = money.applied_transfers(pay)
+    assert [(p.subscription_id, p.kind, p.amount_minor, p.credit_minor, p.reference, p.shift_id) for p in parts] == [
+        (old, "transfer", 0, -350_000, "R-000002", None), (apr, "transfer", 0, -350_000, "R-000002", None)]
+    assert [p.receipt_no for p in parts] == ["R-000003", "R-000004"]  # the ledger numbers transfers: no gap
+    assert d.stats.total_revenue_minor == 1_150_000  # 1,000 + 10,500: the transfers count no money
+    # One receipt for the customer, listing the split; nothing kept as credit.
+    r = receipts.receipt(pay.id)
+    assert r.number == "R-000002" and r.on_subscription == 350_000 and r.kept_as_credit == 0
+    assert [(a.package_name, a.starts_on, a.amount_minor) for a in r.applied] == [
+        ("Home 20 Mbps", MAR, 350_000), ("Home 10 Mbps", APR, 350_000)]
+    # The audit trail: the payment, then each transfer with the credit before and after.
+    assert "KES 7,000.00 beyond what was due paid on 2 other subscriptions" in audit_of("payment.record")[-1].summary
+    moves = audit_of("payment.credit")[-2:]
+    assert [(json.loads(e.before)["client_credit"], json.loads(e.after)["client_credit"]) for e in moves] == [
+        (700_000, 350_000), (350_000, 0)]
+    assert [json.loads(e.after)["client_balance"] for e in moves] == [0, 0]
+    assert "R-000003: KES 3,500.00 of receipt R-000002 paid on “Home 20 Mbps” from 04 Mar 2026" == moves[0].summary
+
+
+def test_paying_beyond_everything_owed_keeps_only_the_rest_as_credit(owing: tuple[int, list[int]]) -> None:
+    cid, (old, apr, may) = owing
+    pay = subs.record_payment(may, subs.PaymentInput("12000", "Mobile money", "QK8ZZZ"))
+    assert owed_on(cid, [old, apr, may]) == [0, 0, 0]
+    d = detail(cid)
+    assert (d.balance_minor, d.credit_minor) == (-150_000, 150_000)
+    r = receipts.receipt(pay.id)
+    assert (r.credit_minor, r.kept_as_credit, sum(a.amount_minor for a in r.applied)) == (850_000, 150_000, 700_000)
+    assert "KES 1,500.00 beyond what was due kept as credit" in audit_of("payment.record")[-1].summary
+
+
+def test_paying_part_of_what_is_owed_pays_the_oldest_first(owing: tuple[int, list[int]]) -> None:
+    cid, (old, apr, may) = owing
+    pay = subs.record_payment(may, subs.PaymentInput("5000"))
+    assert owed_on(cid, [old, apr, may]) == [200_000, 350_000, 0]  # 1,500 of March's 3,500; April untouched
+    assert (detail(cid).balance_minor, detail(cid).credit_minor) == (550_000, 0)
+    assert receipts.receipt(pay.id).kept_as_credit == 0
+
+
+def test_voiding_such_a_payment_undoes_the_whole_split(owing: tuple[int, list[int]]) -> None:
+    cid, (old, apr, may) = owing
+    pay = subs.record_payment(may, subs.PaymentInput("10500"))
+    entries = Payment.select().count()
+    money.void(pay.id, "Paid by the neighbour, not this client", actor="amina")
+    assert owed_on(cid, [old, apr, may]) == [350_000, 350_000, 350_000]
+    d = detail(cid)
+    assert (d.balance_minor, d.credit_minor, list_balance(cid), d.stats.total_revenue_minor) == (
+        1_050_000, 0, 1_050_000, 100_000)
+    assert Payment.select().count() == entries  # nothing deleted: four entries, three of them void
+    parts = money.applied_transfers(pay, include_void=True)
+    assert all(p.is_void for p in [Payment.get_by_id(pay.id), *parts]) and len(parts) == 2
+    assert [p.void_receipt_no for p in parts] + [Payment.get_by_id(pay.id).void_receipt_no] == [
+        "R-000005", "R-000006", "R-000007"]
+    assert "part of receipt R-000002, voided with it" in parts[0].void_reason
+    voids = audit_of("payment.void")
+    assert len(voids) == 3 and json.loads(voids[-1].after)["client_balance"] == 1_050_000
+    assert [json.loads(v.after)["client_credit"] for v in voids] == [350_000, 700_000, 0]
+    numbers = sorted(receipts.number_part(n) for p in Payment.select() for n in (p.receipt_no, p.void_receipt_no) if n)
+    assert numbers == list(range(1, receipts.last_number() + 1))
+    r = receipts.receipt(pay.id)
+    assert r.is_void and len(r.applied) == 2  # the reprint shows the split it had, marked VOID
+
+
+def test_a_void_whose_transfer_money_has_moved_on_is_refused(owing: tuple[int, list[int]]) -> None:
+    cid, (old, _apr, may) = owing
+    pay = subs.record_payment(may, subs.PaymentInput("10500"))
+    money.refund(cid, money.RefundInput("4500"), subscription_id=old)  # March's 4,500, 3,500 of it from this payment
+    message = refused(money.void, pay.id, "typo")["__all__"]
+    assert message.startswith("Receipt R-000002 also paid receipt R-000003, which can't be undone:")
+
+
+def test_an_imported_opening_debt_is_settled_before_the_other_subscriptions(owing: tuple[int, list[int]]) -> None:
+    """An opening debt (imported: credit below nothing) is older than any subscription."""
+    from ispclient.domain import ledger
+    from ispclient.domain.ledger import EntryKind
+    from ispclient.store.db import atomic, lock_client_row
+
+    cid, (old, apr, may) = owing
+    with atomic():
+        lock_client_row(cid)
+        money._write(Client.get_by_id(cid), None, EntryKind.TRANSFER, 0, -200_000, method=ledger.OPENING,
+                     summary="Opening balance: KES 2,000.00 owed", actor=None)
+    assert detail(cid).balance_minor == 1_250_000
+    subs.record_payment(may, subs.PaymentInput("10500"))  # 7,000 beyond May: 2,000 settles the debt first
+    assert owed_on(cid, [old, apr, may]) == [0, 200_000, 0]
+    assert (detail(cid).balance_minor, detail(cid).credit_minor) == (200_000, 0)
+    subs.record_payment(apr, subs.PaymentInput("2000"))
+    assert (detail(cid).balance_minor, detail(cid).credit_minor) == (0, 0)
+
+
+def test_money_beyond_a_renewals_price_pays_what_is_owed_first(owing: tuple[int, list[int]]) -> None:
+    cid, (old, apr, may) = owing
+    june = subs.renew_subscription(may, payment=subs.PaymentInput("15000"))  # 3,500 + 10,500 owed + 1,000
+    assert owed_on(cid, [old, apr, may, june.id]) == [0, 0, 0, 0]
+    assert (detail(cid).balance_minor, detail(cid).credit_minor) == (-100_000, 100_000)
+    assert Payment.select().where(Payment.kind == "transfer").count() == 3

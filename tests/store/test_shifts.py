@@ -12,7 +12,7 @@ import pytest
 from ispclient.domain import shifts as rules
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.permissions import SYSTEM, Actor, PermissionDenied
-from ispclient.store import access, shifts, staff
+from ispclient.store import access, balances, shifts, staff
 from ispclient.store import subscriptions as subs
 from ispclient.store.models import AuditEvent, Payment, Shift
 
@@ -224,3 +224,27 @@ def test_the_cash_up_counts_voids_and_refunds_taken_through_the_services(
     assert (again.shift.payment_count, again.shift.taken_minor) == (2, 450_000)
     assert not next(e for e in again.entries if e.id == first.id).voided
     assert Payment.get_by_id(first.id).voided_at is not None  # the void itself stands, in the ledger
+
+
+def test_a_payment_that_also_pays_older_subscriptions_counts_its_cash_once(
+        db: peewee.Database, make: Factory, clock: object) -> None:
+    """KES 10,500 taken on the current subscription pays two older ones too (credit transfers):
+    the shift counts the 10,500 once, as one payment."""
+    home10 = make.package("Home 10 Mbps", price="3500")
+    client = make.client()
+    old = subs.create_subscription(client, home10, date(2025, 12, 16))
+    mid = subs.create_subscription(client, home10, date(2026, 1, 15))
+    nxt = subs.create_subscription(client, home10, date(2026, 2, 14))
+    cate, _carl, _mary = _people()
+    with access.acting_as(cate):
+        opened = shifts.open_shift("500")
+        pay = subs.record_payment(old.id, subs.PaymentInput("10500", "Cash"))
+        report = shifts.shift_report(opened.id)
+    assert Payment.select().where(Payment.kind == "transfer").count() == 2  # 3,500 each to the other two
+    assert Payment.get_by_id(pay.id).credit_minor == 700_000
+    assert {p.subscription_id for p in Payment.select().where(Payment.kind == "transfer")} == {mid.id, nxt.id}
+    assert balances.balances([client])[client] == 0 and balances.credit(client) == 0
+    assert report.cash_up.method("Cash").payments_minor == 1_050_000
+    assert report.cash_up.method("Cash").payment_count == 1
+    assert report.cash_up.expected_cash_minor == 50_000 + 1_050_000
+    assert report.cash_up.expected_total_minor == 1_050_000

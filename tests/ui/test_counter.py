@@ -4,6 +4,7 @@ correct a wrong payment; the receipt on paper (80 mm, A4) and as PDF, read back.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -659,32 +660,140 @@ def test_record_payment_and_renew_from_the_overview_and_the_history(
     w.close()
 
 
-def test_money_beyond_one_subscription_says_what_is_still_owed_on_the_others(
+def test_money_beyond_one_subscription_says_it_pays_the_others_too(
         qtbot: QtBot, ctx: AppContext, counter: dict[str, int], shots: Path) -> None:
-    """Paying the whole balance on the oldest owed subscription leaves the others unpaid with the
-    rest in credit (the balance reads nothing owed): the dialog says so before saving."""
+    """Money beyond the chosen subscription's due pays the client's other owed subscriptions
+    (oldest first) before any of it becomes credit: the dialog says so before saving."""
     feb = subs.renew_subscription(counter["jan"])
     subs.renew_subscription(feb.id)  # February and March unpaid: KES 3,000 owed
     dlg = PaymentDialog(ctx, queries.client_detail(counter["amina"], TODAY))
     qtbot.addWidget(dlg)
     dlg.show()
     assert dlg.target.currentData() == feb.id
+    assert dlg.amount.text() == ""  # nothing pre-filled
     qtbot.keyClicks(dlg.amount, "3000")
     text = dlg.allocation.text()
-    assert "<b>KES 1,500.00</b> beyond what is due goes to the client's credit." in text
-    assert "<b>KES 1,500.00 is still owed on 1 other subscription</b> (from 06 Mar 2026)" in text
+    assert ("<b>KES 1,500.00</b> beyond what is due also pays the other owed subscription (from 06 Mar 2026) "
+            "in full.") in text
+    assert "credit" not in text and "still owed" not in text
     from tests.ui.test_client_window import clipped
 
     dlg.fields.dirty = False  # closed at the end without the "discard changes?" question
 
     QApplication.processEvents()
     qtbot.wait(1)  # the dialog grows on the next turn of the event loop
-    assert dlg.grab().save(str(shots / "counter-payment-still-owed.png"))
+    assert dlg.grab().save(str(shots / "counter-payment-pays-the-others.png"))
     assert clipped(dlg) == []
     dlg.amount.clear()
-    qtbot.keyClicks(dlg.amount, "1500")  # exactly what February needs: nothing to warn about
+    qtbot.keyClicks(dlg.amount, "2000")  # 500 toward March
+    assert ("<b>KES 500.00</b> beyond what is due also pays toward the other owed subscription (from 06 Mar 2026), "
+            "oldest first; KES 1,000.00 will still be owed.") in dlg.allocation.text()
+    dlg.amount.clear()
+    qtbot.keyClicks(dlg.amount, "3100")  # everything, and 100 more
+    assert dlg.allocation.text().endswith(
+        "in full. <b>KES 100.00</b> beyond what is owed goes to the client's credit.")
+    dlg.amount.clear()
+    qtbot.keyClicks(dlg.amount, "1500")  # exactly what February needs: nothing more to say
     assert dlg.allocation.text() == "“Home 10 Mbps” is paid in full."
     dlg.fields.dirty = False
+
+
+def test_a_renewal_paid_beyond_its_price_says_it_pays_what_is_owed(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int]) -> None:
+    subs.renew_subscription(counter["jan"])  # February unpaid: KES 1,500 owed
+    dlg = SubscriptionDialog(ctx, queries.client_detail(counter["amina"], TODAY), renew_from=counter["jan"])
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.amount.text() == ""  # no money pre-filled
+    qtbot.keyClicks(dlg.amount, "3500")  # March 1,500, February's 1,500, 500 over
+    assert dlg.due_now.text() == ("Price KES 1,500.00. Paid in full. <b>KES 1,500.00</b> beyond the price pays 1 owed "
+                                  "subscription (from 04 Feb 2026). <b>KES 500.00</b> left over goes to the client's "
+                                  "credit.")
+    dlg.fields.dirty = False
+
+
+def test_clearing_the_balance_from_the_overview_pays_every_owed_subscription(
+        qtbot: QtBot, ctx: AppContext, counter: dict[str, int], make: Factory,
+        monkeypatch: pytest.MonkeyPatch, shots: Path) -> None:
+    """Issue 13's counter: KES 10,500 owed over three subscriptions (an old one part-paid, the
+    current one unpaid); the cashier takes 10,500 on the current one "to clear the balance"."""
+    from tests.ui.test_client_window import open_window, receipt_shown
+
+    home20, home10 = make.package("Home 20 Mbps", "4500"), make.package("Home 10 Plus", "3500")
+    baraka = make.client("Baraka Otieno")
+    make.subscription(baraka, home20, date(2025, 11, 16), paid="1000")
+    make.subscription(baraka, home10, date(2025, 12, 16))
+    current = make.subscription(baraka, home10, date(2026, 1, 15))
+    ctx.store.refresh_now()
+    w = open_window(qtbot, ctx, baraka)
+    assert w.overview.balance_value.text() == "KES 10,500.00 owed"
+    assert w.overview.subscription.value("payment") == "Unpaid — KES 3,500.00 due"
+
+    def clear_the_balance(dlg: PaymentDialog) -> None:
+        assert dlg.amount.text() == ""  # no money pre-filled
+        dlg.target.setCurrentIndex(dlg.target.findData(current))
+        qtbot.keyClicks(dlg.amount, "10500")
+        assert ("<b>KES 7,000.00</b> beyond what is due also pays the 2 other owed subscriptions "
+                "(from 16 Nov 2025) in full.") in dlg.allocation.text()
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+
+    drive(monkeypatch, PaymentDialog, clear_the_balance)
+    qtbot.mouseClick(w.overview.pay_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    receipt = receipt_shown()
+    assert receipt.text.text() == ("KES 10,500.00 received from Baraka Otieno. It also paid 2 other owed "
+                                   "subscriptions.")
+    html = words(receipt_print.receipt_html(receipt.receipt, receipt_print.layout_of("80mm")))  # type: ignore[arg-type]
+    text = words(re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", " ").replace("\u2060", ""))
+    for expected in ("Amount received KES 10,500.00", "for Home 10 Plus 15 Jan – 14 Feb KES 3,500.00",
+                     "for earlier subscriptions", "Home 20 Mbps 16 Nov – 16 Dec KES 3,500.00",
+                     "Home 10 Plus 16 Dec – 15 Jan KES 3,500.00", "KES 0.00 — nothing owed"):
+        assert expected in text, (expected, text)
+    assert "kept as credit" not in text
+    for key in ("80mm", "58mm"):  # to look at: the split's labels wrap, indented, on a narrow roll
+        image = receipt_print.render_image(receipt.receipt, receipt_print.layout_of(key))  # type: ignore[arg-type]
+        assert image.save(str(shots / f"receipt-split-{key}.png"))
+    receipt.close()
+    settle(qtbot)
+    # The Overview's current subscription is paid, the balance nothing owed, the history all Paid.
+    assert w.overview.subscription.value("payment") == "Paid in full (KES 3,500.00)"
+    assert "Unpaid" not in w.overview.subscription.value("payment")
+    assert w.overview.balance_value.text() == "Nothing owed"
+    assert row_of_history(w, Column.BALANCE) == ["Paid", "Paid", "Paid"]
+    d = queries.client_detail(baraka, TODAY)
+    assert (d.balance_minor, d.credit_minor) == (0, 0)
+    assert Payment.select().where(Payment.kind == "payment", Payment.client == baraka).count() == 2
+    # The payments tab says where the money went: the payment, and each transfer under its receipt.
+    pay = Payment.get(Payment.client == baraka, Payment.amount_minor == 1_050_000)
+    tab = w.payments
+    w.tabs.setCurrentWidget(tab)  # filled when shown
+    whats = {tab.model.index(r, PaymentColumn.RECEIPT).data(): tab.model.index(r, PaymentColumn.WHAT).data()
+             for r in range(tab.model.rowCount())}
+    assert whats[pay.receipt_no].endswith("; KES 7,000.00 paid on 2 other subscriptions")
+    assert "to credit" not in whats[pay.receipt_no]
+    parts = [r for r, text in whats.items() if text.endswith(f"from receipt {pay.receipt_no}")]
+    assert sorted(whats[r] for r in parts) == [
+        f"Paid on “Home 10 Plus” (16 Dec 2025) from receipt {pay.receipt_no}",
+        f"Paid on “Home 20 Mbps” (16 Nov 2025) from receipt {pay.receipt_no}"]
+
+    # A void of it (from the payments tab) undoes the whole split, and says so before.
+    tab.select(pay.id)
+    warned: list[str] = []
+
+    def void_it(dlg: VoidDialog) -> None:
+        warned.append(dlg.warning.body.text())
+        qtbot.keyClicks(dlg.reason, "Recorded on the wrong client")
+        qtbot.waitUntil(dlg.save_button.isEnabled, timeout=2000)
+        qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+
+    drive(monkeypatch, VoidDialog, void_it)
+    qtbot.mouseClick(tab.void_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert f"The KES 7,000.00 of it that paid 2 other subscriptions (receipts {', '.join(sorted(parts))}) is " \
+           "undone with it: they will be owed again." in warned[0]
+    assert w.overview.balance_value.text() == "KES 10,500.00 owed"
+    assert w.overview.subscription.value("payment") == "Unpaid — KES 3,500.00 due"
+    assert queries.client_detail(baraka, TODAY).balance_minor == 1_050_000
 
 
 def test_a_new_subscription_defaults_to_the_clients_current_or_last_package(

@@ -32,11 +32,20 @@ class VoidDialog(FormDialog):
         self.setMinimumWidth(480)
         cur = ctx.settings().currency
         when = local_time(payment.paid_at, ctx.settings().timezone)
-        self.warning = NoticeBox(
-            "A void can't be undone",
-            f"Void receipt {payment.receipt_no} ({amount_text(payment, cur)} {payment.method}, {when}) of "
-            f"{detail.client.label}? It stays in the history, marked VOID with your reason and a receipt number "
-            "of its own, and no longer counts in the balance, the credit or the revenue.")
+        text = (f"Void receipt {payment.receipt_no} ({amount_text(payment, cur)} {payment.method}, {when}) of "
+                f"{detail.client.label}? It stays in the history, marked VOID with your reason and a receipt "
+                "number of its own, and no longer counts in the balance, the credit or the revenue.")
+        # Money of this payment that paid the client's other owed subscriptions goes with it.
+        parts = sorted((p for p in detail.payments if not p.is_void and p.id != payment.id
+                        and ledger.is_applied_part(p.kind, p.reference, p.note) and p.reference == payment.receipt_no),
+                       key=lambda p: p.id)
+        if parts:
+            n = len(parts)
+            text += (f" The {format_money(sum(-p.credit_minor for p in parts), cur)} of it that paid {n} other "
+                     f"subscription{'s' if n > 1 else ''} (receipt{'s' if n > 1 else ''} "
+                     f"{', '.join(p.receipt_no for p in parts)}) is undone with it: "
+                     f"{'they' if n > 1 else 'it'} will be owed again.")
+        self.warning = NoticeBox("A void can't be undone", text)
         self.outer.insertWidget(1, self.warning)
         self.reason = QPlainTextEdit()
         self.reason.setTabChangesFocus(True)

@@ -166,17 +166,27 @@ class PaymentDialog(FormDialog):
         else:
             parts.append(f"“{sub.package_name}” is paid in full.")
         if split.to_credit:
-            parts.append(f"<b>{format_money(split.to_credit, cur)}</b> beyond what is due goes to the client's "
-                         "credit.")
-            # The balance then reads "nothing owed" while these still read unpaid: say so before saving.
+            # What is beyond this one's due pays the client's other owed subscriptions first,
+            # oldest first (as the store does: ledger.allocate); only the rest becomes credit.
             still = [s for s in self.detail.owing() if s.id != sub.id]
-            if still:
+            shares, _left = ledger.allocate(ledger.spreadable(split.to_credit, self.detail.credit_minor),
+                                            [(s.id, s.balance_minor) for s in still])
+            kept = split.to_credit - sum(share for _sid, share in shares)
+            if shares:
+                paid_off = sum(share for _sid, share in shares)
                 owed = sum(s.balance_minor for s in still)
                 n = len(still)
-                parts.append(f"<br><b>{format_money(owed, cur)} is still owed on {n} other subscription"
-                             f"{'s' if n > 1 else ''}</b> (from {day(still[0].starts_on)}): choose "
-                             f"{'it' if n == 1 else 'each'} in “For”, or pay {'it' if n == 1 else 'them'} "
-                             "from this credit afterwards.")
+                them = "the other owed subscription" if n == 1 else f"the {n} other owed subscriptions"
+                since = f"(from {day(still[0].starts_on)})"
+                if paid_off >= owed:
+                    parts.append(f"<br><b>{format_money(paid_off, cur)}</b> beyond what is due also pays {them} "
+                                 f"{since} in full.")
+                else:
+                    parts.append(f"<br><b>{format_money(paid_off, cur)}</b> beyond what is due also pays toward {them} "
+                                 f"{since}, oldest first; {format_money(owed - paid_off, cur)} will still be owed.")
+            if kept:
+                parts.append(f"<b>{format_money(kept, cur)}</b> beyond what is {'owed' if shares else 'due'} goes to "
+                             "the client's credit.")
         return " ".join(parts)
 
     # -- validation and saving -------------------------------------------------------------

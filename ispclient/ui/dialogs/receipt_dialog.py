@@ -56,6 +56,9 @@ def headline(r: Receipt) -> str:
         text = f"{money(r.amount_minor)} received from {r.client_name}."
         if r.change_minor:
             text += f" Change to give: {money(r.change_minor)}."
+        if r.applied:
+            n = len(r.applied)
+            text += f" It also paid {n} other owed subscription{'s' if n > 1 else ''}."
     elif r.kind is EntryKind.REFUND:
         text = f"{money(-r.amount_minor)} given back to {r.client_name}."
     elif r.credit_minor >= 0:

@@ -54,6 +54,7 @@ class SubscriptionDialog(FormDialog):
             self.save_button.setText("&Renew")
         self.ctx = ctx
         self.client_id = detail.client.id
+        self.detail = detail
         self.renew_from = renew_from
         self.today = ctx.today()
         self.currency = ctx.settings().currency
@@ -223,7 +224,21 @@ class SubscriptionDialog(FormDialog):
         else:
             parts.append("Paid in full.")
         if split.to_credit:
-            parts.append(f"<b>{format_money(split.to_credit, cur)}</b> beyond the price goes to the client's credit.")
+            # As the store does (money.take_payment): what is beyond the price pays the client's
+            # owed subscriptions first, oldest first; only the rest becomes credit.
+            owing = self.detail.owing()
+            shares, _left = ledger.allocate(ledger.spreadable(split.to_credit, self.detail.credit_minor),
+                                            [(s.id, s.balance_minor) for s in owing])
+            paid_off = sum(share for _sid, share in shares)
+            if paid_off:
+                n = len(shares)
+                parts.append(f"<b>{format_money(paid_off, cur)}</b> beyond the price pays {n} owed subscription"
+                             f"{'s' if n > 1 else ''} (from {day(owing[0].starts_on)}).")
+            kept = split.to_credit - paid_off
+            if kept and paid_off:
+                parts.append(f"<b>{format_money(kept, cur)}</b> left over goes to the client's credit.")
+            elif kept:
+                parts.append(f"<b>{format_money(kept, cur)}</b> beyond the price goes to the client's credit.")
         self.due_now.setText(" ".join(parts))
 
     def _update(self) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ispclient.domain import ledger
 from ispclient.domain.ledger import KIND_LABELS, OPENING, EntryKind
 from ispclient.domain.money import format_money
 from ispclient.store.queries import PaymentView
@@ -44,14 +45,21 @@ PAYMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 VOID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def what_text(pay: PaymentView, currency: str, subscriptions: Mapping[int, str]) -> str:
-    """'Payment for Home 10 Mbps (05 Jan 2026)', '… + KES 500.00 to credit', 'Refund from credit'."""
+def what_text(pay: PaymentView, currency: str, subscriptions: Mapping[int, str],
+              parts: Sequence[PaymentView] = ()) -> str:
+    """'Payment for Home 10 Mbps (05 Jan 2026)', '… + KES 500.00 to credit', 'Refund from credit'.
+    ``parts``: the credit transfers that carried some of this payment to other owed subscriptions."""
     kind = EntryKind(pay.kind)
     target = subscriptions.get(pay.subscription_id, "a subscription") if pay.subscription_id is not None else ""
     if kind is EntryKind.PAYMENT:
         text = f"Payment for {target}" if target else "Paid in advance (credit)"
-        if target and pay.credit_minor > 0:
-            text += f"; {format_money(pay.credit_minor, currency)} to credit"
+        live = [p for p in parts if pay.is_void or not p.is_void]  # a voided payment reads as it was
+        spread = sum(-p.credit_minor for p in live)
+        if target and spread:
+            text += (f"; {format_money(spread, currency)} paid on {len(live)} other subscription"
+                     f"{'s' if len(live) > 1 else ''}")
+        if target and pay.credit_minor - spread > 0:
+            text += f"; {format_money(pay.credit_minor - spread, currency)} to credit"
         elif pay.credit_minor < 0:
             text += f"; {format_money(-pay.credit_minor, currency)} of credit used"
         return text
@@ -60,6 +68,8 @@ def what_text(pay: PaymentView, currency: str, subscriptions: Mapping[int, str])
     if pay.method == OPENING and not target:  # brought in by an import (dataio/opening.py)
         return "Opening balance: owed before the move" if pay.credit_minor < 0 else \
             "Opening credit: paid ahead before the move"
+    if ledger.is_applied_part(pay.kind, pay.reference, pay.note):
+        return f"Paid on {target} from receipt {pay.reference}"
     if pay.credit_minor >= 0:
         return f"Moved to credit from {target}"
     return f"Credit used for {target}"
@@ -78,6 +88,7 @@ class PaymentsModel(QAbstractTableModel):
         self._currency = "USD"
         self._tz = ""
         self._subscriptions: dict[int, str] = {}
+        self._parts: dict[str, list[PaymentView]] = {}  # by the payment's receipt number
 
     def set_rows(self, rows: Sequence[PaymentView], currency: str, tz_name: str,
                  subscriptions: Mapping[int, str] | None = None) -> None:
@@ -87,6 +98,10 @@ class PaymentsModel(QAbstractTableModel):
         self._currency = currency
         self._tz = tz_name
         self._subscriptions = dict(subscriptions or {})
+        self._parts = {}
+        for p in self._rows:
+            if ledger.is_applied_part(p.kind, p.reference, p.note):
+                self._parts.setdefault(p.reference, []).append(p)
         self.endResetModel()
 
     def row_at(self, row: int) -> PaymentView:
@@ -137,7 +152,7 @@ class PaymentsModel(QAbstractTableModel):
         if col is PaymentColumn.WHEN:
             return local_time(pay.paid_at, self._tz)
         if col is PaymentColumn.WHAT:
-            return what_text(pay, self._currency, self._subscriptions)
+            return what_text(pay, self._currency, self._subscriptions, self._parts.get(pay.receipt_no, ()))
         if col is PaymentColumn.AMOUNT:
             return amount_text(pay, self._currency)
         if col is PaymentColumn.METHOD:
