@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import NumberFormatError, format_decimal, get_currency_symbol, parse_decimal
@@ -106,10 +107,16 @@ def to_decimal(minor: int, currency: str) -> Decimal:
 def format_amount(minor: int, currency: str, *, decimal_separator: str | None = None) -> str:
     """'1,500.50' (or '1.500,50', '1 500,50'…) — the number alone, grouped as the installation's
     locale writes it, with the currency's decimals."""
+    return _formatted(minor, currency, localization.number_locale(decimal_separator))
+
+
+# Tables show the same few prices and balances over and over: Babel parses its pattern and
+# quantizes on every call (~0.1 ms), so each (amount, currency, locale) is formatted once.
+@lru_cache(maxsize=8192)
+def _formatted(minor: int, currency: str, locale: Locale) -> str:
     digits = minor_digits(currency)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return str(format_decimal(to_decimal(minor, currency), pattern,
-                              locale=localization.number_locale(decimal_separator), numbering_system="latn"))
+    return str(format_decimal(to_decimal(minor, currency), pattern, locale=locale, numbering_system="latn"))
 
 
 def format_money(minor: int, currency: str, *, decimal_separator: str | None = None) -> str:

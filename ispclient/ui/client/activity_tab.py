@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ispclient.store.queries import AuditView
-from ispclient.ui.models.rows import RowListModel, list_view
+from ispclient.ui.models.rows import RowListModel, fit_column, list_view
 from ispclient.ui.widgets.formatting import local_time
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -94,28 +94,32 @@ def _show(value: Any) -> str:
 
 
 class ActivityModel(RowListModel[ActivityRow]):
+    """The events, their When/Who/What/PC texts worked out once in :meth:`set_rows` (views ask
+    ``data()`` for every cell on each paint and size hint)."""
+
     headers = tuple(HEADERS[c] for c in Column)
     _tz = ""
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._texts: list[tuple[str, str, str, str]] = []
+
     def set_rows(self, rows: Sequence[ActivityRow], tz_name: str) -> None:
         self._tz = tz_name
+        self._texts = [(local_time(r.at, tz_name, seconds=True), r.actor, r.summary, r.where) for r in rows]
         self._replace_rows(rows)
+
+    def column_texts(self, col: Column) -> list[str]:
+        return [t[col] for t in self._texts]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = self._rows[index.row()]
-        col = Column(index.column())
         if role == Qt.ItemDataRole.DisplayRole:
-            if col is Column.WHEN:
-                return local_time(row.at, self._tz, seconds=True)
-            if col is Column.WHO:
-                return row.actor
-            if col is Column.WHERE:
-                return row.where
-            return row.summary
+            return self._texts[index.row()][index.column()]
+        row = self._rows[index.row()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col is Column.WHO:
+            if index.column() == Column.WHO:
                 return ("A staff member's sign-in" if row.staff else
                         "The PC user (from before staff accounts, or the app's own work)") + \
                     (f" — on {row.where}" if row.where else "")
@@ -157,7 +161,7 @@ class ActivityTab(QWidget):
     def show_events(self, events: Sequence[AuditView], tz_name: str) -> None:
         self.model.set_rows([ActivityRow.from_event(e) for e in events], tz_name)
         for col in (Column.WHEN, Column.WHO, Column.WHERE):
-            self.table.resizeColumnToContents(col)
+            fit_column(self.table, col, self.model.column_texts(col))
         self.details.clear()
 
     def _show_changes(self, current: QModelIndex, _previous: QModelIndex) -> None:

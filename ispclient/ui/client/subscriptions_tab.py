@@ -26,7 +26,7 @@ from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.store.queries import ClientDetail, SubscriptionView
 from ispclient.store.settings import Settings
 from ispclient.ui.dialogs.subscription_view import set_allowed
-from ispclient.ui.models.rows import RowListModel, list_view
+from ispclient.ui.models.rows import RowListModel, fit_width, list_view
 from ispclient.ui.style import SUBSCRIPTION_COLOURS, dot_icon
 from ispclient.ui.widgets.formatting import day
 from ispclient.ui.widgets.status import readable_colour
@@ -59,87 +59,91 @@ MONEY_COLUMNS = (Column.DUE, Column.PAID, Column.BALANCE)
 SUBSCRIPTION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
 UNPAID_COLOUR = SUBSCRIPTION_COLOURS[SubscriptionStatus.EXPIRING]
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 @dataclass(frozen=True)
 class HistoryRow:
     sub: SubscriptionView
     status: SubscriptionStatus
+    texts: tuple[str, ...] = ()  # what each column shows, formatted once when the rows arrive
+    foregrounds: tuple[QBrush | None, ...] = ()  # the text colour of each column (None: the palette's)
+
+
+def _balance_text(sub: SubscriptionView, currency: str) -> str:
+    if sub.is_cancelled:
+        return f"{format_money(sub.paid_minor, currency)} to refund or move" if sub.paid_minor > 0 else "—"
+    if sub.balance_minor > 0:
+        return f"{format_money(sub.balance_minor, currency)} " + ("unpaid" if sub.paid_minor == 0 else "due")
+    if sub.balance_minor < 0:
+        return f"{format_money(-sub.balance_minor, currency)} over"
+    return "Paid" if sub.price_minor else "Free"
+
+
+def _texts(sub: SubscriptionView, status: SubscriptionStatus, currency: str) -> tuple[str, ...]:
+    """Each column's text, in column order."""
+    return (
+        sub.package_name,
+        status.value,
+        day(sub.starts_on),
+        day(sub.ends_on),
+        "—" if sub.is_cancelled else format_money(sub.due_minor, currency),
+        format_money(sub.paid_minor, currency),
+        _balance_text(sub, currency),
+        "Yes" if sub.auto_renew else "No",
+    )
 
 
 class SubscriptionHistoryModel(RowListModel[HistoryRow]):
     """One row per subscription, newest first: what it costs (due), what was paid on it, and the
-    balance still to pay (or the money left on a cancelled one)."""
+    balance still to pay (or the money left on a cancelled one).
+
+    Every cell's text and colour is worked out once in :meth:`set_rows`: views ask ``data()`` for
+    each cell on every paint and size hint, and formatting money per call was most of an open."""
 
     headers = tuple(HEADERS[c] for c in Column)
     _currency = "USD"
 
     def set_rows(self, subs: Sequence[SubscriptionView], today: date, expiring_days: int, currency: str) -> None:
         self._currency = currency
-        self._replace_rows(HistoryRow(s, s.status(today, expiring_days)) for s in subs)
+        base = QApplication.palette().base().color()
+        status_brush = {s: QBrush(readable_colour(SUBSCRIPTION_COLOURS[s], base)) for s in SubscriptionStatus}
+        unpaid_brush = QBrush(readable_colour(UNPAID_COLOUR, base))
+        rows = []
+        for sub in subs:
+            status = sub.status(today, expiring_days)
+            unpaid = (sub.balance_minor > 0 and status is not SubscriptionStatus.CANCELLED) or \
+                (sub.is_cancelled and sub.paid_minor > 0)
+            foregrounds = tuple(status_brush[status] if col is Column.STATUS else
+                                unpaid_brush if col is Column.BALANCE and unpaid else None for col in Column)
+            rows.append(HistoryRow(sub, status, _texts(sub, status, currency), foregrounds))
+        self._replace_rows(rows)
 
     def row_of(self, subscription_id: int) -> int:
         return next((i for i, r in enumerate(self._rows) if r.sub.id == subscription_id), -1)
+
+    def column_texts(self, col: Column) -> list[str]:
+        return [r.texts[col] for r in self._rows]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row = self._rows[index.row()]
-        col = Column(index.column())
+        col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
+            return row.texts[col]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(row, col)
-        if role == Qt.ItemDataRole.DecorationRole and col is Column.STATUS:
+            return row.foregrounds[col]
+        if role == Qt.ItemDataRole.DecorationRole and col == Column.STATUS:
             return dot_icon(SUBSCRIPTION_COLOURS[row.status])
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row, col)
+            return self._tooltip(row, Column(col))
         if role == Qt.ItemDataRole.TextAlignmentRole and col in MONEY_COLUMNS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT
         if role == SUBSCRIPTION_ID_ROLE:
             return row.sub.id
         if role == STATUS_ROLE:
             return row.status.value
-        return None
-
-    def _display(self, row: HistoryRow, col: Column) -> str:
-        sub = row.sub
-        if col is Column.PACKAGE:
-            return sub.package_name
-        if col is Column.STATUS:
-            return row.status.value
-        if col is Column.START:
-            return day(sub.starts_on)
-        if col is Column.END:
-            return day(sub.ends_on)
-        if col is Column.DUE:
-            return "—" if sub.is_cancelled else format_money(sub.due_minor, self._currency)
-        if col is Column.PAID:
-            return format_money(sub.paid_minor, self._currency)
-        if col is Column.BALANCE:
-            return self._balance(row)
-        return "Yes" if sub.auto_renew else "No"
-
-    def _balance(self, row: HistoryRow) -> str:
-        sub = row.sub
-        cur = self._currency
-        if sub.is_cancelled:
-            return f"{format_money(sub.paid_minor, cur)} to refund or move" if sub.paid_minor > 0 else "—"
-        if sub.balance_minor > 0:
-            return f"{format_money(sub.balance_minor, cur)} " + ("unpaid" if sub.paid_minor == 0 else "due")
-        if sub.balance_minor < 0:
-            return f"{format_money(-sub.balance_minor, cur)} over"
-        return "Paid" if sub.price_minor else "Free"
-
-    def _unpaid(self, row: HistoryRow) -> bool:
-        return row.sub.balance_minor > 0 and row.status is not SubscriptionStatus.CANCELLED
-
-    def _foreground(self, row: HistoryRow, col: Column) -> QBrush | None:
-        base = QApplication.palette().base().color()
-        if col is Column.STATUS:
-            return QBrush(readable_colour(SUBSCRIPTION_COLOURS[row.status], base))
-        if col is Column.BALANCE and (self._unpaid(row) or (row.sub.is_cancelled and row.sub.paid_minor > 0)):
-            return QBrush(readable_colour(UNPAID_COLOUR, base))
         return None
 
     def _tooltip(self, row: HistoryRow, col: Column) -> str | None:
@@ -214,7 +218,8 @@ class SubscriptionsTab(QWidget):
 
     def _fit_columns(self) -> None:
         """Columns other than Package fit their text: sized to it on the first fill without
-        saved widths, and never left narrower than it ("Sche…") — whatever width was saved."""
+        saved widths, and never left narrower than it ("Sche…") — whatever width was saved.
+        Measured from the model's formatted texts (:func:`fit_width`), not cell by cell."""
         if not self.model.rowCount():
             return
         header = self.table.horizontalHeader()
@@ -223,7 +228,7 @@ class SubscriptionsTab(QWidget):
         for col in Column:
             if col is Column.PACKAGE:
                 continue
-            needed = max(self.table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            needed = max(fit_width(self.table, col, self.model.column_texts(col)), header.sectionSizeHint(col))
             if first or header.sectionSize(col) < needed:
                 header.resizeSection(col, needed)
 

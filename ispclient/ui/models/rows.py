@@ -56,3 +56,32 @@ def list_view(model: QAbstractTableModel, name: str) -> QTableView:
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
     return view
+
+
+def fit_width(view: QTableView, column: int, texts: Iterable[str]) -> int:
+    """What ``view.sizeHintForColumn(column)`` gives, without asking the model for every cell:
+    the row whose (already formatted) text is widest in the view's font is found with font
+    metrics, and only that cell is measured by the delegate (icon, margins and all)."""
+    metrics = view.fontMetrics()
+    widest, best = -1, -1
+    measured: dict[str, int] = {}  # dates, prices and statuses repeat
+    for row, text in enumerate(texts):
+        width = measured.get(text)
+        if width is None:
+            width = measured[text] = metrics.horizontalAdvance(text)
+        if width > widest:
+            widest, best = width, row
+    if best < 0:
+        return 0
+    model = view.model()
+    hint = view.sizeHintForIndex(model.index(best, column)).width()
+    return hint + 1 if view.showGrid() else hint  # as QTableView adds for the grid line
+
+
+def fit_column(view: QTableView, column: int, texts: Iterable[str]) -> None:
+    """``view.resizeColumnToContents(column)`` from the formatted texts (see :func:`fit_width`)."""
+    header = view.horizontalHeader()
+    needed = fit_width(view, column, texts)
+    if not header.isHidden():
+        needed = max(needed, header.sectionSizeHint(column))
+    header.resizeSection(column, needed)
