@@ -10,11 +10,13 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -132,10 +134,10 @@ class ActivityModel(RowListModel[ActivityRow]):
 class ActivityTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = ActivityModel(self)
-        self.table = list_view(self.model, "activity")
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
+        self._model = ActivityModel(self)
+        self._table = list_view(self._model, "activity")
+        self._table.setWordWrap(False)
+        header = self._table.horizontalHeader()
         header.setStretchLastSection(False)  # "What" takes the spare width, not the PC
         header.setSectionResizeMode(Column.WHAT, QHeaderView.ResizeMode.Stretch)
         self.details = QPlainTextEdit()
@@ -149,25 +151,52 @@ class ActivityTab(QWidget):
         box_layout.addWidget(QLabel("Changes:"))
         box_layout.addWidget(self.details)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
+        splitter.addWidget(self._table)
         splitter.addWidget(box)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self.table.selectionModel().currentRowChanged.connect(self._show_changes)
+        self._table.selectionModel().currentRowChanged.connect(self._show_changes)
+        self._pending: tuple[Sequence[AuditView], str] | None = None  # events not yet in the table
+
+    @property
+    def model(self) -> ActivityModel:
+        """The events' model, filled with the latest data (see :meth:`show_events`)."""
+        self._fill_pending()
+        return self._model
+
+    @property
+    def table(self) -> QTableView:
+        self._fill_pending()
+        return self._table
 
     def show_events(self, events: Sequence[AuditView], tz_name: str) -> None:
-        self.model.set_rows([ActivityRow.from_event(e) for e in events], tz_name)
+        """Fill the table now if the tab is on screen, else when it is first shown or asked for
+        (:attr:`model`, :attr:`table`): most opens never look at the audit trail."""
+        self._pending = (events, tz_name)
+        if self.isVisible():
+            self._fill_pending()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fill_pending()
+
+    def _fill_pending(self) -> None:
+        if self._pending is None:
+            return
+        events, tz_name = self._pending
+        self._pending = None
+        self._model.set_rows([ActivityRow.from_event(e) for e in events], tz_name)
         for col in (Column.WHEN, Column.WHO, Column.WHERE):
-            fit_column(self.table, col, self.model.column_texts(col))
+            fit_column(self._table, col, self._model.column_texts(col))
         self.details.clear()
 
     def _show_changes(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             self.details.clear()
             return
-        row = self.model.row_at(current.row())
+        row = self._model.row_at(current.row())
         text = row.changes_text()
         self.details.setPlainText(f"{row.summary}\n\n{text}" if text else row.summary)

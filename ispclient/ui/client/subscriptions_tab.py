@@ -9,12 +9,13 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QHeaderView,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -173,10 +174,10 @@ class SubscriptionsTab(QWidget):
         super().__init__(parent)
         # What the signed-in role can't do (the window sets it from the session): its tooltip.
         self.refusal: Callable[[Permission], str | None] = lambda _permission: None
-        self.model = SubscriptionHistoryModel(self)
-        self.table = list_view(self.model, "history")
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
+        self._model = SubscriptionHistoryModel(self)
+        self._table = list_view(self._model, "history")
+        self._table.setAlternatingRowColors(True)
+        header = self._table.horizontalHeader()
         header.setStretchLastSection(False)  # the package column takes the spare width
         header.setSectionResizeMode(Column.PACKAGE, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
@@ -189,27 +190,55 @@ class SubscriptionsTab(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self._table, 1)
         layout.addLayout(buttons)
         self._packages_on_sale = True
         self._deleted = False
         self.widths_restored = False  # set once saved or fitted widths are in place
+        self._pending: tuple[ClientDetail, Settings, bool] | None = None  # data not yet in the table
 
-        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
-        self.table.activated.connect(lambda _i: self._emit(self.view_requested))
+        self._table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self._table.activated.connect(lambda _i: self._emit(self.view_requested))
         self.view_button.clicked.connect(lambda: self._emit(self.view_requested))
         self.cancel_button.clicked.connect(lambda: self._emit(self.cancel_requested))
         self.renew_button.clicked.connect(lambda: self._emit(self.renew_requested))
         self.pay_button.clicked.connect(lambda: self._emit(self.pay_requested))
         self._update_buttons()
 
+    @property
+    def model(self) -> SubscriptionHistoryModel:
+        """The history's model, filled with the latest data (see :meth:`show_detail`)."""
+        self._fill_pending()
+        return self._model
+
+    @property
+    def table(self) -> QTableView:
+        self._fill_pending()
+        return self._table
+
     def show_detail(self, detail: ClientDetail, settings: Settings, packages_on_sale: bool) -> None:
+        """Fill the table now if the tab is on screen, else when it is first shown or asked for
+        (:attr:`model`, :attr:`table`): a window opens on the Overview, and a client with years of
+        subscriptions should not pay for this table until then."""
+        self._pending = (detail, settings, packages_on_sale)
+        if self.isVisible():
+            self._fill_pending()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._fill_pending()
+
+    def _fill_pending(self) -> None:
+        if self._pending is None:
+            return
+        detail, settings, packages_on_sale = self._pending
+        self._pending = None
         selected = self.selected_id()
         self._packages_on_sale = packages_on_sale
         self._deleted = detail.client.deleted_at is not None
-        self.model.set_rows(detail.subscriptions, detail.today, settings.expiring_days, settings.currency)
+        self._model.set_rows(detail.subscriptions, detail.today, settings.expiring_days, settings.currency)
         self._fit_columns()
-        if selected is None and self.model.rowCount():
+        if selected is None and self._model.rowCount():
             head = detail.headline()
             selected = head.id if head else detail.subscriptions[0].id
         if selected is not None:
@@ -220,26 +249,28 @@ class SubscriptionsTab(QWidget):
         """Columns other than Package fit their text: sized to it on the first fill without
         saved widths, and never left narrower than it ("Sche…") — whatever width was saved.
         Measured from the model's formatted texts (:func:`fit_width`), not cell by cell."""
-        if not self.model.rowCount():
+        if not self._model.rowCount():
             return
-        header = self.table.horizontalHeader()
+        header = self._table.horizontalHeader()
         first = not self.widths_restored
         self.widths_restored = True
         for col in Column:
             if col is Column.PACKAGE:
                 continue
-            needed = max(fit_width(self.table, col, self.model.column_texts(col)), header.sectionSizeHint(col))
+            needed = max(fit_width(self._table, col, self._model.column_texts(col)), header.sectionSizeHint(col))
             if first or header.sectionSize(col) < needed:
                 header.resizeSection(col, needed)
 
     def selected_id(self) -> int | None:
-        rows = self.table.selectionModel().selectedRows()
-        return int(self.model.data(rows[0], SUBSCRIPTION_ID_ROLE)) if rows else None
+        self._fill_pending()
+        rows = self._table.selectionModel().selectedRows()
+        return int(self._model.data(rows[0], SUBSCRIPTION_ID_ROLE)) if rows else None
 
     def select(self, subscription_id: int) -> None:
-        row = self.model.row_of(subscription_id)
+        self._fill_pending()
+        row = self._model.row_of(subscription_id)
         if row >= 0:
-            self.table.selectRow(row)
+            self._table.selectRow(row)
 
     def _emit(self, signal: SignalInstance) -> None:
         sub_id = self.selected_id()
@@ -251,15 +282,15 @@ class SubscriptionsTab(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
+        rows = self._table.selectionModel().selectedRows()
         if not rows:
-            why = "Select a subscription in the table first." if self.model.rowCount() else \
+            why = "Select a subscription in the table first." if self._model.rowCount() else \
                 "This client has no subscriptions yet."
             for b in (self.view_button, self.cancel_button, self.renew_button, self.pay_button):
                 set_allowed(b, why)
             self.selection_changed.emit()
             return
-        status = self.model.row_at(rows[0].row()).status
+        status = self._model.row_at(rows[0].row()).status
         deleted = CLIENT_DELETED if self._deleted else None
         set_allowed(self.view_button, None, "All details and payments of this subscription (Enter).")
         refusal = self.refusal
