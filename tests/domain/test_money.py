@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ispclient.domain import localization, money
 from ispclient.domain.errors import ValidationError
 from ispclient.domain.money import format_amount, format_money, parse_amount
 
@@ -53,3 +54,19 @@ def test_format_then_parse_round_trips(minor: int) -> None:
 @given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000000"), places=2))
 def test_parse_never_uses_floats(value: Decimal) -> None:
     assert parse_amount(str(value), "USD") == int(value * 100)
+
+
+def test_formatted_amounts_follow_the_decimal_separator_setting_after_caching() -> None:
+    """Amounts are formatted once each (tables repeat them); the cache is per locale, so changing
+    the installation's decimal separator changes what is shown at once."""
+    before = localization.configured_separator()
+    try:
+        localization.configure(".")
+        assert money.format_money(123456, "KES") == "KES 1,234.56"
+        assert money.format_money(123456, "KES") == "KES 1,234.56"  # from the cache, the same
+        localization.configure(",")
+        assert money.format_money(123456, "KES") == "KES 1.234,56"
+        assert money.format_money(123456, "JPY") == "JPY 123.456"  # the currency's digits, not the cached KES text
+        assert money.format_amount(123456, "KES", decimal_separator=".") == "1,234.56"
+    finally:
+        localization.configure(before)

@@ -32,6 +32,7 @@ from ispclient.store.models import AuditEvent, Client
 from ispclient.ui import msgbox
 from ispclient.ui.client import ClientWindow
 from ispclient.ui.client.activity_tab import ActivityModel
+from ispclient.ui.client.activity_tab import Column as ActivityColumn
 from ispclient.ui.client.subscriptions_tab import HEADERS, Column, SubscriptionHistoryModel
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.cancel_dialog import CancelDialog
@@ -646,3 +647,69 @@ def test_expiring_and_ended_subscriptions_read_right(qtbot: QtBot, ctx: AppConte
     assert w2.overview.subscription.value("days_left") == "Expired today"
     assert w2.overview.empty_box.isVisibleTo(w2)
     assert "the last one has ended" in w2.overview.no_subscription.text()
+
+
+# -- opening fast: texts formatted once, columns fitted from them, hidden tabs filled when shown --
+
+def test_history_and_activity_columns_fit_as_the_view_measures_them(qtbot: QtBot, ctx: AppContext,
+                                                                     amina: Amina) -> None:
+    """Columns are sized from the models' formatted texts with font metrics, to exactly what
+    Qt's own per-cell measure gives (sizeHintForColumn over every row, icon and margins)."""
+    cancelled = subs.create_subscription(amina.client_id, amina.package_id, date(2026, 3, 1),
+                                         payment=subs.PaymentInput("200"))
+    subs.cancel_subscription(cancelled.id, "moved away")  # Cancelled: a status, due and balance of their own
+    subs.create_subscription(amina.client_id, amina.package_id, date(2026, 4, 1))  # Scheduled, unpaid
+    w = open_window(qtbot, ctx, amina.client_id)
+    for tab, columns in ((w.subscriptions, [c for c in Column if c is not Column.PACKAGE]),
+                         (w.activity, [ActivityColumn.WHEN, ActivityColumn.WHO, ActivityColumn.WHERE])):
+        w.tabs.setCurrentWidget(tab)
+        table = tab.table
+        header = table.horizontalHeader()
+        for col in columns:
+            assert table.columnWidth(col) == max(table.sizeHintForColumn(col), header.sectionSizeHint(col)), \
+                (type(tab).__name__, col, [table.model().index(r, col).data() for r in range(table.model().rowCount())])
+    history = w.subscriptions.model
+    balances = [history.index(r, Column.BALANCE).data() for r in range(history.rowCount())]
+    statuses = {history.index(r, Column.STATUS).data() for r in range(history.rowCount())}
+    assert len(set(balances)) > 1 and len(statuses) >= 3, (balances, statuses)  # texts of different widths
+
+
+def test_hidden_tabs_are_filled_when_first_shown_or_asked_for(qtbot: QtBot, ctx: AppContext, amina: Amina) -> None:
+    w = open_window(qtbot, ctx, amina.client_id)
+    assert w.detail is not None
+    events = len(w.detail.activity)
+    assert w.tabs.currentWidget() is w.overview
+    assert w.subscriptions._model.rowCount() == 0 and w.activity._model.rowCount() == 0  # not on screen: not yet
+    w.tabs.setCurrentWidget(w.activity)  # shown: filled
+    assert w.activity._model.rowCount() == events > 0
+    assert w.subscriptions._model.rowCount() == 0
+    assert w.subscriptions.model.rowCount() == 2  # asked for (as the tests and the window's state do): filled
+    assert w.subscriptions.selected_id() == amina.sub  # the current subscription selected, as before
+
+    w.tabs.setCurrentWidget(w.subscriptions)
+    subs.create_subscription(amina.client_id, amina.package_id, date(2026, 4, 1))
+    changed_elsewhere(ctx, clients=[amina.client_id])
+    settle(qtbot)
+    assert w.subscriptions._model.rowCount() == 3  # on screen: filled as the data arrives
+    assert w.subscriptions.selected_id() == amina.sub  # the selection kept
+    assert len(w.detail.activity) > events and w.activity._model.rowCount() == events  # hidden: waits
+    w.tabs.setCurrentWidget(w.activity)
+    assert w.activity._model.rowCount() == len(w.detail.activity)
+
+
+def test_history_colours_follow_the_palette_when_painted(qtbot: QtBot, ctx: AppContext, amina: Amina) -> None:
+    """Texts are formatted once, but colours are made readable on the palette as it is when painted
+    (a theme switched to dark while the window is open)."""
+    model = SubscriptionHistoryModel()
+    model.set_rows(queries.client_detail(amina.client_id, TODAY).subscriptions, TODAY, 7, "KES")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    light = model.index(0, Column.STATUS).data(Qt.ItemDataRole.ForegroundRole).color()
+    old = app.palette()
+    app.setPalette(dark_palette())
+    try:
+        dark = model.index(0, Column.STATUS).data(Qt.ItemDataRole.ForegroundRole).color()
+    finally:
+        app.setPalette(old)
+    assert light != dark
+    assert model.index(0, Column.PACKAGE).data(Qt.ItemDataRole.ForegroundRole) is None

@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal, SignalInstance
-from PySide6.QtGui import QBrush, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -68,7 +69,14 @@ class HistoryRow:
     sub: SubscriptionView
     status: SubscriptionStatus
     texts: tuple[str, ...] = ()  # what each column shows, formatted once when the rows arrive
-    foregrounds: tuple[QBrush | None, ...] = ()  # the text colour of each column (None: the palette's)
+    colours: tuple[str | None, ...] = ()  # each column's text colour (None: the palette's)
+
+
+@cache
+def _readable_brush(colour: str, background_rgba: int) -> QBrush:
+    """``colour`` made readable on this background (the palette's base: light or dark, as it is
+    when painted — the theme may change while the window is open)."""
+    return QBrush(readable_colour(colour, QColor.fromRgba(background_rgba)))
 
 
 def _balance_text(sub: SubscriptionView, currency: str) -> str:
@@ -107,17 +115,14 @@ class SubscriptionHistoryModel(RowListModel[HistoryRow]):
 
     def set_rows(self, subs: Sequence[SubscriptionView], today: date, expiring_days: int, currency: str) -> None:
         self._currency = currency
-        base = QApplication.palette().base().color()
-        status_brush = {s: QBrush(readable_colour(SUBSCRIPTION_COLOURS[s], base)) for s in SubscriptionStatus}
-        unpaid_brush = QBrush(readable_colour(UNPAID_COLOUR, base))
         rows = []
         for sub in subs:
             status = sub.status(today, expiring_days)
             unpaid = (sub.balance_minor > 0 and status is not SubscriptionStatus.CANCELLED) or \
                 (sub.is_cancelled and sub.paid_minor > 0)
-            foregrounds = tuple(status_brush[status] if col is Column.STATUS else
-                                unpaid_brush if col is Column.BALANCE and unpaid else None for col in Column)
-            rows.append(HistoryRow(sub, status, _texts(sub, status, currency), foregrounds))
+            colours = tuple(SUBSCRIPTION_COLOURS[status] if col is Column.STATUS else
+                            UNPAID_COLOUR if col is Column.BALANCE and unpaid else None for col in Column)
+            rows.append(HistoryRow(sub, status, _texts(sub, status, currency), colours))
         self._replace_rows(rows)
 
     def row_of(self, subscription_id: int) -> int:
@@ -134,7 +139,8 @@ class SubscriptionHistoryModel(RowListModel[HistoryRow]):
         if role == Qt.ItemDataRole.DisplayRole:
             return row.texts[col]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return row.foregrounds[col]
+            colour = row.colours[col]
+            return None if colour is None else _readable_brush(colour, QApplication.palette().base().color().rgba())
         if role == Qt.ItemDataRole.DecorationRole and col == Column.STATUS:
             return dot_icon(SUBSCRIPTION_COLOURS[row.status])
         if role == Qt.ItemDataRole.ToolTipRole:
