@@ -661,7 +661,8 @@ def test_history_and_activity_columns_fit_as_the_view_measures_them(qtbot: QtBot
     subs.create_subscription(amina.client_id, amina.package_id, date(2026, 4, 1))  # Scheduled, unpaid
     w = open_window(qtbot, ctx, amina.client_id)
     for tab, columns in ((w.subscriptions, [c for c in Column if c is not Column.PACKAGE]),
-                         (w.activity, [ActivityColumn.WHEN, ActivityColumn.WHO, ActivityColumn.WHERE])):
+                         (w.activity, [ActivityColumn.WHEN, ActivityColumn.WHO, ActivityColumn.WHERE]),
+                         (w.payments, [c for c in PaymentColumn if c is not PaymentColumn.WHAT])):
         w.tabs.setCurrentWidget(tab)
         table = tab.table
         header = table.horizontalHeader()

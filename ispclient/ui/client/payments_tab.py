@@ -17,7 +17,7 @@ from ispclient.store.settings import Settings
 from ispclient.ui.dialogs.payment_dialog import balance_text
 from ispclient.ui.dialogs.subscription_view import set_allowed
 from ispclient.ui.models.payments import PaymentColumn, PaymentsModel
-from ispclient.ui.models.rows import list_view
+from ispclient.ui.models.rows import fit_column, list_view
 from ispclient.ui.widgets.formatting import day
 
 
@@ -100,7 +100,7 @@ class PaymentsTab(QWidget):
             self.widths_restored = True
             for col in PaymentColumn:
                 if col is not PaymentColumn.WHAT:
-                    self.table.resizeColumnToContents(col)
+                    fit_column(self.table, col, self.model.column_texts(col))
         if selected is not None and self.model.row_of(selected.id) >= 0:
             self.table.selectRow(self.model.row_of(selected.id))
         elif self.model.rowCount():

@@ -110,6 +110,10 @@ class PaymentsModel(QAbstractTableModel):
     def row_of(self, payment_id: int) -> int:
         return next((i for i, p in enumerate(self._rows) if p.id == payment_id), -1)
 
+    def column_texts(self, col: PaymentColumn) -> list[str]:
+        """What the column shows, row by row (to size it without the view asking every cell)."""
+        return [self._display(pay, col) for pay in self._rows]
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._rows)
 
