@@ -260,11 +260,14 @@ def test_the_event_loop_keeps_ticking_while_a_client_window_opens_and_the_list_r
         with qtbot.waitSignal(main.list_loaded, timeout=10_000):
             pass
     assert slow_database.count("detail") == 1 and slow_database.count("rows") == 2
-    # Each waited 2 s for the database; the window kept answering throughout. The bound proves it
-    # never waited on that call (a wait is a 2,000 ms gap); how short the gaps are is the bench's
-    # figure (gui_max_stall_ms, ≤ 50 ms), not a timed assertion on a shared, loaded machine.
+    # Each waited 2 s for the database; the window kept answering throughout: 99 % of the timer's
+    # gaps are within 50 ms, and none comes near the 2,000 ms a wait on that call would be. (A
+    # lone longer gap is the shared machine's scheduler, seen at load 4; the whole-run figure,
+    # gui_max_stall_ms ≤ 50 ms, is the bench's.)
     for ticks in (start_up, opening, reloading):
         assert sum(ticks.gaps) >= 1900
+        ordered = sorted(ticks.gaps)
+        assert ordered[int(len(ordered) * 0.99) - 1] <= 50, ticks.gaps
         assert ticks.longest <= 400, ticks.gaps
 
 
