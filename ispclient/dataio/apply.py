@@ -13,6 +13,7 @@ last batch (``provisioning.sync_all``), not client by client.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import logging
 import re
@@ -41,6 +42,8 @@ from ispclient.domain.ledger import EntryKind
 from ispclient.domain.money import format_money, to_decimal
 from ispclient.domain.permissions import Permission
 from ispclient.store import access
+from ispclient.store import db as store_db
+from ispclient.store.changes import note_audit
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +115,18 @@ class ApplyResult:
 # -- SQL helpers --------------------------------------------------------------------------------
 
 
-def _db() -> Any:
-    from ispclient.store.db import db
+# Modules are imported once, at the top, not in functions run per row or per value: once the
+# GUI has loaded PySide6, every ``import`` statement goes through its import hook (Python code,
+# ~2 µs a time), which cost an import run from the wizard 10–20 % more than the same import run
+# without Qt.
 
-    return db
+
+def _db() -> Any:
+    return store_db.db
 
 
 def _sqlite() -> bool:
-    from ispclient.store.db import is_sqlite
-
-    return is_sqlite()
+    return store_db.is_sqlite()
 
 
 def _v(value: object) -> object:
@@ -185,9 +190,7 @@ class _Trail:
 
     def add(self, action: str, entity: str, entity_id: int | None, client_id: int | None, summary: str,
             before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
-        from ispclient.store import changes
-
-        changes.note_audit(action, client_id)
+        note_audit(action, client_id)
         self.rows.append((self.at, self.actor, action, entity, entity_id, client_id, summary,
                           _JSON(before or {}), _JSON(after or {}), *self.where))
 
@@ -252,6 +255,21 @@ class _Outcome:
     payments: int = 0
     openings: int = 0
     rejected: list[Rejected] = field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_text(day: date) -> str:
+    """'02 Dec 2026', once per date (an import's rows share a few hundred dates; formatting a date
+    imports the time module again each time, through the import hook above)."""
+    return day.strftime("%d %b %Y")
+
+
+@functools.lru_cache(maxsize=4096)
+def _paid_at(day: date, tz_name: str, sqlite: bool) -> object:
+    """Midnight of ``day`` in the ISP's time zone, in UTC, as the driver (``sqlite`` or not)
+    takes it: once per date."""
+    at = _midnight_utc(day, tz_name)
+    return at.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else at
 
 
 def _midnight_utc(day: date, tz_name: str) -> datetime:
@@ -472,13 +490,14 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
             after = {"id": sid, "client": cid, "package": pkg[0], "package_name": pkg[1], "price_minor": pkg[2],
                      "starts_on": start.isoformat(), "ends_on": end.isoformat(), "auto_renew": False}
             trail.add("subscription.create", "subscription", sid, cid,
-                      f"Subscription “{pkg[1]}” {start:%d %b %Y} – {end:%d %b %Y} created (imported)", after=after)
+                      f"Subscription “{pkg[1]}” {_day_text(start)} – {_day_text(end)} created (imported)",
+                      after=after)
             out.subscriptions += 1
             if rows[i].paid and pkg[2] > 0:
                 # Paid to the old system: a payment entry on the subscription (in no shift).
                 entries.append((i, (cid, sid, EntryKind.PAYMENT.value, pkg[2], 0, PAYMENT_METHOD,
                                     f"import {ctx.source_name}"[:100], "Paid before the move to ispclient (imported)",
-                                    _v(_midnight_utc(start, ctx.timezone)), ctx.actor)))
+                                    _paid_at(start, ctx.timezone, _sqlite()), ctx.actor)))
                 paid_for[i] = (sid, pkg[1], start)
     for i, owed in owe.items():
         entries.append((i, (ids[i], None, opening.KIND.value, 0, opening.credit_of(owed), opening.METHOD,
@@ -506,7 +525,7 @@ def _write_batch(rows: list[Prepared], ctx: _Context) -> _Outcome:
                 amount = int(entry[3])  # type: ignore[call-overload]
                 price_text = money.get(amount) or money.setdefault(amount, format_money(amount, ctx.currency))
                 trail.add("payment.record", "payment", pid, cid,
-                          f"{number}: {price_text} received ({PAYMENT_METHOD}) for “{name}” from {start:%d %b %Y}",
+                          f"{number}: {price_text} received ({PAYMENT_METHOD}) for “{name}” from {_day_text(start)}",
                           after={"id": pid, "receipt_no": number, "subscription": sid, "kind": EntryKind.PAYMENT.value,
                                  "amount_minor": amount, "credit_minor": 0, "method": PAYMENT_METHOD, **state})
                 out.payments += 1

@@ -28,6 +28,7 @@ from ispclient.domain.errors import Collector, ValidationError
 from ispclient.domain.money import format_money
 from ispclient.domain.permissions import Permission
 from ispclient.store import access
+from ispclient.store.clients import validate_pppoe_password  # here, not per row (see apply.py's note on imports)
 
 Progress = Callable[[int, float], object]  # rows done, fraction of the file read
 Cancelled = Callable[[], bool]
@@ -364,8 +365,6 @@ class _Checker:
         token: str | None = None
         password = texts.get(Field.PPPOE_PASSWORD, "")
         if password:
-            from ispclient.store.clients import validate_pppoe_password
-
             if errors.check("pppoe_password", validate_pppoe_password, password) is not None:
                 if not effective_username and "pppoe_username" not in errors.errors:
                     errors.add("pppoe_password", "Enter the PPPoE username this password belongs to.")
