@@ -42,8 +42,9 @@ from ispclient.domain.ledger import EntryKind
 from ispclient.domain.money import format_money, to_decimal
 from ispclient.domain.permissions import Permission
 from ispclient.store import access
-from ispclient.store import db as store_db
 from ispclient.store.changes import note_audit
+from ispclient.store.db import db as database
+from ispclient.store.db import is_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +123,11 @@ class ApplyResult:
 
 
 def _db() -> Any:
-    return store_db.db
+    return database
 
 
 def _sqlite() -> bool:
-    return store_db.is_sqlite()
+    return is_sqlite()
 
 
 def _v(value: object) -> object:
