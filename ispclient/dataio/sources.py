@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -293,6 +294,50 @@ def _check_zip(path: Path) -> None:
                           "CSV (which is read a row at a time), or split it.")
 
 
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z0-9:$]+)\"")
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>]")
+_HEAD = 1 << 16
+_sizing = threading.Lock()
+
+
+def _size_from_head(worksheet: Any) -> None:
+    """openpyxl's read-only worksheet sizes itself when the workbook opens, from the sheet's
+    ``<dimension>``; when there is none (our own exports, some other tools) it parses the whole
+    sheet to find out — at 100,000 rows longer than reading the rows, and the import opens the
+    workbook three times. This looks for the ``<dimension>`` in the first 64 KB only (where it
+    is, before the rows) and otherwise leaves the sheet unsized, which openpyxl reads as well."""
+    from openpyxl.utils.cell import range_boundaries
+
+    source = worksheet._get_source()
+    try:
+        head = source.read(_HEAD)
+    finally:
+        source.close()
+    found = _DIMENSION.search(head)
+    if found:
+        try:
+            bounds = range_boundaries(found.group(1).decode("ascii"))
+        except ValueError:
+            return
+        if all(b is not None for b in bounds):
+            worksheet._min_column, worksheet._min_row, worksheet._max_column, worksheet._max_row = bounds
+
+
+def _rows_hint(sheet: Any) -> int:
+    """About how many rows the sheet has (for the progress bar): its ``<dimension>``, else the
+    sheet's XML size over the size of its first rows."""
+    if sheet.max_row:
+        return max(int(sheet.max_row), 1)
+    try:
+        with sheet._get_source() as source:
+            head = source.read(_HEAD)
+        size = sheet.parent._archive.getinfo(sheet._worksheet_path).file_size
+    except Exception:  # noqa: BLE001 - a workbook openpyxl reads otherwise: no estimate
+        return 1
+    rows = len(_ROW_START.findall(head))
+    return max(1, rows * size // max(len(head), 1)) if rows else 1
+
+
 class XlsxSource:
     def __init__(self, path: Path, options: ReadOptions) -> None:
         _check_zip(path)
@@ -331,10 +376,17 @@ class XlsxSource:
         import warnings
 
         import openpyxl
+        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-        with warnings.catch_warnings():  # "Workbook contains no default style": harmless, not for the user
+        # The sizing above for this opening only (under a lock: the class is openpyxl's).
+        with _sizing, warnings.catch_warnings():  # "Workbook contains no default style": harmless
             warnings.simplefilter("ignore")
-            return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            usual = ReadOnlyWorksheet._get_size
+            ReadOnlyWorksheet._get_size = _size_from_head  # type: ignore[method-assign]
+            try:
+                return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            finally:
+                ReadOnlyWorksheet._get_size = usual  # type: ignore[method-assign]
 
     def _records(self) -> Iterator[tuple[int, list[Cell]]]:
         workbook = self._open()
@@ -342,7 +394,7 @@ class XlsxSource:
             from ispclient.dataio import xlsx_rows
 
             sheet = workbook[self.info.sheet]
-            self._total = max(int(sheet.max_row or 1), 1)
+            self._total = _rows_hint(sheet)
             found = xlsx_rows.rows(sheet) if xlsx_rows.usable(sheet) else \
                 enumerate(sheet.iter_rows(values_only=True), start=1)
             for number, values in found:
