@@ -7,7 +7,9 @@ Import and export at scale, through the app's own code paths:
   preview), import in batches. Wall time from "Check the rows" to the import's end, for a
   100,000-row CSV (``import_100k_csv_s``) and the same rows as XLSX (``import_100k_xlsx_s``);
   ``import_100k_s`` is the slower. While it runs a 10 ms PreciseTimer ticks on the GUI thread:
-  the longest gap between ticks is ``import_gui_max_stall_ms``.
+  the longest gap between ticks is ``import_gui_max_stall_ms``. ``--direct`` also times the same
+  import without the wizard (``*_direct_preview_s``, ``*_direct_apply_s``: dataio called in this
+  thread, no Qt loaded yet), side by side.
 * ``export_100k_s`` — the client list as the main window shows it (all columns) read again and
   written to XLSX (``export_list_xlsx_s``) and CSV (``export_list_csv_s``) with
   ``dataio.export.client_list``; the slower of the two. ``export_clients_xlsx_s``: every client
@@ -212,6 +214,30 @@ def measure_import(path: Path, folder: Path) -> dict[str, float]:
             "balance_drift": drifted, "opening_entries": openings}
 
 
+def measure_direct(path: Path, folder: Path) -> dict[str, float]:
+    """The same import without the wizard or Qt (``--direct``): ``dataio`` preview and apply
+    called in this thread, as ``ispclient import`` does — what the wizard's figures compare to."""
+    from ispclient.dataio import mapping
+    from ispclient.dataio.apply import apply_import
+    from ispclient.dataio.prepare import MATCH_LABELS, ImportOptions, preview
+    from ispclient.dataio.sources import ReadOptions, open_source
+    from ispclient.store import close_database
+
+    app_paths = _fresh_data(folder)
+    try:
+        source = open_source(path, ReadOptions(None, None, None))
+        chosen, _why = mapping.initial(source.header, app_paths.config_dir)
+        started = time.perf_counter()
+        checked = preview(source, chosen, ImportOptions(next(iter(MATCH_LABELS)), None, True))
+        previewed = time.perf_counter()
+        apply_import(checked)
+        done = time.perf_counter()
+        checked.close()
+    finally:
+        close_database()
+    return {"preview_s": round(previewed - started, 2), "apply_s": round(done - previewed, 2)}
+
+
 def measure_export(folder: Path, out: Path) -> dict[str, float]:
     from ispclient import paths, store
     from ispclient.dataio import export
@@ -239,7 +265,7 @@ def measure_export(folder: Path, out: Path) -> dict[str, float]:
         store.close_database()
 
 
-def run(n: int = 100_000, root: Path | None = None) -> dict[str, Any]:
+def run(n: int = 100_000, root: Path | None = None, direct: bool = False) -> dict[str, Any]:
     """Every figure of this module (see the docstring)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("ISPCLIENT_LOCALE", "en_US")
@@ -250,6 +276,11 @@ def run(n: int = 100_000, root: Path | None = None) -> dict[str, Any]:
         log(f"bench.transfer: {n:,} rows (load average {results['load_average_start']})")
         csv_path, xlsx_path = write_files(n, folder)
         for kind, path in (("csv", csv_path), ("xlsx", xlsx_path)):
+            if direct:
+                log(f"  import {kind} without the wizard …")
+                got = measure_direct(path, folder / f"direct-{kind}")
+                results[f"import_100k_{kind}_direct_preview_s"] = got["preview_s"]
+                results[f"import_100k_{kind}_direct_apply_s"] = got["apply_s"]
             log(f"  import {kind} …")
             got = measure_import(path, folder / f"data-{kind}")
             results[f"import_100k_{kind}_s"] = got["seconds"]
@@ -284,8 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.transfer", description="Import and export at scale.")
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--out", type=Path, default=HERE / "results-transfer.json")
+    p.add_argument("--direct", action="store_true", help="also time the import without the wizard (dataio called "
+                   "directly), side by side")
     args = p.parse_args(argv)
-    results = run(args.rows)
+    results = run(args.rows, direct=args.direct)
     args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(table(results))
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,6 +62,7 @@ from ispclient.ui.import_preview_model import PreviewModel
 
 T = TypeVar("T")
 SAMPLE_ROWS = 8
+PROGRESS_EVERY_S = 0.2
 _quiet_gc = threading.Lock()
 _quiet_count = 0
 _switch = 0.005
@@ -119,6 +121,20 @@ class Progress(QObject):
     """Progress from a worker thread, delivered to the GUI thread by Qt's queued signals."""
 
     moved = Signal(int, int, str)  # done, total, text
+
+    def __init__(self, every_s: float = PROGRESS_EVERY_S) -> None:
+        super().__init__()
+        self.every_s = every_s
+        self._last = -1.0
+
+    def report(self, done: int, total: int, text: str) -> None:
+        """From the worker: at most one step every ``every_s`` (and always the last) reaches the
+        GUI thread — each one relays out a page there, holding the interpreter the worker needs."""
+        now = time.monotonic()
+        if done < total and now - self._last < self.every_s:
+            return
+        self._last = now
+        self.moved.emit(done, total, text)
 
 
 class ImportWizard(QDialog):
@@ -476,7 +492,7 @@ class ImportWizard(QDialog):
 
         def check() -> Preview:
             return preview(source, chosen, options, cancelled=cancel.is_set,
-                           progress=lambda n, f: progress.moved.emit(int(f * 1000), 1000, f"{n:,} rows checked…"))
+                           progress=lambda n, f: progress.report(int(f * 1000), 1000, f"{n:,} rows checked…"))
 
         if self.preview is not None:
             self.preview_model.set_preview(None)
@@ -609,8 +625,8 @@ class ImportWizard(QDialog):
 
         def write() -> ApplyResult:
             done = apply_import(result, create_packages=packages, cancelled=cancel.is_set, report=report,
-                                progress=lambda n, total: progress.moved.emit(n, total, f"{n:,} of {total:,} rows "
-                                                                                        "written…"))
+                                progress=lambda n, total: progress.report(n, total, f"{n:,} of {total:,} rows "
+                                                                                          "written…"))
             mapping_rules.save(config_dir, header, chosen)
             return done
 
