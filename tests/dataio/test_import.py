@@ -470,3 +470,41 @@ def test_ragged_rows_and_one_column_files(ready: Factory, tmp_path: Path) -> Non
     preview = _preview(one)
     assert preview.summary() == "2 new, 0 updates, 0 errors, 1 empty row"
     assert apply.apply_import(preview).created == 2
+
+
+def test_a_batchs_client_ids_are_looked_up_through_their_index(ready: Factory, tmp_path: Path,
+                                                              db: peewee.Database) -> None:
+    """SQLite's planner, without statistics, chose the index on deleted_at (every live client)
+    for a batch of 1,000 Client IDs: each batch walked the whole table. The query names the
+    case-insensitive index there; the import's lookups still find the clients."""
+    if not isinstance(db, peewee.SqliteDatabase):
+        pytest.skip("PostgreSQL's planner has statistics; the query names no index there")
+    hint = apply._code_index()
+    assert hint == f"INDEXED BY {apply.CODE_INDEX}"
+    codes = [f"c{i:05d}" for i in range(1000)]
+    plan = " ".join(str(r) for r in db.execute_sql("EXPLAIN QUERY PLAN " + apply._codes_sql(1000, hint), codes))
+    assert apply.CODE_INDEX in plan and "client_deleted_at" not in plan
+    path = write_csv(tmp_path / "c.csv", [["Client ID", *HEADER]] + [[f"X{i}", *r] for i, r in enumerate(_rows(3))])
+    result = apply.apply_import(_preview(path))
+    assert result.created == 3
+    assert sorted(c.client_code for c in Client.select()) == ["X0", "X1", "X2"]
+
+
+def test_without_the_case_index_the_lookup_names_none(ready: Factory, db: peewee.Database) -> None:
+    """The index waits while two clients differ only in case (store/schema.py): the query then
+    names no index rather than failing."""
+    if not isinstance(db, peewee.SqliteDatabase):
+        pytest.skip("SQLite only")
+    db.execute_sql(f"DROP INDEX {apply.CODE_INDEX}")
+    assert apply._code_index() == ""
+    assert list(db.execute_sql(apply._codes_sql(1, ""), ["nobody"])) == []
+
+
+def test_the_change_tracker_hears_of_every_imported_client(ready: Factory, tmp_path: Path) -> None:
+    """The batch tells the tracker once what its audit events changed (as one note per event did)."""
+    path = write_csv(tmp_path / "c.csv", [HEADER] + _rows(3))
+    preview = _preview(path)
+    result, seen = changes.run_tracked(lambda: apply.apply_import(preview, batch_rows=2))
+    assert result.created == 3 and result.payments == 3
+    assert seen.clients == frozenset(c.id for c in Client.select())
+    assert seen.subscriptions and seen.payments

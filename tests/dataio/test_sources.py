@@ -7,6 +7,7 @@ import codecs
 import os
 import subprocess
 import sys
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -238,3 +239,44 @@ def test_a_million_rows_are_refused_while_streaming(tmp_path: Path) -> None:
     assert "Nothing was imported" in done.stdout
     peak = float(done.stdout.split("PEAK_RSS_MB ")[1].split()[0])
     assert peak < 400, f"peak RSS {peak:.0f} MB: the file was not streamed"
+
+
+def test_xlsx_without_dimension_is_not_parsed_whole_to_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Our own exports have no <dimension>; openpyxl then parses the whole sheet each time the
+    workbook opens, to size it. The import opens it without that, and still reads every row and
+    gives the progress bar a row count."""
+    from openpyxl.worksheet import _reader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    from ispclient.dataio.writers import write_table
+
+    path = tmp_path / "export.xlsx"
+    write_table(path, "xlsx", ["Name", "Phone"], [[f"Client {i}", f"+2547{i:08d}"] for i in range(3000)])
+    with zipfile.ZipFile(path) as z:
+        assert b"<dimension" not in z.read("xl/worksheets/sheet1.xml")
+    usual = ReadOnlyWorksheet._get_size
+    parsed: list[int] = []
+    real = _reader.WorkSheetParser.parse_dimensions
+    monkeypatch.setattr(_reader.WorkSheetParser, "parse_dimensions",
+                        lambda self: parsed.append(1) or real(self))  # type: ignore[func-returns-value]
+    source = open_source(path)
+    rows = list(source.rows())
+    assert parsed == [] and ReadOnlyWorksheet._get_size is usual  # openpyxl's own sizing is back
+    assert len(rows) == 3000 and rows[-1][1] == ["Client 2999", "+254700002999"]
+    assert 2000 < source._total < 4500  # estimated from the sheet's size  # type: ignore[attr-defined]
+    assert source.done_fraction() >= 0.66
+
+
+def test_xlsx_dimension_is_read_from_the_head(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for i in range(40):
+        book.active.append([f"Client {i}", i])
+    book.active.insert_rows(1)
+    book.active["A1"], book.active["B1"] = "Name", "Number"
+    path = tmp_path / "dim.xlsx"
+    book.save(path)
+    source = open_source(path)
+    assert len(list(source.rows())) == 40
+    assert source._total == 41 and source.done_fraction() == 1.0  # type: ignore[attr-defined]

@@ -155,6 +155,7 @@ def test_cancel_during_the_import_keeps_whole_batches(qtbot: QtBot, ctx: AppCont
     wizard = _wizard(qtbot, ctx, path)
     wizard.next_button.click()
     settle(qtbot)
+    wizard.progress.every_s = 0  # every batch's step reaches the GUI (not five a second): Cancel after the second
     wizard.progress.moved.connect(lambda done, total, text: wizard.cancel_button.click() if done >= 10 else None)
     wizard.next_button.click()
     settle(qtbot, 20_000)
@@ -282,3 +283,18 @@ def test_opening_entries_read_as_such_in_the_payments_tab() -> None:
     assert amount_text(entry(-25000), "KES").replace("\xa0", " ") == "KES 250.00"
     moved = PaymentView(2, 7, 0, "Credit", "", "", datetime(2026, 1, 15), "desk", kind="transfer", credit_minor=500)
     assert what_text(moved, "KES", {7: "Home 10"}) == "Moved to credit from Home 10"  # the counter's own, unchanged
+
+
+def test_progress_reaches_the_gui_thread_a_few_times_a_second(qtbot: QtBot) -> None:
+    """Each step relays out a page on the GUI thread: the worker sends one per interval, and the last."""
+    progress = import_wizard.Progress(every_s=60)
+    got: list[int] = []
+    progress.moved.connect(lambda done, total, text: got.append(done))
+    for n in range(1, 101):
+        progress.report(n, 100, f"{n} rows")
+    assert got == [1, 100]
+    fast = import_wizard.Progress(every_s=0)
+    fast.moved.connect(lambda done, total, text: got.append(done))
+    for n in range(1, 4):
+        fast.report(n, 3, "")
+    assert got[2:] == [1, 2, 3]
