@@ -382,11 +382,11 @@ class XlsxSource:
         with _sizing, warnings.catch_warnings():  # "Workbook contains no default style": harmless
             warnings.simplefilter("ignore")
             usual = ReadOnlyWorksheet._get_size
-            ReadOnlyWorksheet._get_size = _size_from_head  # type: ignore[method-assign]
+            ReadOnlyWorksheet._get_size = _size_from_head
             try:
                 return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
             finally:
-                ReadOnlyWorksheet._get_size = usual  # type: ignore[method-assign]
+                ReadOnlyWorksheet._get_size = usual
 
     def _records(self) -> Iterator[tuple[int, list[Cell]]]:
         workbook = self._open()
