@@ -48,6 +48,9 @@ def create_app(argv: Sequence[str] | None = None) -> QApplication:
     except (ImportError, FileNotFoundError):
         log.warning("The application icon is missing")
     follow_colour_scheme(app)
+    from ispclient.ui import collector
+
+    collector.install(app)  # the cyclic collector runs on this thread only (see collector.py)
     app.styleHints().colorSchemeChanged.connect(lambda _scheme: follow_colour_scheme(app))
     return app
 

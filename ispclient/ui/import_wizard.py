@@ -56,7 +56,7 @@ from ispclient.dataio.prepare import (
 )
 from ispclient.dataio.sources import DELIMITERS, ReadOptions, Source, SourceError, open_source
 from ispclient.domain.money import format_amount, parse_amount
-from ispclient.ui import msgbox, ops
+from ispclient.ui import collector, msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.import_preview_model import PreviewModel
 
@@ -66,6 +66,7 @@ PROGRESS_EVERY_S = 0.2
 _quiet_gc = threading.Lock()
 _quiet_count = 0
 _switch = 0.005
+_was_enabled = True
 
 
 @contextmanager
@@ -73,11 +74,13 @@ def _no_full_collections() -> Iterator[None]:
     """While an import reads or writes 100,000 rows, the garbage collector's full passes over
     every object in the process (100–300 ms each, the GUI thread waiting on them) are put off:
     the rows are plain values that reference counting frees anyway."""
-    global _quiet_count, _switch
+    global _quiet_count, _switch, _was_enabled
     with _quiet_gc:
         _quiet_count += 1
         if _quiet_count == 1:
+            _was_enabled = gc.isenabled()
             gc.disable()
+            collector.hold()  # the GUI thread's collector (ui/collector.py) puts off full passes too
             # …and the worker hands the interpreter back to the GUI thread every millisecond, not 5.
             _switch = sys.getswitchinterval()
             sys.setswitchinterval(0.001)
@@ -88,7 +91,9 @@ def _no_full_collections() -> Iterator[None]:
             _quiet_count -= 1
             if _quiet_count == 0:
                 gc.freeze()  # what is alive now is not walked by the next full pass either (as the list does)
-                gc.enable()
+                collector.release()
+                if _was_enabled:  # else the GUI thread's collector does it
+                    gc.enable()
                 sys.setswitchinterval(_switch)
 
 

@@ -41,6 +41,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore(*OFFSCREEN_NOISE))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def gui_collector(qapp: object) -> None:
+    """As the app does (ui/application.create_app): cycles are collected on the GUI thread only."""
+    from PySide6.QtWidgets import QApplication
+
+    from ispclient.ui import collector
+
+    app = QApplication.instance()
+    assert app is not None
+    collector.install(app)
+
+
 @pytest.fixture(autouse=True)
 def no_real_modal_boxes(monkeypatch: pytest.MonkeyPatch) -> None:
     """A real modal message box would wait for a click that never comes (and a blocked event
