@@ -554,7 +554,8 @@ class ClientIndex:
         slots = np.flatnonzero(mine)
         width = max(c.username.width, 1)
         raw = np.ascontiguousarray(c.username.cols[:, slots].T).view(f"S{width}").ravel()
-        names = np.strings.decode(raw, "utf-8", "surrogatepass")
+        # np.char, not np.strings: the same function, and numpy 1.26 (pyproject.toml) has only np.char.
+        names = np.char.decode(raw, "utf-8", "surrogatepass")
         ordered = np.argsort(names, kind="stable")
         table = self._users[server_id] = (names[ordered], slots[ordered], every)
         return table
