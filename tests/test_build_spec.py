@@ -254,6 +254,20 @@ def test_every_bundled_licence_is_listed_and_every_listed_file_exists() -> None:
     assert {"Qt-PySide6-Shiboken6-LGPL-3.0.txt", "GPL-3.0.txt", "librouteros-GPL-2.0.txt"} <= files
 
 
+def test_the_installed_numpy_wheels_licence_is_shipped_word_for_word() -> None:
+    # Its wheel's LICENSE.txt lists what the wheel bundles (OpenBLAS, the GCC runtime, libquadmath),
+    # and that differs between numpy 1.26 and 2.x and between Linux and Windows: whichever numpy
+    # this Python would freeze, its text must be one of ours.
+    from importlib.metadata import distribution
+
+    files = distribution("numpy").files or []
+    top = [f for f in files if f.name == "LICENSE.txt" and f.parent.name.endswith(("dist-info", "licenses"))]
+    assert len(top) == 1, top
+    text = top[0].read_text(encoding="utf-8").replace("\r\n", "\n")
+    ours = {p.name: p.read_text(encoding="utf-8") for p in LICENSES.glob("numpy-*LICENSE-*-wheel.txt")}
+    assert [name for name, kept in ours.items() if kept == text], "numpy's licence is not in resources/LICENSES"
+
+
 # --- resource_path -------------------------------------------------------------------------------
 
 
