@@ -36,8 +36,10 @@
 #    {localappdata}\Programs, the folder Windows gives it (the real script is compiled in step 9).
 #  - DISPLAY is set for every Wine call: the uninstaller fails with "Class does not exist" without.
 #  - numpy 2.x (the client list's index) does not import under Wine 8: its core calls
-#    ucrtbase.dll!crealf, which Wine 8's ucrtbase lacks (Windows 10's has it). Step 7 stops there
-#    and says so; a stand-in cannot replace ucrtbase itself. A newer Wine is needed past step 7.
+#    ucrtbase.dll!crealf, which Wine 8's ucrtbase lacks (Windows 10's has it), and a stand-in
+#    cannot replace ucrtbase itself. This one is not worked around here: pyproject.toml takes
+#    numpy 1.26 on Python 3.11 and 3.12 (so the Windows build ships it too), whose core does
+#    not call crealf. Step 7 checks numpy imports first and says plainly why if it does not.
 #  - Wine's schtasks rejects /SC: the nightly task cannot be created here; step 10 checks the
 #    command line setup ran and runs that command (`ispclient.exe enforce`) itself.
 #
