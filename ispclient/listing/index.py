@@ -363,7 +363,8 @@ class ClientIndex:
         keys = [fold(p) for p in self.packages]
         ranks = {key: i for i, key in enumerate(sorted(set(keys)))}
         table = np.array([ranks[k] for k in keys] or [0], dtype=np.int64)
-        return table[self.c.package[:self.n]]
+        ranked: npt.NDArray[np.int64] = table[self.c.package[:self.n]]  # numpy 1.26's stubs: Any
+        return ranked
 
     def sort_key(self, column: Column, slot: int) -> Any:
         """``column``'s key of one slot, comparable with every other slot's (the order's
