@@ -391,7 +391,8 @@ screenshot() {
     local la_u app; la_u=$(recall localappdata); app=$(wpath "$la_u/Programs/ispclient/ispclient.exe")
     # In a Wine virtual desktop, which draws the window frames (bare Xvfb has no window manager).
     w explorer /desktop=ispclient,1440x900 "$app" --demo >"$OUT/demo-window.log" &
-    wait_for 120 window_shown '"ISP Client — demo data' || fail "the demo window never appeared"
+    # The demo says so in its window's title (ui/main_window.py), which Qt ends with the app's name.
+    wait_for 120 window_shown '"Demo data, simulated routers' || fail "the demo window never appeared"
     sleep 8  # the simulated routers' status comes in by signal after the window shows
     import -display "$DISPLAY" -window root "$OUT/installed-demo.png"
     note "screenshot: $OUT/installed-demo.png"
