@@ -90,9 +90,10 @@ def _output_never_fails() -> None:
     """What the commands print must never fail for a character: on Windows, output sent to a pipe
     or a file is in the ANSI code page (cp1252), where the backup's note (Settings → ...) raised
     after the backup was made, and the windowed build then waited on the bootloader's error box
-    (found by `make windows-check`). Characters it lacks are printed as "?"."""
+    (found by `make windows-check`). Characters it lacks are printed as "?". surrogateescape (what
+    Python picks under a C locale, and under Wine) fails on them just the same."""
     for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+        if isinstance(stream, io.TextIOWrapper) and stream.errors in ("strict", "surrogateescape"):
             stream.reconfigure(errors="replace")
 
 
