@@ -36,8 +36,10 @@
 #    {localappdata}\Programs, the folder Windows gives it (the real script is compiled in step 9).
 #  - DISPLAY is set for every Wine call: the uninstaller fails with "Class does not exist" without.
 #  - numpy 2.x (the client list's index) does not import under Wine 8: its core calls
-#    ucrtbase.dll!crealf, which Wine 8's ucrtbase lacks (Windows 10's has it). Step 7 stops there
-#    and says so; a stand-in cannot replace ucrtbase itself. A newer Wine is needed past step 7.
+#    ucrtbase.dll!crealf, which Wine 8's ucrtbase lacks (Windows 10's has it), and a stand-in
+#    cannot replace ucrtbase itself. This one is not worked around here: pyproject.toml takes
+#    numpy 1.26 on Python 3.11 and 3.12 (so the Windows build ships it too), whose core does
+#    not call crealf. Step 7 checks numpy imports first and says plainly why if it does not.
 #  - Wine's schtasks rejects /SC: the nightly task cannot be created here; step 10 checks the
 #    command line setup ran and runs that command (`ispclient.exe enforce`) itself.
 #
@@ -389,7 +391,8 @@ screenshot() {
     local la_u app; la_u=$(recall localappdata); app=$(wpath "$la_u/Programs/ispclient/ispclient.exe")
     # In a Wine virtual desktop, which draws the window frames (bare Xvfb has no window manager).
     w explorer /desktop=ispclient,1440x900 "$app" --demo >"$OUT/demo-window.log" &
-    wait_for 120 window_shown '"ISP Client — demo data' || fail "the demo window never appeared"
+    # The demo says so in its window's title (ui/main_window.py), which Qt ends with the app's name.
+    wait_for 120 window_shown '"Demo data, simulated routers' || fail "the demo window never appeared"
     sleep 8  # the simulated routers' status comes in by signal after the window shows
     import -display "$DISPLAY" -window root "$OUT/installed-demo.png"
     note "screenshot: $OUT/installed-demo.png"

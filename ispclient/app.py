@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import sys
 from collections.abc import Sequence
@@ -85,9 +86,21 @@ def disk_full_problem(app_paths: paths.AppPaths) -> str | None:
             "again.")
 
 
+def _output_never_fails() -> None:
+    """What the commands print must never fail for a character: on Windows, output sent to a pipe
+    or a file is in the ANSI code page (cp1252), where the backup's note (Settings → ...) raised
+    after the backup was made, and the windowed build then waited on the bootloader's error box
+    (found by `make windows-check`). Characters it lacks are printed as "?". surrogateescape (what
+    Python picks under a C locale, and under Wine) fails on them just the same."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors in ("strict", "surrogateescape"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from ispclient.dataio import cli as cli_transfer
 
+    _output_never_fails()
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     transfer = cli_transfer.split(argv)  # import/export parse their own options

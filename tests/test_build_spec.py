@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -122,7 +123,9 @@ def test_runtime_hook_selects_credential_manager_only_when_frozen_on_windows() -
 def test_excluded_modules_are_not_imported_by_the_app() -> None:
     """Take a module out of EXCLUDES in build.spec before using it: the frozen app lacks it."""
     excludes = _spec_literal("EXCLUDES")
-    assert isinstance(excludes, list)
+    lazy = _spec_literal("NUMPY_LAZY_PARTS")
+    assert isinstance(excludes, list) and isinstance(lazy, list)
+    excludes += lazy
 
     def excluded(module: str) -> bool:
         return any(module == e or module.startswith(e + ".") for e in excludes)
@@ -153,6 +156,25 @@ def test_what_the_app_needs_is_not_excluded() -> None:
               "platformdirs", "cryptography", "psycopg2", "logging", "ssl",
               "numpy", "numpy.linalg", "numpy.typing", "numpy.ma"}  # the list's index (linalg: numpy's own import)
     assert needed.isdisjoint(excludes)
+
+
+def test_import_numpy_loads_nothing_the_build_leaves_out() -> None:
+    # The frozen app failed with "cannot import name 'fft' from partially initialized module
+    # 'numpy'" when numpy 1.26's parts were excluded as numpy 2's are: 1.26 imports them eagerly.
+    excludes, lazy = _spec_literal("EXCLUDES"), _spec_literal("NUMPY_LAZY_PARTS")
+    assert isinstance(excludes, list) and isinstance(lazy, list)
+    code = "import sys, numpy; print(numpy.__version__); print(*sorted(sys.modules), sep='\\n')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    major, loaded = int(out[0].split(".")[0]), set(out[1:])
+
+    def hit(parts: list[str]) -> set[str]:
+        return {m for m in loaded for e in parts if m == e or m.startswith(e + ".")}
+
+    assert hit(excludes) == set()
+    if major >= 2:
+        assert hit(lazy) == set()  # so the spec may leave them out
+    else:
+        assert {p for p in lazy if p in loaded} == set(lazy)  # why the spec keeps them for numpy 1
 
 
 def test_windows_version_resource_is_generated_from_the_package_version(tmp_path: Path) -> None:
@@ -252,6 +274,20 @@ def test_every_bundled_licence_is_listed_and_every_listed_file_exists() -> None:
     mentioned = set(re.findall(r"[\w.+-]+\.txt", listing)) - {"README.txt", "LICENSE.txt"}
     assert mentioned - files == set()
     assert {"Qt-PySide6-Shiboken6-LGPL-3.0.txt", "GPL-3.0.txt", "librouteros-GPL-2.0.txt"} <= files
+
+
+def test_the_installed_numpy_wheels_licence_is_shipped_word_for_word() -> None:
+    # Its wheel's LICENSE.txt lists what the wheel bundles (OpenBLAS, the GCC runtime, libquadmath),
+    # and that differs between numpy 1.26 and 2.x and between Linux and Windows: whichever numpy
+    # this Python would freeze, its text must be one of ours.
+    from importlib.metadata import distribution
+
+    files = distribution("numpy").files or []
+    top = [f for f in files if f.name == "LICENSE.txt" and f.parent.name.endswith(("dist-info", "licenses"))]
+    assert len(top) == 1, top
+    text = top[0].read_text(encoding="utf-8").replace("\r\n", "\n")
+    ours = {p.name: p.read_text(encoding="utf-8") for p in LICENSES.glob("numpy-*LICENSE-*-wheel.txt")}
+    assert [name for name, kept in ours.items() if kept == text], "numpy's licence is not in resources/LICENSES"
 
 
 # --- resource_path -------------------------------------------------------------------------------

@@ -257,3 +257,22 @@ def test_a_really_full_disk(tmp_path: Path, keyring_file: Path) -> None:
             assert "The disk is full" in result.stderr and "Traceback" not in result.stderr, result.stderr
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_backup_prints_its_note_to_an_ansi_code_page_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, errors: str
+) -> None:
+    # Windows gives a redirected stdout its ANSI code page: the note's "→" raised there after the
+    # backup was made (the frozen app then hung on its error box under `make windows-check`,
+    # where Python's stdout has errors="surrogateescape").
+    store.open_database(tmp_path / "ispclient.sqlite3")
+    store.close_database()
+    raw = io.BytesIO()
+    out = io.TextIOWrapper(raw, encoding="cp1252", errors=errors)
+    monkeypatch.setattr(sys, "stdout", out)
+    assert app.main(["--data-dir", str(tmp_path), "backup"]) == 0
+    out.flush()
+    said = raw.getvalue().decode("cp1252")
+    assert "Backed up to" in said and "(or Settings ? PPPoE password key ? Export)" in said
+    assert list((tmp_path / "backups").glob("*.sqlite3"))

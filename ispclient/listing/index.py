@@ -363,7 +363,8 @@ class ClientIndex:
         keys = [fold(p) for p in self.packages]
         ranks = {key: i for i, key in enumerate(sorted(set(keys)))}
         table = np.array([ranks[k] for k in keys] or [0], dtype=np.int64)
-        return table[self.c.package[:self.n]]
+        ranked: npt.NDArray[np.int64] = table[self.c.package[:self.n]]  # numpy 1.26's stubs: Any
+        return ranked
 
     def sort_key(self, column: Column, slot: int) -> Any:
         """``column``'s key of one slot, comparable with every other slot's (the order's
@@ -554,7 +555,8 @@ class ClientIndex:
         slots = np.flatnonzero(mine)
         width = max(c.username.width, 1)
         raw = np.ascontiguousarray(c.username.cols[:, slots].T).view(f"S{width}").ravel()
-        names = np.strings.decode(raw, "utf-8", "surrogatepass")
+        # np.char, not np.strings: the same function, and numpy 1.26 (pyproject.toml) has only np.char.
+        names = np.char.decode(raw, "utf-8", "surrogatepass")
         ordered = np.argsort(names, kind="stable")
         table = self._users[server_id] = (names[ordered], slots[ordered], every)
         return table

@@ -9,13 +9,14 @@ is split into 16-bit digits after its minimum is taken away.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ispclient.listing.columns import Field, Slots
 
-Digits = Sequence[npt.NDArray[np.unsignedinteger]]
+Digits = Sequence[npt.NDArray[np.unsignedinteger[Any]]]
 
 
 def radix(order: Slots, digits: Digits) -> Slots:
@@ -29,7 +30,7 @@ def radix(order: Slots, digits: Digits) -> Slots:
     return order
 
 
-def int_digits(values: npt.NDArray[np.integer]) -> list[npt.NDArray[np.uint16]]:
+def int_digits(values: npt.NDArray[np.integer[Any]]) -> list[npt.NDArray[np.uint16]]:
     """16-bit digits of integers (any sign), most significant first."""
     if not len(values):
         return []

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import glob
 import os
-import pwd
 import shlex
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,6 +34,10 @@ def bin_dir() -> Path | None:
 
 def unavailable_reason() -> str | None:
     """Why no private server can be started here, or None."""
+    if sys.platform == "win32":  # pwd, geteuid, chown: imported here so Windows can collect the tests
+        return "a private PostgreSQL server is started on Linux only"
+    import pwd
+
     if bin_dir() is None:
         return "no PostgreSQL server binaries (initdb, pg_ctl) on this machine"
     if os.geteuid() == 0:
@@ -56,6 +60,8 @@ class PrivateServer:
         self.data = self.root / "data"
         self.port = _free_port()
         self.tls_files = tls_files
+        import pwd
+
         self._owner = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
         if self._owner is not None:
             os.chown(self.root, self._owner.pw_uid, self._owner.pw_gid)
