@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,8 @@ except ImportError:  # Windows: the child runs uncapped (still killed after --ca
 
 HERE = Path(__file__).resolve().parent
 PATHS = ("test", "client", "refresh", "refresh-helper", "provision", "enforce")
-PASSWORD = "hostile-bench-pw"
+# The fake routers' API password: made per run (children inherit it), never a literal in the tree.
+PASSWORD = os.environ.setdefault("ISPCLIENT_BENCH_ROUTER_PW", secrets.token_urlsafe(12))
 
 
 def current_rss() -> int:
