@@ -18,6 +18,10 @@ In the spirit of Anki's ``QueryOp`` / ``CollectionOp``::
 * Whatever ``fn`` changed is tracked (:mod:`ispclient.store.changes`: every service function
   notes its audit events) and broadcast as one :class:`Changes` on :func:`bus` — also when the
   answer itself is dropped, because the data did change. Nobody emits change signals by hand.
+* A lane thread never drops the last reference to anything of an op (its ``fn``, handlers,
+  result or exception): those often hold a widget (``lambda: ...self...``, a bound ``_show``),
+  and a Python-owned widget freed there is a QWidget deleted off the GUI thread — a crash some
+  time later. The thread hands all of it over in a :class:`_Work`, which the GUI thread empties.
 """
 
 from __future__ import annotations
@@ -68,6 +72,48 @@ class _Mailbox(QObject):
     delivered = Signal(object)
 
 
+class _Work:
+    """An op on its way through a lane thread, and its answer on the way back.
+
+    The thread reaches the op's function, context and answer only through this object, keeps
+    nothing of them in its own variables once it has emitted it, and the GUI thread empties it
+    in :func:`_deliver`. So whichever thread lets go of the shell last, everything in it is
+    freed on the GUI thread.
+    """
+
+    __slots__ = ("op", "fn", "context", "outcome")
+
+    def __init__(self, op: Op[Any], fn: Callable[[], Any], context: contextvars.Context) -> None:
+        self.op: Op[Any] | None = op
+        self.fn: Callable[[], Any] | None = fn
+        self.context: contextvars.Context | None = context
+        self.outcome: tuple[bool, Any, Changes] | None = None
+
+
+def _tracked(work: _Work) -> tuple[Any, Changes]:
+    assert work.fn is not None
+    with tracked_changes.track() as changed:
+        value = work.fn()
+    return value, changed()
+
+
+_undelivered: list[_Work] = []  # answers nobody could take (the application quit): never freed here
+
+
+def _run(work: _Work) -> None:
+    """On a lane thread: run the op's function and send the answer to the GUI thread."""
+    assert work.context is not None
+    try:
+        work.outcome = (True, *work.context.run(_tracked, work))
+    except BaseException as error:  # noqa: B036 - a worker thread has nobody else to tell
+        work.outcome = (False, error, tracked_changes.NOTHING)
+    try:
+        _the_mailbox_of_workers().delivered.emit(work)
+    except RuntimeError:  # the application is gone (tests, shutdown)
+        _undelivered.append(work)
+        log.debug("an op finished after the application quit")
+
+
 class _Lane:
     """Threads of one lane, started as work arrives, living until :func:`shutdown`.
 
@@ -78,14 +124,14 @@ class _Lane:
     def __init__(self, lane: Lane, size: int) -> None:
         self.lane = lane
         self.size = size
-        self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.jobs: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
         self.threads: list[threading.Thread] = []
         self.waiting = 0  # jobs submitted, not yet started
         self.running = 0
         self.lock = threading.Lock()
         self.closed = False
 
-    def submit(self, job: Callable[[], None]) -> None:
+    def submit(self, work: _Work) -> None:
         with self.lock:
             if self.closed:
                 raise RuntimeError("the application is shutting down")
@@ -96,20 +142,22 @@ class _Lane:
                                           daemon=True)
                 self.threads.append(thread)
                 thread.start()
-        self.jobs.put(job)
+        self.jobs.put(work)
 
     def _loop(self) -> None:
         try:
             while True:
-                job = self.jobs.get()
-                if job is None:
+                work = self.jobs.get()
+                if work is None:
                     return
                 with self.lock:
                     self.waiting -= 1
                     self.running += 1
                 try:
-                    job()
+                    _run(work)
                 finally:
+                    # Only an emptied shell once the GUI thread took the answer (see _Work).
+                    del work
                     if self.lane is not Lane.DB:
                         # Only the database lane keeps a connection per thread (reads are many and
                         # short); a router or slow-lane thread would hold a PostgreSQL connection
@@ -159,6 +207,13 @@ def bus() -> ChangeBus:
     return _bus
 
 
+def _the_mailbox_of_workers() -> _Mailbox:
+    """The mailbox as a lane thread sees it: made by :meth:`Op.run` in the GUI thread."""
+    if _mailbox is None:
+        raise RuntimeError("no mailbox: the application is gone")
+    return _mailbox
+
+
 def _the_mailbox() -> _Mailbox:
     global _mailbox
     if _mailbox is None or not shiboken6.isValid(_mailbox):
@@ -205,34 +260,16 @@ class Op(Generic[T]):
         return self
 
     def run(self) -> Op[T]:
-        mailbox = _the_mailbox()
-        _the_bus = bus()  # noqa: F841 - created in the GUI thread, before any worker needs it
+        _the_mailbox()  # created in the GUI thread, before any worker needs it
+        bus()
         if self.parent is not None:
             self._epoch = _epochs.get(id(self.parent), 0)
             if self.key is not None:
                 slot = (id(self.parent), self.key)
                 self._generation = _generations[slot] = _generations.get(slot, 0) + 1
         _in_flight.add(self)
-        fn = self.fn
-        context = contextvars.copy_context()  # the session (who is signed in) goes with the work
-
-        def tracked() -> tuple[Any, Changes]:
-            with tracked_changes.track() as changed:
-                value = fn()
-            return value, changed()
-
-        def job() -> None:
-            try:
-                value, changes = context.run(tracked)
-                outcome: tuple[bool, Any, Changes] = (True, value, changes)
-            except BaseException as error:  # noqa: B036 - a worker thread has nobody else to tell
-                outcome = (False, error, tracked_changes.NOTHING)
-            try:
-                mailbox.delivered.emit((self, outcome))
-            except RuntimeError:  # the application is gone (tests, shutdown)
-                log.debug("an op finished after the application quit")
-
-        _lane(self.lane).submit(job)
+        # The session (who is signed in) goes with the work.
+        _lane(self.lane).submit(_Work(self, self.fn, contextvars.copy_context()))
         return self
 
     def wanted(self) -> bool:
@@ -245,8 +282,11 @@ class Op(Generic[T]):
         return self.key is None or _generations.get((id(parent), self.key)) == self._generation
 
 
-def _deliver(item: tuple[Op[Any], tuple[bool, Any, Changes]]) -> None:
-    op, (ok, value, changed) = item
+def _deliver(work: _Work) -> None:
+    op, outcome = work.op, work.outcome
+    work.op = work.fn = work.context = work.outcome = None  # freed here, on the GUI thread
+    assert op is not None and outcome is not None
+    ok, value, changed = outcome
     _in_flight.discard(op)
     if changed:
         bus().changed.emit(changed)

@@ -121,6 +121,90 @@ def test_a_newer_read_supersedes_an_older_one(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: answers == ["new", "other"])
 
 
+class _Tracer:
+    """Notes on which thread it was freed."""
+
+    def __init__(self, freed_on: list[str]) -> None:
+        self.freed_on = freed_on
+
+    def __del__(self) -> None:
+        self.freed_on.append(threading.current_thread().name)
+
+
+class _Refused(Exception):
+    def __init__(self, held: object) -> None:
+        super().__init__("refused")
+        self.held = held
+
+
+def _start_op_holding_tracers(owner: QObject, outcome: str, freed_on: list[str], done: list[bool]) -> None:
+    """Only the op holds the tracers once this returns."""
+    in_fn, in_handler, in_answer = _Tracer(freed_on), _Tracer(freed_on), _Tracer(freed_on)
+
+    def work() -> object:
+        held = in_fn
+        if outcome == "failure":
+            raise _Refused(held)  # the traceback's frames hold the function's cells, too
+        return in_answer
+
+    ops.Op(owner, work).on_success(lambda v: (in_handler, v)).on_failure(lambda e: (in_handler, e)) \
+        .on_done(lambda: done.append(True)).run()
+
+
+def _let_the_lanes_take_other_work(qtbot: QtBot) -> None:
+    """A lane thread takes other work, letting go of whatever it still had of the last."""
+    for _ in range(2):
+        after: list[int] = []
+        ops.Op(None, lambda: 1).on_success(after.append).run()
+        qtbot.waitUntil(lambda: after == [1])  # noqa: B023 - waited for before the next round
+
+
+@pytest.mark.parametrize("outcome", ["answer", "failure", "dropped"])
+def test_nothing_of_an_op_is_freed_on_a_lane_thread(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch,
+                                                    outcome: str) -> None:
+    """A lane thread used to keep its last job until the next one arrived, and so let go last of
+    the op's function and handlers: a Python-owned dialog they held (``lambda: ...self...``, a bound
+    ``_show``) was then deleted on that thread, and the GUI crashed later on a dangling window
+    (the counter screenshot test segfaulted about one run in three)."""
+    monkeypatch.setattr(msgbox, "error", lambda *_a: None)
+    freed_on: list[str] = []
+    owner = QObject()
+    done: list[bool] = []
+    _start_op_holding_tracers(owner, outcome, freed_on, done)
+    if outcome == "dropped":
+        ops.forget(owner)
+        qtbot.waitUntil(lambda: ops.in_flight() == 0)
+    else:
+        qtbot.waitUntil(lambda: done == [True])
+    _let_the_lanes_take_other_work(qtbot)
+    qtbot.waitUntil(lambda: len(freed_on) == 3, timeout=2000)
+    assert set(freed_on) == {threading.main_thread().name}
+
+
+class _Dialog(QWidget):
+    def __init__(self, deleted_on: list[str]) -> None:
+        super().__init__()
+        self.deleted_on = deleted_on
+
+    def __del__(self) -> None:  # the wrapper goes first, and takes the Python-owned QWidget with it
+        self.deleted_on.append(threading.current_thread().name)
+
+
+def _open_python_owned_dialog(deleted_on: list[str], shown: list[int]) -> None:
+    dialog = _Dialog(deleted_on)  # a top-level window owned by Python, as a test's dialog is
+    ops.Op(dialog, lambda: 7).on_success(lambda v: shown.append(v) if dialog.isWindow() else None).run()
+
+
+def test_a_python_owned_dialog_held_only_by_its_op_is_deleted_on_the_gui_thread(qtbot: QtBot) -> None:
+    deleted_on: list[str] = []
+    shown: list[int] = []
+    _open_python_owned_dialog(deleted_on, shown)
+    qtbot.waitUntil(lambda: shown == [7])
+    _let_the_lanes_take_other_work(qtbot)
+    qtbot.waitUntil(lambda: bool(deleted_on), timeout=2000)
+    assert deleted_on == [threading.main_thread().name]
+
+
 def test_what_the_work_changed_is_broadcast_even_when_its_answer_is_dropped(
         qtbot: QtBot, ctx: AppContext, make: Factory) -> None:
     client = make.client("Amina Wanjiru")
