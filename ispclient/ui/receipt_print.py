@@ -148,6 +148,11 @@ def _balance_text(r: Receipt) -> str:
     return f"{format_money(0, r.currency)} — nothing owed"
 
 
+def _balance_label(r: Receipt) -> str:
+    # A voided payment no longer counts: the balance it printed was the client's then, not now.
+    return "Balance when taken" if r.is_void else "Balance after this"
+
+
 def receipt_html(r: Receipt, layout: Layout) -> str:
     isp = r.isp
     head: list[str] = []
@@ -183,7 +188,7 @@ def receipt_html(r: Receipt, layout: Layout) -> str:
         f"<p align='center' style='font-size:{layout.font_pt * 1.5:.1f}pt; font-weight:bold'>{TITLES[r.kind]}</p>"
         f"{void}{table.format(''.join(who))}{rule}{table.format(''.join(client))}{rule}"
         f"{table.format(''.join(_rows(r)))}{rule}"
-        f"{table.format(_row('Balance after this', _balance_text(r), strong=True))}"
+        f"{table.format(_row(_balance_label(r), _balance_text(r), strong=True))}"
         f"{note}{rule}{footer}"
     )
     if layout.body_pct == 100:

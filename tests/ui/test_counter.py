@@ -326,6 +326,8 @@ def test_receipt_pdf_holds_number_client_amount_method_and_balance(
     receipt_print.save_pdf(receipts.receipt(pay.id), receipt_print.layout_of("a4"), void_pdf)
     text = words(pypdf.PdfReader(void_pdf).pages[0].extract_text())
     assert "VOID" in text and "Wrong client" in text and "R-000003" in text
+    # The balance it printed was the client's then; a reprint doesn't pass it off as today's.
+    assert "Balance when taken KES 500.00 in credit" in text and "Balance after this" not in text
     dialog.close()
 
 
