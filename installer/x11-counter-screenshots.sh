@@ -5,7 +5,7 @@
 # the print preview of the receipt. Whole-screen pictures (`import -window root`).
 #
 #   bash installer/x11-counter-screenshots.sh [OUT_DIR]   (needs xvfb openbox xdotool imagemagick;
-#                                                          installer/x11-screenshots.sh installs them)
+#                                                          installed as root when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-build/x11-screenshots}
@@ -13,39 +13,11 @@ PY=${PY:-.venv/bin/python}
 DISPLAY_NO=${DISPLAY_NO:-:94}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-for tool in Xvfb openbox xdotool import; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool (see installer/x11-screenshots.sh)" >&2; exit 1; }
-done
+source installer/x11-lib.sh
+x11_need_tools
 
 DATA=$(mktemp -d /tmp/ispclient-x11-counter-XXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-wait_window() {  # NAME-REGEX [TIMEOUT]: the id of a visible window whose name matches
-  local deadline=$((SECONDS + ${2:-60})) id
-  while ((SECONDS < deadline)); do
-    id=$(xdotool search --onlyvisible --name "$1" 2>/dev/null | tail -1 || true)
-    if [[ -n $id ]]; then echo "$id"; return 0; fi
-    sleep 0.5
-  done
-  echo "no window named /$1/ within ${2:-60} s" >&2
-  return 1
-}
-
-shoot() {  # NAME: the whole screen, after the window has painted
-  sleep 1.5
-  import -window root "$OUT/$1.png"
-  echo "$OUT/$1.png"
-}
-
-Xvfb "$DISPLAY_NO" -screen 0 1366x768x24 -nolisten tcp &
-pids+=($!)
-export DISPLAY=$DISPLAY_NO
-for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.2; done
-openbox >/dev/null 2>&1 &
-pids+=($!)
-sleep 1
+x11_start "$DISPLAY_NO" 1366 768
 QT_QPA_PLATFORM=xcb "$PY" -m ispclient --demo --data-dir "$DATA" >"$OUT/app-counter.log" 2>&1 &
 app=$!
 pids+=("$app")

@@ -14,51 +14,16 @@ PY=${PY:-.venv/bin/python}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-need=()
-for tool in Xvfb openbox xdotool import; do command -v "$tool" >/dev/null || need+=("$tool"); done
-if ((${#need[@]})); then
-  if [[ $(id -u) == 0 ]]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb openbox xdotool imagemagick
-  else
-    echo "missing: ${need[*]} — run: sudo apt-get install xvfb openbox xdotool imagemagick" >&2
-    exit 1
-  fi
-fi
+source installer/x11-lib.sh
+x11_need_tools
 "$PY" -m ispclient.platform_check --install
 
 DATA=$(mktemp -d /tmp/ispclient-x11-XXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-wait_window() {  # NAME-REGEX [TIMEOUT]: the id of a visible window whose name matches
-  local deadline=$((SECONDS + ${2:-60})) id
-  while ((SECONDS < deadline)); do
-    id=$(xdotool search --onlyvisible --name "$1" 2>/dev/null | tail -1 || true)
-    if [[ -n $id ]]; then echo "$id"; return 0; fi
-    sleep 0.5
-  done
-  echo "no window named /$1/ within ${2:-60} s" >&2
-  return 1
-}
-
-shoot() {  # NAME: the whole screen, after the window has painted
-  sleep 1.5
-  import -window root "$OUT/$1.png"
-  echo "$OUT/$1.png"
-}
 
 run_one() {  # LABEL WIDTH HEIGHT SCALE DISPLAY
   local label=$1 width=$2 height=$3 scale=$4 display=$5
-  Xvfb "$display" -screen 0 "${width}x${height}x24" -nolisten tcp &
-  local xvfb=$!
-  pids+=("$xvfb")
-  export DISPLAY=$display
-  for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.2; done
-  openbox >/dev/null 2>&1 &
-  local wm=$!
-  pids+=("$wm")
-  sleep 1
+  x11_start "$display" "$width" "$height"
+  local xvfb=$XVFB_PID wm=$WM_PID
   QT_SCALE_FACTOR=$scale QT_QPA_PLATFORM=xcb "$PY" -m ispclient --demo --data-dir "$DATA" >"$OUT/app-$label.log" 2>&1 &
   local app=$!
   pids+=("$app")
