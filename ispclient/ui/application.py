@@ -3,6 +3,7 @@ main window — and stopping them in the right order."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -149,6 +150,10 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
         # built, and lands once the event loop runs: the window paints before it.
         window = MainWindow(ctx, status, model=model, runner=runner, start_on_today=True)
         model.setParent(window)
+        # The routers are asked once the list is in: the first read and a whole refresh (the
+        # routers' answers parsed, applied to the list) competed for the CPU, and the list
+        # came ~1 s later for it.
+        status.hold_until(window.list_loaded)
         backups = BackupActions(window, app_paths, db_url=None if demo else db_url, lock=lock)
         window.add_file_actions(backups.actions)
         from ispclient.domain.permissions import Permission
@@ -163,6 +168,9 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
         for cleanup in reversed(cleanups):
             cleanup()
         raise
+    # What start-up made (modules, widgets, the catalog) lives as long as the app: frozen out of
+    # the collector's way, or the first full pass on the GUI thread walks it all (~40 ms).
+    gc.freeze()
     return Session(app, ctx, status, window, runner, backups, cleanups)
 
 

@@ -66,7 +66,7 @@ from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.help import open_guide
 from ispclient.ui.models.client_filter import NO_SERVER, ClientFilter
-from ispclient.ui.models.client_list import ClientListModel, Column, ListCounts
+from ispclient.ui.models.client_list import CellTexts, ClientListModel, Column, ListCounts, cell_texts
 from ispclient.ui.style import CONNECTION_COLOURS
 from ispclient.ui.widgets.formatting import plural
 from ispclient.ui.window_state import WindowState
@@ -627,7 +627,9 @@ class MainWindow(WindowState, QMainWindow):
         if not first:
             renewed.set()
 
-        def renew_then_page() -> list[queries.ClientRow]:
+        currency = self.model.currency
+
+        def renew_then_page() -> tuple[list[queries.ClientRow], CellTexts | None]:
             try:
                 if first:
                     from ispclient.store.subscriptions import run_auto_renew
@@ -635,7 +637,10 @@ class MainWindow(WindowState, QMainWindow):
                     access.as_system(lambda: run_auto_renew(today))()  # the app's rule, not the member's act
             finally:
                 renewed.set()
-            return queries.client_rows_page(today, days, PAGE_ROWS, descending) if page_wanted else []
+            if not page_wanted:
+                return [], None
+            rows = queries.client_rows_page(today, days, PAGE_ROWS, descending)
+            return rows, cell_texts(rows, currency)
 
         def read() -> ClientIndex:
             renewed.wait(60)
@@ -643,7 +648,7 @@ class MainWindow(WindowState, QMainWindow):
 
         page_wanted = not self.model.complete and (column is Column.NAME or column is None)
         if first or page_wanted:
-            ops.Op(self, renew_then_page, key="list-page").on_success(self.model.show_page) \
+            ops.Op(self, renew_then_page, key="list-page").on_success(lambda page: self.model.show_page(*page)) \
                 .on_failure(self._reload_failed).run()
         ops.Op(self, read, key="list").on_success(lambda index: self._install(index, today, days, seen)) \
             .on_failure(self._reload_failed).run()

@@ -11,7 +11,7 @@ import logging
 from collections import deque
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from ispclient.domain.connection import ClientConnection, UnknownReason
 from ispclient.routeros import deadline
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # The helper process starts this long after start(): its ~0.3 s of start-up must not slow the
 # window's first paint, and the start-up refresh is checked in-process meanwhile.
 HELPER_DELAY_MS = 1000
+HOLD_AT_MOST_MS = 30_000  # hold_until: the longest the checks wait for the list
 
 def router_batch(server: ServerInfo, usernames: tuple[str, ...], credentials: CredentialStore) -> RouterBatch:
     """One router's request; without a saved password it says so instead of asking."""
@@ -75,6 +76,9 @@ class StatusService(QObject):
         self._queue: deque[RouterStatuses] = deque()
         self._pumping = False
         self._finish_when_applied = False
+        self._held = False  # hold_until
+        self._refresh_waiting = False
+        self._helper_waiting = False
         self.checker.router_done.connect(self._router_done)
         self.checker.client_status.connect(self._client_status)
         self.checker.refresh_finished.connect(self._finished)
@@ -89,7 +93,38 @@ class StatusService(QObject):
         if self._offload:
             QTimer.singleShot(HELPER_DELAY_MS, self, self._start_helper)
 
+    def hold_until(self, signal: SignalInstance, at_most_ms: int = HOLD_AT_MOST_MS) -> None:
+        """Put off router checks (and the helper process's start) until ``signal`` fires once, or
+        ``at_most_ms`` passed: at start-up, the client list's first read. Both want the CPU, and
+        the list is what the person at the desk waits for; a refresh asked for meanwhile is shown
+        as under way and starts when the hold ends."""
+        self._held = True
+
+        def release(*_args: object) -> None:
+            if not self._held:
+                return
+            signal.disconnect(release)
+            self._held = False
+            if self._shut_down:
+                return
+            if self._refresh_waiting:
+                self._refresh_waiting = False
+                self.checker.refresh()
+            if self._helper_waiting:
+                self._helper_waiting = False
+                QTimer.singleShot(HELPER_DELAY_MS, self, self._start_helper)
+
+        signal.connect(release)
+        QTimer.singleShot(at_most_ms, self, release)  # a list that never loads holds nothing up
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
     def _start_helper(self) -> None:
+        if self._held:
+            self._helper_waiting = True
+            return
         if self.checker.helper is None and not self._shut_down:
             self.checker.helper = start_helper()
 
@@ -110,6 +145,9 @@ class StatusService(QObject):
     def refresh(self) -> None:
         self.refreshing = True
         self.refresh_started.emit()
+        if self._held:
+            self._refresh_waiting = True
+            return
         self.checker.refresh()
 
     def check_client(self, server_id: int, username: str) -> None:
