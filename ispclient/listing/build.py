@@ -13,9 +13,7 @@ clients) go through the same columns (:meth:`IndexBuilder.add`).
 
 from __future__ import annotations
 
-import ctypes
 import queue
-import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
@@ -29,6 +27,7 @@ from ispclient.listing.columns import SEP_CHAR, Bytes2D, Field, Strings, rows_of
 from ispclient.listing.index import HEADROOM, UNKNOWN, ClientIndex, Columns
 from ispclient.listing.keys import STATUS_RANK, natural
 from ispclient.listing.search import NO_SERVER, encode, fold_joined, phone_forms
+from ispclient.memory import return_freed_memory
 from ispclient.store.queries import ClientRow, ListContext, RowChunk, describe_period
 
 Chunk = tuple[Bytes2D, npt.NDArray[np.int64]]
@@ -323,15 +322,3 @@ def _close_connection() -> None:
     from ispclient.store import close_thread_connection
 
     close_thread_connection()
-
-
-def return_freed_memory() -> None:
-    """Hand the memory the build used and freed back to the OS. glibc keeps freed heap for
-    reuse (in each thread's arena, and below a threshold that rises as large arrays are freed):
-    after a list read that was ~35 MB at 100,000 clients, held until the process exits. The
-    Windows heap gives freed segments back by itself."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-            pass

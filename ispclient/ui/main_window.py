@@ -639,6 +639,9 @@ class MainWindow(WindowState, QMainWindow):
                 rows = queries.client_rows_page(today, days, PAGE_ROWS, descending) if page_wanted else []
             finally:
                 page_done.set()
+            # Sorting every client by name filled this connection's page cache (up to 32 MB) with
+            # pages the list's own read goes through again on other connections.
+            queries.release_read_memory()
             return rows, cell_texts(rows, currency) if rows else None
 
         def read() -> ClientIndex:

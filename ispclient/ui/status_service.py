@@ -14,6 +14,7 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from ispclient.domain.connection import ClientConnection, UnknownReason
+from ispclient.memory import return_freed_memory
 from ispclient.routeros import deadline
 from ispclient.routeros.credentials import CredentialStore
 from ispclient.routeros.offload import start_helper
@@ -53,6 +54,7 @@ def build_batches(credentials: CredentialStore) -> list[RouterBatch]:
     """A request per router that has clients with a PPPoE username: one query each. Reads the
     database and the keyring: run it in the background (it does, as the checker's provider)."""
     users = queries.usernames_by_server()
+    queries.release_read_memory()  # every client's row went through this connection's page cache
     return [router_batch(server, tuple(u for _, u in users[server.id]), credentials)
             for server in queries.servers() if users.get(server.id)]
 
@@ -189,6 +191,10 @@ class StatusService(QObject):
         self.refreshing = False
         self.last_refresh = datetime.now()
         self.refreshed.emit()
+        # The routers' answers were parsed in worker threads, each with its own heap arena
+        # (glibc): what they freed stays with the process unless handed back (~25 MB at 100,000
+        # clients, ~2 ms to hand back).
+        QTimer.singleShot(0, self, return_freed_memory)
 
     def _settings_changed(self) -> None:
         self.checker.set_interval(self.ctx.settings().refresh_interval_s)

@@ -1,0 +1,174 @@
+"""Start-up order: router checks wait for the list's first read; the first page's cells are
+formatted in the background; start-up objects are out of the collector's way."""
+
+from __future__ import annotations
+
+import gc
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QObject, Qt, Signal
+from pytestqt.qtbot import QtBot
+
+from ispclient.domain.money import format_money
+from ispclient.domain.validation import display_phone
+from ispclient.store.queries import ClientRow
+from ispclient.ui import status_service as service_module
+from ispclient.ui.context import AppContext
+from ispclient.ui.main_window import MainWindow
+from ispclient.ui.models.client_list import ClientListModel, Column, cell_texts
+from ispclient.ui.status_service import StatusService
+from tests.ui.conftest import Factory
+
+
+@pytest.fixture
+def clients(make: Factory) -> list[int]:
+    return [make.client(name) for name in ("Amina Wanjiru", "Brian Otieno", "Chen Li", "Dora Müller")]
+
+
+class Loaded(QObject):
+    fired = Signal()
+
+
+@pytest.fixture
+def service(qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> StatusService:
+    made = StatusService(ctx, offload=False)
+    asked: list[int] = []
+    monkeypatch.setattr(made.checker, "refresh", lambda: asked.append(1))
+    made.asked = asked  # type: ignore[attr-defined]
+    yield made
+    made.shutdown()
+
+
+def test_a_refresh_asked_for_during_the_hold_starts_when_the_list_is_in(service: StatusService) -> None:
+    loaded = Loaded()
+    started: list[int] = []
+    service.refresh_started.connect(lambda: started.append(1))
+    service.hold_until(loaded.fired)
+    service.start()  # the start-up refresh
+    service.refresh()  # F5 meanwhile: the same refresh, not a second one
+    assert service.held and service.refreshing and len(started) == 2
+    assert service.asked == []  # type: ignore[attr-defined]
+    loaded.fired.emit()
+    assert not service.held and service.asked == [1]  # type: ignore[attr-defined]
+    loaded.fired.emit()  # later list reloads change nothing
+    service.refresh()
+    assert service.asked == [1, 1]  # type: ignore[attr-defined]
+
+
+def test_nothing_waiting_nothing_asked(service: StatusService) -> None:
+    loaded = Loaded()
+    service.hold_until(loaded.fired)
+    loaded.fired.emit()
+    assert not service.held and service.asked == []  # type: ignore[attr-defined]
+
+
+def test_a_list_that_never_loads_holds_the_checks_up_for_a_while_only(qtbot: QtBot,
+                                                                      service: StatusService) -> None:
+    loaded = Loaded()
+    service.hold_until(loaded.fired, at_most_ms=50)
+    service.refresh()
+    qtbot.waitUntil(lambda: service.asked == [1], timeout=2000)  # type: ignore[attr-defined]
+    assert not service.held
+    loaded.fired.emit()  # late: already released
+    assert service.asked == [1]  # type: ignore[attr-defined]
+
+
+def test_the_helper_process_starts_after_the_hold(qtbot: QtBot, ctx: AppContext,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+    monkeypatch.setattr(service_module, "start_helper", lambda: started.append(1) or None)
+    monkeypatch.setattr(service_module, "HELPER_DELAY_MS", 10)
+    service = StatusService(ctx)
+    monkeypatch.setattr(service.checker, "refresh", lambda: None)
+    loaded = Loaded()
+    try:
+        service.hold_until(loaded.fired)
+        service.start()
+        qtbot.wait(100)
+        assert started == []  # its start-up would compete with the list's read
+        loaded.fired.emit()
+        qtbot.waitUntil(lambda: started == [1], timeout=2000)
+    finally:
+        service.shutdown()
+
+
+def test_the_session_holds_router_checks_until_the_list_is_in(qtbot: QtBot, ctx: AppContext, clients: list[int],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from ispclient.ui import application
+
+    holds: list[object] = []
+    monkeypatch.setattr(StatusService, "hold_until", lambda self, signal, *a: holds.append(signal))
+    monkeypatch.setattr(application, "_open", lambda *_a: ctx)
+    monkeypatch.setattr("ispclient.store.close_database", lambda: None)  # the test's database stays open
+    session = application.start_session(ctx.paths)
+    try:
+        assert len(holds) == 1
+        # The window's list_loaded (a bound signal compares equal to the window's own).
+        assert holds[0] == session.window.list_loaded
+        assert gc.get_freeze_count() > 0  # what start-up made is out of the collector's way
+    finally:
+        session.window.close()
+        session.close()
+        gc.unfreeze()
+
+
+def _row(client_id: int, phone: str, balance: int) -> ClientRow:
+    return ClientRow(client_id, f"C{client_id:05d}", f"Client {client_id}", phone, "", f"user{client_id}", None, "",
+                     "Home 10", "Active", date(2026, 1, 1), date(2026, 2, 1), balance)
+
+
+def test_the_first_page_comes_with_its_cells_formatted(qtbot: QtBot, ctx: AppContext) -> None:
+    rows = [_row(1, "+254712345678", 150_050), _row(2, "+256772123456", 0), _row(3, "0712 bad", -2500)]
+    texts = cell_texts(rows, ("KES", None))
+    assert texts.phones == {r.phone: display_phone(r.phone) for r in rows}
+    assert texts.money == {150_050: format_money(150_050, "KES"), -2500: format_money(-2500, "KES")}
+
+    seeded = ClientListModel(ctx.connections)
+    seeded.set_currency("KES")
+    seeded.show_page(rows, texts)
+    plain = ClientListModel(ctx.connections)
+    plain.set_currency("KES")
+    plain.show_page(rows)
+
+    def shown(model: ClientListModel) -> list[list[object]]:
+        return [[model.data(model.index(r, c), Qt.ItemDataRole.DisplayRole) for c in Column]
+                for r in range(model.rowCount())]
+
+    assert shown(seeded) == shown(plain)
+    assert seeded._money == texts.money and seeded._phones == texts.phones  # no formatting left for the paint
+
+
+def test_cells_formatted_for_another_currency_are_not_used(qtbot: QtBot, ctx: AppContext) -> None:
+    rows = [_row(1, "+254712345678", 150_050)]
+    model = ClientListModel(ctx.connections)
+    model.set_currency("UGX")  # changed in the settings while the page was read
+    model.show_page(rows, cell_texts(rows, ("KES", None)))
+    assert model.data(model.index(0, Column.BALANCE)) == format_money(150_050, "UGX")
+
+
+def test_the_first_page_is_read_before_the_whole_list(qtbot: QtBot, ctx: AppContext, clients: list[int],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole read waits for the page: the page alone is quick, sharing the disk and the cores
+    with the read's threads it was four times slower."""
+    from ispclient.listing import build
+    from ispclient.store import queries
+
+    events: list[str] = []
+    page, read = queries.client_rows_page, build.read
+
+    def logged_page(*a: object, **kw: object) -> object:
+        events.append("page")
+        return page(*a, **kw)  # type: ignore[arg-type]
+
+    def logged_read(*a: object, **kw: object) -> object:
+        events.append("read")
+        return read(*a, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(queries, "client_rows_page", logged_page)
+    monkeypatch.setattr(build, "read", logged_read)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: w.list_ready)
+    assert events == ["page", "read"]
+    assert w.model.rowCount() == 4
