@@ -644,22 +644,27 @@ def client_detail(client_id: int, today: date) -> ClientDetail:
                         balance_minor=int(head[26]), credit_minor=ledger.credit(pays))
 
 
-def usernames_by_server() -> dict[int, list[tuple[int, str]]]:
-    """(client id, PPPoE username) per router, for the status check's one query per router.
+def usernames_by_server() -> dict[int, tuple[str, ...]]:
+    """The live PPPoE usernames of each router, for the status check's one query per router.
 
-    Runs on the GUI thread at every refresh: plain SQL, not model rows (0.06 s instead of
-    0.25 s at 100,000 clients).
-    """
-    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    Runs at every refresh: one joined text per router, split in C — no Python row per client
+    (0.03 s instead of 0.25 s at 100,000 clients). A router where a username holds the separator
+    (data from before the rules) is read row by row instead."""
+    sep = LIST_SEP
     # SQLite picks the deleted_at index (and reads each row) unless told: the partial index of
-    # live usernames holds exactly these rows and columns (0.08 → 0.06 s at 100,000 clients).
+    # live usernames holds exactly these rows and columns.
     hint = "INDEXED BY client_pppoe_live " if is_sqlite() else ""
-    cursor = db.execute_sql(
-        f"SELECT server_id, id, pppoe_username FROM client {hint}"
-        "WHERE deleted_at IS NULL AND server_id IS NOT NULL AND pppoe_username <> ''")
-    for server_id, cid, user in cursor:
-        out[server_id].append((cid, user))
-    return dict(out)
+    joined = "group_concat(pppoe_username, char(31))" if is_sqlite() else "string_agg(pppoe_username, chr(31))"
+    where = "WHERE deleted_at IS NULL AND server_id IS NOT NULL AND pppoe_username <> ''"
+    out: dict[int, tuple[str, ...]] = {}
+    for server_id, count, text in db.execute_sql(
+            f"SELECT server_id, count(*), {joined} FROM client {hint}{where} GROUP BY server_id").fetchall():
+        names = tuple(text.split(sep))
+        if len(names) != count:
+            names = tuple(u for (u,) in db.execute_sql(
+                f"SELECT pppoe_username FROM client {hint}{where} AND server_id = {db.obj.param}", [server_id]))
+        out[int(server_id)] = names
+    return out
 
 
 def usernames_of(client_ids: Sequence[int]) -> list[tuple[int, int, str]]:

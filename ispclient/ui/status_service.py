@@ -54,9 +54,8 @@ def build_batches(credentials: CredentialStore) -> list[RouterBatch]:
     """A request per router that has clients with a PPPoE username: one query each. Reads the
     database and the keyring: run it in the background (it does, as the checker's provider)."""
     users = queries.usernames_by_server()
-    queries.release_read_memory()  # every client's row went through this connection's page cache
-    return [router_batch(server, tuple(u for _, u in users[server.id]), credentials)
-            for server in queries.servers() if users.get(server.id)]
+    queries.release_read_memory()  # the usernames index went through this connection's page cache
+    return [router_batch(server, users[server.id], credentials) for server in queries.servers() if users.get(server.id)]
 
 
 class StatusService(QObject):

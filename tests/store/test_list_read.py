@@ -76,3 +76,21 @@ def test_the_first_page_is_in_name_order(db: peewee.Database, make: Factory) -> 
     # leaves accents alone: the page is the database's order, the list's own fixes it moments later).
     last = queries.client_rows_page(TODAY, 7, 2, descending=True)
     assert {r.name for r in last} <= {"Filler 9", "Filler 8", "Émile Zola"} and len(last) == 2
+
+
+def test_each_routers_usernames_in_one_read(db: peewee.Database, make: Factory) -> None:
+    north, south = make.server("North"), make.server("South")
+    amina = make.client("Amina Wanjiru", server_id=north, pppoe_username="amina")
+    make.client("Brian Otieno", server_id=north, pppoe_username="brian")
+    make.client("Chen Li", server_id=south, pppoe_username="chen")
+    make.client("No Username", server_id=south)
+    gone = make.client("Gone Person", server_id=south, pppoe_username="gone")
+    clients.delete_client(gone)
+    users = queries.usernames_by_server()
+    assert {sid: sorted(names) for sid, names in users.items()} == {north: ["amina", "brian"], south: ["chen"]}
+    # A username holding the separator (written by something other than the app): that router
+    # is read row by row, and the name stays whole.
+    database.execute_sql(f"UPDATE client SET pppoe_username = {database.param} WHERE id = {database.param}",
+                         ("am\x1fina", amina))
+    users = queries.usernames_by_server()
+    assert {sid: sorted(names) for sid, names in users.items()} == {north: ["am\x1fina", "brian"], south: ["chen"]}
