@@ -101,6 +101,8 @@ def test_the_session_holds_router_checks_until_the_list_is_in(qtbot: QtBot, ctx:
     monkeypatch.setattr(StatusService, "hold_until", lambda self, signal, *a: holds.append(signal))
     monkeypatch.setattr(application, "_open", lambda *_a: ctx)
     monkeypatch.setattr("ispclient.store.close_database", lambda: None)  # the test's database stays open
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
     session = application.start_session(ctx.paths)
     try:
         assert len(holds) == 1
