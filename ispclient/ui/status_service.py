@@ -108,12 +108,14 @@ class StatusService(QObject):
             self._held = False
             if self._shut_down:
                 return
+            if self._helper_waiting:  # the list is in: the helper's start no longer delays it
+                self._helper_waiting = False
+                self._start_helper()
             if self._refresh_waiting:
+                # Through the helper when it was due (it takes the requests as soon as it is up):
+                # five routers' replies parsed in this process froze the window in 30-100 ms steps.
                 self._refresh_waiting = False
                 self.checker.refresh()
-            if self._helper_waiting:
-                self._helper_waiting = False
-                QTimer.singleShot(HELPER_DELAY_MS, self, self._start_helper)
 
         signal.connect(release)
         QTimer.singleShot(at_most_ms, self, release)  # a list that never loads holds nothing up
