@@ -74,7 +74,7 @@ from ispclient.ui.window_state import WindowState
 if TYPE_CHECKING:  # numpy and the list's index load in the background read, not before the first paint
     from ispclient.listing.connections import Snapshot
     from ispclient.listing.index import ClientIndex
-    from ispclient.ui.client.window import ClientWindow
+    from ispclient.ui.client.window import ClientWindow, SpareWindow
     from ispclient.ui.queue_runner import QueueRunner
     from ispclient.ui.session import Locker
     from ispclient.ui.status_service import StatusService
@@ -680,13 +680,15 @@ class MainWindow(WindowState, QMainWindow):
     def _preload_client_window(self) -> None:
         """Import the client window's modules in the background once the list is in, so the
         first client opened costs what every later one does (the imports were ~100 ms of the
-        first open, on the GUI thread). Only modules: no widget is made off the GUI thread."""
+        first open, on the GUI thread). Only modules: no widget is made off the GUI thread; the
+        spare window is made back on it, once they are in."""
         def load() -> None:
             import importlib
 
             importlib.import_module("ispclient.ui.client.window")
 
         ops.Op(self, load, key="preload", lane=ops.Lane.SLOW) \
+            .on_success(lambda _none: self._client_spare().prepare()) \
             .on_failure(lambda e: log.warning("preloading the client window failed: %r", e)).run()
 
     @property
@@ -858,14 +860,19 @@ class MainWindow(WindowState, QMainWindow):
         if window is not None and shiboken6.isValid(window):
             window.present()
             return window
-        from ispclient.ui.client.window import ClientWindow
-
         row = self.model.client_row(client_id)
-        window = ClientWindow(self.ctx, client_id, self, title=f"{row.name} — {row.client_code}" if row else "")
+        window = self._client_spare().take(client_id, title=f"{row.name} — {row.client_code}" if row else "")
         self.client_windows[client_id] = window
         window.destroyed.connect(lambda *_a, cid=client_id, w=window: self._client_window_gone(cid, w))
         window.present()  # once its data is in (a moment later on a slow database, "Loading…")
         return window
+
+    def _client_spare(self) -> SpareWindow:
+        """Keeps a client window made ahead, hidden (see SpareWindow)."""
+        from ispclient.ui.client.window import SpareWindow
+
+        spare = self.findChild(SpareWindow)
+        return spare if spare is not None else SpareWindow(self.ctx, self)
 
     def _client_window_gone(self, client_id: int, window: QWidget) -> None:
         if self.client_windows.get(client_id) is window:

@@ -93,23 +93,37 @@ class WindowState:
     def restore_window_state(self) -> bool:
         """Geometry and headers as last saved (clamped to the screens there are now); False when
         nothing was saved and the defaults were used."""
-        widget = self._widget()
+        restored = self.restore_geometry()
         st = self._settings()
-        geometry = st.value(f"{self.state_group}/geometry")
+        for name, table in self.state_tables().items():
+            self.restore_table(name, table, st)
+        return restored
+
+    def restore_geometry(self) -> bool:
+        """The window's saved size and place (clamped to the screens there are now), else the
+        default size; False when nothing was saved."""
+        widget = self._widget()
+        geometry = self._settings().value(f"{self.state_group}/geometry")
         restored = isinstance(geometry, QByteArray) and widget.restoreGeometry(geometry)
         if restored:
             clamp_to_screens(widget)
         else:
             widget.resize(fitted_size(self.default_size, widget))
-        for name, table in self.state_tables().items():
-            header = table.horizontalHeader()
-            saved = st.value(f"{self.state_group}/{name}_header")
-            if isinstance(saved, QByteArray) and header.restoreState(saved):
-                keep_headers_readable(header)
-                table.setProperty("widthsRestored", True)
         return bool(restored)
 
+    def restore_table(self, name: str, table: QTableView, settings: QSettings | None = None) -> bool:
+        """One table's saved header (a table made after the window, e.g. a tab built when first
+        shown); sets the table's ``widthsRestored`` property when there was one."""
+        saved = (settings or self._settings()).value(f"{self.state_group}/{name}_header")
+        header = table.horizontalHeader()
+        if not (isinstance(saved, QByteArray) and header.restoreState(saved)):
+            return False
+        keep_headers_readable(header)
+        table.setProperty("widthsRestored", True)
+        return True
+
     def save_window_state(self) -> None:
+        """Geometry and the headers of ``state_tables()`` (a table left out keeps what was saved)."""
         widget = self._widget()
         st = self._settings()
         st.setValue(f"{self.state_group}/geometry", widget.saveGeometry())

@@ -172,6 +172,11 @@ class ActivityTab(QWidget):
         self._fill_pending()
         return self._table
 
+    @property
+    def table_view(self) -> QTableView:
+        """The table as it is (its header's state, say), without filling it."""
+        return self._table
+
     def show_events(self, events: Sequence[AuditView], tz_name: str) -> None:
         """Fill the table now if the tab is on screen, else when it is first shown or asked for
         (:attr:`model`, :attr:`table`): most opens never look at the audit trail."""

@@ -222,6 +222,11 @@ class SubscriptionsTab(QWidget):
         self._fill_pending()
         return self._table
 
+    @property
+    def table_view(self) -> QTableView:
+        """The table as it is (its header's state, say), without filling it."""
+        return self._table
+
     def show_detail(self, detail: ClientDetail, settings: Settings, packages_on_sale: bool) -> None:
         """Fill the table now if the tab is on screen, else when it is first shown or asked for
         (:attr:`model`, :attr:`table`): a window opens on the Overview, and a client with years of

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -69,22 +70,32 @@ def disabled_because(detail: ClientDetail, settings: Settings) -> DisabledBecaus
     return DisabledBecause.NOT
 
 
+# The tabs made when first shown (or asked for): a window opens on the Overview, and most opens
+# never look at the others. (attribute, tab title)
+LAZY_TABS = (("subscriptions", "S&ubscriptions"), ("payments", "Pa&yments"), ("activity", "&Activity"))
+
+
 class ClientWindow(WindowState, QWidget):
-    """A top-level window for one client; deletes itself when closed (WA_DeleteOnClose)."""
+    """A top-level window for one client; deletes itself when closed (WA_DeleteOnClose).
+
+    Made with ``client_id=None`` it is a *spare*: built, hidden, waiting for :meth:`adopt`
+    (:class:`SpareWindow` keeps one ready, so opening a client costs no widget building)."""
 
     state_group = "ClientWindow"
     default_size = QSize(1040, 680)
     loaded = Signal()  # the data shown is now what the database had (after each read)
 
-    def __init__(self, ctx: AppContext, client_id: int, parent: QWidget | None = None,
+    def __init__(self, ctx: AppContext, client_id: int | None, parent: QWidget | None = None,
                  title: str = "") -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.ctx = ctx
-        self.client_id = client_id
+        self.client_id = client_id or 0
         self.detail: ClientDetail | None = None
         self._conn_key: ConnKey | None = None
         self._present_pending = False
+        if client_id is not None:
+            self.reload()  # first: on a remote database the read travels while the widgets are made
 
         self.edit_button = QPushButton("&Edit…")
         self.create_button = QPushButton("Create &Subscription…")
@@ -106,14 +117,11 @@ class ClientWindow(WindowState, QWidget):
         self.offer.hide()
 
         self.overview = OverviewTab()
-        self.subscriptions = SubscriptionsTab()
-        self.payments = PaymentsTab()
-        self.activity = ActivityTab()
         self.tabs = QTabWidget()
         self.tabs.addTab(self.overview, "&Overview")
-        self.tabs.addTab(self.subscriptions, "S&ubscriptions")
-        self.tabs.addTab(self.payments, "Pa&yments")
-        self.tabs.addTab(self.activity, "&Activity")
+        self._built: dict[str, SubscriptionsTab | PaymentsTab | ActivityTab] = {}
+        for _name, tab_title in LAZY_TABS:
+            self.tabs.addTab(QWidget(), tab_title)  # a stand-in until the tab is first shown
         self.loading = QLabel(LOADING)
         self.loading.setObjectName("loading")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -133,18 +141,7 @@ class ClientWindow(WindowState, QWidget):
         self.overview.check_now_requested.connect(self.check_now)
         self.overview.record_payment_requested.connect(lambda: self.record_payment(None))
         self.overview.renew_requested.connect(lambda: self.renew_subscription(None))
-        p = self.payments
-        p.record_requested.connect(lambda: self.record_payment(None))
-        p.receipt_requested.connect(self.show_receipt)
-        p.void_requested.connect(self.void_payment)
-        p.refund_requested.connect(self.refund_credit)
-        s = self.subscriptions
-        s.view_requested.connect(lambda sid: open_subscription(self, self.ctx, self.client_id, sid))
-        s.cancel_requested.connect(self.cancel_subscription)
-        s.renew_requested.connect(self.renew_subscription)
-        s.pay_requested.connect(self.record_payment)
-        s.selection_changed.connect(self._update_actions)
-        self.tabs.currentChanged.connect(self._update_actions)
+        self.tabs.currentChanged.connect(self._tab_changed)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         install_f1(self, "client")
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self, self.delete)
@@ -154,11 +151,6 @@ class ClientWindow(WindowState, QWidget):
         self.setTabOrder(self.view_button, self.delete_button)
         self.setTabOrder(self.delete_button, self.tabs)
 
-        self.subscriptions.refusal = ctx.session.refusal
-        self.payments.refusal = ctx.session.refusal
-        # Another member signed in: the tab's buttons first, which then update the window's.
-        ctx.session.changed.connect(self.subscriptions.refresh_buttons)
-        ctx.session.changed.connect(self.payments.refresh_buttons)
         ctx.events.changed.connect(self._data_changed)
         ctx.store.catalog_changed.connect(self._show_detail_again)
         ctx.store.settings_changed.connect(self._show_detail_again)
@@ -166,9 +158,99 @@ class ClientWindow(WindowState, QWidget):
 
         self.setWindowTitle(title or LOADING)
         self._update_actions()
-        self.restore_window_state()
-        self.subscriptions.widths_restored = bool(self.subscriptions.table.property("widthsRestored"))
+        if client_id is not None:
+            self.restore_geometry()
+
+    def adopt(self, client_id: int, title: str = "") -> None:
+        """A spare window becomes this client's (its read starts now; see :meth:`present`)."""
+        assert self.detail is None and not self.client_id, "only a spare window is adopted"
+        self.client_id = client_id
         self.reload()
+        self.setWindowTitle(title or LOADING)
+        self.restore_geometry()  # as the last window closed left it (saved after the spare was made)
+
+    # -- the tabs made when first shown --------------------------------------------------------
+
+    @property
+    def subscriptions(self) -> SubscriptionsTab:
+        tab = self._tab("subscriptions")
+        assert isinstance(tab, SubscriptionsTab)
+        return tab
+
+    @property
+    def payments(self) -> PaymentsTab:
+        tab = self._tab("payments")
+        assert isinstance(tab, PaymentsTab)
+        return tab
+
+    @property
+    def activity(self) -> ActivityTab:
+        tab = self._tab("activity")
+        assert isinstance(tab, ActivityTab)
+        return tab
+
+    def _tab_changed(self, index: int) -> None:
+        if 1 <= index <= len(LAZY_TABS):
+            self._tab(LAZY_TABS[index - 1][0])  # shown now: made now
+        self._update_actions()
+
+    def _tab(self, name: str) -> SubscriptionsTab | PaymentsTab | ActivityTab:
+        """The tab, made the first time it is shown or asked for: its widgets, its saved column
+        widths, its signals, and the data the window has (filled once it is on screen)."""
+        made = self._built.get(name)
+        if made is not None:
+            return made
+        index = 1 + [n for n, _t in LAZY_TABS].index(name)
+        if name == "subscriptions":
+            s = SubscriptionsTab()
+            s.view_requested.connect(lambda sid: open_subscription(self, self.ctx, self.client_id, sid))
+            s.cancel_requested.connect(self.cancel_subscription)
+            s.renew_requested.connect(self.renew_subscription)
+            s.pay_requested.connect(self.record_payment)
+            s.selection_changed.connect(self._update_actions)
+            s.refusal = self.ctx.session.refusal
+            # Another member signed in: the tab's buttons first, which then update the window's.
+            self.ctx.session.changed.connect(s.refresh_buttons)
+            s.widths_restored = self.restore_table("history", s.table_view)
+            tab: SubscriptionsTab | PaymentsTab | ActivityTab = s
+        elif name == "payments":
+            p = PaymentsTab()
+            p.record_requested.connect(lambda: self.record_payment(None))
+            p.receipt_requested.connect(self.show_receipt)
+            p.void_requested.connect(self.void_payment)
+            p.refund_requested.connect(self.refund_credit)
+            p.refusal = self.ctx.session.refusal
+            self.ctx.session.changed.connect(p.refresh_buttons)
+            self.restore_table("payments", p.table)
+            tab = p
+        else:
+            a = ActivityTab()
+            self.restore_table("activity", a.table_view)
+            tab = a
+        self._built[name] = tab
+        stand_in = self.tabs.widget(index)
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)  # the same tab stays current: no currentChanged for the swap
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, tab, dict(LAZY_TABS)[name])
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(False)
+        if stand_in is not None:
+            stand_in.deleteLater()
+        if self.detail is not None:
+            self._show_tab_detail(name, self.detail, self.ctx.settings())
+        return tab
+
+    def _show_tab_detail(self, name: str, detail: ClientDetail, settings: Settings) -> None:
+        tab = self._built[name]
+        if isinstance(tab, SubscriptionsTab):
+            tab.show_detail(detail, settings, bool(self.ctx.catalog().on_sale()))
+        elif isinstance(tab, PaymentsTab):
+            tab.show_detail(detail, settings)
+        else:
+            tab.show_events(detail.activity, settings.timezone)
 
     def present(self) -> None:
         """Show, raise and activate the window as soon as its data is in, or after
@@ -188,7 +270,16 @@ class ClientWindow(WindowState, QWidget):
         self.activateWindow()
 
     def state_tables(self) -> dict[str, QTableView]:
-        return {"history": self.subscriptions.table, "payments": self.payments.table, "activity": self.activity.table}
+        """The tabs made so far (a tab never shown keeps the widths saved before); read as they
+        are, without filling a tab that waits to be shown."""
+        tables: dict[str, QTableView] = {}
+        for name, key in (("subscriptions", "history"), ("payments", "payments"), ("activity", "activity")):
+            tab = self._built.get(name)
+            if isinstance(tab, SubscriptionsTab | ActivityTab):
+                tables[key] = tab.table_view
+            elif isinstance(tab, PaymentsTab):
+                tables[key] = tab.table
+        return tables
 
     # -- loading -------------------------------------------------------------------------
 
@@ -240,9 +331,8 @@ class ClientWindow(WindowState, QWidget):
             return
         settings = self.ctx.settings()
         self.overview.show_detail(detail, settings)
-        self.subscriptions.show_detail(detail, settings, bool(self.ctx.catalog().on_sale()))
-        self.payments.show_detail(detail, settings)
-        self.activity.show_events(detail.activity, settings.timezone)
+        for name in self._built:
+            self._show_tab_detail(name, detail, settings)
         self._show_connection()
         self._update_actions()
         self.router_menu.show_detail(detail, settings)
@@ -303,8 +393,9 @@ class ClientWindow(WindowState, QWidget):
         d = self.detail
         if d is None or not d.subscriptions:
             return None
-        if self.tabs.currentWidget() is self.subscriptions:
-            selected = self.subscriptions.selected_id()
+        shown = self.tabs.currentWidget()
+        if isinstance(shown, SubscriptionsTab):
+            selected = shown.selected_id()
             if selected is not None:
                 return selected
         head = d.headline()
@@ -381,3 +472,46 @@ class ClientWindow(WindowState, QWidget):
         if self.detail is not None:
             c = self.detail.client
             self.ctx.connections.request_client(c.server_id, c.pppoe_username)
+
+
+# A spare made again this long after one was taken: the window just opened has painted by then.
+SPARE_AFTER_OPEN_MS = 400
+
+
+class SpareWindow(QObject):
+    """One client window made ahead of time, hidden, for the next client opened.
+
+    Making a window (its widgets, their style) is most of what an open costs the GUI thread;
+    here it happens when nothing else does — once the list is in, when a client window closes,
+    and a moment after one opens — instead of between the click and the window.
+    """
+
+    def __init__(self, ctx: AppContext, owner: QWidget) -> None:
+        super().__init__(owner)
+        self._ctx = ctx
+        self._owner = owner
+        self._window: ClientWindow | None = None
+
+    def prepare(self, delay_ms: int = 0) -> None:
+        QTimer.singleShot(delay_ms, self, self._make)
+
+    def _make(self) -> None:
+        if self._window is not None and shiboken6.isValid(self._window):
+            return
+        window = ClientWindow(self._ctx, None, self._owner)
+        window.ensurePolished()  # the style's work on every widget, done now rather than at show()
+        self._window = window
+
+    def take(self, client_id: int, title: str = "") -> ClientWindow:
+        """This client's new window: the spare if there is one, else one made now."""
+        window, self._window = self._window, None
+        if window is not None and shiboken6.isValid(window):
+            window.adopt(client_id, title)
+        else:
+            window = ClientWindow(self._ctx, client_id, self._owner, title=title)
+        window.destroyed.connect(self._window_gone)
+        self.prepare(SPARE_AFTER_OPEN_MS)
+        return window
+
+    def _window_gone(self) -> None:
+        self.prepare()  # a client window closed: the next client is likely to come soon
