@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -33,7 +34,7 @@ from ispclient.ui.dialogs.payment_dialog import balance_text
 from ispclient.ui.style import CONNECTION_COLOURS, SUBSCRIPTION_COLOURS
 from ispclient.ui.widgets import NoticeBox, Section, StatusBadge
 from ispclient.ui.widgets.formatting import day, days_left_text, local_time, uptime
-from ispclient.ui.widgets.status import readable_colour
+from ispclient.ui.widgets.status import readable_colour, set_text_colour
 
 UNAVAILABLE = "Connection status unavailable"
 _UNAVAILABLE_PREFIX = f"{UNAVAILABLE}. "
@@ -67,7 +68,7 @@ class OverviewTab(QWidget):
         c = self.connection
         c.add_row("pppoe_username", "PPPoE Username:")
         self.password_value = QLabel(MASK)
-        self.password_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        c.make_selectable(self.password_value)
         self.reveal = QPushButton("Sho&w")
         self.reveal.setObjectName("reveal_password")
         self.reveal.setCheckable(True)
@@ -95,7 +96,8 @@ class OverviewTab(QWidget):
         c.add_row("uptime", "Uptime:")
         c.add_row("caller_id", "Caller ID / MAC:")
         c.add_row("checked", "Last checked:")
-        self.troubleshooting = NoticeBox(UNAVAILABLE)
+        self.troubleshooting = NoticeBox(UNAVAILABLE, selectable=False)
+        c.make_selectable(self.troubleshooting.body)
         self.troubleshooting.setObjectName("troubleshooting")
         c.add_full_width(self.troubleshooting)
         self.offline_hint = QLabel()
@@ -115,7 +117,7 @@ class OverviewTab(QWidget):
         s.add_row("payment", "Payment:")
         self.balance_value = QLabel()
         self.balance_value.setObjectName("balance")
-        self.balance_value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        s.make_selectable(self.balance_value)
         self.pay_button = QPushButton("Record &payment…")
         self.pay_button.setObjectName("overview_record_payment")
         self.renew_button = QPushButton("&Renew…")
@@ -211,7 +213,10 @@ class OverviewTab(QWidget):
         colour = readable_colour(SUBSCRIPTION_COLOURS[SubscriptionStatus.EXPIRING], self.palette().base().color()) \
             if owed > 0 else None
         self.balance_value.setText(balance_text(owed, cur))
-        self.balance_value.setStyleSheet(f"color: {colour.name()}; font-weight: 600;" if colour else "")
+        set_text_colour(self.balance_value, colour)
+        font = self.balance_value.font()
+        font.setWeight(QFont.Weight.DemiBold if colour else QFont.Weight.Normal)
+        self.balance_value.setFont(font)
         owing = detail.owing()
         self.balance_value.setToolTip("\n".join(f"{s.package_name} ({day(s.starts_on)} – {day(s.ends_on)}): "
                                                 f"{format_money(s.balance_minor, cur)} due" for s in owing))

@@ -15,7 +15,7 @@ _KINDS = {
 
 class NoticeBox(QFrame):
     def __init__(self, title: str = "", text: str = "", kind: str = "warning",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, selectable: bool = True) -> None:
         super().__init__(parent)
         self.setProperty("notice", "true")  # styled by property: callers may set their own objectName
         self.title = QLabel(self)
@@ -24,7 +24,8 @@ class NoticeBox(QFrame):
         self.body.setObjectName("noticeBody")
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.PlainText)
-        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if selectable:  # else its Section makes it so when pointed at (Section.make_selectable)
+            self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(4)

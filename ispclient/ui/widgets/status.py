@@ -3,7 +3,7 @@ readable on light and dark palettes."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from ispclient.ui.style import dot_icon
@@ -38,13 +38,32 @@ def readable_colour(colour: str, background: QColor, minimum: float = MIN_CONTRA
     return c
 
 
+def set_text_colour(label: QLabel, colour: QColor | None) -> None:
+    """``label``'s text in ``colour`` (None: the palette's own) — through its palette, not a style
+    sheet: a style sheet is parsed and the label re-polished on every change."""
+    if colour is None:
+        label.setPalette(QPalette())  # nothing of its own: the window's palette, theme changes and all
+        return
+    palette = QPalette()  # only the text colour is its own; the rest follows the window's
+    palette.setColor(QPalette.ColorRole.WindowText, colour)
+    label.setPalette(palette)
+
+
+def bold(label: QLabel) -> None:
+    font = label.font()
+    font.setWeight(QFont.Weight.DemiBold)  # 600
+    label.setFont(font)
+
+
 class StatusBadge(QWidget):
     def __init__(self, parent: QWidget | None = None, dot_size: int = 12) -> None:
         super().__init__(parent)
         self._dot_size = dot_size
         self.dot = QLabel(self)
         self.text = QLabel(self)
+        bold(self.text)
         self.colour = ""
+        self._shown: tuple[str, str, int] | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -53,9 +72,12 @@ class StatusBadge(QWidget):
 
     def set_status(self, text: str, colour: str) -> None:
         """``colour`` is the status colour (the dot); the text gets a readable shade of it."""
+        background = self.palette().window().color().rgba()
+        if self._shown == (text, colour, background):
+            return
+        self._shown = (text, colour, background)
         self.colour = colour
         self.dot.setPixmap(dot_icon(colour, self._dot_size).pixmap(self._dot_size, self._dot_size))
         self.text.setText(text)
-        shade = readable_colour(colour, self.palette().window().color())
-        self.text.setStyleSheet(f"color: {shade.name()}; font-weight: 600;")
+        set_text_colour(self.text, readable_colour(colour, QColor.fromRgba(background)))
         self.setAccessibleName(text)
