@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -31,9 +31,10 @@ from ispclient.store import subscriptions as subs
 from ispclient.store.models import AuditEvent, Client
 from ispclient.ui import msgbox
 from ispclient.ui.client import ClientWindow
-from ispclient.ui.client.activity_tab import ActivityModel
+from ispclient.ui.client.activity_tab import ActivityModel, ActivityTab
 from ispclient.ui.client.activity_tab import Column as ActivityColumn
-from ispclient.ui.client.subscriptions_tab import HEADERS, Column, SubscriptionHistoryModel
+from ispclient.ui.client.payments_tab import PaymentsTab
+from ispclient.ui.client.subscriptions_tab import HEADERS, Column, SubscriptionHistoryModel, SubscriptionsTab
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.cancel_dialog import CancelDialog
 from ispclient.ui.dialogs.client_dialog import ClientDialog
@@ -714,3 +715,120 @@ def test_history_colours_follow_the_palette_when_painted(qtbot: QtBot, ctx: AppC
         app.setPalette(old)
     assert light != dark
     assert model.index(0, Column.PACKAGE).data(Qt.ItemDataRole.ForegroundRole) is None
+
+
+# -- what an open costs: tabs made when shown, a spare window, labels selectable when pointed at ------------
+
+def test_hidden_tabs_are_made_when_first_shown_with_their_saved_widths(qtbot: QtBot, ctx: AppContext,
+                                                                       amina: Amina) -> None:
+    w = open_window(qtbot, ctx, amina.client_id)
+    stand_ins = [w.tabs.widget(i) for i in range(1, w.tabs.count())]
+    assert not any(isinstance(t, SubscriptionsTab | PaymentsTab | ActivityTab) for t in stand_ins)  # not made yet
+    w.tabs.setCurrentIndex(1)  # the user clicks "Subscriptions"
+    assert isinstance(w.tabs.currentWidget(), SubscriptionsTab) and w.tabs.currentWidget() is w.subscriptions
+    assert w.tabs.currentIndex() == 1 and plain(w.tabs.tabText(1)) == "Subscriptions"
+    assert w.subscriptions._model.rowCount() == 2  # on screen: filled with the data already read
+    w.subscriptions.table.setColumnWidth(Column.STATUS, 211)
+    w.close()
+    settle(qtbot)
+
+    again = open_window(qtbot, ctx, amina.client_id)
+    assert not isinstance(again.tabs.widget(1), SubscriptionsTab)
+    again.tabs.setCurrentWidget(again.subscriptions)
+    assert again.subscriptions.table.columnWidth(Column.STATUS) == 211  # restored when the tab was made
+    again.close()  # the Activity and Payments tabs never made: closing keeps what was saved for them
+    settle(qtbot)
+    third = open_window(qtbot, ctx, amina.client_id)
+    third.tabs.setCurrentWidget(third.subscriptions)
+    assert third.subscriptions.table.columnWidth(Column.STATUS) == 211
+
+
+def test_closing_a_window_does_not_fill_the_tabs_it_never_showed(qtbot: QtBot, ctx: AppContext,
+                                                                 amina: Amina) -> None:
+    w = open_window(qtbot, ctx, amina.client_id)
+    sub_tab, activity = w.subscriptions, w.activity  # made (asked for), still hidden: not filled
+    w.close()
+    assert sub_tab._model.rowCount() == 0 and activity._model.rowCount() == 0
+
+
+def test_a_client_opened_from_the_list_gets_the_spare_window_made_ahead(qtbot: QtBot, ctx: AppContext,
+                                                                       amina: Amina) -> None:
+    from ispclient.ui.client.window import SpareWindow
+    from ispclient.ui.main_window import MainWindow
+
+    main = MainWindow(ctx)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitUntil(lambda: main.list_ready)
+    # Made once the list is in and the window's modules are loaded (in the background).
+    qtbot.waitUntil(lambda: main.findChild(SpareWindow) is not None and main.findChild(SpareWindow)._window is not None)
+    spare_keeper = main.findChild(SpareWindow)
+    assert spare_keeper is not None
+    spare = spare_keeper._window
+    assert spare is not None and not spare.isVisible() and spare.detail is None
+
+    # A change to every client while it waits: a spare has no client to read (nor closes).
+    changed_elsewhere(ctx, all_clients=True)
+    settle(qtbot)
+    assert shiboken6.isValid(spare) and spare.detail is None and spare_keeper._window is spare
+
+    w = main.open_client(amina.client_id)
+    assert w is spare and w.client_id == amina.client_id
+    qtbot.waitUntil(lambda: w.detail is not None and w.isVisible())
+    assert w.windowTitle() == "Amina Wanjiru — C00042"
+    assert w.overview.basic.value("name") == "Amina Wanjiru"
+    assert w.overview.sub_badge.text.text() == "Active"
+    qtbot.waitUntil(lambda: spare_keeper._window is not None, timeout=3000)  # the next one, made a moment later
+    assert spare_keeper._window is not w
+
+    # The next client's window is the new spare, showing that client only.
+    other = clients.create_client(clients.ClientInput("C00043", "Brian Otieno", "+254722000111", "", "",
+                                                      "brian.o", amina.server_id))
+    settle(qtbot)
+    second = main.open_client(other.id)
+    assert second is not w
+    qtbot.waitUntil(lambda: second.detail is not None)
+    assert second.overview.basic.value("name") == "Brian Otieno"
+    assert second.overview.no_subscription.isVisibleTo(second)
+    assert w.overview.basic.value("name") == "Amina Wanjiru"  # the first window untouched
+    assert main.open_client(amina.client_id) is w  # an open client's window is raised, not made again
+
+
+def test_values_become_selectable_when_their_section_is_pointed_at(qtbot: QtBot, ctx: AppContext,
+                                                                  amina: Amina) -> None:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QEnterEvent
+
+    w = open_window(qtbot, ctx, amina.client_id)
+    basic = w.overview.basic
+    name = basic.field("name")
+    assert isinstance(name, QLabel)
+    selectable = Qt.TextInteractionFlag.TextSelectableByMouse
+    assert not name.textInteractionFlags() & selectable  # a text document per label only when needed
+    QCoreApplication.sendEvent(basic, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    assert all(lb.textInteractionFlags() & selectable for lb in
+               (name, basic.field("phone"), basic.field("email"), basic.field("client_code")))
+    assert w.overview.basic.value("name") == "Amina Wanjiru"  # the text as it was
+    connection = w.overview.connection
+    QCoreApplication.sendEvent(connection, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    assert w.overview.password_value.textInteractionFlags() & selectable
+    assert w.overview.troubleshooting.body.textInteractionFlags() & selectable
+    assert not w.overview.balance_value.textInteractionFlags() & selectable  # its own section not pointed at yet
+
+
+def test_badge_and_balance_colours_come_from_the_palette(qtbot: QtBot, ctx: AppContext, amina: Amina) -> None:
+    w = open_window(qtbot, ctx, amina.client_id)
+    badge = w.overview.sub_badge
+    shade = badge.text.palette().color(QPalette.ColorRole.WindowText)
+    assert shade != QApplication.palette().color(QPalette.ColorRole.WindowText)  # the status colour, made readable
+    assert shade.hue() == QColor(SUBSCRIPTION_COLOURS[SubscriptionStatus.ACTIVE]).hue()
+    assert badge.text.font().weight() == QFont.Weight.DemiBold
+    assert badge.text.styleSheet() == "" and w.overview.balance_value.styleSheet() == ""
+    subs.renew_subscription(amina.sub)  # unpaid: the balance shown owed, in the warning colour
+    changed_elsewhere(ctx, clients=[amina.client_id])
+    settle(qtbot)
+    owed = w.overview.balance_value
+    assert owed.text() == "USD 1,500.00 owed"
+    assert owed.palette().color(QPalette.ColorRole.WindowText).hue() == \
+        QColor(SUBSCRIPTION_COLOURS[SubscriptionStatus.EXPIRING]).hue()
+    assert owed.font().weight() == QFont.Weight.DemiBold

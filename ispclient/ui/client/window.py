@@ -284,7 +284,7 @@ class ClientWindow(WindowState, QWidget):
     # -- loading -------------------------------------------------------------------------
 
     def _data_changed(self, changes: Changes) -> None:
-        if changes.touches_client(self.client_id):
+        if self.client_id and changes.touches_client(self.client_id):  # (a spare has no client yet)
             self.reload()
 
     def _connections_changed(self, keys: list[ConnKey]) -> None:
@@ -491,9 +491,14 @@ class SpareWindow(QObject):
         self._ctx = ctx
         self._owner = owner
         self._window: ClientWindow | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._make)
 
     def prepare(self, delay_ms: int = 0) -> None:
-        QTimer.singleShot(delay_ms, self, self._make)
+        """Make the spare after ``delay_ms`` (a later call replaces the time: a window just taken
+        puts its replacement after its own first paint, not in the middle of it)."""
+        self._timer.start(delay_ms)
 
     def _make(self) -> None:
         if self._window is not None and shiboken6.isValid(self._window):
