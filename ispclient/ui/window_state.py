@@ -9,11 +9,16 @@ Saved column widths never fall below what the header's own text needs.
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 from ispclient.paths import AppPaths
+
+log = logging.getLogger(__name__)
 
 
 def available_area(widget: QWidget | None = None) -> QRect:
@@ -72,14 +77,39 @@ def keep_headers_readable(header: QHeaderView) -> None:
             header.resizeSection(section, minimum)
 
 
+# Values saved in the background and not yet known to be on disk: (file, key) → value. Reads
+# look here first, so a window opened right after another closed gets what that one left.
+_saved: dict[tuple[str, str], QByteArray] = {}
+
+
+_writing = threading.Lock()
+
+
+def _write(path: str, values: dict[str, QByteArray]) -> None:
+    st = QSettings(path, QSettings.Format.IniFormat)
+    for key, value in values.items():
+        st.setValue(key, value)
+    st.sync()
+
+
+def _write_latest(path: str) -> None:
+    """Off the GUI thread (QSettings' sync ends in an fsync: 0.1–0.5 s on a busy disk), the newest
+    values of this file — one writer at a time, so an older save never lands after a newer one."""
+    with _writing:
+        _write(path, {key: value for (file, key), value in dict(_saved).items() if file == path})
+
+
 class WindowState:
     """Mixin for a QWidget window: geometry and table headers saved per window kind.
 
     Subclasses set ``state_group`` ("ClientWindow") and ``default_size``, list their tables in
-    ``state_tables()`` (name → view) and have ``self.ctx.paths`` (an :class:`AppPaths`)."""
+    ``state_tables()`` (name → view) and have ``self.ctx.paths`` (an :class:`AppPaths`).
+    ``save_in_background``: closing writes the file on a lane thread (windows opened and closed
+    all day, e.g. a client's); the main window writes as it closes, before the app ends."""
 
     state_group = "Window"
     default_size = QSize(1000, 680)
+    save_in_background = False
 
     def state_paths(self) -> AppPaths:
         return self.ctx.paths  # type: ignore[attr-defined, no-any-return]
@@ -89,6 +119,12 @@ class WindowState:
 
     def _settings(self) -> QSettings:
         return QSettings(str(self.state_paths().settings_file), QSettings.Format.IniFormat)
+
+    def _saved_value(self, key: str, settings: QSettings | None = None) -> object:
+        pending = _saved.get((str(self.state_paths().settings_file), key))
+        if pending is not None:
+            return pending
+        return (settings or self._settings()).value(key)
 
     def restore_window_state(self) -> bool:
         """Geometry and headers as last saved (clamped to the screens there are now); False when
@@ -103,7 +139,7 @@ class WindowState:
         """The window's saved size and place (clamped to the screens there are now), else the
         default size; False when nothing was saved."""
         widget = self._widget()
-        geometry = self._settings().value(f"{self.state_group}/geometry")
+        geometry = self._saved_value(f"{self.state_group}/geometry")
         restored = isinstance(geometry, QByteArray) and widget.restoreGeometry(geometry)
         if restored:
             clamp_to_screens(widget)
@@ -114,7 +150,7 @@ class WindowState:
     def restore_table(self, name: str, table: QTableView, settings: QSettings | None = None) -> bool:
         """One table's saved header (a table made after the window, e.g. a tab built when first
         shown); sets the table's ``widthsRestored`` property when there was one."""
-        saved = (settings or self._settings()).value(f"{self.state_group}/{name}_header")
+        saved = self._saved_value(f"{self.state_group}/{name}_header", settings)
         header = table.horizontalHeader()
         if not (isinstance(saved, QByteArray) and header.restoreState(saved)):
             return False
@@ -125,11 +161,20 @@ class WindowState:
     def save_window_state(self) -> None:
         """Geometry and the headers of ``state_tables()`` (a table left out keeps what was saved)."""
         widget = self._widget()
-        st = self._settings()
-        st.setValue(f"{self.state_group}/geometry", widget.saveGeometry())
+        values = {f"{self.state_group}/geometry": widget.saveGeometry()}
         for name, table in self.state_tables().items():
-            st.setValue(f"{self.state_group}/{name}_header", table.horizontalHeader().saveState())
-        st.sync()
+            values[f"{self.state_group}/{name}_header"] = table.horizontalHeader().saveState()
+        path = str(self.state_paths().settings_file)
+        if not self.save_in_background:
+            _write(path, values)
+            for key in values:
+                _saved.pop((path, key), None)  # on disk now
+            return
+        from ispclient.ui import ops
+
+        _saved.update({(path, key): value for key, value in values.items()})
+        ops.Op(None, lambda: _write_latest(path), lane=ops.Lane.SLOW) \
+            .on_failure(lambda e: log.warning("saving the window's size and columns failed: %r", e)).run()
 
     def _widget(self) -> QWidget:
         assert isinstance(self, QWidget)

@@ -832,3 +832,34 @@ def test_badge_and_balance_colours_come_from_the_palette(qtbot: QtBot, ctx: AppC
     assert owed.palette().color(QPalette.ColorRole.WindowText).hue() == \
         QColor(SUBSCRIPTION_COLOURS[SubscriptionStatus.EXPIRING]).hue()
     assert owed.font().weight() == QFont.Weight.DemiBold
+
+
+def test_closing_writes_the_window_state_off_the_gui_thread(qtbot: QtBot, ctx: AppContext, amina: Amina,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from PySide6.QtCore import QSettings
+
+    from ispclient.ui import window_state
+
+    writers: list[str] = []
+    real_write = window_state._write
+
+    def write(path: str, values: dict[str, Any]) -> None:
+        writers.append(threading.current_thread().name)
+        real_write(path, values)
+
+    monkeypatch.setattr(window_state, "_write", write)
+    w = open_window(qtbot, ctx, amina.client_id)
+    w.tabs.setCurrentWidget(w.subscriptions)
+    w.subscriptions.table.setColumnWidth(Column.STATUS, 187)
+    w.resize(700, 500)
+    w.close()
+    again = open_window(qtbot, ctx, amina.client_id)  # at once: what the closed one left, written or not
+    assert again.size().width() == 700
+    again.tabs.setCurrentWidget(again.subscriptions)
+    assert again.subscriptions.table.columnWidth(Column.STATUS) == 187
+    settle(qtbot)
+    assert writers and threading.main_thread().name not in writers  # the fsync is a lane thread's
+    st = QSettings(str(ctx.paths.settings_file), QSettings.Format.IniFormat)
+    assert st.value("ClientWindow/geometry") is not None and st.value("ClientWindow/history_header") is not None
