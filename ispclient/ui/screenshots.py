@@ -166,12 +166,9 @@ def _on_screen(session: Session, client_id: int | None, checked: list[bool], siz
 
 def forget_saved_sizes(session: Session) -> None:
     """Windows open at their first-run size on each pictured screen (not as last closed)."""
-    from PySide6.QtCore import QSettings
+    from ispclient.ui.window_state import forget_groups
 
-    st = QSettings(str(session.ctx.paths.settings_file), QSettings.Format.IniFormat)
-    for group in ("ClientWindow", "RouterSyncWindow"):
-        st.remove(group)
-    st.sync()
+    forget_groups(str(session.ctx.paths.settings_file), ("ClientWindow", "RouterSyncWindow"))
 
 
 def _tool_windows(session: Session, suffix: str, out_dir: Path) -> list[Path]:

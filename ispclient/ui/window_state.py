@@ -77,9 +77,12 @@ def keep_headers_readable(header: QHeaderView) -> None:
             header.resizeSection(section, minimum)
 
 
-# Values saved in the background and not yet known to be on disk: (file, key) → value. Reads
-# look here first, so a window opened right after another closed gets what that one left.
+# The newest value of each (file, key) this process has read or saved, and the keys the file
+# does not have: a window opened right after another closed gets what that one left (written or
+# not yet), and the GUI thread reads the file once per key — not while a lane thread writes it
+# (QSettings holds one lock for every file while it syncs).
 _saved: dict[tuple[str, str], QByteArray] = {}
+_absent: set[tuple[str, str]] = set()
 
 
 _writing = threading.Lock()
@@ -97,6 +100,17 @@ def _write_latest(path: str) -> None:
     values of this file — one writer at a time, so an older save never lands after a newer one."""
     with _writing:
         _write(path, {key: value for (file, key), value in dict(_saved).items() if file == path})
+
+
+def forget_groups(path: str, groups: tuple[str, ...]) -> None:
+    """Windows of these kinds open at their first-run size again (their saved state removed)."""
+    with _writing:
+        for slot in [slot for slot in _saved if slot[0] == path and slot[1].split("/")[0] in groups]:
+            del _saved[slot]
+        st = QSettings(path, QSettings.Format.IniFormat)
+        for group in groups:
+            st.remove(group)
+        st.sync()
 
 
 class WindowState:
@@ -120,11 +134,17 @@ class WindowState:
     def _settings(self) -> QSettings:
         return QSettings(str(self.state_paths().settings_file), QSettings.Format.IniFormat)
 
-    def _saved_value(self, key: str, settings: QSettings | None = None) -> object:
-        pending = _saved.get((str(self.state_paths().settings_file), key))
-        if pending is not None:
-            return pending
-        return (settings or self._settings()).value(key)
+    def _saved_value(self, key: str, settings: QSettings | None = None) -> QByteArray | None:
+        slot = (str(self.state_paths().settings_file), key)
+        known = _saved.get(slot)
+        if known is not None or slot in _absent:
+            return known
+        value = (settings or self._settings()).value(key)
+        if isinstance(value, QByteArray):
+            _saved[slot] = value
+            return value
+        _absent.add(slot)
+        return None
 
     def restore_window_state(self) -> bool:
         """Geometry and headers as last saved (clamped to the screens there are now); False when
@@ -165,14 +185,13 @@ class WindowState:
         for name, table in self.state_tables().items():
             values[f"{self.state_group}/{name}_header"] = table.horizontalHeader().saveState()
         path = str(self.state_paths().settings_file)
+        _saved.update({(path, key): value for key, value in values.items()})
+        _absent.difference_update((path, key) for key in values)
         if not self.save_in_background:
             _write(path, values)
-            for key in values:
-                _saved.pop((path, key), None)  # on disk now
             return
         from ispclient.ui import ops
 
-        _saved.update({(path, key): value for key, value in values.items()})
         ops.Op(None, lambda: _write_latest(path), lane=ops.Lane.SLOW) \
             .on_failure(lambda e: log.warning("saving the window's size and columns failed: %r", e)).run()
 
