@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -34,7 +33,7 @@ from ispclient.ui.dialogs.payment_dialog import balance_text
 from ispclient.ui.style import CONNECTION_COLOURS, SUBSCRIPTION_COLOURS
 from ispclient.ui.widgets import NoticeBox, Section, StatusBadge
 from ispclient.ui.widgets.formatting import day, days_left_text, local_time, uptime
-from ispclient.ui.widgets.status import readable_colour, set_text_colour
+from ispclient.ui.widgets.status import bold, readable_colour, set_text_colour
 
 UNAVAILABLE = "Connection status unavailable"
 _UNAVAILABLE_PREFIX = f"{UNAVAILABLE}. "
@@ -214,9 +213,7 @@ class OverviewTab(QWidget):
             if owed > 0 else None
         self.balance_value.setText(balance_text(owed, cur))
         set_text_colour(self.balance_value, colour)
-        font = self.balance_value.font()
-        font.setWeight(QFont.Weight.DemiBold if colour else QFont.Weight.Normal)
-        self.balance_value.setFont(font)
+        bold(self.balance_value, colour is not None)
         owing = detail.owing()
         self.balance_value.setToolTip("\n".join(f"{s.package_name} ({day(s.starts_on)} – {day(s.ends_on)}): "
                                                 f"{format_money(s.balance_minor, cur)} due" for s in owing))

@@ -49,9 +49,11 @@ def set_text_colour(label: QLabel, colour: QColor | None) -> None:
     label.setPalette(palette)
 
 
-def bold(label: QLabel) -> None:
-    font = label.font()
-    font.setWeight(QFont.Weight.DemiBold)  # 600
+def bold(label: QLabel, on: bool = True) -> None:
+    """Semi-bold (600) text; only the weight is the label's own, the rest follows the window's."""
+    font = QFont()
+    if on:
+        font.setWeight(QFont.Weight.DemiBold)
     label.setFont(font)
 
 
