@@ -9,16 +9,11 @@ Saved column widths never fall below what the header's own text needs.
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 from ispclient.paths import AppPaths
-
-log = logging.getLogger(__name__)
 
 
 def available_area(widget: QWidget | None = None) -> QRect:
@@ -78,39 +73,31 @@ def keep_headers_readable(header: QHeaderView) -> None:
 
 
 # The newest value of each (file, key) this process has read or saved, and the keys the file
-# does not have: a window opened right after another closed gets what that one left (written or
-# not yet), and the GUI thread reads the file once per key — not while a lane thread writes it
-# (QSettings holds one lock for every file while it syncs).
+# does not have: a window opened right after another closed gets what that one left, and the
+# file is read once per key.
 _saved: dict[tuple[str, str], QByteArray] = {}
 _absent: set[tuple[str, str]] = set()
 
 
-_writing = threading.Lock()
-
-
-def _write(path: str, values: dict[str, QByteArray]) -> None:
+def _write(path: str) -> None:
+    """Every value known for this file, written and synced (QSettings' sync ends in an fsync, and
+    PySide holds the GIL through it: 0.1–0.5 s on a busy disk, with every thread of the app
+    waiting — a lane thread would not help)."""
     st = QSettings(path, QSettings.Format.IniFormat)
-    for key, value in values.items():
-        st.setValue(key, value)
+    for (file, key), value in _saved.items():
+        if file == path:
+            st.setValue(key, value)
     st.sync()
-
-
-def _write_latest(path: str) -> None:
-    """Off the GUI thread (QSettings' sync ends in an fsync: 0.1–0.5 s on a busy disk), the newest
-    values of this file — one writer at a time, so an older save never lands after a newer one."""
-    with _writing:
-        _write(path, {key: value for (file, key), value in dict(_saved).items() if file == path})
 
 
 def forget_groups(path: str, groups: tuple[str, ...]) -> None:
     """Windows of these kinds open at their first-run size again (their saved state removed)."""
-    with _writing:
-        for slot in [slot for slot in _saved if slot[0] == path and slot[1].split("/")[0] in groups]:
-            del _saved[slot]
-        st = QSettings(path, QSettings.Format.IniFormat)
-        for group in groups:
-            st.remove(group)
-        st.sync()
+    for slot in [slot for slot in _saved if slot[0] == path and slot[1].split("/")[0] in groups]:
+        del _saved[slot]
+    st = QSettings(path, QSettings.Format.IniFormat)
+    for group in groups:
+        st.remove(group)
+    st.sync()
 
 
 class WindowState:
@@ -118,12 +105,14 @@ class WindowState:
 
     Subclasses set ``state_group`` ("ClientWindow") and ``default_size``, list their tables in
     ``state_tables()`` (name → view) and have ``self.ctx.paths`` (an :class:`AppPaths`).
-    ``save_in_background``: closing writes the file on a lane thread (windows opened and closed
-    all day, e.g. a client's); the main window writes as it closes, before the app ends."""
+    ``save_later``: closing keeps the state in memory (the next window of the kind opens with it)
+    and the file gets it with the next write — another window's close, at the latest the main
+    window's as the app quits; for windows opened and closed all day (a client's), whose close
+    would otherwise wait on a disk sync each time."""
 
     state_group = "Window"
     default_size = QSize(1000, 680)
-    save_in_background = False
+    save_later = False
 
     def state_paths(self) -> AppPaths:
         return self.ctx.paths  # type: ignore[attr-defined, no-any-return]
@@ -187,13 +176,8 @@ class WindowState:
         path = str(self.state_paths().settings_file)
         _saved.update({(path, key): value for key, value in values.items()})
         _absent.difference_update((path, key) for key in values)
-        if not self.save_in_background:
-            _write(path, values)
-            return
-        from ispclient.ui import ops
-
-        ops.Op(None, lambda: _write_latest(path), lane=ops.Lane.SLOW) \
-            .on_failure(lambda e: log.warning("saving the window's size and columns failed: %r", e)).run()
+        if not self.save_later:
+            _write(path)
 
     def _widget(self) -> QWidget:
         assert isinstance(self, QWidget)

@@ -834,32 +834,35 @@ def test_badge_and_balance_colours_come_from_the_palette(qtbot: QtBot, ctx: AppC
     assert owed.font().weight() == QFont.Weight.DemiBold
 
 
-def test_closing_writes_the_window_state_off_the_gui_thread(qtbot: QtBot, ctx: AppContext, amina: Amina,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
+def test_closing_keeps_the_state_in_memory_and_the_main_window_writes_it(
+        qtbot: QtBot, ctx: AppContext, amina: Amina, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtCore import QSettings
 
     from ispclient.ui import window_state
+    from ispclient.ui.main_window import MainWindow
 
-    writers: list[str] = []
+    writes: list[str] = []
     real_write = window_state._write
-
-    def write(path: str, values: dict[str, Any]) -> None:
-        writers.append(threading.current_thread().name)
-        real_write(path, values)
-
-    monkeypatch.setattr(window_state, "_write", write)
-    w = open_window(qtbot, ctx, amina.client_id)
+    monkeypatch.setattr(window_state, "_write", lambda path: (writes.append(path), real_write(path)))
+    main = MainWindow(ctx)
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitUntil(lambda: main.list_ready)
+    w = main.open_client(amina.client_id)
+    qtbot.waitUntil(lambda: w.detail is not None and w.isVisible())
     w.tabs.setCurrentWidget(w.subscriptions)
     w.subscriptions.table.setColumnWidth(Column.STATUS, 187)
     w.resize(700, 500)
     w.close()
-    again = open_window(qtbot, ctx, amina.client_id)  # at once: what the closed one left, written or not
-    assert again.size().width() == 700
+    assert writes == []  # no disk sync on the GUI thread as a client window closes
+    settle(qtbot)
+    again = main.open_client(amina.client_id)  # what the closed one left
+    qtbot.waitUntil(lambda: again.detail is not None and again.isVisible())
+    assert again is not w and again.size().width() == 700
     again.tabs.setCurrentWidget(again.subscriptions)
     assert again.subscriptions.table.columnWidth(Column.STATUS) == 187
-    settle(qtbot)
-    assert writers and threading.main_thread().name not in writers  # the fsync is a lane thread's
+    main.close()  # the app quits: its windows' state goes to the file with the main window's
+    assert writes == [str(ctx.paths.settings_file)]
     st = QSettings(str(ctx.paths.settings_file), QSettings.Format.IniFormat)
     assert st.value("ClientWindow/geometry") is not None and st.value("ClientWindow/history_header") is not None
+    assert st.value("MainWindow/geometry") is not None

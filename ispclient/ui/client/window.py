@@ -83,7 +83,7 @@ class ClientWindow(WindowState, QWidget):
 
     state_group = "ClientWindow"
     default_size = QSize(1040, 680)
-    save_in_background = True  # opened and closed all day: no file write on the GUI thread
+    save_later = True  # opened and closed all day: no disk sync as each one closes
     loaded = Signal()  # the data shown is now what the database had (after each read)
 
     def __init__(self, ctx: AppContext, client_id: int | None, parent: QWidget | None = None,
