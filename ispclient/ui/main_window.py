@@ -681,14 +681,14 @@ class MainWindow(WindowState, QMainWindow):
         """Import the client window's modules in the background once the list is in, so the
         first client opened costs what every later one does (the imports were ~100 ms of the
         first open, on the GUI thread). Only modules: no widget is made off the GUI thread; the
-        spare window is made back on it, once they are in."""
+        spare window is made back on it a second later (not on top of the start-up's last work)."""
         def load() -> None:
             import importlib
 
             importlib.import_module("ispclient.ui.client.window")
 
         ops.Op(self, load, key="preload", lane=ops.Lane.SLOW) \
-            .on_success(lambda _none: self._client_spare().prepare()) \
+            .on_success(lambda _none: self._client_spare().prepare_after_start()) \
             .on_failure(lambda e: log.warning("preloading the client window failed: %r", e)).run()
 
     @property

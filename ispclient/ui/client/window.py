@@ -477,6 +477,9 @@ class ClientWindow(WindowState, QWidget):
 
 # A spare made again this long after one was taken: the window just opened has painted by then.
 SPARE_AFTER_OPEN_MS = 400
+# The first spare, this long after the list is in: start-up's last work (the first status
+# refresh, the list's first paints) goes first.
+SPARE_AFTER_START_MS = 1000
 
 
 class SpareWindow(QObject):
@@ -500,6 +503,9 @@ class SpareWindow(QObject):
         """Make the spare after ``delay_ms`` (a later call replaces the time: a window just taken
         puts its replacement after its own first paint, not in the middle of it)."""
         self._timer.start(delay_ms)
+
+    def prepare_after_start(self) -> None:
+        self.prepare(SPARE_AFTER_START_MS)
 
     def _make(self) -> None:
         if self._window is not None and shiboken6.isValid(self._window):
