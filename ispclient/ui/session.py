@@ -150,6 +150,7 @@ class IdleWatcher(QObject):
     def __init__(self, locker: Locker, minutes: int = 0, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.locker = locker
+        self._minutes_now: Callable[[], int] = lambda: self.minutes
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._idle)
@@ -165,6 +166,14 @@ class IdleWatcher(QObject):
             self.timer.start()
         else:
             self.timer.stop()
+
+    def follow(self, minutes_now: Callable[[], int]) -> None:
+        """Take the minutes again whenever the settings change: a method slot, so the connection
+        ends with this watcher (a lambda would outlive it and reach a deleted timer)."""
+        self._minutes_now = minutes_now
+
+    def settings_changed(self) -> None:
+        self.set_minutes(self._minutes_now())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if self.minutes and event.type() in self._INPUT and not self.locker.session.locked:
@@ -204,6 +213,7 @@ def install_locker(ctx: AppContext, window: QWidget, demo_hint: str = "") -> Loc
     """Switch user (Ctrl+L) and the idle lock for this app."""
     locker = Locker(ctx.session, QApplication.quit, window, demo_hint=demo_hint)
     idle = IdleWatcher(locker, ctx.settings().idle_lock_minutes, locker)
-    ctx.store.settings_changed.connect(lambda: idle.set_minutes(ctx.settings().idle_lock_minutes))
+    idle.follow(lambda: ctx.settings().idle_lock_minutes)
+    ctx.store.settings_changed.connect(idle.settings_changed)
     locker.idle = idle
     return locker

@@ -5,11 +5,14 @@ window; the cash-up closed, printed to PDF; the idle lock."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -221,6 +224,35 @@ def test_the_idle_lock(qtbot: QtBot, ctx: AppContext, team: dict[str, Actor], gu
     locker.idle.timer.start()
     qtbot.waitUntil(lambda: ctx.session.locked, timeout=3000)
     assert locker.dialog is not None and "1 minute" in locker.dialog.findChild(QWidget, "signInIntro").text()
+
+
+def test_the_idle_lock_follows_the_settings_and_ends_with_its_window(
+        qtbot: QtBot, ctx: AppContext, team: dict[str, Actor], gui_signed_out: None) -> None:
+    from ispclient.store import settings
+
+    ctx.session.sign_in(team["olive"])
+    main = MainWindow(ctx)
+    locker = install_locker(ctx, main)
+    idle = locker.idle
+    assert idle is not None
+    with access.acting_as(SYSTEM):
+        settings.save(replace(settings.load(), idle_lock_minutes=7))
+    ctx.store.refresh_now()
+    qtbot.waitUntil(lambda: idle.timer.interval() == 7 * 60_000, timeout=3000)
+    main.deleteLater()  # the watcher and its timer go with the window; the settings stay
+    qtbot.waitUntil(lambda: not shiboken6.isValid(idle), timeout=3000)
+    errors: list[BaseException] = []
+    old_hook = sys.excepthook
+    sys.excepthook = lambda *exc: errors.append(exc[1])
+    try:
+        with access.acting_as(SYSTEM):
+            settings.save(replace(settings.load(), idle_lock_minutes=9))
+        ctx.store.refresh_now()
+        qtbot.waitUntil(lambda: ctx.settings().idle_lock_minutes == 9, timeout=3000)
+        QApplication.processEvents()
+    finally:
+        sys.excepthook = old_hook
+    assert errors == []  # no "Internal C++ object (QTimer) already deleted" from a lambda left connected
 
 
 def _answer_modal(qtbot: QtBot, answer: Callable[[QWidget], None]) -> None:
