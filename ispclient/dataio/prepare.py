@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
@@ -100,6 +100,18 @@ class Prepared(NamedTuple):
     ends_on: date | None
     paid: bool
     owed_minor: int
+
+
+def _pack(row: Prepared) -> tuple[Any, ...]:
+    """A row as the spool keeps it: plain values only (the verdict as its number, the end date as
+    its day number), which the spool writes without pickle (see spool.py)."""
+    ends = row.ends_on
+    return (*row[:1], int(row.verdict), *row[2:11], None if ends is None else ends.toordinal(), *row[12:])
+
+
+def _unpack(record: tuple[Any, ...]) -> Prepared:
+    ends = record[11]
+    return Prepared(*record[:11], None if ends is None else date.fromordinal(ends), *record[12:])
 
 
 class Existing(NamedTuple):
@@ -198,7 +210,15 @@ class Preview:
         return len(self.spool)
 
     def row(self, index: int) -> Prepared:
-        return Prepared(*self.spool.get(index))
+        return _unpack(self.spool.get(index))
+
+    def rows(self, first: int, last: int) -> list[Prepared]:
+        """Rows first…last (inclusive), in one read of the spool."""
+        return [_unpack(r) for r in self.spool.many(first, last)]
+
+    def __iter__(self) -> Iterator[Prepared]:
+        """Every row in order (the apply)."""
+        return map(_unpack, self.spool)
 
     def indices(self, verdicts: set[int]) -> list[int]:
         v = self.spool.verdicts
@@ -581,7 +601,7 @@ def preview(source: Source, mapping: Mapping, options: ImportOptions = ImportOpt
                 raise SourceError(f"{source.info.path.name} has more than {MAX_ROWS:,} rows: split it into smaller "
                                   "files and import them one after the other. Nothing was imported.")
             row = checker.check(line, raw)
-            result.spool.append(tuple(row), row.verdict)
+            result.spool.append(_pack(row), row.verdict)
             result.counts[row.verdict] += 1
             if code_col is not None and code_col < len(raw):
                 text = cells.as_text(raw[code_col]).lower()
