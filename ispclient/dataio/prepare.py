@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any, NamedTuple
 
-from ispclient.dataio import cells, opening
+from ispclient.dataio import cells, opening, phones
 from ispclient.dataio.cells import Cell
 from ispclient.dataio.mapping import Field, Mapping
 from ispclient.dataio.sources import MAX_ROWS, Source, SourceError, SourceInfo
@@ -111,7 +111,7 @@ def _pack(row: Prepared) -> tuple[Any, ...]:
 
 def _unpack(record: tuple[Any, ...]) -> Prepared:
     ends = record[11]
-    return Prepared(*record[:11], None if ends is None else date.fromordinal(ends), *record[12:])
+    return Prepared._make((*record[:11], None if ends is None else date.fromordinal(ends), *record[12:]))
 
 
 class Existing(NamedTuple):
@@ -342,7 +342,7 @@ class _Checker:
         code = errors.check("client_code", validation.client_code, texts[Field.CLIENT_CODE]) \
             if texts.get(Field.CLIENT_CODE) else None
         username = errors.check("pppoe_username", validation.pppoe_username, texts.get(Field.PPPOE_USERNAME, ""))
-        phone = errors.check("phone", validation.phone, texts.get(Field.PHONE, ""), self.k.country)
+        phone = errors.check("phone", phones.phone, texts.get(Field.PHONE, ""), self.k.country)
 
         # Which client this row updates, if any.
         match: Existing | None = None
