@@ -293,6 +293,28 @@ class _Checker:
         self.seen_codes: dict[str, int] = {}
         self.seen_usernames: dict[tuple[int | None, str], int] = {}
         self.seen_clients: dict[int, int] = {}
+        # A file's dates and amounts repeat (a few hundred end dates, a few dozen prices): each
+        # distinct cell is parsed once. Only answers are kept; a refused cell is parsed again, for
+        # its message. Keyed by the cell's type too (1, 1.0 and True are different cells).
+        self._dates: dict[tuple[type, Cell], date] = {}
+        self._money: dict[tuple[type, Cell, str, bool], int] = {}
+
+    def parse_date(self, raw: Cell) -> date:
+        """cells.parse_date for the end date column, remembered."""
+        key = (type(raw), raw)
+        found = self._dates.get(key)
+        if found is None:
+            found = self._dates[key] = cells.parse_date(raw, "ends_on", "end date", self.p.day_first)
+        return found
+
+    def parse_money(self, raw: Cell, field: str, signed: bool = False) -> int:
+        """cells.parse_money in the ISP's currency, remembered."""
+        key = (type(raw), raw, field, signed)
+        found = self._money.get(key)
+        if found is None:
+            found = self._money[key] = cells.parse_money(raw, field, self.k.currency, self.k.decimal_separator,
+                                                         signed=signed)
+        return found
 
     def cells_text(self, raw: list[Cell]) -> tuple[str, ...]:
         texts = [cells.as_text(c) for c in raw]
@@ -470,7 +492,7 @@ class _Checker:
                 found = by_profile[0]
         if found is None:
             try:
-                price = cells.parse_money(text, "package", self.k.currency, self.k.decimal_separator)
+                price = self.parse_money(text, "package")
             except ValidationError:
                 price = None
             if price is not None:
@@ -497,7 +519,7 @@ class _Checker:
         if raw is None or cells.as_text(raw) == "":
             return None
         try:
-            return cells.parse_money(raw, "price", self.k.currency, self.k.decimal_separator)
+            return self.parse_money(raw, "price")
         except ValidationError as e:
             if errors is not None:
                 errors.add("price", next(iter(e.errors.values())))
@@ -509,8 +531,7 @@ class _Checker:
         ends_raw = got.get(Field.ENDS_ON)
         ends_on: date | None = None
         if ends_raw is not None and cells.as_text(ends_raw):
-            ends_on = errors.check("ends_on", cells.parse_date, ends_raw, "ends_on", "end date",
-                                   self.p.day_first)  # type: ignore[assignment]
+            ends_on = errors.check("ends_on", self.parse_date, ends_raw)  # type: ignore[assignment]
         paid = self.o.paid
         if Field.PAID in got:
             said = errors.check("paid", cells.parse_yes_no, got[Field.PAID], "paid", "Paid")
@@ -538,7 +559,7 @@ class _Checker:
             if raw is None or cells.as_text(raw) == "":
                 continue
             try:
-                owed += sign * cells.parse_money(raw, f.value, self.k.currency, self.k.decimal_separator, signed=True)
+                owed += sign * self.parse_money(raw, f.value, signed=True)
             except ValidationError as e:
                 errors.add(f.value, next(iter(e.errors.values())))
                 continue
