@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from ispclient.dataio import phones
 from ispclient.dataio.writers import Money, Value, write_table
 from ispclient.domain.clock import to_local, zone
 from ispclient.domain.ledger import KIND_LABELS
@@ -85,6 +86,9 @@ def shown_phone(e164: str) -> str:
         for size in (1, 2, 3):
             code, rest = e164[1:1 + size], e164[1 + size:]
             if code in _COUNTRY_CODES and rest and rest[0] != "0":
+                quick = phones.international(int(code), rest)  # the same formatting, patterns compiled once
+                if quick is not None:
+                    return quick
                 number = phonenumbers.PhoneNumber(country_code=int(code), national_number=int(rest))
                 return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
     return display_phone(e164)
@@ -94,30 +98,28 @@ LIST_COLUMNS = ("CLIENT_ID", "NAME", "PHONE", "PPPOE_USERNAME", "SERVER", "PACKA
                 "CONNECTION", "BALANCE")
 
 
+def list_getter(column: str, connection: Callable[[int | None, str], str] | None,
+                digits: int = 2) -> Callable[[Any], Value]:
+    """How to read one column of the client list from a ``queries.ClientRow``, as the list shows
+    it, typed (chosen once per column, not per cell)."""
+    getters: dict[str, Callable[[Any], Value]] = {
+        "CLIENT_ID": lambda r: str(r.client_code), "NAME": lambda r: str(r.name),
+        "PHONE": lambda r: shown_phone(r.phone), "PPPOE_USERNAME": lambda r: str(r.pppoe_username),
+        "SERVER": lambda r: str(r.server_name), "PACKAGE": lambda r: str(r.package_name),
+        "SUBSCRIPTION": lambda r: str(r.status), "END_DATE": lambda r: _day(r.ends_on),
+        "CONNECTION": lambda r: connection(r.server_id, r.pppoe_username) if connection is not None else "",
+        # What the client owes, store/balances.py's (negative: paid ahead).
+        "BALANCE": lambda r: Money(int(r.balance_minor), digits)}
+    try:
+        return getters[column]
+    except KeyError:
+        raise ValueError(f"unknown list column {column!r}") from None
+
+
 def list_value(column: str, row: Any, connection: Callable[[int | None, str], str] | None,
                digits: int = 2) -> Value:
     """One cell of the client list (a ``queries.ClientRow``) as the list shows it, typed."""
-    if column == "CLIENT_ID":
-        return str(row.client_code)
-    if column == "NAME":
-        return str(row.name)
-    if column == "PHONE":
-        return shown_phone(row.phone)
-    if column == "PPPOE_USERNAME":
-        return str(row.pppoe_username)
-    if column == "SERVER":
-        return str(row.server_name)
-    if column == "PACKAGE":
-        return str(row.package_name)
-    if column == "SUBSCRIPTION":
-        return str(row.status)
-    if column == "END_DATE":
-        return _day(row.ends_on)
-    if column == "CONNECTION":
-        return connection(row.server_id, row.pppoe_username) if connection is not None else ""
-    if column == "BALANCE":  # what the client owes, store/balances.py's (negative: paid ahead)
-        return Money(int(row.balance_minor), digits)
-    raise ValueError(f"unknown list column {column!r}")
+    return list_getter(column, connection, digits)(row)
 
 
 @access.requires(Permission.IMPORT_EXPORT)
@@ -129,12 +131,13 @@ def client_list(ids: Sequence[int], columns: Sequence[str], headers: Sequence[st
 
     by_id = {r.id: r for r in queries.client_rows(today, expiring_days)}
     digits = minor_digits(_settings().currency)
+    getters = [list_getter(c, connection, digits) for c in columns]
 
     def rows() -> Iterator[Sequence[Value]]:
         for cid in ids:
             row = by_id.get(cid)
             if row is not None:  # deleted since the list was shown
-                yield [list_value(c, row, connection, digits) for c in columns]
+                yield [get(row) for get in getters]
 
     return Table(list(headers), rows(), "Clients")
 

@@ -71,3 +71,38 @@ def quick_e164(text: str) -> str | None:
 def phone(text: str, default_country: str) -> str:
     """validation.phone(text, default_country), quicker (see the module docstring)."""
     return quick_e164(text) or validation.phone(text, default_country)
+
+
+# -- showing a stored number ("+254 712 345678") -------------------------------------------------
+
+_Format = tuple[re.Pattern[str] | None, re.Pattern[str], str]
+
+
+@functools.lru_cache(maxsize=1024)
+def _international_formats(country_code: int) -> tuple[_Format, ...] | None:
+    """The formats ``format_number(…, INTERNATIONAL)`` chooses from for this country code, their
+    patterns compiled once: (last leading-digits pattern or None, number pattern, rule). None:
+    a country code phonenumbers can't format (the slow path decides)."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region.upper())
+    if metadata is None:
+        return None
+    formats = metadata.intl_number_format or metadata.number_format
+    if any(f.pattern is None or f.format is None for f in formats):
+        return None
+    return tuple((re.compile(f.leading_digits_pattern[-1]) if f.leading_digits_pattern else None,
+                  re.compile(str(f.pattern)), str(f.format)) for f in formats)
+
+
+def international(country_code: int, national: str) -> str | None:
+    """``format_number(PhoneNumber(country_code, int(national)), INTERNATIONAL)`` for a national
+    number without leading zeros and without extension, as phonenumbers formats it (the same
+    choice of format, the same substitution) without building the number or looking up its
+    metadata and patterns again; None when the slow path must decide."""
+    formats = _international_formats(country_code)
+    if formats is None or not national or national[0] == "0":
+        return None
+    for leading, pattern, rule in formats:
+        if (leading is None or leading.match(national)) and pattern.fullmatch(national):
+            return f"+{country_code} {pattern.sub(rule, national)}"
+    return f"+{country_code} {national}"

@@ -6,6 +6,7 @@ import random
 
 import phonenumbers
 import pytest
+from phonenumbers import PhoneNumber
 
 from ispclient.dataio import phones
 from ispclient.domain import validation
@@ -88,3 +89,32 @@ def test_the_quick_path_is_taken_only_for_numbers_parse_leaves_alone() -> None:
     assert phones.quick_e164("+254 712 345678") is None
     assert phones.quick_e164("+25471234567") is None  # one digit short: the slow path's message
     assert phones.quick_e164("0712345678") is None
+
+
+def test_the_quick_international_form_is_phonenumbers_own() -> None:
+    """The quick "+254 712 345678" is format_number's INTERNATIONAL form, for example numbers of
+    every region and type and random national numbers of every country code; and the list's
+    export shows a valid number as display_phone does."""
+    from ispclient.dataio import export
+
+    rng = random.Random(16)
+    numbers: set[tuple[int, str]] = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        for kind in phonenumbers.PhoneNumberType.values():
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                numbers.add((example.country_code, str(example.national_number)))
+    for cc in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        for _ in range(30):
+            numbers.add((cc, str(rng.randrange(1, 10**rng.randrange(2, 13)))))
+    quick = 0
+    for cc, national in sorted(numbers):
+        slow = phonenumbers.format_number(PhoneNumber(country_code=cc, national_number=int(national)),
+                                          phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        got = phones.international(cc, national)
+        assert got is None or got == slow, (cc, national)
+        quick += got is not None
+        e164 = f"+{cc}{national}"
+        if _slow(e164, "KE") == ("ok", e164):  # a number as ispclient stores it
+            assert export.shown_phone(e164) == validation.display_phone(e164), e164
+    assert quick > len(numbers) * 0.9, (quick, len(numbers))
