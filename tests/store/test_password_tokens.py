@@ -8,7 +8,18 @@ import threading
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
+from ispclient import logging_setup
 from ispclient.store.secrets import KeyMissing, PasswordCipher
+
+
+
+@pytest.fixture(autouse=True)
+def own_secret_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """encrypt() registers each password for the log scrubber: these stay out of other tests' logs."""
+    monkeypatch.setattr(logging_setup, "_secrets", set())
+    monkeypatch.setattr(logging_setup, "_by_prefix", {})
+    monkeypatch.setattr(logging_setup, "_starred", set())
+
 
 PASSWORDS = ["", "a", "pw12345678", "x" * 15, "y" * 16, "z" * 17, "Zoë-Müller_ß", "пароль-2026", "密码🔑", "p" * 100]
 
