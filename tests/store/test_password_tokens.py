@@ -12,7 +12,6 @@ from ispclient import logging_setup
 from ispclient.store.secrets import KeyMissing, PasswordCipher
 
 
-
 @pytest.fixture(autouse=True)
 def own_secret_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """encrypt() registers each password for the log scrubber: these stay out of other tests' logs."""
