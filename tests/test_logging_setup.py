@@ -142,3 +142,50 @@ def test_the_filter_leaves_a_bad_format_call_to_the_handler(secret: str) -> None
     record = logging.LogRecord("ispclient.test", logging.INFO, __file__, 1, "%d", ("nan",), None)
     assert logging_setup.SecretFilter().filter(record) is True
     assert (record.msg, record.args) == ("%d", ("nan",))
+
+
+def _scrub_every_secret(text: str, secrets: set[str]) -> str:
+    """The scrub as it was: every registered secret tried, longest first (then in a fixed order)."""
+    for s in sorted(secrets, key=lambda s: (-len(s), s)):
+        if s in text:
+            text = text.replace(s, logging_setup.REDACTED)
+    return text
+
+
+def test_scrubbing_by_prefix_removes_what_trying_every_secret_removes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets are found through their first characters (an import registers 100,000 of them);
+    what is removed is exactly what trying every secret removed: overlapping ones, one inside
+    another, escaped forms, and secrets with a "*" that only appear once another is replaced."""
+    import random
+
+    monkeypatch.setattr(logging_setup, "_secrets", set())
+    monkeypatch.setattr(logging_setup, "_by_prefix", {})
+    monkeypatch.setattr(logging_setup, "_starred", set())
+    rng = random.Random(7)
+    alphabet = "ab*\\\n'x"
+    chosen = {"".join(rng.choice(alphabet) for _ in range(rng.randrange(4, 9))) for _ in range(300)}
+    chosen |= {"abab", "ababab", "b***", "a***b", "x\nab", "pw1234", "pw12345"}
+    for s in chosen:
+        register_secret(s)
+    expected_secrets = set(logging_setup._secrets)
+    assert "x\\nab" in expected_secrets  # the escaped form too
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
+        assert logging_setup.scrub(text) == _scrub_every_secret(text, expected_secrets), text
+    unregister_secret("abab")
+    assert "abab" not in logging_setup._secrets and "abab" not in logging_setup._by_prefix.get("abab", set())
+    for text in ("xxabab", "xxababab", "abab***b"):
+        assert logging_setup.scrub(text) == _scrub_every_secret(text, expected_secrets - {"abab"}), text
+
+
+def test_scrubbing_stays_quick_with_many_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """100,000 imported passwords: a record is still scrubbed (not a timing: the secrets looked
+    at are those whose first characters occur in the text)."""
+    monkeypatch.setattr(logging_setup, "_secrets", set())
+    monkeypatch.setattr(logging_setup, "_by_prefix", {})
+    monkeypatch.setattr(logging_setup, "_starred", set())
+    for i in range(100_000):
+        register_secret(f"pw{i:08d}")
+    assert logging_setup.scrub("user 42 has pw00012345 and pw0009") == "user 42 has *** and pw0009"
+    looked_at = {p for p in logging_setup._by_prefix if p in "user 42 has pw00012345 and pw0009"}
+    assert looked_at == {"pw00"}

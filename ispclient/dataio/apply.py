@@ -728,7 +728,7 @@ def apply_import(preview: Preview, *, create_packages: Sequence[NewPackage] = ()
     pending_rejects: list[Rejected] = []
     stopped_at: int | None = None
     with _rare_checkpoints():
-        for row in (Prepared(*r) for r in preview.spool):
+        for row in preview:
             if stopped_at is not None:
                 break
             if row.verdict in (Verdict.NEW, Verdict.UPDATE):

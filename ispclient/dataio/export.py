@@ -13,6 +13,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
+
+from ispclient.dataio import phones
 from ispclient.dataio.writers import Money, Value, write_table
 from ispclient.domain.clock import to_local, zone
 from ispclient.domain.ledger import KIND_LABELS
@@ -69,22 +72,23 @@ def _db() -> Any:
 
 # -- the client list, as the main window shows it -----------------------------------------------
 
-_COUNTRY_CODES: frozenset[str] | None = None
+# Country codes as text, to split a stored number without parsing it. phonenumbers is imported at
+# the top (domain.validation has loaded it anyway): an import statement in a function run per
+# number goes through PySide6's import hook once the GUI is up.
+_COUNTRY_CODES = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
 def shown_phone(e164: str) -> str:
-    """``validation.display_phone`` for a stored E.164 number, three times quicker: the number is
-    built from its digits instead of parsed (the same formatting call, so the same text); anything
-    unusual goes the long way."""
-    global _COUNTRY_CODES
-    import phonenumbers
-
-    if _COUNTRY_CODES is None:
-        _COUNTRY_CODES = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+    """``validation.display_phone`` for a stored E.164 number, several times quicker: the number
+    is split into its country code and national number instead of parsed, and formatted as
+    format_number does (dataio/phones.py); anything unusual goes the long way."""
     if e164.startswith("+") and e164[1:].isdigit():
         for size in (1, 2, 3):
             code, rest = e164[1:1 + size], e164[1 + size:]
             if code in _COUNTRY_CODES and rest and rest[0] != "0":
+                quick = phones.international(int(code), rest)
+                if quick is not None:
+                    return quick
                 number = phonenumbers.PhoneNumber(country_code=int(code), national_number=int(rest))
                 return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
     return display_phone(e164)
@@ -94,30 +98,28 @@ LIST_COLUMNS = ("CLIENT_ID", "NAME", "PHONE", "PPPOE_USERNAME", "SERVER", "PACKA
                 "CONNECTION", "BALANCE")
 
 
+def list_getter(column: str, connection: Callable[[int | None, str], str] | None,
+                digits: int = 2) -> Callable[[Any], Value]:
+    """How to read one column of the client list from a ``queries.ClientRow``, as the list shows
+    it, typed (chosen once per column, not per cell)."""
+    getters: dict[str, Callable[[Any], Value]] = {
+        "CLIENT_ID": lambda r: str(r.client_code), "NAME": lambda r: str(r.name),
+        "PHONE": lambda r: shown_phone(r.phone), "PPPOE_USERNAME": lambda r: str(r.pppoe_username),
+        "SERVER": lambda r: str(r.server_name), "PACKAGE": lambda r: str(r.package_name),
+        "SUBSCRIPTION": lambda r: str(r.status), "END_DATE": lambda r: _day(r.ends_on),
+        "CONNECTION": lambda r: connection(r.server_id, r.pppoe_username) if connection is not None else "",
+        # What the client owes, store/balances.py's (negative: paid ahead).
+        "BALANCE": lambda r: Money(int(r.balance_minor), digits)}
+    try:
+        return getters[column]
+    except KeyError:
+        raise ValueError(f"unknown list column {column!r}") from None
+
+
 def list_value(column: str, row: Any, connection: Callable[[int | None, str], str] | None,
                digits: int = 2) -> Value:
     """One cell of the client list (a ``queries.ClientRow``) as the list shows it, typed."""
-    if column == "CLIENT_ID":
-        return str(row.client_code)
-    if column == "NAME":
-        return str(row.name)
-    if column == "PHONE":
-        return shown_phone(row.phone)
-    if column == "PPPOE_USERNAME":
-        return str(row.pppoe_username)
-    if column == "SERVER":
-        return str(row.server_name)
-    if column == "PACKAGE":
-        return str(row.package_name)
-    if column == "SUBSCRIPTION":
-        return str(row.status)
-    if column == "END_DATE":
-        return _day(row.ends_on)
-    if column == "CONNECTION":
-        return connection(row.server_id, row.pppoe_username) if connection is not None else ""
-    if column == "BALANCE":  # what the client owes, store/balances.py's (negative: paid ahead)
-        return Money(int(row.balance_minor), digits)
-    raise ValueError(f"unknown list column {column!r}")
+    return list_getter(column, connection, digits)(row)
 
 
 @access.requires(Permission.IMPORT_EXPORT)
@@ -129,12 +131,13 @@ def client_list(ids: Sequence[int], columns: Sequence[str], headers: Sequence[st
 
     by_id = {r.id: r for r in queries.client_rows(today, expiring_days)}
     digits = minor_digits(_settings().currency)
+    getters = [list_getter(c, connection, digits) for c in columns]
 
     def rows() -> Iterator[Sequence[Value]]:
         for cid in ids:
             row = by_id.get(cid)
             if row is not None:  # deleted since the list was shown
-                yield [list_value(c, row, connection, digits) for c in columns]
+                yield [get(row) for get in getters]
 
     return Table(list(headers), rows(), "Clients")
 

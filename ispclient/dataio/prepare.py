@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any, NamedTuple
 
-from ispclient.dataio import cells, opening
+from ispclient.dataio import cells, opening, phones
 from ispclient.dataio.cells import Cell
 from ispclient.dataio.mapping import Field, Mapping
 from ispclient.dataio.sources import MAX_ROWS, Source, SourceError, SourceInfo
@@ -100,6 +100,18 @@ class Prepared(NamedTuple):
     ends_on: date | None
     paid: bool
     owed_minor: int
+
+
+def _pack(row: Prepared) -> tuple[Any, ...]:
+    """A row as the spool keeps it: plain values only (the verdict as its number, the end date as
+    its day number), which the spool writes without pickle (see spool.py)."""
+    ends = row.ends_on
+    return (*row[:1], int(row.verdict), *row[2:11], None if ends is None else ends.toordinal(), *row[12:])
+
+
+def _unpack(record: tuple[Any, ...]) -> Prepared:
+    ends = record[11]
+    return Prepared._make((*record[:11], None if ends is None else date.fromordinal(ends), *record[12:]))
 
 
 class Existing(NamedTuple):
@@ -198,7 +210,15 @@ class Preview:
         return len(self.spool)
 
     def row(self, index: int) -> Prepared:
-        return Prepared(*self.spool.get(index))
+        return _unpack(self.spool.get(index))
+
+    def rows(self, first: int, last: int) -> list[Prepared]:
+        """Rows first…last (inclusive), in one read of the spool."""
+        return [_unpack(r) for r in self.spool.many(first, last)]
+
+    def __iter__(self) -> Iterator[Prepared]:
+        """Every row in order (the apply)."""
+        return map(_unpack, self.spool)
 
     def indices(self, verdicts: set[int]) -> list[int]:
         v = self.spool.verdicts
@@ -273,6 +293,28 @@ class _Checker:
         self.seen_codes: dict[str, int] = {}
         self.seen_usernames: dict[tuple[int | None, str], int] = {}
         self.seen_clients: dict[int, int] = {}
+        # A file's dates and amounts repeat (a few hundred end dates, a few dozen prices): each
+        # distinct cell is parsed once. Only answers are kept; a refused cell is parsed again, for
+        # its message. Keyed by the cell's type too (1, 1.0 and True are different cells).
+        self._dates: dict[tuple[type, Cell], date] = {}
+        self._money: dict[tuple[type, Cell, str, bool], int] = {}
+
+    def parse_date(self, raw: Cell) -> date:
+        """cells.parse_date for the end date column, remembered."""
+        key = (type(raw), raw)
+        found = self._dates.get(key)
+        if found is None:
+            found = self._dates[key] = cells.parse_date(raw, "ends_on", "end date", self.p.day_first)
+        return found
+
+    def parse_money(self, raw: Cell, field: str, signed: bool = False) -> int:
+        """cells.parse_money in the ISP's currency, remembered."""
+        key = (type(raw), raw, field, signed)
+        found = self._money.get(key)
+        if found is None:
+            found = self._money[key] = cells.parse_money(raw, field, self.k.currency, self.k.decimal_separator,
+                                                         signed=signed)
+        return found
 
     def cells_text(self, raw: list[Cell]) -> tuple[str, ...]:
         texts = [cells.as_text(c) for c in raw]
@@ -322,7 +364,7 @@ class _Checker:
         code = errors.check("client_code", validation.client_code, texts[Field.CLIENT_CODE]) \
             if texts.get(Field.CLIENT_CODE) else None
         username = errors.check("pppoe_username", validation.pppoe_username, texts.get(Field.PPPOE_USERNAME, ""))
-        phone = errors.check("phone", validation.phone, texts.get(Field.PHONE, ""), self.k.country)
+        phone = errors.check("phone", phones.phone, texts.get(Field.PHONE, ""), self.k.country)
 
         # Which client this row updates, if any.
         match: Existing | None = None
@@ -450,7 +492,7 @@ class _Checker:
                 found = by_profile[0]
         if found is None:
             try:
-                price = cells.parse_money(text, "package", self.k.currency, self.k.decimal_separator)
+                price = self.parse_money(text, "package")
             except ValidationError:
                 price = None
             if price is not None:
@@ -477,7 +519,7 @@ class _Checker:
         if raw is None or cells.as_text(raw) == "":
             return None
         try:
-            return cells.parse_money(raw, "price", self.k.currency, self.k.decimal_separator)
+            return self.parse_money(raw, "price")
         except ValidationError as e:
             if errors is not None:
                 errors.add("price", next(iter(e.errors.values())))
@@ -489,8 +531,7 @@ class _Checker:
         ends_raw = got.get(Field.ENDS_ON)
         ends_on: date | None = None
         if ends_raw is not None and cells.as_text(ends_raw):
-            ends_on = errors.check("ends_on", cells.parse_date, ends_raw, "ends_on", "end date",
-                                   self.p.day_first)  # type: ignore[assignment]
+            ends_on = errors.check("ends_on", self.parse_date, ends_raw)  # type: ignore[assignment]
         paid = self.o.paid
         if Field.PAID in got:
             said = errors.check("paid", cells.parse_yes_no, got[Field.PAID], "paid", "Paid")
@@ -518,7 +559,7 @@ class _Checker:
             if raw is None or cells.as_text(raw) == "":
                 continue
             try:
-                owed += sign * cells.parse_money(raw, f.value, self.k.currency, self.k.decimal_separator, signed=True)
+                owed += sign * self.parse_money(raw, f.value, signed=True)
             except ValidationError as e:
                 errors.add(f.value, next(iter(e.errors.values())))
                 continue
@@ -581,7 +622,7 @@ def preview(source: Source, mapping: Mapping, options: ImportOptions = ImportOpt
                 raise SourceError(f"{source.info.path.name} has more than {MAX_ROWS:,} rows: split it into smaller "
                                   "files and import them one after the other. Nothing was imported.")
             row = checker.check(line, raw)
-            result.spool.append(tuple(row), row.verdict)
+            result.spool.append(_pack(row), row.verdict)
             result.counts[row.verdict] += 1
             if code_col is not None and code_col < len(raw):
                 text = cells.as_text(raw[code_col]).lower()

@@ -61,7 +61,8 @@ class _Csv:
         self.out = csv.writer(f)
 
     def row(self, values: Sequence[Value]) -> None:
-        self.out.writerow([_csv_text(v) for v in values])
+        # Most cells are plain text: neutralised here without going through _csv_text's checks.
+        self.out.writerow([neutralise(v) if type(v) is str else _csv_text(v) for v in values])
 
 
 # -- XLSX -------------------------------------------------------------------------------------

@@ -43,53 +43,81 @@ def rows(worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
     timedelta_styles: set[int] = getattr(worksheet.parent, "_timedelta_formats", set())
     epoch = worksheet.parent.epoch
     done: list[tuple[int, list[Any]]] = []
-    state: dict[str, Any] = {"row": 0, "values": None, "col": 0, "type": "n", "style": 0, "text": None,
-                             "in": ""}
+    # The parser's state, in closure variables (quicker than a dictionary: ~2 million callbacks
+    # for 100,000 rows of ten cells).
+    row = 0
+    values: list[Any] | None = None
+    col = 0
+    kind = "n"
+    style = 0
+    text: str | None = None
+    inside = ""
     buffer: list[str] = []
+    locals_of: dict[str, str] = {}  # element name → its local name ("x:c" → "c"), once per name
+    columns: dict[str, int] = {}  # "AB" → 28, once per column
+
+    def column_of(ref: str) -> int | None:
+        """The column of a reference like "AB12" (None: not of that form)."""
+        letters = ref.rstrip("0123456789")
+        found = columns.get(letters)
+        if found is not None and letters != ref:
+            return found
+        m = _COLUMN.match(ref)
+        if m is None:
+            return None
+        index = _column_index(m.group(1))
+        if m.group(1) == letters and m.end() == len(ref):
+            columns[letters] = index
+        return index
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        local = name.rpartition(":")[2]  # "c", or "x:c" where the main namespace has a prefix
+        nonlocal row, values, col, kind, style, text, inside
+        local = locals_of.get(name)
+        if local is None:  # "c", or "x:c" where the main namespace has a prefix
+            local = locals_of[name] = name.rpartition(":")[2]
         if local == "c":
             ref = attrs.get("r")
             if ref:
-                m = _COLUMN.match(ref)
-                state["col"] = _column_index(m.group(1)) if m else state["col"] + 1
+                found = column_of(ref)
+                col = found if found is not None else col + 1
             else:
-                state["col"] += 1
-            state["type"] = attrs.get("t", "n")
-            style = attrs.get("s")
-            state["style"] = int(style) if style else 0
-            state["text"] = None
-        elif local == "v" or (local == "t" and state["type"] == "inlineStr"):
-            state["in"] = local
+                col += 1
+            kind = attrs.get("t", "n")
+            s = attrs.get("s")
+            style = int(s) if s else 0
+            text = None
+        elif local == "v" or (local == "t" and kind == "inlineStr"):
+            inside = local
             buffer.clear()
         elif local == "row":
             r = attrs.get("r")
-            state["row"] = int(r) if r else state["row"] + 1
-            state["values"] = []
-            state["col"] = 0
+            row = int(r) if r else row + 1
+            values = []
+            col = 0
 
     def chars(data: str) -> None:
-        if state["in"]:
+        if inside:
             buffer.append(data)
 
     def end(name: str) -> None:
-        local = name.rpartition(":")[2]
+        nonlocal values, text, inside
+        local = locals_of.get(name)
+        if local is None:
+            local = locals_of[name] = name.rpartition(":")[2]
         if local == "v":
-            state["text"] = "".join(buffer)
-            state["in"] = ""
-        elif local == "t" and state["in"] == "t":
-            state["text"] = (state["text"] or "") + "".join(buffer)
-            state["in"] = ""
+            text = "".join(buffer)
+            inside = ""
+        elif local == "t" and inside == "t":
+            text = (text or "") + "".join(buffer)
+            inside = ""
         elif local == "c":
-            text, kind = state["text"], state["type"]
             value: Any = None
             if text is not None and text != "":
                 if kind == "n":
                     value = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
-                    if state["style"] in date_styles:
+                    if style in date_styles:
                         try:
-                            value = from_excel(value, epoch, timedelta=state["style"] in timedelta_styles)
+                            value = from_excel(value, epoch, timedelta=style in timedelta_styles)
                         except (OverflowError, ValueError):
                             value = "#VALUE!"
                 elif kind == "s":
@@ -100,15 +128,13 @@ def rows(worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
                     value = from_ISO8601(text)
                 else:  # str (a formula's text), inlineStr, e (an error like #DIV/0!)
                     value = text
-            values = state["values"]
             if values is not None and value is not None:
-                col = state["col"]
                 if len(values) < col:
                     values.extend([None] * (col - len(values)))
                 values[col - 1] = value
         elif local == "row":
-            done.append((state["row"], state["values"] or []))
-            state["values"] = None
+            done.append((row, values or []))
+            values = None
 
     parser = expat.ParserCreate()
     parser.buffer_text = True

@@ -64,7 +64,7 @@ class PreviewModel(QAbstractTableModel):
             if len(self._pages) > 50:  # a few hundred rows around what is on screen
                 self._pages.clear()
             last = min(len(self._preview), (page + 1) * PAGE) - 1
-            rows = self._pages[page] = [Prepared(*r) for r in self._preview.spool.many(page * PAGE, last)]
+            rows = self._pages[page] = self._preview.rows(page * PAGE, last)
         return rows[index - page * PAGE]
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

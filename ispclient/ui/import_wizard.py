@@ -605,9 +605,8 @@ class ImportWizard(QDialog):
 
         def save() -> Path:
             from ispclient.dataio.apply import Rejected
-            from ispclient.dataio.prepare import Prepared
 
-            rows = [Rejected(r.line, r.message, r.cells) for r in (Prepared(*x) for x in result.spool)
+            rows = [Rejected(r.line, r.message, r.cells) for r in result
                     if r.verdict in (Verdict.ERROR, Verdict.DUPLICATE)]
             return write_report(Path(path), result.header, rows)
 
