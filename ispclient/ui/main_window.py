@@ -576,6 +576,7 @@ class MainWindow(WindowState, QMainWindow):
         # Each label's full and short text: a narrow window (or 150 % scale) gets the short ones, then
         # loses the check time, rather than the counts being drawn over each other.
         self._status_texts: dict[QLabel, tuple[str, str]] = {}
+        self._fitted: tuple[object, ...] | None = None  # what the status bar was last fitted for
 
     def _connect(self) -> None:
         self.filters.changed.connect(self._filter_changed)
@@ -1049,31 +1050,42 @@ class MainWindow(WindowState, QMainWindow):
         self._set_status(self.connection_label, "&nbsp;&nbsp;".join(
             f"<span style='color:{CONNECTION_COLOURS[state]}'>●</span>&nbsp;{n:,}&nbsp;{word}"
             for state, n, word in dots), "&nbsp;".join(
-            f"<span style='color:{CONNECTION_COLOURS[state]}'>●</span>{n:,}" for state, n, _ in dots))
+            f"<span style='color:{CONNECTION_COLOURS[state]}'>●</span>{n:,}" for state, n, _ in dots), fit=False)
         self.connection_label.setToolTip(", ".join(f"{n:,} {word}" for _, n, word in dots))
         expiring = f"{c.expiring:,} expiring within {plural(self._expiring_days, 'day')}"
-        self._set_status(self.expiring_label, expiring, f"{c.expiring:,} expiring")
+        self._set_status(self.expiring_label, expiring, f"{c.expiring:,} expiring", fit=False)
         self.expiring_label.setToolTip(expiring)
         owing = f"{c.owing:,} owe{'s' if c.owing == 1 else ''} money"
-        self._set_status(self.owing_label, owing, f"{c.owing:,} owing")
+        self._set_status(self.owing_label, owing, f"{c.owing:,} owing", fit=False)
         self.owing_label.setToolTip(owing)
         self.stack.setCurrentWidget(self.empty if c.total == 0 else self.table)
         self.filters.setVisible(c.total > 0)
         self.table.placeholder = NO_MATCH_HINT if c.shown == 0 else ""
         self._fit_status_bar()
 
-    def _set_status(self, label: QLabel, full: str, short: str) -> None:
+    def _set_status(self, label: QLabel, full: str, short: str, fit: bool = True) -> None:
         self._status_texts[label] = (full, short)
-        label.setText(full)
-        self._fit_status_bar()
+        if not self.isVisible():
+            label.setText(full)  # a hidden window is fitted when shown
+        elif fit:
+            self._fit_status_bar()
 
     def _fit_status_bar(self) -> None:
         """Full texts when they fit side by side, else the short ones, else without the check time."""
         labels = (self.shown_label, self.note_label, self.connection_label, self.expiring_label, self.owing_label,
                   self.refresh_label, self.who_label)
         if not self.isVisible():
+            self._fitted = None
             return  # laid out when shown (resizeEvent)
         room = self.width() - 40  # the bar spans the window (its own width lags a resize); less the grip
+        # Router answers come many a second and mostly change no text: measuring rich-text labels
+        # again for the same texts at the same width is a few ms of the GUI thread each time.
+        key = (room, tuple(self._status_texts.items()), self.status_service is not None, self.note_label.text(),
+               self.shown_label.text(), self.font().key(),
+               tuple(lb.isHidden() for lb in labels if lb is not self.refresh_label))
+        if key == self._fitted:
+            return
+        self._fitted = key
 
         def needed() -> int:
             shown = [lb for lb in labels if not lb.isHidden() and lb.text()]
