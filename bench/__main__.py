@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import figures, measure
+from bench import figures, measure, utf8_output
 from bench.generate import SIZES, Size
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +71,7 @@ def log(text: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    utf8_output()
     args = build_parser().parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     mode = "tiny" if args.tiny else "quick" if args.quick else "million" if args.million else "full"

@@ -28,6 +28,8 @@ from typing import Any
 
 from keyring.backend import KeyringBackend
 
+from bench import utf8_output
+
 try:
     import resource  # the address-space cap of each child: POSIX only
 except ImportError:  # Windows: the child runs uncapped (still killed after --cap-s)
@@ -40,13 +42,16 @@ PASSWORD = os.environ.setdefault("ISPCLIENT_BENCH_ROUTER_PW", secrets.token_urls
 
 
 def current_rss() -> int:
-    try:
-        with open("/proc/self/statm", encoding="ascii") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:  # not Linux: the probe's portable reading (Windows: the working set)
-        from bench.load_probe import rss_mb
+    # Windows by its platform, not by a failed open: under Wine /proc/self/statm opens too (Z:\ is /).
+    if sys.platform != "win32":
+        try:
+            with open("/proc/self/statm", encoding="ascii") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:  # not Linux: the probe's portable reading
+            pass
+    from bench.load_probe import rss_mb  # Windows: the working set
 
-        return int(rss_mb() * 2**20)
+    return int(rss_mb() * 2**20)
 
 
 class PeakSampler:
@@ -204,6 +209,7 @@ def run_one(mode: str, path: str, args: argparse.Namespace, tls_dir: Path) -> di
 
 
 def main(argv: list[str] | None = None) -> int:
+    utf8_output()
     p = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__.split("\n\n")[0])
     p.add_argument("--modes", default="", help="comma-separated (default: all)")
     p.add_argument("--paths", default="", help=f"comma-separated of {','.join(PATHS)} (default: all)")

@@ -90,7 +90,11 @@ def _windows_memory() -> tuple[float, float]:
     kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
     psapi = ctypes.WinDLL("psapi")  # type: ignore[attr-defined]
     kernel32.GetCurrentProcess.restype = wintypes.HANDLE
-    psapi.GetProcessMemoryInfo(kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb)
+    # Declared, or ctypes passes the 64-bit pseudo-handle as a C int (OverflowError).
+    psapi.GetProcessMemoryInfo.argtypes = [wintypes.HANDLE, ctypes.POINTER(Counters), wintypes.DWORD]
+    psapi.GetProcessMemoryInfo.restype = wintypes.BOOL
+    if not psapi.GetProcessMemoryInfo(kernel32.GetCurrentProcess(), ctypes.byref(counters), counters.cb):
+        raise ctypes.WinError()  # type: ignore[attr-defined]
     return counters.WorkingSetSize / 2**20, counters.PeakWorkingSetSize / 2**20
 
 

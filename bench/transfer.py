@@ -38,6 +38,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench import utf8_output
+
 HERE = Path(__file__).resolve().parent
 TARGETS = {"import_100k_s": 30.0, "import_gui_max_stall_ms": 50.0, "export_100k_s": 5.0}
 HEADER = ["Full name", "Mobile", "Email", "Username", "Password", "Router", "Plan", "Expires on", "Paid", "Balance"]
@@ -322,6 +324,7 @@ def table(results: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    utf8_output()
     p = argparse.ArgumentParser(prog="python -m bench.transfer", description="Import and export at scale.")
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--out", type=Path, default=HERE / "results-transfer.json")

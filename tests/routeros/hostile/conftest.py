@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -72,10 +73,15 @@ def expectation(mode: str, whole_table: bool) -> Expect:
 
 
 def current_rss() -> int | None:
+    # Windows first: under Wine /proc/self/statm opens too (Z:\ is /), but os.sysconf is POSIX.
+    if sys.platform == "win32":
+        from bench.load_probe import rss_mb  # the working set, through psapi
+
+        return int(rss_mb() * 2**20)
     try:
         with open("/proc/self/statm", encoding="ascii") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:  # not Linux: memory is not measured there
+    except OSError:  # neither Linux nor Windows: memory is not measured there
         return None
 
 
