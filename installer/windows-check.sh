@@ -16,10 +16,11 @@
 #   8  frozen-smoke dist\ispclient\ispclient.exe --smoke-test: WinVaultKeyring and a round-trip
 #   9  iscc         ISCC.exe (npm package innosetup 6.4.x) compiles installer/ispclient.iss
 #  10  setup        silent per-user install over a 0.1.0-style data folder; installed app's
-#                   --smoke-test (moves the data folder), enforce, backup
+#                   --smoke-test (moves the data folder), enforce, backup: each program's exit
+#                   code checked, each killed and failed past a time limit (`wt`)
 #  11  lock         a second instance is refused with the message (the msvcrt lock branch)
 #  12  screenshot   the installed app's --demo window under Xvfb, and a second --demo refused
-#  13  uninstall    silent uninstall: program gone, data kept
+#  13  uninstall    silent uninstall (exit code and time limit checked): program gone, data kept
 #  14  tests        (TESTS=1) the whole test suite under the Windows Python
 #
 # Known Wine 8 gaps, worked around here only, never in the product:
@@ -84,6 +85,18 @@ w() { wine "$@" 2>&1 | tr -d '\r'; }
 wpath() { winepath -w "$1" 2>/dev/null | tr -d '\r'; }
 upath() { winepath -u "$1" 2>/dev/null | tr -d '\r'; }
 wpy() { w "$WORK/python/python.exe" "$@"; }
+# wt SECONDS PROGRAM ARGS...: a Wine call that must end by itself, its exit code checked. Wine
+# returns the Windows program's exit code; past SECONDS the program is killed (a hung setup,
+# backup or uninstaller would otherwise stop the check forever) and the step fails saying so.
+wt() {
+    local seconds=$1 rc=0; shift
+    timeout --kill-after=10 "$seconds" wine "$@" 2>&1 | tr -d '\r' || rc=$?
+    if [ $rc = 124 ] || [ $rc = 137 ]; then
+        fail "$(basename "$1") ${*:2} did not end within $seconds s"
+    elif [ $rc != 0 ]; then
+        fail "$(basename "$1") ${*:2} exited $rc"
+    fi
+}
 
 STEPS=()
 XVFB_PID=
@@ -270,7 +283,7 @@ freeze() {
 OK_LINE="smoke test ok: keyring backend keyring.backends.Windows.WinVaultKeyring, round-trip ok"
 frozen_smoke() {
     local data=$WORK/frozen-smoke
-    w "$ROOT/dist/ispclient/ispclient.exe" --smoke-test --data-dir "$(wpath "$data")"
+    wt 180 "$ROOT/dist/ispclient/ispclient.exe" --smoke-test --data-dir "$(wpath "$data")"
     cat "$data/logs/ispclient.log"
     grep -qF "$OK_LINE" "$data/logs/ispclient.log" || fail "the smoke test did not report WinVaultKeyring with a round-trip"
     note "frozen --smoke-test: $(grep -oF "$OK_LINE" "$data/logs/ispclient.log" | sed 's/smoke test ok: //')"
@@ -318,12 +331,12 @@ setup() {
 
     # A user of 0.1.0: data in %LOCALAPPDATA%\ispclient\ispclient, made by the frozen app itself.
     local legacy=$la_u/ispclient/ispclient
-    w "$ROOT/dist/ispclient/ispclient.exe" --smoke-test --data-dir "$(wpath "$legacy")"
+    wt 180 "$ROOT/dist/ispclient/ispclient.exe" --smoke-test --data-dir "$(wpath "$legacy")"
     echo "placed by windows-check $(date -u +%FT%TZ)" >"$legacy/legacy-marker.txt"
     cp "$legacy/legacy-marker.txt" "$STATE/legacy-marker.txt"
     [ -f "$legacy/ispclient.sqlite3" ] || fail "no legacy database to move"
 
-    w "$WORK/iss/ispclient-$v-setup.exe" /VERYSILENT /CURRENTUSER /SUPPRESSMSGBOXES /TASKS=nightlyenforce \
+    wt 300 "$WORK/iss/ispclient-$v-setup.exe" /VERYSILENT /CURRENTUSER /SUPPRESSMSGBOXES /TASKS=nightlyenforce \
         "/LOG=$(wpath "$OUT/setup-install.log")"
     local app=$la_u/Programs/ispclient
     [ -f "$app/ispclient.exe" ] && [ -f "$app/unins000.exe" ] || fail "not installed in $app"
@@ -337,7 +350,7 @@ setup() {
     note "installed in %LOCALAPPDATA%\\Programs\\ispclient: $(du -sm "$app" | cut -f1) MB"
 
     # The installed app's smoke test, on the default data folder: it moves the 0.1.0 folder up.
-    w "$app/ispclient.exe" --smoke-test
+    wt 180 "$app/ispclient.exe" --smoke-test
     local data=$la_u/ispclient
     grep -qF "$OK_LINE" "$(log_file "$data" ispclient.log)" || fail "installed --smoke-test failed (see $data)"
     [ ! -e "$legacy" ] || fail "the 0.1.0 data folder was not moved: $legacy"
@@ -345,9 +358,9 @@ setup() {
     [ -f "$data/ispclient.sqlite3" ] || fail "the database did not arrive in $data"
     note "data folder %LOCALAPPDATA%\\ispclient: the 0.1.0 ispclient\\ispclient folder moved up intact"
     # What the nightly task would run, and a backup for the lock step.
-    w "$app/ispclient.exe" enforce
+    wt 120 "$app/ispclient.exe" enforce
     [ -n "$(log_file "$data" enforce.log)" ] || fail "ispclient enforce wrote no Logs\\enforce.log"
-    w "$app/ispclient.exe" backup
+    wt 120 "$app/ispclient.exe" backup
     ls "$data/backups" | grep -q . || fail "ispclient backup made no backup"
 }
 
@@ -409,7 +422,9 @@ screenshot() {
 # --- 13 uninstall ------------------------------------------------------------------------------
 uninstall() {
     local la_u app data; la_u=$(recall localappdata); app=$la_u/Programs/ispclient; data=$la_u/ispclient
-    w "$app/unins000.exe" /VERYSILENT /SUPPRESSMSGBOXES "/LOG=$(wpath "$OUT/setup-uninstall.log")"
+    # Inno's uninstaller hands over to a copy of itself in %TEMP% and exits with that copy's
+    # result (non-zero on a fatal error); the copy then deletes the original, hence the wait.
+    wt 180 "$app/unins000.exe" /VERYSILENT /SUPPRESSMSGBOXES "/LOG=$(wpath "$OUT/setup-uninstall.log")"
     wait_for 60 test ! -e "$app/ispclient.exe" || fail "the program is still in $app"
     ! find "$WINEPREFIX/drive_c/users" -name 'ISP Client.lnk' | grep -q . || fail "the shortcut is still there"
     [ -f "$data/ispclient.sqlite3" ] && [ -f "$data/legacy-marker.txt" ] && ls "$data/backups" | grep -q . \

@@ -256,6 +256,13 @@ def smoke_test(app_paths: paths.AppPaths, db_url: str | None = None, *, demo: bo
     probe = app_paths.data_dir / "smoke-test.txt"
     probe.write_text("ok", encoding="utf-8")
     probe.unlink()
+    from ispclient.domain import clock
+    from ispclient.domain.errors import ValidationError
+
+    try:  # Windows has no system time zones: the build must carry the tzdata package
+        clock.zone("Africa/Nairobi")
+    except ValidationError:
+        return _smoke_failed("no time zone database (on Windows the build needs the tzdata package)")
 
     from ispclient.ui import msgbox
     from ispclient.ui.application import start_session

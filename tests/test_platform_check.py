@@ -11,7 +11,11 @@ import pytest
 
 from ispclient import app, platform_check
 
+# The check and its installer are Linux's (xcb, apt-get, root): Windows has neither, and never runs them.
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's xcb check and apt-get")
 
+
+@linux_only
 def test_missing_libraries_are_named_with_their_packages(tmp_path: Path) -> None:
     plugin = tmp_path / "libqxcb.so"
     plugin.write_bytes(b"")
@@ -31,6 +35,7 @@ def test_no_check_for_other_platforms_or_when_all_is_there() -> None:
     assert platform_check.uses_xcb({"QT_QPA_PLATFORM": "xcb"}, platform="linux")
 
 
+@linux_only
 def test_install_uses_apt_get_as_root_or_says_it_cannot(monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[list[str]] = []
     monkeypatch.setattr(platform_check.shutil, "which", lambda name: f"/usr/bin/{name}")

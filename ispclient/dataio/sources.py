@@ -95,6 +95,8 @@ def _sample(path: Path) -> bytes:
     except IsADirectoryError:
         raise SourceError(f"{path} is a folder, not a file.") from None
     except OSError as e:
+        if path.is_dir():  # Windows opens a folder with "Permission denied", not IsADirectoryError
+            raise SourceError(f"{path} is a folder, not a file.") from None
         raise SourceError(f"{path.name} can't be read: {e.strerror or e}.") from None
 
 

@@ -31,24 +31,26 @@ def tls(context: ssl.SSLContext, raw: socket.socket, target: RouterTarget,
     as a whole within the timeout and the deadline, in slices so quitting is noticed."""
     calls.unregister(raw)
     sock = context.wrap_socket(raw, server_hostname=target.host, do_handshake_on_connect=False)
-    calls.register(sock)  # raw's descriptor is sock's now
-    until = time.monotonic() + min(target.timeout, deadline.check())
-    while True:
-        left = until - time.monotonic()
-        if left <= 0:
-            calls.unregister(sock)
-            sock.close()
-            raise TimeoutError("timed out")
-        sock.settimeout(deadline.wait_s(left))
-        try:
-            sock.do_handshake()
-        except TimeoutError:
-            continue  # OpenSSL keeps its place: carry on after a look at the deadline
-        except BaseException:
-            calls.unregister(sock)
-            sock.close()
-            raise
-        return sock
+    # raw's descriptor is sock's now: whatever ends the handshake early closes and forgets sock,
+    # including the abort noticed between slices (on Windows shutdown() wakes no blocked read,
+    # so a quitting app is seen there, by deadline.wait_s, not by the handshake failing).
+    try:
+        calls.register(sock)
+        until = time.monotonic() + min(target.timeout, deadline.check())
+        while True:
+            left = until - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("timed out")
+            sock.settimeout(deadline.wait_s(left))
+            try:
+                sock.do_handshake()
+            except TimeoutError:
+                continue  # OpenSSL keeps its place: carry on after a look at the deadline
+            return sock
+    except BaseException:
+        calls.unregister(sock)
+        sock.close()
+        raise
 
 
 _IN_PROGRESS = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, errno.EAGAIN, 10035}  # 10035: Windows

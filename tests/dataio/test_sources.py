@@ -52,7 +52,7 @@ def test_utf16_without_bom_and_semicolons(tmp_path: Path) -> None:
 
 def test_excel_sep_line_and_override(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
-    path.write_text("sep=|\n" + _text([HEADER, *ROWS], "|"), encoding="utf-8")
+    path.write_text("sep=|\n" + _text([HEADER, *ROWS], "|"), encoding="utf-8", newline="")  # Excel's \r\n as is
     source, rows = _read(path)
     assert source.header == HEADER and rows == ROWS
     # The override wins over the detection.

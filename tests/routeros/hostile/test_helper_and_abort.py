@@ -113,6 +113,24 @@ def test_quitting_wakes_a_call_waiting_on_a_router(hostile: HostileFactory, mode
     deadline.resume()
 
 
+@pytest.mark.parametrize("mode", ["silent", "tls-silent"])
+def test_quitting_where_shutdown_wakes_nothing(hostile: HostileFactory, mode: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows: shutdown() does not wake a thread blocked in recv (CPython documents it), so the
+    call notices at the end of its wait slice instead, and must still close and forget its socket
+    (the TLS handshake once left it tracked and open: every later call saw one socket too many)."""
+    import types
+
+    monkeypatch.setattr(deadline, "socket", types.SimpleNamespace(
+        SHUT_RDWR=socket.SHUT_RDWR, socket=types.SimpleNamespace(shutdown=lambda sock, how: None)))
+    h = hostile(mode, timeout=30.0)
+    took, error = abort_wakes(h.target, lambda: h.router.connections > 0)
+    assert took < deadline.POLL_S + 1.0
+    assert error.reason is UnknownReason.CONNECTION_DROPPED and "closing" in error.detail
+    assert deadline.open_sockets() == 0
+    deadline.resume()
+
+
 def test_quitting_wakes_a_connect_that_hangs() -> None:
     """A listener whose queue is full drops new connection attempts: connect() waits."""
     listener = socket.create_server(("127.0.0.1", 0), backlog=0)
