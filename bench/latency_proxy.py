@@ -58,6 +58,7 @@ class LatencyProxy:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="latency-proxy", daemon=True)
         self._server: asyncio.base_events.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
 
     @property
     def queries(self) -> int:
@@ -75,8 +76,17 @@ class LatencyProxy:
         async def close() -> None:
             if self._server is not None:
                 self._server.close()
-            for task in [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            # Both ends of every connection closed before the loop stops: a transport closes its
+            # socket in a later callback, which a stopped loop never runs (the upstream end then
+            # stayed open, and a server reading it waited for ever on Windows).
+            for writer in self._writers:
+                writer.close()
+            await asyncio.wait_for(asyncio.gather(*(w.wait_closed() for w in self._writers),
+                                                  return_exceptions=True), 5)
 
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
@@ -95,6 +105,7 @@ class LatencyProxy:
         except OSError:
             writer.close()
             return
+        self._writers += [writer, up_writer]
         counter = _Counter()
         self.counters.append(counter)
         try:
