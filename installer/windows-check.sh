@@ -272,6 +272,9 @@ freeze() {
     numpy_says=$(wpy -c "import numpy; print('numpy', numpy.__version__)" | grep -E "^numpy |unimplemented function" | head -1 || true)
     echo "$numpy_says"
     [[ $numpy_says == numpy\ * ]] || fail "numpy does not import under this Wine: $numpy_says"
+    # A Linux build's dist/ispclient (make dist) holds symlinks, which Wine's rmtree cannot remove
+    # (PyInstaller then fails: "Directory is not empty"): the old folder goes from the Linux side.
+    rm -rf dist/ispclient
     wpy -m PyInstaller --noconfirm --clean --workpath build/windows-check/pyinstaller build.spec
     [ -f dist/ispclient/ispclient.exe ] || fail "no dist/ispclient/ispclient.exe"
     dist_has_no_standins "$ROOT/dist/ispclient"
