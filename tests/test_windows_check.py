@@ -93,3 +93,25 @@ def test_the_wine_plugin_changes_nothing_off_wine() -> None:
         assert hasattr(socket, "TCP_KEEPIDLE")  # not hidden: the plugin only acts under Wine
     for prefix, reason in wine.SKIPS.items():
         assert prefix.startswith("tests/") and "::" in prefix and reason
+
+
+def test_windows_gets_a_time_zone_database() -> None:
+    """Windows has no IANA zones of its own: without the tzdata package zoneinfo knows none, and no
+    time zone could be set (found under Wine: the reports' and the set-up wizard's tests failed)."""
+    wheels = _wheels_module()
+    tzdata = [r for r in wheels.project_requirements(set()) if r.name.lower() == "tzdata"]
+    assert len(tzdata) == 1 and wheels._applies(tzdata[0], set())
+    assert tzdata[0].marker is not None and "win32" in str(tzdata[0].marker)  # Linux has the system's
+
+
+def test_the_programs_the_check_runs_end_in_time_with_their_exit_code_checked() -> None:
+    """Setup, the smoke tests, enforce, backup and the uninstaller: each through ``wt SECONDS``,
+    which fails the step on a non-zero exit code and kills a program that hangs."""
+    script = SCRIPT.read_text(encoding="utf-8")
+    wt = script.split("\nwt() {", 1)[1].split("\n}", 1)[0]
+    assert "timeout --kill-after" in wt and "exited $rc" in wt and "did not end within" in wt
+    code = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
+    for call in ('-setup.exe" /VERYSILENT', '.exe" --smoke-test', 'ispclient.exe" enforce', 'ispclient.exe" backup',
+                 'unins000.exe" /VERYSILENT'):
+        lines = [line for line in code if call in line]
+        assert lines and all(re.match(r"\s*wt \d+ ", line) for line in lines), (call, lines)
