@@ -82,7 +82,7 @@ class LatencyProxy:
             await asyncio.gather(*tasks, return_exceptions=True)
             # Both ends of every connection closed before the loop stops: a transport closes its
             # socket in a later callback, which a stopped loop never runs (the upstream end then
-            # stayed open, and a server reading it waited for ever on Windows).
+            # stayed open, and a server reading it waited for ever under Wine).
             for writer in self._writers:
                 writer.close()
             await asyncio.wait_for(asyncio.gather(*(w.wait_closed() for w in self._writers),

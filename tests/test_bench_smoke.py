@@ -161,7 +161,7 @@ def test_the_latency_proxy_delays_each_round_trip_and_counts_queries() -> None:
     server.close()
     for conn in accepted:
         try:
-            conn.shutdown(socket.SHUT_RDWR)  # if not, its recv returns here (on Linux; not on Windows)
+            conn.shutdown(socket.SHUT_RDWR)  # if not, its recv returns here on Linux (not under Wine)
         except OSError:
             pass  # already closed: the thread has ended
     echoing.join(timeout=5)

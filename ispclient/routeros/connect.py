@@ -32,8 +32,8 @@ def tls(context: ssl.SSLContext, raw: socket.socket, target: RouterTarget,
     calls.unregister(raw)
     sock = context.wrap_socket(raw, server_hostname=target.host, do_handshake_on_connect=False)
     # raw's descriptor is sock's now: whatever ends the handshake early closes and forgets sock,
-    # including the abort noticed between slices (on Windows shutdown() wakes no blocked read,
-    # so a quitting app is seen there, by deadline.wait_s, not by the handshake failing).
+    # including the abort noticed between slices (where shutdown() wakes no blocked read, as
+    # under Wine, a quitting app is seen by deadline.wait_s, not by the handshake failing).
     try:
         calls.register(sock)
         until = time.monotonic() + min(target.timeout, deadline.check())

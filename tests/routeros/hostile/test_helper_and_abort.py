@@ -116,9 +116,10 @@ def test_quitting_wakes_a_call_waiting_on_a_router(hostile: HostileFactory, mode
 @pytest.mark.parametrize("mode", ["silent", "tls-silent"])
 def test_quitting_where_shutdown_wakes_nothing(hostile: HostileFactory, mode: str,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """Windows: shutdown() does not wake a thread blocked in recv (CPython documents it), so the
-    call notices at the end of its wait slice instead, and must still close and forget its socket
-    (the TLS handshake once left it tracked and open: every later call saw one socket too many)."""
+    """Where shutdown() does not wake a thread blocked in recv (under Wine; the deadline module
+    allows for it anywhere), the call notices at the end of its wait slice instead, and must still
+    close and forget its socket (the TLS handshake once left it tracked and open: under Wine every
+    later router test then saw one socket too many)."""
     import types
 
     monkeypatch.setattr(deadline, "socket", types.SimpleNamespace(
