@@ -155,7 +155,7 @@ def test_the_app_process_exits_promptly_with_a_router_dripping(tmp_path: Path, r
         Server.update(timeout_s=5.0).where(Server.id == routers.healthy_id).execute()
     finally:
         store.close_database()
-    config = {"data_dir": str(app_paths.data_dir), "password": PASSWORD, "close_after_s": 1.5,
+    config = {"data_dir": str(app_paths.data_dir), "password": PASSWORD, "close_after_s": 10.0,
               # this "PC"'s keyring: the PPPoE-password key made while filling the database
               "keyring": [[service, user, value] for (service, user), value in memory_keyring.store.items()]}
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
