@@ -209,29 +209,9 @@ class StallMeter:
     def start(self) -> None:
         self._last = time.perf_counter()
         self.timer.start()
-        trace = os.environ.get("ISPCLIENT_BENCH_STALL_TRACE")
-        if trace:
-            threading.Thread(target=self._watch, args=(Path(trace), threading.main_thread().ident),
-                             name="stall-trace", daemon=True).start()
+        from bench import stall_trace
 
-    def _watch(self, path: Path, gui: int | None, late_ms: float = 40.0) -> None:
-        """ISPCLIENT_BENCH_STALL_TRACE=FILE: the GUI thread's Python stack, written each time its
-        timer is late by more than ``late_ms`` (where a long stall is spent; a stack that ends in
-        ``processEvents`` or ``exec`` means Qt's own work: painting, layout)."""
-        import traceback
-
-        with path.open("a", encoding="utf-8") as out:
-            seen = 0.0
-            while True:  # a daemon thread: ends with the probe
-                time.sleep(0.01)
-                late = (time.perf_counter() - self._last) * 1000
-                if late > late_ms and self._last != seen:
-                    frame = sys._current_frames().get(gui or 0)
-                    if frame is not None:
-                        stack = "".join(traceback.format_stack(frame)[-12:])
-                        out.write(f"--- phase {self.phase}, {late:.0f} ms late\n{stack}")
-                        out.flush()
-                    seen = self._last
+        stall_trace.start(lambda: self._last, lambda: f"phase {self.phase}")
 
     def enter(self, phase: str) -> None:
         self._tick()  # the gap up to now belongs to the phase that just ended

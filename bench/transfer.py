@@ -177,7 +177,13 @@ def measure_import(path: Path, folder: Path) -> dict[str, float]:
 
     stalls: list[tuple[float, float, str]] = []
 
+    from bench import stall_trace
+
+    last_tick = {"t": time.perf_counter()}
+    stall_trace.start(lambda: last_tick["t"], lambda: f"import {path.name}")  # never Qt from that thread
+
     def tick() -> None:
+        last_tick["t"] = time.perf_counter()
         now = clock.elapsed()
         gap = float(now - last["t"]) - 10
         stall["max"] = max(stall["max"], gap)
