@@ -22,6 +22,7 @@ def start(last_tick: Callable[[], float], phase: Callable[[], str]) -> None:
     if not trace:
         return
     gui = threading.main_thread().ident
+    _note_long_collections(Path(trace))
     threading.Thread(target=_watch, args=(Path(trace), gui, last_tick, phase), name="stall-trace",
                      daemon=True).start()
 
@@ -34,8 +35,38 @@ def _watch(path: Path, gui: int | None, last_tick: Callable[[], float], phase: C
             last = last_tick()
             late = (time.perf_counter() - last) * 1000
             if late > LATE_MS and last != seen:
-                frame = sys._current_frames().get(gui or 0)
-                if frame is not None:
-                    out.write(f"--- {phase()}, {late:.0f} ms late\n{''.join(traceback.format_stack(frame)[-14:])}")
-                    out.flush()
+                frames = sys._current_frames()
+                out.write(f"--- {phase()}, {late:.0f} ms late\n")
+                # The other threads too: a GUI thread stuck in exec() may be waiting for the GIL
+                # that one of them holds through a long C call (this sample comes just after it).
+                names = {t.ident: t.name for t in threading.enumerate()}
+                for ident, frame in frames.items():
+                    if ident == threading.get_ident():
+                        continue
+                    who = "GUI" if ident == gui else names.get(ident, str(ident))
+                    out.write(f"  [{who}]\n{''.join(traceback.format_stack(frame)[-8:])}")
+                out.flush()
                 seen = last
+
+
+def _note_long_collections(path: Path, longer_than_ms: float = 20.0) -> None:
+    """Garbage-collector passes longer than ``longer_than_ms``, with their generation and thread."""
+    import gc
+
+    if any(getattr(cb, "stall_trace", False) for cb in gc.callbacks):
+        return  # one note per pass, however many measurements start a trace
+    started: dict[int, float] = {}
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        me = threading.get_ident()
+        if phase == "start":
+            started[me] = time.perf_counter()
+            return
+        took = (time.perf_counter() - started.pop(me, time.perf_counter())) * 1000
+        if took > longer_than_ms:
+            with path.open("a", encoding="utf-8") as out:
+                out.write(f"--- gc generation {info.get('generation')} took {took:.0f} ms on "
+                          f"{threading.current_thread().name} (collected {info.get('collected')})\n")
+
+    callback.stall_trace = True  # type: ignore[attr-defined]
+    gc.callbacks.append(callback)

@@ -146,6 +146,9 @@ def measure_import(path: Path, folder: Path) -> dict[str, float]:
     from ispclient.ui.import_wizard import ImportWizard
 
     _app = QApplication.instance() or QApplication([])  # kept alive while the wizard runs
+    from ispclient.ui import collector
+
+    collector.install(_app)  # as the app does: the cyclic collector on the GUI thread only
     app_paths = _fresh_data(folder)
     ctx = AppContext(paths=app_paths, credentials=CredentialStore("bench"), store=SettingsStore.load())
     wizard = ImportWizard(ctx)

@@ -60,7 +60,35 @@ def test_held_puts_off_full_passes_only() -> None:
         gc_guard.check()
         assert gc_guard.passes[2] == before[2] and gc_guard.passes[1] == before[1] + 1
         collector.release()
+        gc_guard.pending, gc_guard.long_lived = 1, 0  # enough new long-lived objects for a full pass
         gc_guard.check()
         assert gc_guard.passes[2] == before[2] + 1
+    finally:
+        gc_guard.threshold = gc.get_threshold()
+
+
+def test_a_full_pass_waits_for_a_quarter_more_long_lived_objects() -> None:
+    """As CPython's own rule: no full pass until what reached the oldest generation since the last
+    one is a quarter of what that one kept (the threshold alone made one every ten middle passes:
+    20-50 ms of the GUI thread each with a big list loaded, finding nothing)."""
+    app = QApplication.instance()
+    assert app is not None
+    gc_guard = collector.install(app)
+    gc_guard.threshold = (-1, -1, -1)
+    try:
+        gc_guard.check()
+        gc_guard.pending = gc_guard.long_lived  # enough: a full pass, which takes stock
+        gc_guard.check()
+        kept = gc_guard.long_lived
+        assert kept > 1000 and gc_guard.pending == 0
+        before = list(gc_guard.passes)
+        gc_guard.check()  # nothing new: a middle pass instead
+        assert gc_guard.passes[2] == before[2] and gc_guard.passes[1] == before[1] + 1
+        survivors = [[i] for i in range(kept // 4 + 1000)]  # new objects that live on
+        gc_guard.check()  # a middle pass moves them to the oldest generation ...
+        assert gc_guard.passes[2] == before[2] and gc_guard.pending > kept // 4
+        gc_guard.check()  # ... and they earned a full pass
+        assert gc_guard.pending == 0 and gc_guard.passes[2] == before[2] + 1
+        assert gc_guard.long_lived >= kept + len(survivors) // 2
     finally:
         gc_guard.threshold = gc.get_threshold()
