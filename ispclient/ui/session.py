@@ -143,21 +143,23 @@ class Locker(QObject):
 
 
 class IdleWatcher(QObject):
-    """Locks after ``minutes`` without a key or mouse press anywhere in the app (0: never)."""
+    """Locks after the settings' minutes without a key or mouse press anywhere in the app (0: never).
+    ``minutes_now`` reads them; they are read again when the settings change (a method slot, so the
+    connection ends with this watcher: a lambda would outlive it and reach a deleted timer)."""
 
     _INPUT = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel}
 
-    def __init__(self, locker: Locker, minutes: int = 0, parent: QObject | None = None) -> None:
+    def __init__(self, locker: Locker, minutes_now: Callable[[], int], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.locker = locker
-        self._minutes_now: Callable[[], int] = lambda: self.minutes
+        self._minutes_now = minutes_now
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._idle)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
-        self.set_minutes(minutes)
+        self.set_minutes(minutes_now())
 
     def set_minutes(self, minutes: int) -> None:
         self.minutes = max(0, int(minutes))
@@ -166,11 +168,6 @@ class IdleWatcher(QObject):
             self.timer.start()
         else:
             self.timer.stop()
-
-    def follow(self, minutes_now: Callable[[], int]) -> None:
-        """Take the minutes again whenever the settings change: a method slot, so the connection
-        ends with this watcher (a lambda would outlive it and reach a deleted timer)."""
-        self._minutes_now = minutes_now
 
     def settings_changed(self) -> None:
         self.set_minutes(self._minutes_now())
@@ -212,8 +209,7 @@ def sign_in_at_start(ctx: AppContext, parent: QWidget | None = None) -> bool:
 def install_locker(ctx: AppContext, window: QWidget, demo_hint: str = "") -> Locker:
     """Switch user (Ctrl+L) and the idle lock for this app."""
     locker = Locker(ctx.session, QApplication.quit, window, demo_hint=demo_hint)
-    idle = IdleWatcher(locker, ctx.settings().idle_lock_minutes, locker)
-    idle.follow(lambda: ctx.settings().idle_lock_minutes)
+    idle = IdleWatcher(locker, lambda: ctx.settings().idle_lock_minutes, locker)
     ctx.store.settings_changed.connect(idle.settings_changed)
     locker.idle = idle
     return locker

@@ -19,9 +19,6 @@ def value_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     return label
 
 
-ValueLabel = value_label  # the name it had as a class
-
-
 class Section(QGroupBox):
     """Rows are addressed by a key; ``value(key)`` returns the shown text (tests read it).
 
