@@ -75,6 +75,9 @@ def test_a_full_pass_waits_for_a_quarter_more_long_lived_objects() -> None:
     assert app is not None
     gc_guard = collector.install(app)
     gc_guard.threshold = (-1, -1, -1)
+    # Long-lived objects of the test's own: after the app's start-up froze its objects (an
+    # earlier test started a session), the oldest generation may hold only a few hundred.
+    stock = [[i] for i in range(20_000)]
     try:
         gc_guard.check()
         gc_guard.pending = gc_guard.long_lived  # enough: a full pass, which takes stock
@@ -90,5 +93,6 @@ def test_a_full_pass_waits_for_a_quarter_more_long_lived_objects() -> None:
         gc_guard.check()  # ... and they earned a full pass
         assert gc_guard.pending == 0 and gc_guard.passes[2] == before[2] + 1
         assert gc_guard.long_lived >= kept + len(survivors) // 2
+        assert len(stock) == 20_000  # held to the end: part of what the passes kept
     finally:
         gc_guard.threshold = gc.get_threshold()
