@@ -36,6 +36,7 @@ from typing import Any  # noqa: E402
 import keyring  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
 
+from bench import stall_trace  # noqa: E402
 from bench.routers import API_PASSWORD  # noqa: E402
 
 SETTLE_S = 0.3  # idle time before a steady-state memory sample
@@ -201,6 +202,7 @@ class StallMeter:
     def _tick(self) -> None:
         now = time.perf_counter()
         gap = (now - self._last) * 1000
+        stall_trace.note(self._last, now, f"phase {self.phase}")
         self._last = now
         self.ticks += 1
         if gap > self.longest.get(self.phase, 0.0):
@@ -209,8 +211,6 @@ class StallMeter:
     def start(self) -> None:
         self._last = time.perf_counter()
         self.timer.start()
-        from bench import stall_trace
-
         stall_trace.start(lambda: self._last, lambda: f"phase {self.phase}")
 
     def enter(self, phase: str) -> None:

@@ -186,7 +186,8 @@ def measure_import(path: Path, folder: Path) -> dict[str, float]:
     stall_trace.start(lambda: last_tick["t"], lambda: f"import {path.name}")  # never Qt from that thread
 
     def tick() -> None:
-        last_tick["t"] = time.perf_counter()
+        previous, last_tick["t"] = last_tick["t"], time.perf_counter()
+        stall_trace.note(previous, last_tick["t"], f"import {path.name}")
         now = clock.elapsed()
         gap = float(now - last["t"]) - 10
         stall["max"] = max(stall["max"], gap)
