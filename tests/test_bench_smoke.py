@@ -121,6 +121,32 @@ def test_a_cached_data_set_moved_to_a_later_day_is_what_that_day_would_generate(
     assert rows(moved.path) == rows(fresh.path)
 
 
+def test_a_cached_data_set_of_an_older_schema_is_migrated_not_made_again(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import generate
+    from ispclient.store import schema
+    from ispclient.store.models import SchemaVersion
+
+    made = generate.cached(SIZES["tiny"], root=tmp_path, today=TODAY)
+    home = Path(made.path).parent
+    store.open_database(made.path)  # as the older schema left it
+    SchemaVersion.update(version=schema.CURRENT_VERSION - 1).execute()
+    store.close_database()
+    older = home.with_name(home.name.rsplit("-v", 1)[0] + f"-v{schema.CURRENT_VERSION - 1}")
+    home.rename(older)
+    monkeypatch.setattr(generate, "generate", lambda *a, **k: pytest.fail("generated again"))
+
+    again = generate.cached(SIZES["tiny"], root=tmp_path, today=TODAY)
+
+    assert Path(again.path).parent == home and not older.exists()
+    assert again.clients == made.clients
+    database = store.open_database(again.path)
+    try:
+        assert schema.version(database) == schema.CURRENT_VERSION
+    finally:
+        store.close_database()
+
+
 def test_the_latency_proxy_delays_each_round_trip_and_counts_queries() -> None:
     import socket
     import threading

@@ -83,6 +83,9 @@ class Subscription(BaseModel):
     ends_on = pw.DateField()  # first day without service
     auto_renew = pw.BooleanField(default=False)
     renewed_from = pw.ForeignKeyField("self", null=True, unique=True, backref="renewals", on_delete="SET NULL")
+    # Auto-renew made this one's successor (one has ``renewed_from`` = this): keeps the due-renewals
+    # index to the open ends of chains. Schema 11.
+    renewed = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])  # raw inserts leave it out
     created_at = pw.DateTimeField(default=utcnow)
     created_by = pw.CharField(max_length=100, default="")
     cancelled_at = pw.DateTimeField(null=True)

@@ -269,7 +269,7 @@ def record_payment(subscription_id: int, data: PaymentInput, *, actor: str | Non
 # is looked at once, not at every start.
 _DUE_SQL = """
 SELECT s.id, s.client_id, s.package_id, s.package_name, s.ends_on FROM subscription s
-WHERE s.auto_renew AND s.cancelled_at IS NULL AND s.ends_on <= {p}
+WHERE s.auto_renew AND s.cancelled_at IS NULL AND NOT s.renewed AND s.ends_on <= {p}
   AND NOT EXISTS (SELECT 1 FROM subscription r WHERE r.renewed_from_id = s.id)
   AND EXISTS (SELECT 1 FROM client c WHERE c.id = s.client_id AND c.deleted_at IS NULL) {extra}
 """
@@ -367,6 +367,7 @@ def _auto_renew_batch(client_ids: list[int], today: date, actor: str) -> list[Su
                     price_minor=package.price_minor, starts_on=start, ends_on=end, auto_renew=True,
                     renewed_from=prev, created_by=actor,
                 )
+                Subscription.update(renewed=True).where(Subscription.id == prev).execute()
                 audit.record("subscription.auto_renew", "subscription", nxt.id, client_id=sub.client_id,
                              summary=f"“{nxt.package_name}” renewed automatically: "
                                      f"{start:%d %b %Y} – {end:%d %b %Y} (unpaid)",

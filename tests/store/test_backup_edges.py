@@ -134,7 +134,9 @@ def test_a_backup_of_an_older_schema_with_its_own_columns_is_accepted(app_paths:
           "ALTER TABLE client DROP COLUMN secret_held", "ALTER TABLE subscription DROP COLUMN cancel_on",
           "DROP INDEX IF EXISTS client_owing",  # schema 10's, on the column below
           "ALTER TABLE router_change DROP COLUMN action", "ALTER TABLE client DROP COLUMN balance_minor",
-          "DROP TABLE counter", "UPDATE schema_version SET version = 4")
+          "DROP TABLE counter",
+          "DROP INDEX IF EXISTS subscription_auto_renew_due",  # schema 11's, on the column below
+          "ALTER TABLE subscription DROP COLUMN renewed", "UPDATE schema_version SET version = 4")
     assert backup.verify_backup(info.path) == 4
 
 
