@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -60,13 +59,13 @@ from ispclient import APP_DISPLAY_NAME, __version__
 from ispclient.domain.connection import ConnectionState
 from ispclient.domain.permissions import Permission
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
-from ispclient.store import access, queries
+from ispclient.store import queries
 from ispclient.store.changes import Changes
-from ispclient.ui import msgbox, ops
+from ispclient.ui import list_read, msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.help import open_guide
 from ispclient.ui.models.client_filter import NO_SERVER, ClientFilter
-from ispclient.ui.models.client_list import CellTexts, ClientListModel, Column, ListCounts, cell_texts
+from ispclient.ui.models.client_list import ClientListModel, Column, ListCounts
 from ispclient.ui.style import CONNECTION_COLOURS
 from ispclient.ui.widgets.formatting import plural
 from ispclient.ui.window_state import WindowState
@@ -85,7 +84,7 @@ SEARCH_HINT = "Search name, Client ID, phone, e-mail or PPPoE username  (Ctrl+F)
 EMPTY_HINT = "No clients yet — press Ctrl+N to add one, or let the set-up wizard bring them in."
 NO_MATCH_HINT = "No clients match the search and filters. Press Esc to clear the search."
 LOADING_HINT = "Loading the clients…"
-PAGE_ROWS = 120  # read first, shown while the whole list is read: more than a screenful
+PAGE_ROWS = list_read.PAGE_ROWS
 MANY_CLIENTS_CHANGED = 2000  # more changed at once (an import, a mass renewal): read the whole list again
 STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
     SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.EXPIRED,
@@ -279,8 +278,10 @@ class MainWindow(WindowState, QMainWindow):
 
     def __init__(self, ctx: AppContext, status: StatusService | None = None,
                  model: ClientListModel | None = None, parent: QWidget | None = None,
-                 runner: QueueRunner | None = None, start_on_today: bool = False) -> None:
-        """``start_on_today``: the Today page shows first (the app at start-up); else the list."""
+                 runner: QueueRunner | None = None, start_on_today: bool = False,
+                 first_read: list_read.FirstRead | None = None) -> None:
+        """``start_on_today``: the Today page shows first (the app at start-up); else the list.
+        ``first_read``: the list's first read, started before the window (the application's)."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.ctx = ctx
@@ -298,6 +299,7 @@ class MainWindow(WindowState, QMainWindow):
         self._reload_pending = False
         self._reloading = False
         self._first_load = True
+        self._first_read = first_read
         self._dirty: set[int] = set()  # clients changed while a reload was on its way
         # Qt adds the application's name to every title itself ("Demo data — ISP Client").
         self.setWindowTitle("Demo data, simulated routers" if ctx.demo else "")
@@ -498,10 +500,12 @@ class MainWindow(WindowState, QMainWindow):
     def _make_counter_actions(self) -> None:
         """Record payment (Ctrl+P) and Renew (Ctrl+R) for the selected client — also from the search
         box, on the first client found — in the Client menu and the list's context menu."""
-        from ispclient.ui.client import counter
+        def on_client(pay: bool) -> None:
+            # Imported when first used: the client window's package is ~30 ms of imports that
+            # the window's first paint doesn't need (its modules are preloaded once the list is in).
+            from ispclient.ui.client import counter
 
-        def on_client(action: str) -> None:
-            refusal = self.ctx.session.refusal(Permission.TAKE_PAYMENTS if action == counter.PAY else Permission.RENEW)
+            refusal = self.ctx.session.refusal(Permission.TAKE_PAYMENTS if pay else Permission.RENEW)
             if refusal is not None:
                 self.statusBar().showMessage(refusal, 8000)
                 return
@@ -512,11 +516,11 @@ class MainWindow(WindowState, QMainWindow):
             if client_id is None:
                 self.statusBar().showMessage("Find and select a client first.", 5000)
                 return
-            counter.for_client(self, self.ctx, client_id, action)
+            counter.for_client(self, self.ctx, client_id, counter.PAY if pay else counter.RENEW)
 
-        self.pay_action = self._action("Record &payment…", lambda: on_client(counter.PAY), "Ctrl+P",
+        self.pay_action = self._action("Record &payment…", lambda: on_client(True), "Ctrl+P",
                                        tip="Take money from the selected client")
-        self.renew_action = self._action("Re&new…", lambda: on_client(counter.RENEW), "Ctrl+R",
+        self.renew_action = self._action("Re&new…", lambda: on_client(False), "Ctrl+R",
                                          tip="Renew the selected client's subscription")
         # Disabled for a role that may not (applied with the others once the window is built).
         self._needs[self.pay_action] = Permission.TAKE_PAYMENTS
@@ -613,51 +617,31 @@ class MainWindow(WindowState, QMainWindow):
     def reload(self) -> None:
         """Every row again (start-up, a new day, a renamed server, changed settings), read and
         indexed in the background; the list keeps showing the old rows until the new index is in.
-        Until a whole list has been shown, the first page is read first and shown meanwhile."""
+        Until a whole list has been shown, the first page is read first and shown meanwhile.
+        The app's first read was started before this window was built: it is taken over."""
         self._reload_pending = False
         self._reloading = True
         self._dirty.clear()
         ops.forget_key(self, "rows")  # row refreshes started before this read are older than it
         self._show_servers()
+        first_read, self._first_read = self._first_read, None
+        if first_read is not None:
+            if self._first_load:
+                self._first_load = False
+                today, days, seen = first_read.today, first_read.expiring_days, first_read.seen
+                first_read.take_over(lambda index: self._install(index, today, days, seen), self._reload_failed)
+                return
+            first_read.abandon()
         today, days, first = self.ctx.today(), self.ctx.settings().expiring_days, self._first_load
         self._first_load = False
         seen = self.model.connection_snapshot()
-        flt, column = self.model.filter, self.model.sort_column
-        descending = self.model.sort_order == Qt.SortOrder.DescendingOrder
-        # The whole read starts once expired auto-renewals are rolled over (before any row is
-        # read) and the first page is in: the page alone takes ~50 ms, ~200 ms sharing the disk
-        # and both cores with the read's threads.
-        page_done = threading.Event()
+        column = self.model.sort_column
         page_wanted = not self.model.complete and (column is Column.NAME or column is None)
-        currency = self.model.currency
-
-        def renew_then_page() -> tuple[list[queries.ClientRow], CellTexts | None]:
-            try:
-                if first:
-                    from ispclient.store.subscriptions import run_auto_renew
-
-                    access.as_system(lambda: run_auto_renew(today))()  # the app's rule, not the member's act
-                rows = queries.client_rows_page(today, days, PAGE_ROWS, descending) if page_wanted else []
-            finally:
-                page_done.set()
-            # Sorting every client by name filled this connection's page cache (up to 32 MB) with
-            # pages the list's own read goes through again on other connections.
-            queries.release_read_memory()
-            return rows, cell_texts(rows, currency) if rows else None
-
-        def read() -> ClientIndex:
-            from ispclient.listing import build  # noqa: F401 - numpy's import (~0.15 s) overlaps the page's read
-
-            page_done.wait(60)
-            return _read_index(today, days, seen, flt, column, descending)
-
-        if first or page_wanted:
-            ops.Op(self, renew_then_page, key="list-page").on_success(lambda page: self.model.show_page(*page)) \
-                .on_failure(self._reload_failed).run()
-        else:
-            page_done.set()
-        ops.Op(self, read, key="list").on_success(lambda index: self._install(index, today, days, seen)) \
-            .on_failure(self._reload_failed).run()
+        descending = self.model.sort_order == Qt.SortOrder.DescendingOrder
+        list_read.start(self, self.model, today, days, seen, renew=first,
+                        page_descending=descending if page_wanted else None,
+                        on_index=lambda index: self._install(index, today, days, seen),
+                        on_failure=self._reload_failed)
 
     def _install(self, index: ClientIndex, today: date, expiring_days: int, seen: Snapshot) -> None:
         self._reloading = False
@@ -1165,18 +1149,3 @@ class MainWindow(WindowState, QMainWindow):
             self._update_icons()
             self.model.palette_changed()
         super().changeEvent(event)
-
-
-def _read_index(today: date, expiring_days: int, seen: Snapshot, flt: ClientFilter, column: Column | None,
-                descending: bool) -> ClientIndex:
-    """The whole list, indexed, off the GUI thread: read, built, given the statuses known when the
-    read began, filtered and sorted as the window shows it, and every column's order worked out —
-    so the first click on any header only has to show an order."""
-    from ispclient.listing import build, connections
-
-    index = build.read(today, expiring_days)
-    index.warm()
-    connections.apply_snapshot(index, seen)
-    index.sort_column, index.descending = column, descending
-    index.set_filter(flt)
-    return index
