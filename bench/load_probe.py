@@ -33,34 +33,9 @@ from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-import keyring  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
-
 from bench import stall_trace  # noqa: E402
-from bench.routers import API_PASSWORD  # noqa: E402
 
 SETTLE_S = 0.3  # idle time before a steady-state memory sample
-
-
-class BenchKeyring(KeyringBackend):
-    """The routers' API password for every server; anything else kept in memory (never the OS's)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        if username.startswith("server-"):
-            return API_PASSWORD
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 def send(message: dict[str, Any]) -> None:
@@ -264,7 +239,9 @@ def main(config: dict[str, Any]) -> int:
     from ispclient import app as cli
     from ispclient import paths
 
-    keyring.set_keyring(BenchKeyring())
+    # The keyring the app finds when it first asks for a password (it imports keyring then, in the
+    # background): the probe doesn't import keyring itself (see bench/bench_keyring.py).
+    os.environ["PYTHON_KEYRING_BACKEND"] = "bench.bench_keyring.BenchKeyring"
     app_paths = paths.under(config["data_dir"]).ensure()
     (Path(config["data_dir"]) / "ui-state.ini").unlink(missing_ok=True)  # every run starts as the first
     log_file = cli._configure_logging(app_paths)  # what app.main does first
