@@ -198,6 +198,35 @@ class StallMeter:
         return max(self.longest.values(), default=0.0)
 
 
+class BusyMeter:
+    """The GUI thread's CPU time in each turn of its event loop (between two moments it is about
+    to block waiting for events; waiting costs no CPU): the longest is the longest the window
+    froze by its own work, whatever else the machine ran (a stall is that, plus waiting for a CPU
+    or for the GIL)."""
+
+    def __init__(self, stalls: StallMeter) -> None:
+        from PySide6.QtCore import QAbstractEventDispatcher
+
+        self.stalls = stalls
+        self.longest: dict[str, float] = {}
+        self._cpu = time.thread_time()
+        dispatcher = QAbstractEventDispatcher.instance()
+        if dispatcher is not None:
+            dispatcher.aboutToBlock.connect(self._blocking)
+
+    def _blocking(self) -> None:
+        cpu = time.thread_time()
+        ms = (cpu - self._cpu) * 1000
+        self._cpu = cpu
+        phase = self.stalls.phase
+        if ms > self.longest.get(phase, 0.0):
+            self.longest[phase] = ms
+
+    def enter(self) -> None:
+        """A new phase: the work of the probe's own step before it (not a turn of the loop) is not counted."""
+        self._cpu = time.thread_time()
+
+
 class GcPauses:
     """The longest garbage collection, from the collector's own callbacks."""
 
@@ -276,6 +305,7 @@ def main(config: dict[str, Any]) -> int:
     window.tabs.setCurrentWidget(window.clients_page)
     window.table.viewport().installEventFilter(painted)
     stalls = StallMeter()
+    busy = BusyMeter(stalls)
     window.show()  # what application.run does, up to app.exec()
     stalls.start()
     t_shown = time.perf_counter()
@@ -283,6 +313,7 @@ def main(config: dict[str, Any]) -> int:
         stalls.enter("status_start")  # the status service's own start (usernames per router)
         status.start()
         stalls.enter("start")
+    busy.enter()  # counted from here, as the stalls are
     spin_until(app, lambda: painted.paints > 0 and window.model.rowCount() > 0, 120)
     t_rows = time.perf_counter()
     send({"event": "first_rows", "rows": window.model.rowCount(), "probe_imports_s": t_imports - _T0,
@@ -295,6 +326,7 @@ def main(config: dict[str, Any]) -> int:
     send({"event": "complete", "rows": window.model.rowCount(), "probe_show_to_complete_s": t_complete - t_shown,
           "probe_cpu_s": time.process_time(), "probe_gui_cpu_s": time.thread_time(),
           "probe_start_stall_ms": max(stalls.longest.values(), default=0.0),
+          "probe_start_busy_ms": max(busy.longest.values(), default=0.0),
           "probe_load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None})
     out: dict[str, Any] = {"rows": window.model.rowCount()}
     try:
@@ -307,6 +339,8 @@ def main(config: dict[str, Any]) -> int:
         if config.get("mode") in ("full", "pg-open"):
             out["gui_max_stall_ms"] = stalls.stop()
             out["gui_stall_by_phase_ms"] = {k: round(v, 1) for k, v in stalls.longest.items()}
+            out["gui_busy_by_phase_ms"] = {k: round(v, 1) for k, v in busy.longest.items()}
+            out["gui_max_busy_ms"] = max(busy.longest.values(), default=0.0)
             out["gui_timer_ticks"] = stalls.ticks
             out["gc_max_pause_ms"] = pauses.longest_ms
             out["gc_collections"] = pauses.collections
