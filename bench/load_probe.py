@@ -202,7 +202,8 @@ class BusyMeter:
     """The GUI thread's CPU time in each turn of its event loop (between two moments it is about
     to block waiting for events; waiting costs no CPU): the longest is the longest the window
     froze by its own work, whatever else the machine ran (a stall is that, plus waiting for a CPU
-    or for the GIL)."""
+    or for the GIL). Measured at start-up only: later the probe drives the window itself (typing,
+    clicking) between turns that never block, and those would all count as one."""
 
     def __init__(self, stalls: StallMeter) -> None:
         from PySide6.QtCore import QAbstractEventDispatcher
@@ -339,8 +340,6 @@ def main(config: dict[str, Any]) -> int:
         if config.get("mode") in ("full", "pg-open"):
             out["gui_max_stall_ms"] = stalls.stop()
             out["gui_stall_by_phase_ms"] = {k: round(v, 1) for k, v in stalls.longest.items()}
-            out["gui_busy_by_phase_ms"] = {k: round(v, 1) for k, v in busy.longest.items()}
-            out["gui_max_busy_ms"] = max(busy.longest.values(), default=0.0)
             out["gui_timer_ticks"] = stalls.ticks
             out["gc_max_pause_ms"] = pauses.longest_ms
             out["gc_collections"] = pauses.collections

@@ -171,7 +171,13 @@ def list_load(stack: Stack, runs: int) -> dict[str, Any]:
             "list_complete_s": statistics.median(complete), "list_complete_runs_s": complete,
             "probe_imports_s": best["probe_imports_s"], "probe_session_s": best["probe_session_s"],
             "probe_show_to_rows_s": best["probe_show_to_rows_s"],
-            "probe_show_to_complete_s": best["probe_show_to_complete_s"], "rows": best["rows"]}
+            "probe_show_to_complete_s": best["probe_show_to_complete_s"], "rows": best["rows"],
+            # CPU against wall (a shared machine's slow start is our work or a wait for a CPU), and
+            # the start-up's longest stall beside the GUI thread's longest turn of its own work.
+            "load_cpu_runs_s": [r.get("probe_cpu_s") for r in loads],
+            "load_gui_cpu_runs_s": [r.get("probe_gui_cpu_s") for r in loads],
+            "start_stall_runs_ms": [r.get("probe_start_stall_ms") for r in loads],
+            "start_busy_runs_ms": [r.get("probe_start_busy_ms") for r in loads]}
 
 
 def pg_latency(stack: Stack, latency_ms: float, url: str, runs: int = 6) -> dict[str, Any]:
