@@ -624,14 +624,15 @@ class MainWindow(WindowState, QMainWindow):
         self._dirty.clear()
         ops.forget_key(self, "rows")  # row refreshes started before this read are older than it
         self._show_servers()
-        first_read, self._first_read = self._first_read, None
+        first_read = self._first_read
         if first_read is not None:
             if self._first_load:
                 self._first_load = False
                 today, days, seen = first_read.today, first_read.expiring_days, first_read.seen
                 first_read.take_over(lambda index: self._install(index, today, days, seen), self._reload_failed)
                 return
-            first_read.abandon()
+            first_read.abandon()  # still on its way: older than this read
+            self._first_read = None
         today, days, first = self.ctx.today(), self.ctx.settings().expiring_days, self._first_load
         self._first_load = False
         seen = self.model.connection_snapshot()
@@ -645,6 +646,7 @@ class MainWindow(WindowState, QMainWindow):
 
     def _install(self, index: ClientIndex, today: date, expiring_days: int, seen: Snapshot) -> None:
         self._reloading = False
+        self._first_read = None
         self._expiring_days = expiring_days
         first_install = self._loaded_day is None
         self.model.install_index(index, seen)
@@ -683,6 +685,7 @@ class MainWindow(WindowState, QMainWindow):
 
     def _reload_failed(self, error: BaseException) -> None:
         self._reloading = False
+        self._first_read = None
         ops.show_error(self, error)
 
     def _show_money(self) -> None:

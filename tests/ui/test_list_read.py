@@ -1,0 +1,123 @@
+"""The list's first read starts before the main window is built (ui/list_read.FirstRead); the
+window takes it over, whether it has landed yet or not, and a newer read supersedes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from ispclient.ui import list_read
+from ispclient.ui.context import AppContext
+from ispclient.ui.main_window import MainWindow
+from ispclient.ui.models.client_list import ClientListModel, Column
+from tests.ui.conftest import Factory, settle
+
+NAMES = ("Dora Müller", "Amina Wanjiru", "Chen Li", "Brian Otieno")
+
+
+@pytest.fixture
+def clients(make: Factory) -> list[int]:
+    return [make.client(name) for name in NAMES]
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every list read started (its arguments), and still started."""
+    started: list[dict[str, Any]] = []
+    real = list_read.start
+
+    def counted(parent: Any, model: Any, *args: Any, **kwargs: Any) -> None:
+        started.append({"parent": parent, **kwargs})
+        real(parent, model, *args, **kwargs)
+
+    monkeypatch.setattr(list_read, "start", counted)
+    return started
+
+
+def _loaded(window: MainWindow) -> list[int]:
+    count: list[int] = []
+    window.list_loaded.connect(lambda: count.append(1))
+    return count
+
+
+def _names(model: ClientListModel) -> list[str]:
+    return [model.client_row(cid).name for cid in model.visible_client_ids()]  # type: ignore[union-attr]
+
+
+def test_a_read_that_landed_before_the_window_is_installed_as_it_is_built(
+        qtbot: QtBot, ctx: AppContext, clients: list[int], reads: list[dict[str, Any]]) -> None:
+    model = ClientListModel(ctx.connections)
+    first = list_read.FirstRead(ctx, model)
+    settle(qtbot)  # page and whole list read, no window yet: the page is shown, the list kept
+    assert not model.complete and model.rowCount() == len(NAMES)
+    window = MainWindow(ctx, model=model, first_read=first)
+    qtbot.addWidget(window)
+    assert window.list_ready and model.complete  # taken over at once: no second read
+    assert len(reads) == 1 and reads[0]["parent"] is model and reads[0]["renew"]
+    assert _names(window.model) == sorted(NAMES)
+
+
+def test_a_window_built_while_the_read_is_on_its_way_gets_it(qtbot: QtBot, ctx: AppContext, clients: list[int],
+                                                              reads: list[dict[str, Any]]) -> None:
+    model = ClientListModel(ctx.connections)
+    first = list_read.FirstRead(ctx, model)
+    window = MainWindow(ctx, model=model, first_read=first)
+    qtbot.addWidget(window)
+    loaded = _loaded(window)
+    assert not window.list_ready
+    settle(qtbot)
+    assert window.list_ready and loaded == [1] and len(reads) == 1
+    assert window.model.counts().total == len(NAMES)
+
+
+def test_a_reload_before_the_first_read_lands_supersedes_it(qtbot: QtBot, ctx: AppContext, clients: list[int],
+                                                            reads: list[dict[str, Any]],
+                                                            make: Factory) -> None:
+    model = ClientListModel(ctx.connections)
+    first = list_read.FirstRead(ctx, model)
+    window = MainWindow(ctx, model=model, first_read=first)
+    qtbot.addWidget(window)
+    loaded = _loaded(window)
+    make.client("Esther Achieng")  # after the first read began: only the newer read may have her
+    window.reload()  # answers come back through the event loop: the first read can't be in yet
+    settle(qtbot)
+    assert loaded == [1]  # installed once: the first read's answer was dropped
+    assert [r["parent"] for r in reads] == [model, window] and not reads[1]["renew"]
+    assert "Esther Achieng" in _names(window.model)
+
+
+def test_the_early_page_is_not_shown_in_another_order(qtbot: QtBot, ctx: AppContext, clients: list[int],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    model = ClientListModel(ctx.connections)
+    pages: list[int] = []
+    real = model.show_page
+    monkeypatch.setattr(model, "show_page", lambda rows, texts=None: (pages.append(len(rows)), real(rows, texts)))
+    list_read.FirstRead(ctx, model)
+    model.sort(Column.CLIENT_ID)  # the window restored another order before the page came back
+    settle(qtbot)
+    assert pages == []  # the first page by name would have shown the wrong rows first
+    model.sort(Column.NAME)
+    other = ClientListModel(ctx.connections)
+    shown: list[int] = []
+    monkeypatch.setattr(other, "show_page", lambda rows, texts=None: shown.append(len(rows)))
+    list_read.FirstRead(ctx, other)
+    settle(qtbot)
+    assert shown == [len(NAMES)]  # by name, as the page was read: shown
+
+
+def test_a_failed_first_read_is_reported_by_the_window(qtbot: QtBot, ctx: AppContext, clients: list[int],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(list_read, "read_index", broken)
+    errors: list[BaseException] = []
+    monkeypatch.setattr(MainWindow, "_reload_failed", lambda self, e: errors.append(e))
+    model = ClientListModel(ctx.connections)
+    first = list_read.FirstRead(ctx, model)
+    settle(qtbot)  # failed before the window exists: kept for it
+    window = MainWindow(ctx, model=model, first_read=first)
+    qtbot.addWidget(window)
+    assert [str(e) for e in errors] == ["disk on fire"] and not window.list_ready
