@@ -25,7 +25,6 @@ from ispclient.store.changes import Changes
 from ispclient.store.queries import ServerInfo
 from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
-from ispclient.ui.dialogs.server_dialog import ServerDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
 from ispclient.ui.help import install_f1
 from ispclient.ui.models.rows import RowListModel, list_view
@@ -259,6 +258,8 @@ class ServersWindow(WindowState, QWidget):
                     "Remove this server and forget its API password.")
 
     def add(self) -> None:
+        from ispclient.ui.dialogs.server_dialog import ServerDialog  # librouteros with it: not at start-up
+
         server_id = ServerDialog.ask(self, self.ctx)
         if server_id is not None:
             self._select_later = server_id
@@ -266,6 +267,8 @@ class ServersWindow(WindowState, QWidget):
     def edit(self) -> None:
         server_id = self.selected_id()
         if server_id is not None:
+            from ispclient.ui.dialogs.server_dialog import ServerDialog
+
             ServerDialog.ask(self, self.ctx, server_id)
 
     def remove(self) -> None:

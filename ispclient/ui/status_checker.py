@@ -16,13 +16,16 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QObject, QTimer, Signal
 
-from ispclient.domain.connection import ClientConnection, UnknownReason, now_utc
-from ispclient.routeros.offload import HelperUnavailable, StatusHelper
-from ispclient.routeros.status import RouterBatch, RouterStatuses, StatusKey, check_batch, check_one
+from ispclient.domain.connection import ClientConnection, RouterStatuses, UnknownReason, now_utc
 from ispclient.ui import ops
+
+if TYPE_CHECKING:  # the router modules (librouteros, asyncio: ~50 ms) are imported by the first check
+    from ispclient.routeros.offload import StatusHelper
+    from ispclient.routeros.status import RouterBatch, StatusKey
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +34,7 @@ DEFAULT_INTERVAL_S = 60.0
 # itself is stuck (and is replaced).
 HELPER_MARGIN_S = 2.0
 
-BatchProvider = Callable[[], Iterable[RouterBatch]]
+BatchProvider = Callable[[], Iterable["RouterBatch"]]
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,21 @@ class StatusChecker(QObject):
         self.client_status.emit(server_id, username, conn)
 
 
+def check_batch(batch: RouterBatch) -> RouterStatuses:
+    """:func:`ispclient.routeros.status.check_batch`, imported when first needed: the router
+    modules are not among the window's first paint's (the batches are built in the background,
+    which imports them before any check)."""
+    from ispclient.routeros import status
+
+    return status.check_batch(batch)
+
+
+def check_one(batch: RouterBatch) -> ClientConnection:
+    from ispclient.routeros import status
+
+    return status.check_one(batch)
+
+
 # Run on the router lane: plain data in, plain data out, and never an exception.
 
 def _run_batch(batch: RouterBatch, generation: int, helper: StatusHelper | None = None) -> _Outcome:
@@ -219,6 +237,8 @@ def helper_wait_s(deadline_s: float) -> float:
 
 def _in_helper(batch: RouterBatch, helper: StatusHelper) -> RouterStatuses | None:
     """The helper's answer; None to check in this thread instead (the helper is unavailable)."""
+    from ispclient.routeros.offload import HelperUnavailable
+
     assert batch.target is not None
     wait_s = helper_wait_s(batch.target.deadline_s)
     future = None

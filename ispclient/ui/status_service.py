@@ -10,21 +10,23 @@ from __future__ import annotations
 import logging
 from collections import deque
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
-from ispclient.domain.connection import ClientConnection, UnknownReason
+from ispclient.domain.connection import ClientConnection, RouterStatuses, UnknownReason
 from ispclient.memory import return_freed_memory
 from ispclient.routeros import deadline
-from ispclient.routeros.credentials import CredentialStore
-from ispclient.routeros.offload import start_helper
-from ispclient.routeros.status import RouterBatch, RouterStatuses
-from ispclient.routeros.target import RouterTarget
 from ispclient.store import queries
 from ispclient.store.queries import ServerInfo
 from ispclient.ui import ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.status_checker import StatusChecker
+
+if TYPE_CHECKING:  # the router modules are imported in the background, by the first batches built
+    from ispclient.routeros.credentials import CredentialStore
+    from ispclient.routeros.offload import StatusHelper
+    from ispclient.routeros.status import RouterBatch
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,18 @@ log = logging.getLogger(__name__)
 HELPER_DELAY_MS = 1000
 HOLD_AT_MOST_MS = 30_000  # hold_until: the longest the checks wait for the list
 
+def start_helper() -> StatusHelper | None:
+    """The status helper process (:func:`ispclient.routeros.offload.start_helper`)."""
+    from ispclient.routeros.offload import start_helper as start
+
+    return start()
+
+
 def router_batch(server: ServerInfo, usernames: tuple[str, ...], credentials: CredentialStore) -> RouterBatch:
     """One router's request; without a saved password it says so instead of asking."""
+    from ispclient.routeros.status import RouterBatch
+    from ispclient.routeros.target import RouterTarget
+
     password = credentials.get(server.id)
     if password is None:
         return RouterBatch(server.id, None, usernames, UnknownReason.NO_CREDENTIALS,

@@ -177,3 +177,18 @@ def test_the_first_page_is_read_before_the_whole_list(qtbot: QtBot, ctx: AppCont
     qtbot.waitUntil(lambda: w.list_ready)
     assert events == ["page", "read"]
     assert w.model.rowCount() == 4
+
+
+def test_the_window_s_modules_leave_the_router_and_client_window_modules_for_later() -> None:
+    """librouteros (with asyncio) and the client window's package are ~80 ms of imports on the
+    GUI thread before the first paint: imported when first needed, in the background."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import ispclient.ui.application, ispclient.ui.main_window, ispclient.ui.status_service\n"
+            "import ispclient.ui.today_page, ispclient.ui.list_read, ispclient.ui.queue_runner\n"
+            "print(sorted(m for m in ('librouteros', 'asyncio', 'ispclient.routeros.status', 'ispclient.ui.client',"
+            " 'keyring', 'numpy') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
