@@ -201,6 +201,20 @@ def test_a_client_back_from_the_dead_keeps_their_slot() -> None:
 
 # -- connection states ----------------------------------------------------------------------------
 
+def test_usernames_are_found_whatever_their_script_or_length() -> None:
+    users = ["amina", "josé.k", "chen\u674e", "x\udc80y", "brian"]
+    rows = [ClientRow(i, f"C{i}", f"N{i}", "", "", u, 1, "R", "", NO_SUBSCRIPTION, None, None)
+            for i, u in enumerate(users, start=1)]
+    index = from_rows(rows)
+    slot = {u: index.slot_of(i) for i, u in enumerate(users, start=1)}
+    assert sorted(index.user_slots(1, ["brian", "amina"]).tolist()) == sorted([slot["brian"], slot["amina"]])
+    assert sorted(index.user_slots(1, ["josé.k", "chen\u674e", "x\udc80y"]).tolist()) == sorted(
+        [slot["josé.k"], slot["chen\u674e"], slot["x\udc80y"]])
+    # Longer than any name kept, or a name's head, or another router's: nobody.
+    assert index.user_slots(1, ["amina" * 20, "josé", "jos", "bria"]).tolist() == []
+    assert index.user_slots(2, ["amina"]).tolist() == []
+
+
 @SETTINGS
 @given(rows=row_lists(), answers=st.lists(st.tuples(st.sampled_from([1, 2]), st.integers(0, 2 ** 30),
                                                     st.booleans()), min_size=1, max_size=5))
