@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -145,6 +145,7 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
         # read overlaps); the window takes it over, and it lands once the event loop runs.
         model = ClientListModel(ctx.connections)
         first_read = FirstRead(ctx, model)
+        _preload_router_modules(model)
         from ispclient.ui.backup_actions import BackupActions
         from ispclient.ui.main_window import MainWindow
         from ispclient.ui.queue_runner import QueueRunner
@@ -176,6 +177,18 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
     # the collector's way, or the first full pass on the GUI thread walks it all (~40 ms).
     gc.freeze()
     return Session(app, ctx, status, window, runner, backups, cleanups)
+
+
+def _preload_router_modules(parent: QObject) -> None:
+    """The router modules (librouteros, asyncio: ~50 ms of imports) loaded in the background
+    while the window is built: neither on the GUI thread before its first paint nor by the first
+    status refresh after it (a background import then holds the GIL while the window paints)."""
+    import importlib
+
+    from ispclient.ui import ops
+
+    ops.Op(parent, lambda: importlib.import_module("ispclient.routeros.status"), lane=ops.Lane.SLOW) \
+        .on_failure(lambda e: log.warning("preloading the router modules failed: %r", e)).run()
 
 
 @contextmanager

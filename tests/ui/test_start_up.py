@@ -192,3 +192,31 @@ def test_the_window_s_modules_leave_the_router_and_client_window_modules_for_lat
             " 'keyring', 'numpy') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_session_loads_the_router_modules_in_the_background_as_the_window_is_built(
+        qtbot: QtBot, ctx: AppContext, clients: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import threading
+
+    from ispclient.ui import application
+    from tests.ui.conftest import settle
+
+    loaded: list[tuple[str, bool]] = []
+    real = importlib.import_module
+
+    def noted(name: str, package: str | None = None) -> object:
+        loaded.append((name, threading.current_thread() is threading.main_thread()))
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", noted)
+    monkeypatch.setattr(application, "_open", lambda *_a: ctx)
+    monkeypatch.setattr("ispclient.store.close_database", lambda: None)
+    session = application.start_session(ctx.paths)
+    try:
+        settle(qtbot)
+        assert ("ispclient.routeros.status", False) in loaded  # off the GUI thread
+    finally:
+        session.window.close()
+        session.close()
+        gc.unfreeze()
