@@ -155,10 +155,10 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
         runner = QueueRunner(ctx, parent=app)
         window = MainWindow(ctx, status, model=model, runner=runner, start_on_today=True, first_read=first_read)
         model.setParent(window)
-        # The routers are asked once the list is in: the first read and a whole refresh (the
-        # routers' answers parsed, applied to the list) competed for the CPU, and the list
-        # came ~1 s later for it.
-        status.hold_until(window.list_loaded)
+        # The routers are asked once the list is in and painted: the first read and a whole
+        # refresh (the routers' answers parsed, applied to the list) competed for the CPU, and
+        # the list came ~1 s later for it; building the batches as the list painted held the GIL.
+        status.hold_until(window.list_settled)
         backups = BackupActions(window, app_paths, db_url=None if demo else db_url, lock=lock)
         window.add_file_actions(backups.actions)
         from ispclient.domain.permissions import Permission

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelection,
     QItemSelectionModel,
+    QObject,
     QPoint,
     QSize,
     Qt,
@@ -85,6 +86,7 @@ EMPTY_HINT = "No clients yet — press Ctrl+N to add one, or let the set-up wiza
 NO_MATCH_HINT = "No clients match the search and filters. Press Esc to clear the search."
 LOADING_HINT = "Loading the clients…"
 PAGE_ROWS = list_read.PAGE_ROWS
+SETTLE_WAIT_MS = 300  # the list not painted by then (the Today page shows): list_settled anyway
 MANY_CLIENTS_CHANGED = 2000  # more changed at once (an import, a mass renewal): read the whole list again
 STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
     SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.EXPIRED,
@@ -211,6 +213,31 @@ class FilterBar(QWidget):
         self.owes.setChecked(False)
 
 
+class _AfterPaint(QObject):
+    """Calls ``then`` once, in the turn of the event loop after ``widget`` next paints — or after
+    ``wait_ms`` if it doesn't (it isn't on screen)."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], object], wait_ms: int) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._then: Callable[[], object] | None = then
+        widget.installEventFilter(self)
+        QTimer.singleShot(wait_ms, self, self._fire)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        then, self._then = self._then, None
+        if then is None:
+            return
+        self._widget.removeEventFilter(self)
+        self.deleteLater()
+        then()
+
+
 class ClientTable(QTableView):
     """The list itself: Enter opens the client, Delete deletes it."""
 
@@ -275,6 +302,11 @@ class MainWindow(WindowState, QMainWindow):
     state_group = "MainWindow"
     default_size = QSize(1280, 760)
     list_loaded = Signal()  # the list shows the rows of its latest read
+    # The first whole list is in and has been painted (or is not on screen): the start-up's later
+    # background work (the router checks, the client window's modules) may start. Started as the
+    # list landed, it held the GIL while the window painted the list (each cell it paints calls
+    # into Python): 30-70 ms stalls.
+    list_settled = Signal()
 
     def __init__(self, ctx: AppContext, status: StatusService | None = None,
                  model: ClientListModel | None = None, parent: QWidget | None = None,
@@ -661,8 +693,12 @@ class MainWindow(WindowState, QMainWindow):
             self._refresh_rows(self._dirty)
             self._dirty = set()
         if first_install:
-            self._preload_client_window()
+            _AfterPaint(self.table.viewport(), self._list_settled, SETTLE_WAIT_MS)
         self.list_loaded.emit()
+
+    def _list_settled(self) -> None:
+        self._preload_client_window()
+        self.list_settled.emit()
 
     def _preload_client_window(self) -> None:
         """Import the client window's modules in the background once the list is in, so the

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QEvent, QObject
 from pytestqt.qtbot import QtBot
 
-from ispclient.ui import list_read
+from ispclient.ui import list_read, main_window
 from ispclient.ui.context import AppContext
 from ispclient.ui.main_window import MainWindow
 from ispclient.ui.models.client_list import ClientListModel, Column
@@ -121,3 +122,42 @@ def test_a_failed_first_read_is_reported_by_the_window(qtbot: QtBot, ctx: AppCon
     window = MainWindow(ctx, model=model, first_read=first)
     qtbot.addWidget(window)
     assert [str(e) for e in errors] == ["disk on fire"] and not window.list_ready
+
+
+def test_later_start_up_work_waits_for_the_list_to_be_painted(qtbot: QtBot, ctx: AppContext, clients: list[int],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(MainWindow, "_preload_client_window", lambda self: events.append("preload"))
+    monkeypatch.setattr(main_window, "SETTLE_WAIT_MS", 60_000)  # only the paint can settle it here
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    painted: list[int] = []
+
+    class Paints(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint and window.list_ready:
+                painted.append(1)
+            return False
+
+    paints = Paints()
+    window.table.viewport().installEventFilter(paints)
+    window.list_loaded.connect(lambda: events.append("loaded"))
+    window.list_settled.connect(lambda: events.append(f"settled after {len(painted)} paints"))
+    window.show()
+    qtbot.waitUntil(lambda: len(events) == 3, timeout=5000)
+    assert events[0] == "loaded" and events[1] == "preload" and events[2] != "settled after 0 paints"
+    window.reload()  # later reads: nothing more to settle
+    settle(qtbot)
+    qtbot.wait(200)
+    assert len(events) == 4 and events[3] == "loaded"
+
+
+def test_a_list_not_on_screen_settles_after_a_while(qtbot: QtBot, ctx: AppContext, clients: list[int],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(main_window, "SETTLE_WAIT_MS", 50)
+    monkeypatch.setattr(MainWindow, "_preload_client_window", lambda self: None)
+    window = MainWindow(ctx, start_on_today=True)  # never shown: the list never paints
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.list_settled, timeout=5000):
+        pass
+    assert window.list_ready

@@ -109,8 +109,8 @@ def test_the_session_holds_router_checks_until_the_list_is_in(qtbot: QtBot, ctx:
     session = application.start_session(ctx.paths)
     try:
         assert len(holds) == 1
-        # The window's list_loaded (a bound signal compares equal to the window's own).
-        assert holds[0] == session.window.list_loaded
+        # The window's list_settled (a bound signal compares equal to the window's own).
+        assert holds[0] == session.window.list_settled
         assert gc.get_freeze_count() > 0  # what start-up made is out of the collector's way
     finally:
         session.window.close()
