@@ -318,7 +318,8 @@ def main(config: dict[str, Any]) -> int:
     spin_until(app, lambda: painted.paints > 0 and window.model.rowCount() > 0, 120)
     t_rows = time.perf_counter()
     send({"event": "first_rows", "rows": window.model.rowCount(), "probe_imports_s": t_imports - _T0,
-          "probe_session_s": t_session - t_imports, "probe_show_to_rows_s": t_rows - t_shown})
+          "probe_session_s": t_session - t_imports, "probe_show_to_rows_s": t_rows - t_shown,
+          "probe_gui_cpu_to_rows_s": time.thread_time()})
     spin_until(app, lambda: window.list_ready, 600)
     before = painted.paints
     spin_until(app, lambda: painted.paints > before, 2)  # the whole list painted
