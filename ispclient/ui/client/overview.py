@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -39,6 +41,7 @@ UNAVAILABLE = "Connection status unavailable"
 _UNAVAILABLE_PREFIX = f"{UNAVAILABLE}. "
 STATUS_NOTE = "Connection status requires the MikroTik server to be online and accessible."
 MASK = "••••••••"
+_MADE = object()  # what a finished build's next() returns
 _CAUSE_TITLES = {OfflineCause.SECRET_DISABLED: "PPPoE account disabled on the router",
                  OfflineCause.NO_SECRET: "no PPPoE account on the router",
                  OfflineCause.NEVER_CONNECTED: "never connected"}
@@ -51,8 +54,25 @@ class OverviewTab(QWidget):
     renew_requested = Signal()
     _client_id = 0
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, in_steps: bool = False) -> None:
+        """``in_steps``: the sections are made by :meth:`build_step`, a few milliseconds each
+        (a spare window is made between other events, never in one long piece)."""
         super().__init__(parent)
+        self._steps: Iterator[None] | None = self._build()
+        if not in_steps:
+            self.finish_building()
+
+    def build_step(self) -> bool:
+        """Make the next piece; False once everything is made."""
+        if self._steps is not None and next(self._steps, _MADE) is _MADE:
+            self._steps = None
+        return self._steps is not None
+
+    def finish_building(self) -> None:
+        while self.build_step():
+            pass
+
+    def _build(self) -> Iterator[None]:
         self.basic = Section("Basic Information")
         b = self.basic
         b.add_row("client_code", "Client ID:")
@@ -65,6 +85,7 @@ class OverviewTab(QWidget):
 
         self.connection = Section("Connection Details")
         c = self.connection
+        yield
         c.add_row("pppoe_username", "PPPoE Username:")
         self.password_value = QLabel(MASK)
         c.make_selectable(self.password_value)
@@ -104,6 +125,7 @@ class OverviewTab(QWidget):
         self.offline_hint.setWordWrap(True)
         c.add_full_width(self.offline_hint)
 
+        yield
         self.subscription = Section("Current Subscription")
         s = self.subscription
         s.add_row("package", "Package Name:")
@@ -141,6 +163,7 @@ class OverviewTab(QWidget):
         self.empty_box = empty_box
         s.add_full_width(empty_box)
 
+        yield
         self.stats = Section("Quick Stats")
         q = self.stats
         q.add_row("total_subscriptions", "Total Subscriptions:")

@@ -9,9 +9,10 @@ again when finished work names its client (:class:`Changes`), and redraws its st
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import shiboken6
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -51,9 +52,23 @@ from ispclient.ui.window_state import WindowState
 log = logging.getLogger(__name__)
 
 LOADING = "Loading…"
+_MADE = object()  # what a finished build's next() returns
 # A window whose data is in by then appears complete; one waiting on a slow database appears
 # after this long anyway, saying "Loading…".
 PRESENT_AFTER_MS = 150
+
+
+def paint_once(window: QWidget) -> None:
+    """Right after ``window.show()``: lay it out now and drop the repaints its children posted.
+
+    Showing a window full of hidden-until-now widgets posts, per child, a layout request (its
+    size hint changed while it was hidden) and an "update later"; the window's first expose
+    paints all of it, and then those posted events laid out and painted all of it a second time
+    (measured: two full paints per client open). Laid out before the first paint, which covers the
+    whole new window, the posted updates have nothing left to do."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    for child in window.findChildren(QWidget):
+        QCoreApplication.removePostedEvents(child, QEvent.Type.UpdateLater)
 
 
 def disabled_because(detail: ClientDetail, settings: Settings) -> DisabledBecause:
@@ -87,7 +102,9 @@ class ClientWindow(WindowState, QWidget):
     loaded = Signal()  # the data shown is now what the database had (after each read)
 
     def __init__(self, ctx: AppContext, client_id: int | None, parent: QWidget | None = None,
-                 title: str = "") -> None:
+                 title: str = "", *, in_steps: bool = False) -> None:
+        """``in_steps`` (a spare only): the widgets are made by :meth:`build_step`, a few
+        milliseconds at a time, so that making a spare never freezes the window it waits behind."""
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.ctx = ctx
@@ -95,9 +112,29 @@ class ClientWindow(WindowState, QWidget):
         self.detail: ClientDetail | None = None
         self._conn_key: ConnKey | None = None
         self._present_pending = False
+        self._built: dict[str, SubscriptionsTab | PaymentsTab | ActivityTab] = {}
         if client_id is not None:
             self.reload()  # first: on a remote database the read travels while the widgets are made
+        self._steps: Iterator[None] | None = self._build(title, spare=client_id is None)
+        if not in_steps:
+            self.finish_building()
 
+    @property
+    def built(self) -> bool:
+        """Whether every widget is made (a spare made in steps may still be on its way)."""
+        return self._steps is None
+
+    def build_step(self) -> bool:
+        """Make the next piece of the window; False once all of it is made."""
+        if self._steps is not None and next(self._steps, _MADE) is _MADE:
+            self._steps = None
+        return self._steps is not None
+
+    def finish_building(self) -> None:
+        while self.build_step():
+            pass
+
+    def _build(self, title: str, spare: bool) -> Iterator[None]:
         self.edit_button = QPushButton("&Edit…")
         self.create_button = QPushButton("Create &Subscription…")
         self.view_button = QPushButton("&View Subscription…")
@@ -117,10 +154,12 @@ class ClientWindow(WindowState, QWidget):
         self.offer.setWordWrap(True)
         self.offer.hide()
 
-        self.overview = OverviewTab()
+        yield
+        self.overview = OverviewTab(in_steps=True)  # made after the buttons: they come first in the focus chain
+        while self.overview.build_step():
+            yield
         self.tabs = QTabWidget()
         self.tabs.addTab(self.overview, "&Overview")
-        self._built: dict[str, SubscriptionsTab | PaymentsTab | ActivityTab] = {}
         for _name, tab_title in LAZY_TABS:
             self.tabs.addTab(QWidget(), tab_title)  # a stand-in until the tab is first shown
         self.loading = QLabel(LOADING)
@@ -152,6 +191,7 @@ class ClientWindow(WindowState, QWidget):
         self.setTabOrder(self.view_button, self.delete_button)
         self.setTabOrder(self.delete_button, self.tabs)
 
+        ctx = self.ctx
         ctx.events.changed.connect(self._data_changed)
         ctx.store.catalog_changed.connect(self._show_detail_again)
         ctx.store.settings_changed.connect(self._show_detail_again)
@@ -159,14 +199,16 @@ class ClientWindow(WindowState, QWidget):
 
         self.setWindowTitle(title or LOADING)
         self._update_actions()
-        if client_id is not None:
+        if not spare:
             self.restore_geometry()
 
     def adopt(self, client_id: int, title: str = "") -> None:
-        """A spare window becomes this client's (its read starts now; see :meth:`present`)."""
+        """A spare window becomes this client's (its read starts now; see :meth:`present`); what
+        a spare made in steps still lacks is made while the read travels."""
         assert self.detail is None and not self.client_id, "only a spare window is adopted"
         self.client_id = client_id
         self.reload()
+        self.finish_building()
         self.setWindowTitle(title or LOADING)
         self.restore_geometry()  # as the last window closed left it (saved after the spare was made)
 
@@ -266,7 +308,10 @@ class ClientWindow(WindowState, QWidget):
         self._present_pending = False
         if self.isMinimized():
             self.showNormal()
+        first_show = not self.isVisible()
         self.show()
+        if first_show:
+            paint_once(self)
         self.raise_()
         self.activateWindow()
 
@@ -318,11 +363,11 @@ class ClientWindow(WindowState, QWidget):
         self._conn_key = (client.server_id, client.pppoe_username) if client.server_id else None
         self._show_detail_again()
         self.pages.setCurrentWidget(self.tabs)
-        if self._present_pending:
-            self._bring_up()
         if first or (old_key is not None and old_key != self._conn_key):
             self.check_now()  # a window that opens shows a fresh status; so does an edited username
         self._focus_offer()
+        if self._present_pending:
+            self._bring_up()
         self.loaded.emit()
 
     def _show_detail_again(self) -> None:
@@ -478,8 +523,9 @@ class ClientWindow(WindowState, QWidget):
 # A spare made again this long after one was taken: the window just opened has painted by then.
 SPARE_AFTER_OPEN_MS = 400
 # The first spare, this long after the list is in: start-up's last work (the first status
-# refresh, the list's first paints) goes first.
-SPARE_AFTER_START_MS = 1000
+# refresh, the list's first paints) goes first. Made in steps of a few milliseconds, it can
+# come soon: a client opened in the first second after start-up finds it ready.
+SPARE_AFTER_START_MS = 300
 
 
 class SpareWindow(QObject):
@@ -487,7 +533,10 @@ class SpareWindow(QObject):
 
     Making a window (its widgets, their style) is most of what an open costs the GUI thread;
     here it happens when nothing else does — once the list is in, when a client window closes,
-    and a moment after one opens — instead of between the click and the window.
+    and a moment after one opens — instead of between the click and the window. It is made a
+    piece at a time (one section of the Overview per event-loop turn, a few milliseconds each), so
+    the window it waits behind never freezes for the whole of it; the first spare also draws
+    the client window's fonts once (:func:`warm_text_rendering`).
     """
 
     def __init__(self, ctx: AppContext, owner: QWidget) -> None:
@@ -498,6 +547,9 @@ class SpareWindow(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._make)
+        self._steps = QTimer(self)  # one piece of the spare per event-loop turn
+        self._steps.setInterval(0)
+        self._steps.timeout.connect(self._step)
 
     def prepare(self, delay_ms: int = 0) -> None:
         """Make the spare after ``delay_ms`` (a later call replaces the time: a window just taken
@@ -507,16 +559,32 @@ class SpareWindow(QObject):
     def prepare_after_start(self) -> None:
         self.prepare(SPARE_AFTER_START_MS)
 
+    @property
+    def ready(self) -> bool:
+        """Whether a spare is waiting with all its widgets made."""
+        return self._window is not None and shiboken6.isValid(self._window) and self._window.built \
+            and not self._steps.isActive()
+
     def _make(self) -> None:
-        if self._window is not None and shiboken6.isValid(self._window):
-            return
-        window = ClientWindow(self._ctx, None, self._owner)
-        window.ensurePolished()  # the style's work on every widget, done now rather than at show()
-        self._window = window
+        if self._window is None or not shiboken6.isValid(self._window):
+            self._window = ClientWindow(self._ctx, None, self._owner, in_steps=True)
+        if not self.ready:
+            self._steps.start()
+
+    def _step(self) -> None:
+        window = self._window
+        if window is None or not shiboken6.isValid(window):
+            self._steps.stop()
+        elif not window.build_step():
+            self._steps.stop()
+            window.ensurePolished()  # the style's work on every widget, done now rather than at show()
+            warm_text_rendering()
 
     def take(self, client_id: int, title: str = "") -> ClientWindow:
-        """This client's new window: the spare if there is one, else one made now."""
+        """This client's new window: the spare if there is one (finished now if still being
+        made), else one made now."""
         window, self._window = self._window, None
+        self._steps.stop()
         if window is not None and shiboken6.isValid(window):
             window.adopt(client_id, title)
         else:
@@ -527,3 +595,33 @@ class SpareWindow(QObject):
 
     def _window_gone(self) -> None:
         self.prepare()  # a client window closed: the next client is likely to come soon
+
+
+_text_warmed = False
+
+
+def warm_text_rendering() -> None:
+    """Once per process: draw, off screen, a section like the client window's with its fonts (the
+    group box title, the semi-bold status and notice titles). The first client window otherwise
+    loads those fonts and draws their glyphs for the first time between the click and its first
+    paint; every later window finds them cached."""
+    global _text_warmed
+    if _text_warmed:
+        return
+    _text_warmed = True
+    from PySide6.QtGui import QImage
+
+    from ispclient.ui.style import SUBSCRIPTION_COLOURS
+    from ispclient.ui.widgets import NoticeBox, Section, StatusBadge
+
+    section = Section("Current Subscription")
+    section.add_row("days_left", "Days left:")
+    section.set_value("days_left", "0123456789 — Active Expired Expiring, KES 1,500.00 paid")
+    badge = StatusBadge()
+    badge.set_status("Active", next(iter(SUBSCRIPTION_COLOURS.values())))
+    section.add_row("status", "Status:", badge)
+    section.add_full_width(NoticeBox("Connection status unavailable", "Check the router"))
+    section.resize(section.sizeHint())
+    image = QImage(section.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    section.render(image)
+    section.deleteLater()
