@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -792,6 +792,80 @@ def test_a_client_opened_from_the_list_gets_the_spare_window_made_ahead(qtbot: Q
     assert second.overview.no_subscription.isVisibleTo(second)
     assert w.overview.basic.value("name") == "Amina Wanjiru"  # the first window untouched
     assert main.open_client(amina.client_id) is w  # an open client's window is raised, not made again
+
+
+class _Paints(QObject):
+    """Paint events the window itself receives (one per time it is painted: its children's are
+    painted inside it)."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__()
+        self.count = 0
+        window.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def test_a_client_window_is_painted_once_when_it_opens(qtbot: QtBot, ctx: AppContext, amina: Amina) -> None:
+    """Shown with its data in, the window is laid out before its first paint and not painted again
+    for the updates its children posted as they were shown (it was painted twice per open)."""
+    for spare in (False, True):
+        w = ClientWindow(ctx, None if spare else amina.client_id, in_steps=spare)
+        if spare:
+            w.adopt(amina.client_id)
+        paints = _Paints(w)
+        w.present()
+        qtbot.waitUntil(lambda w=w: w.detail is not None and w.isVisible())  # type: ignore[misc]
+        qtbot.waitExposed(w)
+        for _ in range(5):  # whatever the show posted: delivered
+            QCoreApplication.processEvents()
+        assert paints.count == 1, "spare" if spare else "made on open"
+        assert w.overview.basic.value("name") == "Amina Wanjiru"  # painted with its data
+        assert w.overview.sub_badge.text.text() == "Active"
+        w.close()
+        settle(qtbot)
+
+
+def test_a_spare_is_made_a_piece_at_a_time_and_finished_if_taken_early(qtbot: QtBot, ctx: AppContext,
+                                                                       amina: Amina) -> None:
+    from ispclient.ui.client.window import SpareWindow
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    keeper = SpareWindow(ctx, owner)
+    keeper._make()  # what prepare() does when its time comes
+    spare = keeper._window
+    assert spare is not None and not spare.built and not keeper.ready  # the first piece only
+    pieces = 1
+    while spare.build_step():  # what the keeper's timer does, one piece per event-loop turn
+        pieces += 1
+    assert pieces >= 5  # the buttons, each Overview section, the tabs: never the whole window at once
+    qtbot.waitUntil(lambda: keeper.ready)
+    assert spare.built and not spare.isVisible() and spare.detail is None
+
+    w = keeper.take(amina.client_id)
+    assert w is spare
+    w.present()
+    qtbot.waitUntil(lambda: w.detail is not None and w.isVisible())
+    assert w.overview.basic.value("name") == "Amina Wanjiru"
+
+    # Taken before it was finished: the rest made at once, and the window works as any other.
+    keeper._make()
+    early = keeper._window
+    assert early is not None and not early.built
+    other = clients.create_client(clients.ClientInput("C00043", "Brian Otieno", "+254722000111", "", "",
+                                                      "brian.o", amina.server_id))
+    settle(qtbot)
+    second = keeper.take(other.id)
+    assert second is early and second.built
+    second.present()
+    qtbot.waitUntil(lambda: second.detail is not None and second.isVisible())
+    assert second.overview.basic.value("name") == "Brian Otieno"
+    assert second.windowTitle() == "Brian Otieno — C00043"
+    assert w.overview.basic.value("name") == "Amina Wanjiru"
 
 
 def test_values_become_selectable_when_their_section_is_pointed_at(qtbot: QtBot, ctx: AppContext,
