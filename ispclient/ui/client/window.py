@@ -533,10 +533,11 @@ class SpareWindow(QObject):
 
     Making a window (its widgets, their style) is most of what an open costs the GUI thread;
     here it happens when nothing else does — once the list is in, when a client window closes,
-    and a moment after one opens — instead of between the click and the window. It is made a
-    piece at a time (one section of the Overview per event-loop turn, a few milliseconds each), so
-    the window it waits behind never freezes for the whole of it; the first spare also draws
-    the client window's fonts once (:func:`warm_text_rendering`).
+    and a moment after one opens — instead of between the click and the window. After start-up
+    and after an open it is made a piece at a time (one section of the Overview per event-loop
+    turn, a few milliseconds each), so the window it waits behind never freezes for the whole of
+    it; when a client window closes it is made at once (the next open may come right after). The
+    first spare also draws the client window's fonts once (:func:`warm_text_rendering`).
     """
 
     def __init__(self, ctx: AppContext, owner: QWidget) -> None:
@@ -594,7 +595,16 @@ class SpareWindow(QObject):
         return window
 
     def _window_gone(self) -> None:
-        self.prepare()  # a client window closed: the next client is likely to come soon
+        """A client window closed: the next client is likely to come soon, so its window is made
+        now, whole — as the window closes, not while the next one opens."""
+        if QCoreApplication.closingDown() or not shiboken6.isValid(self._owner) or not self._owner.isVisible():
+            return  # the app is closing
+        self._timer.stop()
+        self._make()
+        window = self._window
+        if window is not None:
+            window.finish_building()
+            self._step()  # built: its style and the fonts too
 
 
 _text_warmed = False
