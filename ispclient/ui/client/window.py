@@ -367,7 +367,9 @@ class ClientWindow(WindowState, QWidget):
             self.check_now()  # a window that opens shows a fresh status; so does an edited username
         self._focus_offer()
         if self._present_pending:
-            self._bring_up()
+            # Shown (laid out, painted) in the next event-loop turn: filling and showing are two
+            # shorter pieces of GUI work rather than one long one.
+            QTimer.singleShot(0, self, self._bring_up)
         self.loaded.emit()
 
     def _show_detail_again(self) -> None:
