@@ -868,6 +868,28 @@ def test_a_spare_is_made_a_piece_at_a_time_and_finished_if_taken_early(qtbot: Qt
     assert w.overview.basic.value("name") == "Amina Wanjiru"
 
 
+def test_the_spare_made_as_a_window_closes_is_whole_and_sized_as_that_window_was(qtbot: QtBot, ctx: AppContext,
+                                                                                 amina: Amina) -> None:
+    from PySide6.QtCore import QSize
+
+    from ispclient.ui.client.window import SpareWindow, _sample_phone
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    owner.show()
+    keeper = SpareWindow(ctx, owner)
+    w = keeper.take(amina.client_id)  # no spare yet: made on the spot
+    w.present()
+    qtbot.waitUntil(lambda: w.detail is not None and w.isVisible())
+    w.resize(QSize(700, 500))
+    w.close()
+    qtbot.waitUntil(lambda: keeper._window is not None)
+    spare = keeper._window
+    assert spare is not None and spare.built and keeper.ready  # made whole, not a piece at a time
+    assert spare.size() == QSize(700, 500) and not spare.isVisible()  # the size the closed window saved
+    assert _sample_phone("KE").startswith("+254")  # what the first spare formats once, as clients' numbers
+
+
 def test_values_become_selectable_when_their_section_is_pointed_at(qtbot: QtBot, ctx: AppContext,
                                                                   amina: Amina) -> None:
     from PySide6.QtCore import QPointF
