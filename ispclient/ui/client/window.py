@@ -366,10 +366,8 @@ class ClientWindow(WindowState, QWidget):
         if first or (old_key is not None and old_key != self._conn_key):
             self.check_now()  # a window that opens shows a fresh status; so does an edited username
         self._focus_offer()
-        if self._present_pending:
-            # Shown (laid out, painted) in the next event-loop turn: filling and showing are two
-            # shorter pieces of GUI work rather than one long one.
-            QTimer.singleShot(0, self, self._bring_up)
+        if self._present_pending:  # shown once everything above is in it: laid out and painted once
+            self._bring_up()
         self.loaded.emit()
 
     def _show_detail_again(self) -> None:
