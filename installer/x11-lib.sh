@@ -18,10 +18,14 @@ x11_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap x11_cleanup EXIT
 
 x11_start() {  # DISPLAY WIDTH HEIGHT: Xvfb and openbox on it; sets DISPLAY, XVFB_PID, WM_PID
-  Xvfb "$1" -screen 0 "${2}x${3}x24" -nolisten tcp &
+  # The first free display from DISPLAY on: another program's X server (a Wine check, another
+  # run) would otherwise be photographed instead of ours.
+  local n=${1#:}
+  while [[ -e /tmp/.X$n-lock || -e /tmp/.X11-unix/X$n ]]; do n=$((n + 1)); done
+  Xvfb ":$n" -screen 0 "${2}x${3}x24" -nolisten tcp &
   XVFB_PID=$!
   pids+=("$XVFB_PID")
-  export DISPLAY=$1
+  export DISPLAY=:$n
   for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.2; done
   openbox >/dev/null 2>&1 &
   WM_PID=$!
