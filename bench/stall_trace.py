@@ -10,8 +10,13 @@ for one). That tells the three kinds of stall apart:
 - it **waited for a CPU**: the OS gave the cores to other processes;
 - it **slept**: waiting for the GIL (or a lock) while the thread that ran meanwhile held it.
 The tracer needs the GIL too, so it can't always look during a stall: the bench's timer tells it
-each stall's start and end (``note``), and every stall gets its attribution afterwards, from the
-samples taken around it.
+each stall's start and end (``note``), and every stall gets its attribution afterwards, from
+counters the timer itself reads at both ends (a ``pread`` of each thread's schedstat, ~10 µs).
+A sleeping GUI thread is split further by what the other threads did meanwhile: one that **ran**
+through it held the GIL (a long call of ours); one that **waited for a CPU** was descheduled
+holding it (the OS again). The virtual machine's stolen time (``/proc/stat``'s steal: the host
+ran something else on our virtual CPUs) is given too: a stall the guest counts as "ran" may be
+one where the host ran nothing of ours.
 """
 
 from __future__ import annotations
@@ -32,7 +37,65 @@ TASKS = Path("/proc/self/task")
 Sample = dict[int, tuple[int, int]]
 
 
-_stalls: deque[tuple[float, float, str]] = deque()
+_stalls: deque[tuple[float, float, str, Sample, Sample, int]] = deque()
+_tracing = False
+
+
+class _Counters:
+    """Each thread's schedstat through a file kept open (one ``pread`` per thread), and the
+    machine's stolen time: cheap enough for the GUI timer to read at every tick."""
+
+    def __init__(self, tasks: Path = TASKS) -> None:
+        self.tasks = tasks
+        self.fds: dict[int, int] = {}
+        self.lock = threading.Lock()
+        self.stat = _open(Path("/proc/stat"))
+
+    def refresh(self) -> None:
+        """Open the threads started since (the tracer thread calls this every ~0.1 s)."""
+        try:
+            tids = [int(e.name) for e in self.tasks.iterdir()]
+        except (OSError, ValueError):
+            return
+        with self.lock:
+            for tid in tids:
+                if tid not in self.fds:
+                    fd = _open(self.tasks / str(tid) / "schedstat")
+                    if fd is not None:
+                        self.fds[tid] = fd
+
+    def read(self) -> Sample:
+        got: Sample = {}
+        with self.lock:
+            for tid, fd in list(self.fds.items()):
+                try:
+                    ran, waited, _ = os.pread(fd, 128, 0).split(maxsplit=2)
+                    got[tid] = (int(ran), int(waited))
+                except (OSError, ValueError):  # the thread ended
+                    os.close(fd)
+                    del self.fds[tid]
+        return got
+
+    def steal_ms(self) -> int:
+        """Milliseconds the host took from all our virtual CPUs so far (0 where not told)."""
+        if self.stat is None:
+            return 0
+        try:
+            fields = os.pread(self.stat, 256, 0).split(b"\n", 1)[0].split()
+            return int(fields[8]) * 1000 // os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0
+        except (OSError, ValueError):
+            return 0
+
+
+def _open(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+_counters: _Counters | None = None
+_last: tuple[Sample, int] = ({}, 0)
 
 
 def start(last_tick: Callable[[], float], phase: Callable[[], str]) -> None:
@@ -40,16 +103,28 @@ def start(last_tick: Callable[[], float], phase: Callable[[], str]) -> None:
     trace = os.environ.get("ISPCLIENT_BENCH_STALL_TRACE")
     if not trace:
         return
+    global _tracing, _counters
     gui = threading.main_thread().ident
     _note_long_collections(Path(trace))
+    if _counters is None:
+        _counters = _Counters()
+        _counters.refresh()
+    _tracing = True
     threading.Thread(target=_watch, args=(Path(trace), gui, last_tick, phase), name="stall-trace",
                      daemon=True).start()
 
 
 def note(began: float, ended: float, label: str) -> None:
-    """The GUI timer's call after a late tick (``time.perf_counter()`` values); cheap, any thread."""
-    if (ended - began) * 1000 > LATE_MS + 10:
-        _stalls.append((began, ended, label))
+    """The GUI timer's call at every tick (``time.perf_counter()`` values of the previous tick and
+    this one): the counters at both ends of a late one go to the tracer. Cheap; does nothing
+    unless tracing."""
+    global _last
+    if not _tracing or _counters is None:
+        return
+    before, before_steal = _last
+    _last = (_counters.read(), _counters.steal_ms())
+    if (ended - began) * 1000 > LATE_MS + 10 and before:
+        _stalls.append((began, ended, label, before, _last[0], _last[1] - before_steal))
 
 
 def sample(tasks: Path = TASKS) -> Sample:
@@ -69,8 +144,8 @@ def sample(tasks: Path = TASKS) -> Sample:
 
 
 def attribute(before: Sample, after: Sample, gui: int | None, names: dict[int, str],
-              stall_ms: float) -> str:
-    """One line: what the GUI thread did during the stall and which threads ran meanwhile."""
+              stall_ms: float, steal_ms: int | None = None) -> str:
+    """One line: what the GUI thread did during the stall and what the other threads did meanwhile."""
     if not before or not after or gui not in after or gui not in before:
         return "  (no per-thread counters here)"
     ran = (after[gui][0] - before[gui][0]) / 1e6
@@ -78,10 +153,20 @@ def attribute(before: Sample, after: Sample, gui: int | None, names: dict[int, s
     slept = max(0.0, stall_ms - ran - waited)
     kind = max((ran, "GUI thread ran (our GUI code or Qt)"), (waited, "GUI thread waited for a CPU (the OS)"),
                (slept, "GUI thread slept (the GIL or a lock)"))[1]
-    others = sorted(((after[t][0] - before.get(t, (0, 0))[0]) / 1e6, t) for t in after if t != gui)
-    busy = ", ".join(f"{names.get(t, str(t))} ran {ms:.0f}" for ms, t in reversed(others) if ms >= 1)
+    others = sorted(((after[t][0] - before.get(t, (0, 0))[0]) / 1e6, (after[t][1] - before.get(t, (0, 0))[1]) / 1e6,
+                     t) for t in after if t != gui)
+    busy = ", ".join(f"{names.get(t, str(t))} ran {ms:.0f}" + (f" (waited for a CPU {w:.0f})" if w >= 1 else "")
+                     for ms, w, t in reversed(others) if ms >= 1 or w >= 1)
+    if kind.startswith("GUI thread slept") and others:
+        top_ran, top_waited, top = max(others)
+        holder = names.get(top, str(top))
+        if top_ran >= slept / 2:
+            kind += f" — {holder} ran through it: a long hold of the GIL (ours)"
+        elif max(w for _r, w, _t in others) >= slept / 2:
+            kind += " — the GIL's holder itself waited for a CPU (the OS)"
+    stolen = "" if steal_ms is None else f"; the host stole {steal_ms} ms of CPU (both virtual CPUs)"
     return (f"  {kind}: ran {ran:.0f} ms, waited for a CPU {waited:.0f} ms, slept {slept:.0f} ms;"
-            f" meanwhile {busy or 'no other thread of ours ran'}")
+            f" meanwhile {busy or 'no other thread of ours ran'}{stolen}")
 
 
 def _names() -> dict[int, str]:
@@ -115,6 +200,8 @@ def _watch(path: Path, gui: int | None, last_tick: Callable[[], float], phase: C
         while True:  # a daemon thread: ends with the bench
             time.sleep(0.01)
             now = time.perf_counter()
+            if _counters is not None and len(history) % 10 == 0:
+                _counters.refresh()
             counters = sample()
             history.append((now, counters))
             last = last_tick()
@@ -133,11 +220,11 @@ def _watch(path: Path, gui: int | None, last_tick: Callable[[], float], phase: C
                     out.write(f"  [{who}]\n{''.join(traceback.format_stack(frame)[-8:])}")
                 out.flush()
                 seen = last
-            while _stalls and _stalls[0][1] <= now - 0.02:  # a sample after its end is in the history
-                began, ended, label = _stalls.popleft()
-                stall = (ended - began) * 1000 - 10  # the timer's own 10 ms isn't late
-                out.write(f"=== {label}: a {stall:.0f} ms stall, whole\n")
-                out.write(attribute(around(began), around(ended, after=True), gui_native, _names(), stall) + "\n")
+            while _stalls:  # the counters the timer read at the stall's two ends
+                began, ended, label, at_start, at_end, stolen = _stalls.popleft()
+                stall = (ended - began) * 1000
+                out.write(f"=== {label}: a {stall - 10:.0f} ms stall, whole (the ticks {stall:.0f} ms apart)\n")
+                out.write(attribute(at_start, at_end, gui_native, _names(), stall, stolen) + "\n")
                 out.flush()
 
 
@@ -147,18 +234,21 @@ def _note_long_collections(path: Path, longer_than_ms: float = 20.0) -> None:
 
     if any(getattr(cb, "stall_trace", False) for cb in gc.callbacks):
         return  # one note per pass, however many measurements start a trace
-    started: dict[int, float] = {}
+    started: dict[int, tuple[float, float, tuple[int, int, int]]] = {}
 
     def callback(phase: str, info: dict[str, int]) -> None:
         me = threading.get_ident()
-        if phase == "start":
-            started[me] = time.perf_counter()
+        if phase == "start":  # the thread's own CPU time too: a pass the OS interrupted is not a long pass
+            started[me] = (time.perf_counter(), time.thread_time(), gc.get_count())
             return
-        took = (time.perf_counter() - started.pop(me, time.perf_counter())) * 1000
+        wall, cpu, counts = started.pop(me, (time.perf_counter(), time.thread_time(), (0, 0, 0)))
+        took = (time.perf_counter() - wall) * 1000
         if took > longer_than_ms:
             with path.open("a", encoding="utf-8") as out:
-                out.write(f"--- gc generation {info.get('generation')} took {took:.0f} ms on "
-                          f"{threading.current_thread().name} (collected {info.get('collected')})\n")
+                out.write(f"--- gc generation {info.get('generation')} took {took:.0f} ms "
+                          f"({(time.thread_time() - cpu) * 1000:.0f} ms of it on a CPU) on "
+                          f"{threading.current_thread().name} (collected {info.get('collected')}; "
+                          f"counts {counts})\n")
 
     callback.stall_trace = True  # type: ignore[attr-defined]
     gc.callbacks.append(callback)
