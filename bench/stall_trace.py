@@ -38,7 +38,7 @@ TASKS = Path("/proc/self/task")
 Sample = dict[int, tuple[int, int]]
 
 
-_stalls: deque[tuple[float, float, str, Sample, Sample, int]] = deque()
+_stalls: deque[tuple[float, float, str, Sample, Sample, int, str]] = deque()
 _tracing = False
 
 
@@ -125,7 +125,21 @@ def note(began: float, ended: float, label: str) -> None:
     before, before_steal = _last
     _last = (_counters.read(), _counters.steal_ms())
     if (ended - began) * 1000 > LATE_MS + 10 and before:
-        _stalls.append((began, ended, label, before, _last[0], _last[1] - before_steal))
+        _stalls.append((began, ended, label, before, _last[0], _last[1] - before_steal, _other_stacks()))
+
+
+def _other_stacks() -> str:
+    """Where the other threads are as the GUI thread gets going again (it has the GIL: a thread
+    that held it through the stall has only just let go, so its stack is at or right after the
+    call that held it)."""
+    me = threading.get_ident()
+    names = {t.ident: t.name for t in threading.enumerate()}
+    out = []
+    for ident, frame in sys._current_frames().items():
+        name = names.get(ident, str(ident))
+        if ident != me and name != "stall-trace":
+            out.append(f"  [{name} as the stall ended]\n{''.join(traceback.format_stack(frame)[-5:])}")
+    return "".join(out)
 
 
 def sample(tasks: Path = TASKS) -> Sample:
@@ -222,10 +236,10 @@ def _watch(path: Path, gui: int | None, last_tick: Callable[[], float], phase: C
                 out.flush()
                 seen = last
             while _stalls:  # the counters the timer read at the stall's two ends
-                began, ended, label, at_start, at_end, stolen = _stalls.popleft()
+                began, ended, label, at_start, at_end, stolen, stacks = _stalls.popleft()
                 stall = (ended - began) * 1000
                 out.write(f"=== {label}: a {stall - 10:.0f} ms stall, whole (the ticks {stall:.0f} ms apart)\n")
-                out.write(attribute(at_start, at_end, gui_native, _names(), stall, stolen) + "\n")
+                out.write(attribute(at_start, at_end, gui_native, _names(), stall, stolen) + "\n" + stacks)
                 out.flush()
 
 
