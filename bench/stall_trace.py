@@ -97,6 +97,32 @@ def _open(path: Path) -> int | None:
 
 _counters: _Counters | None = None
 _last: tuple[Sample, int] = ({}, 0)
+# Every late tick since count() (gap between ticks in ms, its cause): the bench's own figures.
+_seen: list[tuple[float, str | None]] = []
+SEEN_MS = 15.0  # gaps between ticks longer than this are kept with their cause
+# The causes that are the operating system's (see cause()); the others are ours.
+OS_CAUSES = frozenset({"cpu", "gil-descheduled"})
+
+
+def count() -> bool:
+    """Read the per-thread counters at every tick from now on (also without a trace), so
+    :func:`take` can say which stalls were the OS's; False where the kernel doesn't keep them."""
+    global _counters, _last
+    if _counters is None:
+        if not TASKS.is_dir():
+            return False
+        _counters = _Counters()
+    _counters.refresh()
+    _seen.clear()
+    _last = ({}, 0)  # the next tick starts afresh (not from the counters of an earlier measurement)
+    return True
+
+
+def take() -> list[tuple[float, str | None]]:
+    """The late ticks seen since :func:`count` (and forgets them): (ms between ticks, cause)."""
+    got = list(_seen)
+    _seen.clear()
+    return got
 
 
 def start(last_tick: Callable[[], float], phase: Callable[[], str]) -> None:
@@ -104,12 +130,10 @@ def start(last_tick: Callable[[], float], phase: Callable[[], str]) -> None:
     trace = os.environ.get("ISPCLIENT_BENCH_STALL_TRACE")
     if not trace:
         return
-    global _tracing, _counters
+    global _tracing
     gui = threading.main_thread().ident
     _note_long_collections(Path(trace))
-    if _counters is None:
-        _counters = _Counters()
-        _counters.refresh()
+    count()
     _tracing = True
     threading.Thread(target=_watch, args=(Path(trace), gui, last_tick, phase), name="stall-trace",
                      daemon=True).start()
@@ -120,11 +144,18 @@ def note(began: float, ended: float, label: str) -> None:
     this one): the counters at both ends of a late one go to the tracer. Cheap; does nothing
     unless tracing."""
     global _last
-    if not _tracing or _counters is None:
+    if _counters is None:
         return
     before, before_steal = _last
+    if not _tracing and len(_seen) % 64 == 0 and int(ended * 2) != int(began * 2):
+        _counters.refresh()  # about every half second: lane threads started since (the tracer does it otherwise)
     _last = (_counters.read(), _counters.steal_ms())
-    if (ended - began) * 1000 > LATE_MS + 10 and before:
+    gap = (ended - began) * 1000
+    if gap > SEEN_MS and before:
+        _seen.append((gap, cause(before, _last[0], threading.main_thread().native_id, gap)))
+        if len(_seen) > 100_000:  # nobody takes them: keep the newest
+            del _seen[:50_000]
+    if _tracing and gap > LATE_MS + 10 and before:
         _stalls.append((began, ended, label, before, _last[0], _last[1] - before_steal, _other_stacks()))
 
 
@@ -158,27 +189,57 @@ def sample(tasks: Path = TASKS) -> Sample:
     return got
 
 
-def attribute(before: Sample, after: Sample, gui: int | None, names: dict[int, str],
-              stall_ms: float, steal_ms: int | None = None) -> str:
-    """One line: what the GUI thread did during the stall and what the other threads did meanwhile."""
+def _split(before: Sample, after: Sample, gui: int | None, stall_ms: float
+           ) -> tuple[float, float, float, list[tuple[float, float, int]]] | None:
+    """(GUI ran, GUI waited for a CPU, GUI slept, [(ran, waited, thread) of the others]) in ms."""
     if not before or not after or gui not in after or gui not in before:
-        return "  (no per-thread counters here)"
+        return None
     ran = (after[gui][0] - before[gui][0]) / 1e6
     waited = (after[gui][1] - before[gui][1]) / 1e6
     slept = max(0.0, stall_ms - ran - waited)
-    kind = max((ran, "GUI thread ran (our GUI code or Qt)"), (waited, "GUI thread waited for a CPU (the OS)"),
-               (slept, "GUI thread slept (the GIL or a lock)"))[1]
     others = sorted(((after[t][0] - before.get(t, (0, 0))[0]) / 1e6, (after[t][1] - before.get(t, (0, 0))[1]) / 1e6,
                      t) for t in after if t != gui)
+    return ran, waited, slept, others
+
+
+def cause(before: Sample, after: Sample, gui: int | None, stall_ms: float) -> str | None:
+    """What most of a stall was: "ran" (the GUI thread's own work), "cpu" (it waited for a CPU),
+    "gil-held" (it slept while another thread of ours ran through: a long hold of the GIL),
+    "gil-descheduled" (it slept while the thread holding the GIL waited for a CPU), "slept"
+    (neither); None without the counters. "cpu" and "gil-descheduled" are the OS's (OS_CAUSES)."""
+    split = _split(before, after, gui, stall_ms)
+    if split is None:
+        return None
+    ran, waited, slept, others = split
+    if ran >= waited and ran >= slept:
+        return "ran"
+    if waited >= slept:
+        return "cpu"
+    if others:
+        top_ran, top_waited, _top = max(others)
+        if top_ran >= slept / 2 and top_ran >= top_waited:
+            return "gil-held"
+        if max(w for _r, w, _t in others) >= slept / 2:
+            return "gil-descheduled"
+    return "slept"
+
+
+def attribute(before: Sample, after: Sample, gui: int | None, names: dict[int, str],
+              stall_ms: float, steal_ms: int | None = None) -> str:
+    """One line: what the GUI thread did during the stall and what the other threads did meanwhile."""
+    split = _split(before, after, gui, stall_ms)
+    if split is None:
+        return "  (no per-thread counters here)"
+    ran, waited, slept, others = split
     busy = ", ".join(f"{names.get(t, str(t))} ran {ms:.0f}" + (f" (waited for a CPU {w:.0f})" if w >= 1 else "")
                      for ms, w, t in reversed(others) if ms >= 1 or w >= 1)
-    if kind.startswith("GUI thread slept") and others:
-        top_ran, top_waited, top = max(others)
-        holder = names.get(top, str(top))
-        if top_ran >= slept / 2 and top_ran >= top_waited:
-            kind += f" — {holder} ran through it: a long hold of the GIL (ours)"
-        elif max(w for _r, w, _t in others) >= slept / 2:
-            kind += " — the GIL's holder itself waited for a CPU (the OS)"
+    why = cause(before, after, gui, stall_ms)
+    kind = {"ran": "GUI thread ran (our GUI code or Qt)", "cpu": "GUI thread waited for a CPU (the OS)"}.get(
+        str(why), "GUI thread slept (the GIL or a lock)")
+    if why == "gil-held":
+        kind += f" — {names.get(max(others)[2], str(max(others)[2]))} ran through it: a long hold of the GIL (ours)"
+    elif why == "gil-descheduled":
+        kind += " — the GIL's holder itself waited for a CPU (the OS)"
     stolen = "" if steal_ms is None else f"; the host stole {steal_ms} ms of CPU (both virtual CPUs)"
     return (f"  {kind}: ran {ran:.0f} ms, waited for a CPU {waited:.0f} ms, slept {slept:.0f} ms;"
             f" meanwhile {busy or 'no other thread of ours ran'}{stolen}")
