@@ -48,33 +48,43 @@ class _Counters:
 
     def __init__(self, tasks: Path = TASKS) -> None:
         self.tasks = tasks
+        # No lock: the GUI thread must never wait for the tracer thread (one descheduled while
+        # holding a lock would stall the GUI thread itself). refresh() swaps in a new dict, and
+        # closes the files of ended threads one refresh later, when no read can still use them.
         self.fds: dict[int, int] = {}
-        self.lock = threading.Lock()
+        self._ended: list[int] = []
+        self._refreshing = threading.Lock()  # one refresh at a time; a second one skips, never waits
         self.stat = _open(Path("/proc/stat"))
 
     def refresh(self) -> None:
-        """Open the threads started since (the tracer thread calls this every ~0.1 s)."""
+        """Open the threads started since, let go of those ended (the tracer thread calls this
+        every ~0.1 s; the GUI timer every ~0.5 s when there is no tracer)."""
+        if not self._refreshing.acquire(blocking=False):
+            return
         try:
-            tids = [int(e.name) for e in self.tasks.iterdir()]
+            tids = {int(e.name) for e in self.tasks.iterdir()}
+            for fd in self._ended:
+                os.close(fd)
+            fds = {tid: fd for tid, fd in self.fds.items() if tid in tids}
+            self._ended = [fd for tid, fd in self.fds.items() if tid not in tids]
+            for tid in tids - fds.keys():
+                fd = _open(self.tasks / str(tid) / "schedstat")
+                if fd is not None:
+                    fds[tid] = fd
+            self.fds = fds
         except (OSError, ValueError):
             return
-        with self.lock:
-            for tid in tids:
-                if tid not in self.fds:
-                    fd = _open(self.tasks / str(tid) / "schedstat")
-                    if fd is not None:
-                        self.fds[tid] = fd
+        finally:
+            self._refreshing.release()
 
     def read(self) -> Sample:
         got: Sample = {}
-        with self.lock:
-            for tid, fd in list(self.fds.items()):
-                try:
-                    ran, waited, _ = os.pread(fd, 128, 0).split(maxsplit=2)
-                    got[tid] = (int(ran), int(waited))
-                except (OSError, ValueError):  # the thread ended
-                    os.close(fd)
-                    del self.fds[tid]
+        for tid, fd in self.fds.items():  # never changed in place (see refresh)
+            try:
+                ran, waited, _ = os.pread(fd, 128, 0).split(maxsplit=2)
+                got[tid] = (int(ran), int(waited))
+            except (OSError, ValueError):  # the thread ended
+                continue
         return got
 
     def steal_ms(self) -> int:
