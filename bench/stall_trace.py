@@ -110,8 +110,10 @@ _last: tuple[Sample, int] = ({}, 0)
 # Every late tick since count() (gap between ticks in ms, its cause): the bench's own figures.
 _seen: list[tuple[float, str | None]] = []
 SEEN_MS = 15.0  # gaps between ticks longer than this are kept with their cause
-# The causes that are the operating system's (see cause()); the others are ours.
+# The causes that are the operating system's (see cause()); "tracer" is the tracer thread's own
+# (the measurement's); the others are ours.
 OS_CAUSES = frozenset({"cpu", "gil-descheduled"})
+_tracer_threads: set[int] = set()  # native ids of the tracer threads
 
 
 def count() -> bool:
@@ -226,9 +228,9 @@ def cause(before: Sample, after: Sample, gui: int | None, stall_ms: float) -> st
     if waited >= slept:
         return "cpu"
     if others:
-        top_ran, top_waited, _top = max(others)
+        top_ran, top_waited, top = max(others)
         if top_ran >= slept / 2 and top_ran >= top_waited:
-            return "gil-held"
+            return "tracer" if top in _tracer_threads else "gil-held"
         if max(w for _r, w, _t in others) >= slept / 2:
             return "gil-descheduled"
     return "slept"
@@ -246,7 +248,9 @@ def attribute(before: Sample, after: Sample, gui: int | None, names: dict[int, s
     why = cause(before, after, gui, stall_ms)
     kind = {"ran": "GUI thread ran (our GUI code or Qt)", "cpu": "GUI thread waited for a CPU (the OS)"}.get(
         str(why), "GUI thread slept (the GIL or a lock)")
-    if why == "gil-held":
+    if why == "tracer":
+        kind += " — the stall tracer itself ran through it (the measurement's own cost)"
+    elif why == "gil-held":
         kind += f" — {names.get(max(others)[2], str(max(others)[2]))} ran through it: a long hold of the GIL (ours)"
     elif why == "gil-descheduled":
         kind += " — the GIL's holder itself waited for a CPU (the OS)"
@@ -267,6 +271,7 @@ def _names() -> dict[int, str]:
 
 
 def _watch(path: Path, gui: int | None, last_tick: Callable[[], float], phase: Callable[[], str]) -> None:
+    _tracer_threads.add(threading.get_native_id())
     gui_native = threading.main_thread().native_id
     history: deque[tuple[float, Sample]] = deque(maxlen=400)  # ~4 s of 10 ms samples
 

@@ -245,10 +245,11 @@ def _own_stalls(causes: list[tuple[float, str | None]]) -> dict[str, float]:
     """The longest stall that was not the operating system's (the GUI thread's own work, or a
     worker holding the GIL while it ran), and how many over 50 ms were the OS's (the GUI thread,
     or the thread holding the GIL, waiting for a CPU): on a shared machine the plain longest
-    stall is mostly the other processes'. Stalls under 5 ms are not looked at (0)."""
+    stall is mostly the other processes'. Stalls under 5 ms are not looked at (0), nor those the
+    stall tracer's own thread caused (ISPCLIENT_BENCH_STALL_TRACE)."""
     from bench import stall_trace
 
-    own = [gap - 10 for gap, why in causes if why not in stall_trace.OS_CAUSES]
+    own = [gap - 10 for gap, why in causes if why not in stall_trace.OS_CAUSES and why != "tracer"]
     return {"gui_max_own_stall_ms": round(max(own, default=0.0), 1),
             "gui_stalls_os": sum(1 for gap, why in causes if why in stall_trace.OS_CAUSES and gap - 10 > 50)}
 

@@ -97,3 +97,13 @@ def test_the_timer_ticks_leave_each_late_one_with_its_cause() -> None:
     seen = stall_trace.take()
     assert len(seen) == 1 and round(seen[0][0]) == 100 and seen[0][1] is not None
     assert stall_trace.take() == []
+
+
+def test_the_tracers_own_hold_is_not_ours() -> None:
+    stall_trace._tracer_threads.add(9)
+    try:
+        before, after = {GUI: (0, 0), 9: (0, 0)}, {GUI: (1_000_000, 1_000_000), 9: (95_000_000, 0)}
+        assert stall_trace.cause(before, after, GUI, 100) == "tracer"
+        assert "the stall tracer itself" in stall_trace.attribute(before, after, GUI, {9: "stall-trace"}, 100)
+    finally:
+        stall_trace._tracer_threads.discard(9)
