@@ -35,6 +35,7 @@ from ispclient.dataio.prepare import (
     Preview,
     Verdict,
 )
+from ispclient.dataio.yielding import Yielder
 from ispclient.domain import subscriptions as rules
 from ispclient.domain.clock import utcnow, zone
 from ispclient.domain.errors import ValidationError
@@ -139,10 +140,15 @@ def _v(value: object) -> object:
     return value
 
 
+# Between statements too: SQLite lets go of the GIL at each row it writes (see yielding.py).
+_between_statements = Yielder()
+
+
 def _insert(table: str, columns: Sequence[str], rows: Sequence[tuple[object, ...]]) -> None:
     """Rows whose dates are already as the driver takes them (:func:`_v`)."""
     if not rows:
         return
+    _between_statements()
     db = _db()
     names = ", ".join(f'"{c}"' for c in columns)
     if _sqlite():
@@ -157,6 +163,7 @@ def _insert(table: str, columns: Sequence[str], rows: Sequence[tuple[object, ...
 
 def _select(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
     """Rows of a query written with ? marks; dates in ``params`` already as :func:`_v` gives them."""
+    _between_statements()
     db = _db()
     return list(db.execute_sql(sql.replace("?", db.obj.param), list(params)).fetchall())
 
@@ -727,8 +734,10 @@ def apply_import(preview: Preview, *, create_packages: Sequence[NewPackage] = ()
 
     pending_rejects: list[Rejected] = []
     stopped_at: int | None = None
+    pause = Yielder()  # the GUI thread gets the GIL now and then (see yielding.py)
     with _rare_checkpoints():
         for row in preview:
+            pause()
             if stopped_at is not None:
                 break
             if row.verdict in (Verdict.NEW, Verdict.UPDATE):

@@ -22,6 +22,7 @@ from ispclient.dataio.cells import Cell
 from ispclient.dataio.mapping import Field, Mapping
 from ispclient.dataio.sources import MAX_ROWS, Source, SourceError, SourceInfo
 from ispclient.dataio.spool import Spool
+from ispclient.dataio.yielding import Yielder
 from ispclient.domain import validation
 from ispclient.domain.dates import check_day
 from ispclient.domain.errors import Collector, ValidationError
@@ -616,8 +617,10 @@ def preview(source: Source, mapping: Mapping, options: ImportOptions = ImportOpt
             problem = next(iter(e.errors.values()))
     checker = _Checker(result, known, cipher, problem)
     code_col = mapping.column_of(Field.CLIENT_CODE)
+    pause = Yielder()  # the GUI thread gets the GIL now and then (see yielding.py)
     try:
         for n, (line, raw) in enumerate(source.rows(), start=1):
+            pause()
             if n > MAX_ROWS:
                 raise SourceError(f"{source.info.path.name} has more than {MAX_ROWS:,} rows: split it into smaller "
                                   "files and import them one after the other. Nothing was imported.")

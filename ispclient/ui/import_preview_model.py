@@ -1,11 +1,15 @@
 """The import preview's rows as a table: row number, verdict, why, then the file's own cells.
 
 The rows live in the preview's spool file, not in memory: the model holds the indices of the
-rows the filter shows and reads a page of rows when the view paints them.
+rows the filter shows (every row: a ``range``, not a 100,000-item list) and reads a page of rows
+when the view paints them. Everything here runs on the GUI thread and the view asks ``data``
+for every role of every visible cell (a few thousand calls a paint): roles it doesn't answer go
+back at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -15,6 +19,8 @@ from ispclient.dataio.prepare import VERDICT_LABELS, Prepared, Preview, Verdict
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 PAGE = 200
+ROLES = frozenset(int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                   Qt.ItemDataRole.ForegroundRole))
 FIXED = ("Row", "Verdict", "What happens")
 VERDICT_COLOURS = {Verdict.NEW: QColor("#2e7d32"), Verdict.UPDATE: QColor("#1565c0"),
                    Verdict.DUPLICATE: QColor("#b26a00"), Verdict.ERROR: QColor("#c62828"),
@@ -25,7 +31,7 @@ class PreviewModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._preview: Preview | None = None
-        self._shown: list[int] = []
+        self._shown: Sequence[int] = ()
         self._pages: dict[int, list[Prepared]] = {}
 
     def set_preview(self, preview: Preview | None, verdicts: set[int] | None = None) -> None:
@@ -33,9 +39,9 @@ class PreviewModel(QAbstractTableModel):
         self._preview = preview
         self._pages.clear()
         if preview is None:
-            self._shown = []
+            self._shown = ()
         elif verdicts is None:
-            self._shown = list(range(len(preview)))
+            self._shown = range(len(preview))
         else:
             self._shown = preview.indices(verdicts)
         self.endResetModel()
@@ -68,22 +74,28 @@ class PreviewModel(QAbstractTableModel):
         return rows[index - page * PAGE]
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or self._preview is None or not 0 <= index.row() < len(self._shown):
+        if role not in ROLES or self._preview is None:
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole):
+        r = index.row()
+        if not 0 <= r < len(self._shown) or not index.isValid():
             return None
-        row = self.prepared(index.row())
+        row = self.prepared(r)
         column = index.column()
         if role == Qt.ItemDataRole.ForegroundRole:
             return VERDICT_COLOURS.get(Verdict(row.verdict)) if column == 1 else None
-        if column == 0:
-            return f"{row.line:,}"
-        if column == 1:
-            return VERDICT_LABELS[Verdict(row.verdict)]
-        if column == 2:
-            if role == Qt.ItemDataRole.ToolTipRole and row.errors:
-                return "\n".join(dict.fromkeys(row.errors.values()))
-            return row.message or ("New client" if row.verdict == Verdict.NEW else "")
-        cell = column - len(FIXED)
-        text = row.cells[cell] if cell < len(row.cells) else ""
-        return text if role == Qt.ItemDataRole.DisplayRole else (text if len(text) > 40 else None)
+        if column == 2 and role == Qt.ItemDataRole.ToolTipRole and row.errors:
+            return "\n".join(dict.fromkeys(row.errors.values()))
+        text = cell_text(row, column)
+        return text if role == Qt.ItemDataRole.DisplayRole or column < len(FIXED) or len(text) > 40 else None
+
+
+def cell_text(row: Prepared, column: int) -> str:
+    """What the grid shows in ``column`` for ``row``."""
+    if column == 0:
+        return f"{row.line:,}"
+    if column == 1:
+        return VERDICT_LABELS[Verdict(row.verdict)]
+    if column == 2:
+        return row.message or ("New client" if row.verdict == Verdict.NEW else "")
+    cell = column - len(FIXED)
+    return row.cells[cell] if cell < len(row.cells) else ""

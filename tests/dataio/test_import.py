@@ -508,3 +508,25 @@ def test_the_change_tracker_hears_of_every_imported_client(ready: Factory, tmp_p
     assert result.created == 3 and result.payments == 3
     assert seen.clients == frozenset(c.id for c in Client.select())
     assert seen.subscriptions and seen.payments
+
+
+def test_the_preview_and_the_apply_pause_for_the_gil_as_they_go(ready: Factory, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both loops of an import give a waiting GUI thread the GIL now and then (dataio/yielding.py):
+    with a pause due at every call, each row read and each row written makes one."""
+    from ispclient.dataio import yielding
+
+    calls: list[str] = []
+
+    class Counting(yielding.Yielder):
+        def __init__(self) -> None:
+            super().__init__(every_s=0.0, sleep=lambda _s: calls.append("pause"))
+
+    monkeypatch.setattr(prepare, "Yielder", Counting)
+    monkeypatch.setattr(apply, "Yielder", Counting)
+    path = write_csv(tmp_path / "c.csv", [HEADER, *_rows(30)])
+    preview = _preview(path)
+    assert len(calls) >= 30
+    calls.clear()
+    result = apply.apply_import(preview)
+    assert result.created == 30 and len(calls) >= 30

@@ -67,6 +67,35 @@ def test_held_puts_off_full_passes_only() -> None:
         gc_guard.threshold = gc.get_threshold()
 
 
+def test_held_young_passes_are_middle_ones() -> None:
+    """While an import holds the collector, what survives a young pass goes straight on to the
+    oldest generation: no middle generation builds up for a longer pass later."""
+    app = QApplication.instance()
+    assert app is not None
+    gc_guard = collector.install(app)
+    gc_guard.threshold = (-1, 1_000_000, 1_000_000)  # only the young generation is over its threshold
+    try:
+        gc_guard.check()  # not held: a young pass; its survivors wait in the middle generation
+        survivors = [[i] for i in range(5000)]
+        before = list(gc_guard.passes)
+        gc_guard.check()
+        assert gc_guard.passes[0] == before[0] + 1 and gc_guard.passes[1] == before[1]
+        assert any(o is survivors for o in gc.get_objects(1))
+        collector.hold()
+        try:
+            more = [[i] for i in range(5000)]
+            gc_guard.check()
+        finally:
+            collector.release()
+        assert gc_guard.passes[0] == before[0] + 1 and gc_guard.passes[1] == before[1] + 1
+        assert gc_guard.passes[2] == before[2]
+        middle = gc.get_objects(1)
+        assert not any(o is survivors or o is more for o in middle)
+        assert any(o is more for o in gc.get_objects(2))
+    finally:
+        gc_guard.threshold = gc.get_threshold()
+
+
 def test_a_full_pass_waits_for_a_quarter_more_long_lived_objects() -> None:
     """As CPython's own rule: no full pass until what reached the oldest generation since the last
     one is a quarter of what that one kept (the threshold alone made one every ten middle passes:
