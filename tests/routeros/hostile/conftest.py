@@ -27,7 +27,7 @@ from ispclient.simulator.tls import make_test_ca
 
 TIMEOUT = 0.6
 DEADLINE_S = RouterTarget(0, "x", "x", timeout=TIMEOUT).deadline_s
-DRIP_S = 0.2
+DRIP_S = 0.1
 # "Ended by its deadline": the call's deadline plus the second of slack.
 ENDS_WITHIN_S = DEADLINE_S + 1.0
 RSS_GROWTH_LIMIT = 100 * 2**20
