@@ -9,7 +9,8 @@ Two bounds turn a hang into a failure that shows the stack of where it hung, nev
 - each test: pytest-timeout (``timeout`` in pyproject.toml; its thread method, the only one on
   Windows) prints every thread's stack and ends the process;
 - the whole run: LIMIT_SECONDS. At the limit faulthandler's C watchdog thread, which needs no GIL,
-  prints "Timeout (h:mm:ss)!" and every thread's stack; a moment later the process ends.
+  prints "Timeout (h:mm:ss)!" and every thread's stack; a moment later a thread of this module
+  prints them again, as they are then, and ends the process.
 
 Both end the process with TerminateProcess, not ``os._exit``: under Wine 8, a process that ends
 with ``_exit`` from a thread other than the main one (as both bounds do) can stay half-ended for
@@ -32,17 +33,22 @@ import pytest
 GRACE_S = 5  # after the stacks are printed, before the process is ended
 
 
+_exit = os._exit
+
+
 def terminate(code: int) -> NoReturn:
-    """End this process at once (no DLL detach, no atexit), as TerminateProcess does."""
+    """End this process at once (no DLL detach, no atexit): TerminateProcess on Windows (and
+    Wine), ``os._exit`` elsewhere (where tests/test_wine_tests_runner.py runs it)."""
     for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
         try:
             stream.flush()  # type: ignore[union-attr]
         except (AttributeError, OSError, ValueError):
             pass
-    kernel32 = ctypes.WinDLL("kernel32")
-    kernel32.GetCurrentProcess.restype = ctypes.c_void_p
-    kernel32.TerminateProcess(ctypes.c_void_p(kernel32.GetCurrentProcess()), ctypes.c_uint(code))
-    os.abort()  # not reached
+    if sys.platform == "win32":
+        kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
+        kernel32.GetCurrentProcess.restype = ctypes.c_void_p
+        kernel32.TerminateProcess(ctypes.c_void_p(kernel32.GetCurrentProcess()), ctypes.c_uint(code))
+    _exit(code)
 
 
 class RunLimit:
@@ -65,8 +71,9 @@ class RunLimit:
     def _end_at_deadline(self) -> None:
         while (left := self.deadline + GRACE_S - time.monotonic()) > 0:
             time.sleep(left)
-        print(f"\nwine_tests: the test suite did not end within {self.seconds:.0f} s: stopped "
-              "(the stacks above show where each thread was)", file=self.stream, flush=True)
+        print(f"\nwine_tests: the test suite did not end within {self.seconds:.0f} s: stopped; every thread's "
+              "stack now (any above are from the limit itself):", file=self.stream, flush=True)
+        faulthandler.dump_traceback(file=self.stream, all_threads=True)
         terminate(1)
 
     @pytest.hookimpl(trylast=True)
