@@ -43,6 +43,12 @@
 #    not call crealf. Step 7 checks numpy imports first and says plainly why if it does not.
 #  - Wine's schtasks rejects /SC: the nightly task cannot be created here; step 10 checks the
 #    command line setup ran and runs that command (`ispclient.exe enforce`) itself.
+#  - A Windows process that ends with _exit() from a thread other than its main one (as
+#    pytest-timeout and faulthandler's timeout do) can stay half-ended under Wine 8: its main
+#    thread gone, one thread blocked for ever on wineserver, no CPU, its handles (the output
+#    pipe) open. The tests step once hung so, on an empty log. Step 14 ends the suite's process
+#    with TerminateProcess instead (installer/wine_tests.py) and kills the prefix if even that
+#    fails to end it.
 #
 # Work files: $WINDOWS_CHECK_WORK (default /var/tmp/ispclient-windows-check-<hash of this checkout>),
 # outside the source tree because the prefix's z: drive links to / (setuptools would walk it).
