@@ -33,7 +33,7 @@ def run(tmp_path: Path, limit: float, *pytest_args: str) -> tuple[int, str, floa
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-u", str(RUNNER), str(tmp_path), str(limit), "-v", *pytest_args,
                            str(tmp_path / "test_hangs.py")], cwd=ROOT, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=240)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=100)
     return done.returncode, done.stdout, time.monotonic() - started
 
 
