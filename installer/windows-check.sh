@@ -43,6 +43,12 @@
 #    not call crealf. Step 7 checks numpy imports first and says plainly why if it does not.
 #  - Wine's schtasks rejects /SC: the nightly task cannot be created here; step 10 checks the
 #    command line setup ran and runs that command (`ispclient.exe enforce`) itself.
+#  - A Windows process that ends with _exit() from a thread other than its main one (as
+#    pytest-timeout and faulthandler's timeout do) can stay half-ended under Wine 8: its main
+#    thread gone, one thread blocked for ever on wineserver, no CPU, its handles (the output
+#    pipe) open. The tests step once hung so, on an empty log. Step 14 ends the suite's process
+#    with TerminateProcess instead (installer/wine_tests.py) and kills the prefix if even that
+#    fails to end it.
 #
 # Work files: $WINDOWS_CHECK_WORK (default /var/tmp/ispclient-windows-check-<hash of this checkout>),
 # outside the source tree because the prefix's z: drive links to / (setuptools would walk it).
@@ -436,25 +442,81 @@ uninstall() {
 }
 
 # --- 14 tests ----------------------------------------------------------------------------------
+# The Windows processes of this Wine prefix still running: "LINUX_PID COMMAND LINE" lines (a Windows
+# program's command line starts with its drive letter). Wine's own system32 services are left out.
+prefix_processes() {
+    local env pid
+    for env in /proc/[0-9]*/environ; do
+        pid=${env#/proc/}; pid=${pid%/environ}
+        tr '\0' '\n' 2>/dev/null <"$env" | grep -qxF "WINEPREFIX=$WINEPREFIX" || continue
+        tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -E '^[A-Za-z]:\\' \
+            | grep -viE '^c:\\windows\\system32\\' | sed "s/^/$pid /" || true
+    done
+}
+# watch_tests LOG LIMIT (in the background): the last resort, should the Windows Python not end
+# by itself: once the log shows a timeout's stacks (either bound), 60 s for the process to end;
+# and LIMIT + 5 minutes in all. Then every process of the prefix is killed and the step fails.
+TIMEOUT_MARK='^\++ Timeout \++$|Timeout \([0-9:.]+\)!$'
+watch_tests() {
+    local log=$1 until=$((SECONDS + $2 + 300)) seen=
+    while sleep 5; do
+        [ -n "$seen" ] || ! grep -aqE "$TIMEOUT_MARK" "$log" || seen=$SECONDS
+        if { [ -n "$seen" ] && [ $SECONDS -gt $((seen + 60)) ]; } || [ $SECONDS -gt $until ]; then
+            date -u +%T >"$STATE/tests-killed"
+            wineserver -k
+            return 0
+        fi
+    done
+}
 tests() {
     cd "$ROOT"
     # tests/conftest.py runs Qt offscreen, which on Windows reads fonts only from QT_QPA_FONTDIR
     # (the workflow gives it Segoe UI). Wine has no Windows fonts: the suite gets DejaVu Sans, the
-    # font of the Linux runs. Wine does not pass QT_* variables on to Windows programs, so they are
-    # set inside the Windows Python. ISPCLIENT_TEST_PG_URL, when set, passes through to it.
+    # font of the Linux runs (installer/wine_tests.py sets it). ISPCLIENT_TEST_PG_URL, when set,
+    # passes through to the Windows Python.
     mkdir -p "$WORK/fonts"
     cp /usr/share/fonts/truetype/dejavu/DejaVuSans{,-Bold,Mono,Mono-Bold}.ttf "$WORK/fonts/"
-    local rc=0
-    wpy -c "import os, sys; os.environ.update(QT_QPA_PLATFORM='offscreen', QT_QPA_FONTDIR=sys.argv[1]); \
-import pytest; sys.exit(pytest.main(['-p', 'no:cacheprovider', '-p', 'tests.wine', '-q', '-ra']))" \
-        "$(wpath "$WORK/fonts")" >"$OUT/tests.log" || rc=$?
-    tail -60 "$OUT/tests.log"
-    local last; last=$(grep -aE '^=* ?[0-9]+ (passed|failed|skipped|errors?)[^=]* in [0-9.]+s' \
-        "$OUT/tests.log" | tail -1 | tr -d '=' || true)
-    note "tests under Wine: ${last:-no summary line (see $OUT/tests.log)}"
-    grep -aE '^SKIPPED .*Wine' "$OUT/tests.log" | sed 's/^/  /' >>"$STATE/notes" || true
-    grep -aE '^(FAILED|ERROR) ' "$OUT/tests.log" | sed 's/^/  /' >>"$STATE/notes" || true
-    [ $rc = 0 ] || fail "pytest exited $rc under Wine (see $OUT/tests.log)"
+    # A hang fails the step and shows where it hung (a run once sat for an hour on an empty log):
+    # - every test's line streams into tests.log as it ends (-u, -v; tr line-buffered by stdbuf);
+    # - each test is bounded by pytest-timeout, the whole run by LIMIT (installer/wine_tests.py):
+    #   both print every thread's stack, then end the process with TerminateProcess (an _exit
+    #   from a thread can leave a process half-ended for ever under Wine 8);
+    # - should the process still not end, watch_tests kills the prefix;
+    # - the suite's stdin is /dev/null, never the terminal: a program that asks reads end-of-file;
+    # - once the Windows Python has ended, the processes it left are named, and killed (a child
+    #   holding the output pipe would keep tr, and so this step, waiting).
+    local limit=${WINDOWS_CHECK_TESTS_LIMIT:-3600} log=$OUT/tests.log rc watcher
+    rm -f "$STATE/tests-killed" "$STATE/tests-rc" "$STATE/tests-leftovers"
+    : >"$log"
+    watch_tests "$log" "$limit" >/dev/null 2>&1 &
+    watcher=$!
+    {
+        rc=0
+        wine "$WORK/python/python.exe" -u "$(wpath "$ROOT/installer/wine_tests.py")" "$(wpath "$WORK/fonts")" \
+            "$limit" -v -ra --durations=15 </dev/null || rc=$?
+        echo $rc >"$STATE/tests-rc"
+        wait_for 15 test -z "$(prefix_processes)" || true  # a child told to stop may take a moment
+        prefix_processes >"$STATE/tests-leftovers"
+        [ ! -s "$STATE/tests-leftovers" ] || wineserver -k
+    } 2>&1 | stdbuf -oL tr -d '\r' >"$log" || true
+    kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true
+    rc=$(cat "$STATE/tests-rc" 2>/dev/null || echo "nothing (killed)")
+    tail -80 "$log"
+    echo "tests.log: $(wc -l <"$log") lines; the Windows Python exited $rc"
+    local last; last=$(grep -aE '^=* ?[0-9]+ (passed|failed|skipped|errors?)[^=]* in [0-9.]+s' "$log" \
+        | tail -1 | tr -d '=' || true)
+    note "tests under Wine: ${last:-no summary line (see $log)}"
+    grep -aE '^SKIPPED .*Wine' "$log" | sed 's/^/  /' >>"$STATE/notes" || true
+    grep -aE '^(FAILED|ERROR) ' "$log" | sed 's/^/  /' >>"$STATE/notes" || true
+    ! grep -aqE '^\++ Timeout \++$' "$log" \
+        || fail "a test ran past pytest-timeout's limit, which ended the run: its stacks follow '+++ Timeout +++' in $log"
+    ! grep -aqE 'Timeout \([0-9:.]+\)!$' "$log" \
+        || fail "the test suite did not end within $limit s (WINDOWS_CHECK_TESTS_LIMIT): every thread's stack at that moment is at the end of $log"
+    [ ! -e "$STATE/tests-killed" ] \
+        || fail "the Windows Python did not end by itself: every process of the prefix killed at $(cat "$STATE/tests-killed") UTC (see $log)"
+    [ ! -s "$STATE/tests-leftovers" ] \
+        || fail "the suite left Windows processes running (killed now): $(tr '\n' ';' <"$STATE/tests-leftovers")"
+    [ "$rc" = 0 ] || fail "pytest exited $rc under Wine (see $log)"
 }
 
 main() {

@@ -6,6 +6,8 @@ from Windows 10; each is listed here with the reason, names Wine in its skip rea
 only when the tests really run under Wine. Nothing here hides a failure that Windows would show:
 a difference that Windows shares (e.g. ``socket.shutdown`` not waking a blocked ``recv``, which
 CPython documents for Windows too) is not listed, and fails here as it would there.
+Elsewhere: the misbehaving-router tests double their router timeout under Wine
+(tests/routeros/hostile/conftest.py), every bound of theirs derived from it.
 """
 
 from __future__ import annotations

@@ -319,6 +319,7 @@ def test_auto_renew_keeps_balances(shop: tuple[int, int], make: Factory) -> None
 
 # -- two processes ----------------------------------------------------------------------------
 
+@pytest.mark.timeout(300)  # its own 240 s bound comes first (pytest-timeout's 120 s ends the whole run)
 def test_two_processes_taking_200_receipts_each_get_distinct_gap_free_numbers(
         db: peewee.Database, make: Factory, clock: Clock, tmp_path: Path) -> None:
     from ispclient.store.db import sqlite_path
