@@ -247,6 +247,10 @@ class _Builder:
                                                       pkg.ppp_profile, "No longer sold", active=False), actor="demo")
             # The demo's routers follow the subscriptions, so expiry and renewals show on them.
             settings_service.save(replace(settings_service.load(), manage_secrets=True), actor="demo")
+            # Its simulated routers are filled from the data at every start: they agree already.
+            from ispclient.store import provisioning
+
+            provisioning.assume_routers_agree(today=self.today)
 
     def backdate(self) -> None:
         conn = db.connection()

@@ -172,3 +172,15 @@ def test_building_reports_progress(tmp_path: Path) -> None:
     finally:
         store.close_database()
     assert seen == [(10, 30), (20, 30), (30, 30)]
+
+
+def test_the_demo_opens_with_nothing_waiting_for_its_routers(opened: AppPaths) -> None:
+    """Its routers are made from its data, so the first sync has nothing to queue (it queued a
+    change per client: the installed demo opened with 99–127 changes waiting per router)."""
+    from ispclient.store import provisioning
+    from ispclient.store.models import RouterChange
+
+    assert settings.load().manage_secrets
+    assert provisioning.sync_all(dry_run=True).queued == 0
+    assert RouterChange.select().count() == 0
+    assert Client.select().where(Client.router_desired != "").count() > CLIENTS // 2

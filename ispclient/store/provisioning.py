@@ -229,6 +229,26 @@ class SyncCounts:
 
 
 @access.automatic
+def assume_routers_agree(*, today: date | None = None) -> int:
+    """Note every client's desired secret as already on its router, queueing nothing; how many
+    were noted. Only for routers made from the data itself (the demo's simulators are filled
+    from :func:`desired_for`): a first sync would otherwise queue a change per client, and the
+    demo opened with hundreds of changes waiting while its routers already agreed."""
+    s = store_settings.load()
+    today = today or store_settings.today()
+    candidates = list(Client.select().where((Client.server.is_null(False)) & (Client.pppoe_username != "")))
+    facts = _all_facts([c.id for c in candidates])
+    noted = 0
+    with atomic():
+        for client in candidates:
+            state, profile = state_of(client, today, s.grace_days, facts.get(client.id, []))
+            text = _dump(desired_for(client, state, profile, s), state)
+            if text != client.router_desired:
+                Client.update(router_desired=text).where(Client.id == client.id).execute()
+                noted += 1
+    return noted
+
+
 def sync_all(*, today: date | None = None, actor: str = "enforce", force: bool = False,
              server_id: int | None = None, reason: str = "Daily check", dry_run: bool = False,
              settings: store_settings.Settings | None = None) -> SyncCounts:
