@@ -249,6 +249,7 @@ def assume_routers_agree(*, today: date | None = None) -> int:
     return noted
 
 
+@access.automatic
 def sync_all(*, today: date | None = None, actor: str = "enforce", force: bool = False,
              server_id: int | None = None, reason: str = "Daily check", dry_run: bool = False,
              settings: store_settings.Settings | None = None) -> SyncCounts:

@@ -198,6 +198,7 @@ CALLS: dict[str, Callable[[World, Role], object]] = {
     "ispclient.store.router_sync.import_clients": lambda w, r: router_sync.import_clients(
         w.server, _import_rows(w)),  # type: ignore[arg-type]
     "ispclient.store.provisioning.sync_all": lambda w, r: provisioning.sync_all(today=TODAY),
+    "ispclient.store.provisioning.assume_routers_agree": lambda w, r: provisioning.assume_routers_agree(today=TODAY),
     "ispclient.store.provisioning.push_everything": lambda w, r: provisioning.push_everything(w.server),
     "ispclient.store.provisioning.hold_secret": lambda w, r: provisioning.hold_secret(w.client, True),
     "ispclient.store.provisioning.disconnect_now": lambda w, r: provisioning.disconnect_now(w.client),
