@@ -36,18 +36,18 @@ from ispclient.ui.style import CONNECTION_COLOURS, SUBSCRIPTION_COLOURS
 from ispclient.ui.widgets import NoticeBox, Section, StatusBadge
 from ispclient.ui.widgets.formatting import day, days_left_text, local_time, uptime
 from ispclient.ui.widgets.status import bold, readable_colour, set_text_colour
+from ispclient.ui.widgets.steps import MadeInSteps
 
 UNAVAILABLE = "Connection status unavailable"
 _UNAVAILABLE_PREFIX = f"{UNAVAILABLE}. "
 STATUS_NOTE = "Connection status requires the MikroTik server to be online and accessible."
 MASK = "••••••••"
-_MADE = object()  # what a finished build's next() returns
 _CAUSE_TITLES = {OfflineCause.SECRET_DISABLED: "PPPoE account disabled on the router",
                  OfflineCause.NO_SECRET: "no PPPoE account on the router",
                  OfflineCause.NEVER_CONNECTED: "never connected"}
 
 
-class OverviewTab(QWidget):
+class OverviewTab(MadeInSteps, QWidget):
     create_subscription_requested = Signal()
     check_now_requested = Signal()
     record_payment_requested = Signal()
@@ -62,15 +62,7 @@ class OverviewTab(QWidget):
         if not in_steps:
             self.finish_building()
 
-    def build_step(self) -> bool:
-        """Make the next piece; False once everything is made."""
-        if self._steps is not None and next(self._steps, _MADE) is _MADE:
-            self._steps = None
-        return self._steps is not None
 
-    def finish_building(self) -> None:
-        while self.build_step():
-            pass
 
     def _build(self) -> Iterator[None]:
         self.basic = Section("Basic Information")

@@ -47,12 +47,12 @@ from ispclient.ui.dialogs.subscription_dialog import SubscriptionDialog
 from ispclient.ui.dialogs.subscription_view import open_subscription, set_allowed
 from ispclient.ui.help import install_f1
 from ispclient.ui.widgets.formatting import day
+from ispclient.ui.widgets.steps import MadeInSteps
 from ispclient.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
 
 LOADING = "Loading…"
-_MADE = object()  # what a finished build's next() returns
 # A window whose data is in by then appears complete; one waiting on a slow database appears
 # after this long anyway, saying "Loading…".
 PRESENT_AFTER_MS = 150
@@ -90,7 +90,7 @@ def disabled_because(detail: ClientDetail, settings: Settings) -> DisabledBecaus
 LAZY_TABS = (("subscriptions", "S&ubscriptions"), ("payments", "Pa&yments"), ("activity", "&Activity"))
 
 
-class ClientWindow(WindowState, QWidget):
+class ClientWindow(MadeInSteps, WindowState, QWidget):
     """A top-level window for one client; deletes itself when closed (WA_DeleteOnClose).
 
     Made with ``client_id=None`` it is a *spare*: built, hidden, waiting for :meth:`adopt`
@@ -119,20 +119,8 @@ class ClientWindow(WindowState, QWidget):
         if not in_steps:
             self.finish_building()
 
-    @property
-    def built(self) -> bool:
-        """Whether every widget is made (a spare made in steps may still be on its way)."""
-        return self._steps is None
 
-    def build_step(self) -> bool:
-        """Make the next piece of the window; False once all of it is made."""
-        if self._steps is not None and next(self._steps, _MADE) is _MADE:
-            self._steps = None
-        return self._steps is not None
 
-    def finish_building(self) -> None:
-        while self.build_step():
-            pass
 
     def _build(self, title: str, spare: bool) -> Iterator[None]:
         self.edit_button = QPushButton("&Edit…")
