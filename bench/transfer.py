@@ -115,26 +115,12 @@ def _fresh_data(folder: Path) -> Any:
 
 
 def _in_memory_keyring() -> None:
+    """Passwords (the PPPoE key among them) kept in memory, never in the OS's keyring."""
     import keyring
-    from keyring.backend import KeyringBackend
 
-    class Memory(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
+    from bench.bench_keyring import BenchKeyring
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.store: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.store.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.store[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.store.pop((service, username), None)
-
-    keyring.set_keyring(Memory())
+    keyring.set_keyring(BenchKeyring())
 
 
 def measure_import(path: Path, folder: Path) -> dict[str, float]:

@@ -59,9 +59,6 @@ def start(parent: QObject, model: ClientListModel, today: date, expiring_days: i
                 queries.client_rows_page(today, expiring_days, PAGE_ROWS, page_descending)
         finally:
             page_done.set()
-        # Sorting every client by name filled this connection's page cache (up to 32 MB) with
-        # pages the list's own read goes through again on other connections.
-        queries.release_read_memory()
         return rows, cell_texts(rows, currency) if rows else None
 
     def show_page(page: tuple[list[queries.ClientRow], CellTexts | None]) -> None:
