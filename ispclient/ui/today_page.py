@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -48,7 +49,9 @@ class Tile(QPushButton):
         super().__init__(parent)
         self.setObjectName(name)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setMinimumSize(200, 96)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)  # a button's is Fixed:
+        policy.setHeightForWidth(True)  # a row's tiles take its tallest one's height
+        self.setSizePolicy(policy)
         self.caption = caption
         self.figure = QLabel("…")
         self.figure.setObjectName("figure")
@@ -66,6 +69,29 @@ class Tile(QPushButton):
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
         layout.addStretch(1)
+
+    # A QPushButton sizes itself by its own text, not by a layout of labels inside it: without
+    # these a detail that wraps to a third line (the takings by method at 150 %) was cut off.
+    # (No setMinimumSize: an explicit minimum overrides minimumSizeHint in every layout.)
+    SMALLEST = QSize(200, 96)
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        layout = self.layout()
+        return max(self.SMALLEST.height(), layout.totalHeightForWidth(width)) if layout is not None else -1
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        layout = self.layout()
+        return layout.totalSizeHint().expandedTo(self.SMALLEST) if layout is not None else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        layout = self.layout()
+        if layout is None:
+            return super().minimumSizeHint()
+        # As narrow as the tile's minimum width allows, as tall as its text then needs.
+        width = max(self.SMALLEST.width(), layout.totalMinimumSize().width())
+        return QSize(width, max(self.SMALLEST.height(), layout.totalHeightForWidth(width)))
 
     def set(self, figure: str, detail: str = "", tip: str = "") -> None:
         self.figure.setText(figure)
@@ -190,11 +216,12 @@ class TodayPage(QWidget):
             self.takings.setEnabled(False)
         else:
             self.takings.setEnabled(True)
-            methods = "; ".join(f"{m.method} {format_money(m.net_minor, cur)}" for m in t.takings) or "Nothing yet"
+            # One method a line: "Mobile money KES 21,500.00" is not broken between its name and sum.
+            methods = "\n".join(f"{m.method} {format_money(m.net_minor, cur)}" for m in t.takings) or "Nothing yet"
             staff = "\n".join(f"{s.name}: {format_money(s.net_minor, cur)} "
                               f"({s.count} {'entry' if s.count == 1 else 'entries'})" for s in t.takings_by_staff or ())
             voided = sum(m.voided_count for m in t.takings)
-            extra = f"; {voided} voided not counted" if voided else ""
+            extra = f"\n{voided} voided, not counted" if voided else ""
             self.takings.set(format_money(t.taken_minor, cur), methods + extra, staff or methods)
         self.renewed.set(str(t.auto_renewed), "Unpaid renewals made by auto-renew")
         last = t.failures[0] if t.failures else None

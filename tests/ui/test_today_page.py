@@ -134,3 +134,29 @@ def test_the_page_is_read_when_shown_not_before(qtbot: QtBot, ctx: AppContext, m
     w.today_action.trigger()  # Ctrl+1
     qtbot.waitUntil(lambda: w.today_page.figures is not None)
     assert w.today_page.owing.figure.text() == "2"
+
+
+def test_a_tile_grows_to_show_every_line_of_its_detail(qtbot: QtBot) -> None:
+    """The takings by method wrap to several lines at 150 % on a 1366-wide screen: the tile is
+    as tall as its text, not cut off at the button's own height (seen under X11 before)."""
+    from PySide6.QtWidgets import QGridLayout, QWidget
+
+    from ispclient.ui.today_page import Tile
+
+    holder = QWidget()
+    grid = QGridLayout(holder)
+    short, long = Tile("a", "Owe money"), Tile("b", "Taken today")
+    grid.addWidget(short, 0, 0)
+    grid.addWidget(long, 0, 1)
+    qtbot.addWidget(holder)
+    short.set("3", "KES 82,400.00 owed in all")
+    long.set("KES 89,750.00", "\n".join(f"{m} KES {n},500.00" for m, n in (
+        ("Cash", 23), ("Bank transfer", 21), ("Mobile money", 44), ("Cheque", 1))) + "\n2 voided, not counted")
+    holder.resize(420, 100)  # narrower and shorter than the text needs
+    holder.show()
+    qtbot.waitExposed(holder)
+    qtbot.waitUntil(lambda: long.detail.height() >= long.detail.heightForWidth(long.detail.width()))
+    detail = long.detail.geometry()
+    assert detail.bottom() < long.height()  # inside the tile, not clipped by it
+    assert long.detail.height() >= long.detail.heightForWidth(long.detail.width()) > long.title.height() * 4
+    assert long.height() == short.height()  # one row of the grid: the tiles stay even
