@@ -251,6 +251,8 @@ class ClientIndex:
             narrow(c.state[:n] == CONNECTION_RANK[flt.connection])
         if flt.owes:
             narrow(c.balance[:n] > 0)
+        if flt.ended_since is not None:  # no subscription: ends is 0, before any day
+            narrow(c.ends[:n] >= flt.ended_since.toordinal())
         terms = flt.terms
         if terms:
             narrow(self._search(terms))

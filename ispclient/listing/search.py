@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 import phonenumbers
@@ -148,6 +149,7 @@ class ClientFilter:
     server_id: int | None = None  # a server id, or NO_SERVER
     connection: ConnectionState | None = None
     owes: bool = False  # only clients whose balance is above zero
+    ended_since: date | None = None  # only clients whose subscription ends (or ended) on or after this day
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -156,7 +158,7 @@ class ClientFilter:
     @property
     def is_empty(self) -> bool:
         return (not self.terms and self.status is None and self.server_id is None and self.connection is None
-                and not self.owes)
+                and not self.owes and self.ended_since is None)
 
 
 def row_matches(row: ClientRow, state: ConnectionState, flt: ClientFilter) -> bool:
@@ -168,6 +170,8 @@ def row_matches(row: ClientRow, state: ConnectionState, flt: ClientFilter) -> bo
     if flt.connection is not None and state is not flt.connection:
         return False
     if flt.owes and not row.balance_minor > 0:
+        return False
+    if flt.ended_since is not None and (row.ends_on is None or row.ends_on < flt.ended_since):
         return False
     fields = search_fields(row)
     return all(any(term in f for f in fields) for term in flt.terms)

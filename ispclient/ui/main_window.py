@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -62,6 +62,7 @@ from ispclient.domain.permissions import Permission
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
 from ispclient.store import queries
 from ispclient.store.changes import Changes
+from ispclient.store.reports import WIN_BACK_DAYS
 from ispclient.ui import list_read, msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.help import open_guide
@@ -88,9 +89,13 @@ LOADING_HINT = "Loading the clients…"
 PAGE_ROWS = list_read.PAGE_ROWS
 SETTLE_WAIT_MS = 300  # the list not painted by then (the Today page shows): list_settled anyway
 MANY_CLIENTS_CHANGED = 2000  # more changed at once (an import, a mass renewal): read the whole list again
+# The Today page's win-back tile: expired within WIN_BACK_DAYS, nothing after (the list's Expired
+# narrowed to those whose subscription ended on or after that day).
+EXPIRED_LATELY = "expired-lately"
 STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
-    SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.EXPIRED,
-    SubscriptionStatus.SCHEDULED)), (NO_SUBSCRIPTION, NO_SUBSCRIPTION)]
+    SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.EXPIRED)),
+    (f"Expired in the last {WIN_BACK_DAYS} days", EXPIRED_LATELY),
+    (SubscriptionStatus.SCHEDULED.value, SubscriptionStatus.SCHEDULED.value), (NO_SUBSCRIPTION, NO_SUBSCRIPTION)]
 CONNECTION_FILTERS = [("All connections", None), *((s.label, s) for s in ConnectionState)]
 # Default widths fit these samples (and the header with its sort arrow); the user's own widths,
 # once changed, are restored over them.
@@ -126,12 +131,14 @@ def themed_icon(name: str, colour: QColor) -> QIcon:
 
 
 class FilterBar(QWidget):
-    """The search box and the three filters above the list."""
+    """The search box and the three filters above the list (``today``: the ISP's day, for
+    "Expired in the last 30 days")."""
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, today: Callable[[], date], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.today = today
         self.search = QLineEdit()
         self.search.setObjectName("search")
         self.search.setPlaceholderText(SEARCH_HINT)
@@ -184,8 +191,11 @@ class FilterBar(QWidget):
 
     def current(self) -> ClientFilter:
         connection = self.connection.currentData()  # the combo hands the enum back as a plain str
-        return ClientFilter(self.search.text(), self.status.currentData(), self.server.currentData(),
-                            ConnectionState(connection) if connection else None, self.owes.isChecked())
+        status, ended_since = self.status.currentData(), None
+        if status == EXPIRED_LATELY:
+            status, ended_since = SubscriptionStatus.EXPIRED.value, self.today() - timedelta(days=WIN_BACK_DAYS)
+        return ClientFilter(self.search.text(), status, self.server.currentData(),
+                            ConnectionState(connection) if connection else None, self.owes.isChecked(), ended_since)
 
     def set_filter(self, flt: ClientFilter) -> None:
         """Show exactly this filter (a Today tile leads here): one change, not one per control."""
@@ -194,7 +204,8 @@ class FilterBar(QWidget):
             widget.blockSignals(True)
         try:
             self.search.setText(flt.search)
-            for combo, value in ((self.status, flt.status), (self.server, flt.server_id),
+            status = EXPIRED_LATELY if flt.ended_since is not None else flt.status
+            for combo, value in ((self.status, status), (self.server, flt.server_id),
                                  (self.connection, flt.connection.value if flt.connection else None)):
                 combo.setCurrentIndex(max(combo.findData(value), 0))
             self.owes.setChecked(flt.owes)
@@ -336,7 +347,7 @@ class MainWindow(WindowState, QMainWindow):
         # Qt adds the application's name to every title itself ("Demo data — ISP Client").
         self.setWindowTitle("Demo data, simulated routers" if ctx.demo else "")
 
-        self.filters = FilterBar()
+        self.filters = FilterBar(ctx.today)
         self.table = ClientTable()
         self.table.setModel(self.model)
         self.empty = self._empty_page()
@@ -755,6 +766,8 @@ class MainWindow(WindowState, QMainWindow):
 
     def _check_new_day(self) -> None:
         if self._loaded_day is not None and self.ctx.today() != self._loaded_day:
+            if self.model.filter.ended_since is not None:  # "the last 30 days" moves on a day too
+                self.model.set_filter(self.filters.current())
             self.reload()  # Active turns Expiring, Expiring turns Expired
 
     def _resort_by_connection(self) -> None:

@@ -8,7 +8,7 @@ online come from the status checks already in the connection book (no router cal
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -124,15 +124,15 @@ class TodayPage(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.4)
         self.heading.setFont(font)
         self.expiring = Tile("expiringTile", "Expiring soon")
-        self.expired = Tile("expiredTile", "Expired, not renewed (30 days)")
+        self.expired = Tile("expiredTile", f"Expired, not renewed ({reports.WIN_BACK_DAYS} days)")
         self.owing = Tile("owingTile", "Owe money")
         self.takings = Tile("takingsTile", "Taken today")
         self.renewed = Tile("autoRenewTile", "Auto-renewed since midnight")
         self.failures = Tile("failuresTile", "Router changes refused")
         self.expiring.clicked.connect(lambda: self.show_clients.emit(
             ClientFilter(status=SubscriptionStatus.EXPIRING.value)))
-        self.expired.clicked.connect(lambda: self.show_clients.emit(
-            ClientFilter(status=SubscriptionStatus.EXPIRED.value)))
+        self.expired.clicked.connect(lambda: self.show_clients.emit(ClientFilter(
+            status=SubscriptionStatus.EXPIRED.value, ended_since=ctx.today() - timedelta(days=reports.WIN_BACK_DAYS))))
         self.owing.clicked.connect(lambda: self.show_clients.emit(ClientFilter(owes=True)))
         self.takings.clicked.connect(self.show_takings)
         self.failures.clicked.connect(self.show_router_sync)

@@ -59,7 +59,8 @@ def row_lists(draw: st.DrawFn, max_size: int = 30) -> list[ClientRow]:
 filters = st.builds(
     ClientFilter, search=st.text(alphabet=TYPED, max_size=6),
     status=st.none() | st.sampled_from(STATUSES), server_id=st.none() | st.sampled_from([1, 2, NO_SERVER]),
-    connection=st.none() | st.sampled_from(list(ConnectionState)), owes=st.booleans())
+    connection=st.none() | st.sampled_from(list(ConnectionState)), owes=st.booleans(),
+    ended_since=st.none() | st.integers(-60, 60).map(lambda d: TODAY + timedelta(days=d)))
 states = st.dictionaries(st.integers(0, 40), st.sampled_from(list(ConnectionState)))
 
 
@@ -108,7 +109,7 @@ def test_search_and_filters_show_exactly_the_matching_rows(widths: str, rows: li
     state = set_states(index, rows, chosen)
     for text in typed:
         for end in range(len(text) + 1):  # typed a letter at a time: the refining path runs too
-            now = ClientFilter(text[:end], flt.status, flt.server_id, flt.connection, flt.owes)
+            now = ClientFilter(text[:end], flt.status, flt.server_id, flt.connection, flt.owes, flt.ended_since)
             index.set_filter(now)
             assert index.visible_client_ids() == expected(rows, now, state), now
     index.set_filter(flt)

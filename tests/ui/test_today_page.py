@@ -4,7 +4,7 @@ see them, and a router that stops answering raises a red banner until it is back
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -160,3 +160,20 @@ def test_a_tile_grows_to_show_every_line_of_its_detail(qtbot: QtBot) -> None:
     assert detail.bottom() < long.height()  # inside the tile, not clipped by it
     assert long.detail.height() >= long.detail.heightForWidth(long.detail.width()) > long.title.height() * 4
     assert long.height() == short.height()  # one row of the grid: the tiles stay even
+
+
+def test_the_win_back_tile_shows_exactly_the_clients_it_counts(qtbot: QtBot, ctx: AppContext,
+                                                               make: Factory) -> None:
+    ids = _shop(make)  # Chen's subscription ended on Dec 31: within the 30 days
+    old = make.package("Old", "900")
+    make.subscription(ids["Dora"], old, date(2025, 9, 1))  # ended on Oct 1: expired, long ago
+    w = _window(qtbot, ctx)
+    page = w.today_page
+    assert page.expired.figure.text() == "1"
+    qtbot.mouseClick(page.expired, Qt.MouseButton.LeftButton)
+    assert w.filters.status.currentText() == "Expired in the last 30 days"
+    assert _names(w) == ["Chen"]  # the tile's one client, not every expired one
+    w.filters.status.setCurrentIndex(w.filters.status.findData(SubscriptionStatus.EXPIRED.value))
+    assert _names(w) == ["Chen", "Dora"]
+    w.filters.status.setCurrentIndex(w.filters.status.findText("Expired in the last 30 days"))
+    assert _names(w) == ["Chen"] and w.model.filter.ended_since == ctx.today() - timedelta(days=30)
