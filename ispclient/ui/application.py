@@ -137,14 +137,16 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
             routers = demo_data.start_demo_routers(app_paths, ctx.credentials)
             cleanups += [router.stop for router in routers]
             ctx.session.sign_in(demo_data.ensure_demo_staff())  # the demo opens as its owner
-        from ispclient.ui.list_read import FirstRead
+        from ispclient.ui.list_read import STATE_GROUP, STATE_TABLE, FirstRead
         from ispclient.ui.models.client_list import ClientListModel
+        from ispclient.ui.window_state import saved_sort
 
         # The list's first read (auto-renew first) starts in the background now, before the
         # window's modules are imported and its widgets built (~0.3 s of this thread that the
         # read overlaps); the window takes it over, and it lands once the event loop runs.
+
         model = ClientListModel(ctx.connections)
-        first_read = FirstRead(ctx, model)
+        first_read = FirstRead(ctx, model, saved_sort(app_paths, STATE_GROUP, STATE_TABLE))
         _preload_router_modules(model)
         from ispclient.ui.backup_actions import BackupActions
         from ispclient.ui.main_window import MainWindow

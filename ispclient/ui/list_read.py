@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ispclient.listing.search import ClientFilter
 
 PAGE_ROWS = 120  # read first, shown while the whole list is read: more than a screenful
+STATE_GROUP, STATE_TABLE = "MainWindow", "clients"  # where the main window saves the list's header
 
 Landed = Callable[["ClientIndex"], object]
 Failed = Callable[[BaseException], object]
@@ -99,7 +100,7 @@ class FirstRead:
     """The app's first read of the list, started before its window exists (:func:`start` with the
     model as the ops' parent); the window takes it over once built."""
 
-    def __init__(self, ctx: AppContext, model: ClientListModel) -> None:
+    def __init__(self, ctx: AppContext, model: ClientListModel, saved_sort: tuple[int, bool] | None = None) -> None:
         self.model = model
         self.today = ctx.today()
         self.expiring_days = ctx.settings().expiring_days
@@ -108,9 +109,12 @@ class FirstRead:
         self._error: BaseException | None = None
         self._on_index: Landed | None = None
         self._on_failure: Failed | None = None
-        # The page by name, ascending (the list's default order); a window restoring another
-        # order drops it (show_page checks) and shows the list when the whole read is in.
-        start(model, model, self.today, self.expiring_days, self.seen, renew=True, page_descending=False,
+        # The page by name in the order the window will restore (``saved_sort``: column,
+        # descending; ascending by name when none was saved). A list last sorted by another
+        # column has no quick first page: it shows when the whole read is in.
+        column, descending = saved_sort if saved_sort is not None else (Column.NAME, False)
+        start(model, model, self.today, self.expiring_days, self.seen, renew=True,
+              page_descending=descending if column == Column.NAME else None,
               on_index=self._landed, on_failure=self._failed)
 
     def take_over(self, on_index: Landed, on_failure: Failed) -> None:

@@ -310,7 +310,7 @@ class ClientTable(QTableView):
 class MainWindow(WindowState, QMainWindow):
     """The client list and everything that starts from it."""
 
-    state_group = "MainWindow"
+    state_group = list_read.STATE_GROUP
     default_size = QSize(1280, 760)
     list_loaded = Signal()  # the list shows the rows of its latest read
     # The first whole list is in and has been painted (or is not on screen): the start-up's later
@@ -1174,7 +1174,7 @@ class MainWindow(WindowState, QMainWindow):
     # -- window state -----------------------------------------------------------------------
 
     def state_tables(self) -> dict[str, QTableView]:
-        return {"clients": self.table}
+        return {list_read.STATE_TABLE: self.table}
 
     def _restore_state(self) -> None:
         self.restore_window_state()

@@ -9,7 +9,7 @@ Saved column widths never fall below what the header's own text needs.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
+from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
@@ -98,6 +98,23 @@ def forget_groups(path: str, groups: tuple[str, ...]) -> None:
     for group in groups:
         st.remove(group)
     st.sync()
+
+
+def saved_sort(paths: AppPaths, group: str, table: str) -> tuple[int, bool] | None:
+    """(column, descending) of the sort a table's saved header shows, read before its window
+    is built (the list's first read starts first); None when nothing was saved. Reads the file,
+    as :meth:`WindowState.restore_table` then does (~0.2 ms for a header without a model)."""
+    value = QSettings(str(paths.settings_file), QSettings.Format.IniFormat).value(f"{group}/{table}_header")
+    if not isinstance(value, QByteArray):
+        return None
+    header = QHeaderView(Qt.Orientation.Horizontal)
+    try:
+        if not header.restoreState(value):
+            return None
+        section = header.sortIndicatorSection()
+        return (section, header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder) if section >= 0 else None
+    finally:
+        header.deleteLater()
 
 
 class WindowState:

@@ -161,3 +161,46 @@ def test_a_list_not_on_screen_settles_after_a_while(qtbot: QtBot, ctx: AppContex
     with qtbot.waitSignal(window.list_settled, timeout=5000):
         pass
     assert window.list_ready
+
+
+def test_the_first_page_is_read_in_the_order_the_window_restores(qtbot: QtBot, ctx: AppContext,
+                                                                 clients: list[int],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page is read before the window exists, in the order its saved header will show (the
+    page by name ascending was dropped for a list left sorted by name descending: the rows then
+    waited for the whole read)."""
+    from PySide6.QtCore import Qt
+
+    from ispclient.ui.window_state import saved_sort
+
+    assert saved_sort(ctx.paths, list_read.STATE_GROUP, list_read.STATE_TABLE) is None  # nothing saved yet
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.list_ready)
+    window.table.horizontalHeader().setSortIndicator(Column.NAME, Qt.SortOrder.DescendingOrder)
+    window.close()  # saves its state
+    saved = saved_sort(ctx.paths, list_read.STATE_GROUP, list_read.STATE_TABLE)
+    assert saved == (Column.NAME, True)
+
+    model = ClientListModel(ctx.connections)
+    pages: list[list[str]] = []
+    monkeypatch.setattr(model, "show_page", lambda rows, texts=None: pages.append([r.name for r in rows]))
+    first = list_read.FirstRead(ctx, model, saved)
+    again = MainWindow(ctx, model=model, first_read=first)  # restores the order, takes the read over
+    qtbot.addWidget(again)
+    assert again.model.sort_column == Column.NAME and again.model.sort_order == Qt.SortOrder.DescendingOrder
+    qtbot.waitUntil(lambda: again.list_ready)
+    assert pages == [sorted(NAMES, key=str.casefold, reverse=True)]  # the page came, in the window's order
+
+    by_id = ClientListModel(ctx.connections)
+    reads: list[bool | None] = []
+    real = list_read.start
+
+    def counted(*args: Any, page_descending: bool | None, **kwargs: Any) -> None:
+        reads.append(page_descending)
+        real(*args, page_descending=page_descending, **kwargs)
+
+    monkeypatch.setattr(list_read, "start", counted)
+    list_read.FirstRead(ctx, by_id, (Column.CLIENT_ID, False))
+    assert reads == [None]  # no quick page by Client ID: none read for nothing
+    settle(qtbot)
