@@ -94,7 +94,7 @@ MANY_CLIENTS_CHANGED = 2000  # more changed at once (an import, a mass renewal):
 EXPIRED_LATELY = "expired-lately"
 STATUS_FILTERS = [("All subscriptions", None), *((s.value, s.value) for s in (
     SubscriptionStatus.ACTIVE, SubscriptionStatus.EXPIRING, SubscriptionStatus.EXPIRED)),
-    (f"Expired in the last {WIN_BACK_DAYS} days", EXPIRED_LATELY),
+    (f"Expired, last {WIN_BACK_DAYS} days", EXPIRED_LATELY),
     (SubscriptionStatus.SCHEDULED.value, SubscriptionStatus.SCHEDULED.value), (NO_SUBSCRIPTION, NO_SUBSCRIPTION)]
 CONNECTION_FILTERS = [("All connections", None), *((s.label, s) for s in ConnectionState)]
 # Default widths fit these samples (and the header with its sort arrow); the user's own widths,
@@ -132,7 +132,7 @@ def themed_icon(name: str, colour: QColor) -> QIcon:
 
 class FilterBar(QWidget):
     """The search box and the three filters above the list (``today``: the ISP's day, for
-    "Expired in the last 30 days")."""
+    "Expired, last 30 days")."""
 
     changed = Signal()
 

@@ -171,9 +171,9 @@ def test_the_win_back_tile_shows_exactly_the_clients_it_counts(qtbot: QtBot, ctx
     page = w.today_page
     assert page.expired.figure.text() == "1"
     qtbot.mouseClick(page.expired, Qt.MouseButton.LeftButton)
-    assert w.filters.status.currentText() == "Expired in the last 30 days"
+    assert w.filters.status.currentText() == "Expired, last 30 days"
     assert _names(w) == ["Chen"]  # the tile's one client, not every expired one
     w.filters.status.setCurrentIndex(w.filters.status.findData(SubscriptionStatus.EXPIRED.value))
     assert _names(w) == ["Chen", "Dora"]
-    w.filters.status.setCurrentIndex(w.filters.status.findText("Expired in the last 30 days"))
+    w.filters.status.setCurrentIndex(w.filters.status.findText("Expired, last 30 days"))
     assert _names(w) == ["Chen"] and w.model.filter.ended_since == ctx.today() - timedelta(days=30)
