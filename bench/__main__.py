@@ -41,8 +41,8 @@ class Plan:
 
 
 PLANS = {
-    "full": Plan(SIZES["full"], 3, 1000, None, SIZES["5000"]),
-    "million": Plan(SIZES["million"], 3, 1000, 200, SIZES["5000"]),
+    "full": Plan(SIZES["full"], 3, 1000, None, SIZES["full"]),
+    "million": Plan(SIZES["million"], 3, 1000, 200, SIZES["full"]),
     "quick": Plan(SIZES["5000"], 1, 1000, 60, SIZES["5000"]),
     "tiny": Plan(SIZES["tiny"], 1, 100, 10, None),
 }
