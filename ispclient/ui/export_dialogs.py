@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ispclient.dataio import export
 from ispclient.ui import ops
 from ispclient.ui.context import AppContext
+from ispclient.ui.help import install_f1
 from ispclient.ui.import_wizard import ask_save_path
 from ispclient.ui.models.client_list import HEADERS, ClientListModel, Column
 
@@ -105,6 +106,7 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
+        install_f1(self, "import")
         self._kind_changed()
 
     def kind(self) -> str:

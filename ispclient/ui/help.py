@@ -8,14 +8,14 @@ import logging
 import shiboken6
 from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QTextBrowser, QVBoxLayout, QWidget
 
 from ispclient.resources import resource_path
 
 log = logging.getLogger(__name__)
 
-PAGES = ("setup", "main", "client", "offline", "selling", "cancel", "delete", "servers", "packages",
-         "router-sync", "backups", "keys")
+PAGES = ("setup", "staff", "today", "main", "client", "offline", "selling", "receipts", "cancel", "delete", "till",
+         "reports", "import", "servers", "packages", "router-sync", "backups", "keys")
 
 
 class GuideWindow(QWidget):
@@ -49,11 +49,16 @@ _window: GuideWindow | None = None
 
 
 def open_guide(parent: QWidget | None = None, page: str = "") -> GuideWindow:
-    """Show the guide (one window, raised if open) at ``page``."""
+    """Show the guide (one window, raised if open) at ``page``. Asked from a modal dialog (Record
+    payment, the sign-in), the guide goes under that dialog: elsewhere the dialog would block it
+    (shown, but not to be scrolled or closed until the dialog is)."""
     global _window
+    modal = QApplication.activeModalWidget()
+    owner = modal if modal is not None else parent.window() if parent is not None else None
     if _window is None or not shiboken6.isValid(_window):
-        owner = parent.window() if parent is not None else None
         _window = GuideWindow(owner)
+    elif modal is not None and _window.parentWidget() is not modal:
+        _window.setParent(modal, Qt.WindowType.Window)
     _window.show()
     _window.raise_()
     _window.activateWindow()

@@ -58,6 +58,7 @@ from ispclient.dataio.sources import DELIMITERS, ReadOptions, Source, SourceErro
 from ispclient.domain.money import format_amount, parse_amount
 from ispclient.ui import collector, msgbox, ops
 from ispclient.ui.context import AppContext
+from ispclient.ui.help import install_f1
 from ispclient.ui.import_preview_model import PreviewModel, cell_text
 
 T = TypeVar("T")
@@ -181,6 +182,7 @@ class ImportWizard(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages, 1)
         layout.addLayout(buttons)
+        install_f1(self, "import")
         self._show_page(0)
 
     # -- pages ------------------------------------------------------------------------------

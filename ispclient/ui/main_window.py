@@ -480,7 +480,7 @@ class MainWindow(WindowState, QMainWindow):
         }
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.about_action = self._action("&About", self.about)
-        self.guide_action = self._action("&User guide", lambda: open_guide(self, "main"),
+        self.guide_action = self._action("&User guide", lambda: open_guide(self, self.guide_page()),
                                          QKeySequence.StandardKey.HelpContents, tip="The short guide to daily tasks")
         self.setup_action = self._action("Set-up &wizard…", self.show_setup_wizard,
                                          tip="Your business details, first router, packages and clients")
@@ -781,6 +781,10 @@ class MainWindow(WindowState, QMainWindow):
     def show_today(self) -> None:
         self.tabs.setCurrentWidget(self.today_page)
         self.today_page.refresh()
+
+    def guide_page(self) -> str:
+        """The guide's part about what the window shows (F1): the Today page or the client list."""
+        return "today" if self.tabs.currentWidget() is self.today_page else "main"
 
     def show_client_list(self) -> None:
         self.tabs.setCurrentWidget(self.clients_page)

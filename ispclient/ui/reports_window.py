@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -26,6 +27,7 @@ from ispclient.store.changes import Changes
 from ispclient.store.reports import Report, ReportKind
 from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
+from ispclient.ui.help import install_f1
 from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.report_chart import UNAVAILABLE, chart_image, charts_available, make_chart_view
 from ispclient.ui.report_print import export, print_html, range_text, report_html, save_pdf
@@ -177,6 +179,8 @@ class ReportsWindow(WindowState, QWidget):
         self.last.dateChanged.connect(lambda _d: self.reload())
         self.preset.activated.connect(self._preset_chosen)
         ctx.events.changed.connect(self._data_changed)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)  # as every other tool window
+        install_f1(self, "reports")
         self._set_buttons()
         self.restore_window_state()
         self.reload()

@@ -39,6 +39,7 @@ from ispclient.ui.cashup_report import cashup_html, print_report, save_pdf
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
+from ispclient.ui.help import install_f1
 from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.widgets.formatting import local_time
 from ispclient.ui.window_state import WindowState
@@ -104,6 +105,7 @@ class OpenShiftDialog(FormDialog):
         self.fields.add("opening_float", f"Cash in the drawer &now ({self.currency}):", self.float,
                         hint="The float you start with; it is part of the cash expected at the cash-up.")
         self.finish_layout()
+        install_f1(self, "till")
 
     def validate(self) -> Mapping[str, str]:
         text = self.float.text().strip()
@@ -155,6 +157,7 @@ class CloseShiftDialog(FormDialog):
         self.fields.add("note", "&Note:", self.note, hint="Why it is short or over, if you know.")
         self.counted.textChanged.connect(self._show_difference)
         self.finish_layout()
+        install_f1(self, "till")
         self.counted.setFocus()
 
     def _show_difference(self) -> None:
@@ -245,6 +248,7 @@ class ShiftsWindow(WindowState, QWidget):
         self.pdf_button.clicked.connect(self.save_pdf)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._load_report())
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        install_f1(self, "till")
         ctx.events.changed.connect(self._changed)
         ctx.session.changed.connect(self.reload)
         self.restore_window_state()

@@ -32,6 +32,7 @@ from ispclient.ui import ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 from ispclient.ui.dialogs.subscription_view import set_allowed
+from ispclient.ui.help import install_f1
 from ispclient.ui.models.rows import RowListModel, list_view
 from ispclient.ui.widgets.formatting import local_time
 from ispclient.ui.window_state import WindowState
@@ -134,6 +135,7 @@ class StaffDialog(FormDialog):
         self.role.currentIndexChanged.connect(self._show_role_help)
         self._show_role_help()
         self.finish_layout()
+        install_f1(self, "staff")
         self.display_name.setFocus()
 
     def _show_role_help(self) -> None:
@@ -205,6 +207,7 @@ class StaffWindow(WindowState, QWidget):
         self.table.activated.connect(lambda _i: self.edit())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+        install_f1(self, "staff")
         ctx.events.changed.connect(self._changed)
         ctx.session.changed.connect(self._update_buttons)
         self.restore_window_state()

@@ -17,6 +17,7 @@ from ispclient.store.queries import ClientDetail, PaymentView
 from ispclient.ui import msgbox, ops
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
+from ispclient.ui.help import install_f1
 from ispclient.ui.models.payments import amount_text
 from ispclient.ui.widgets import NoticeBox
 from ispclient.ui.widgets.formatting import day, local_time
@@ -54,6 +55,7 @@ class VoidDialog(FormDialog):
         self.fields.add("reason", "&Reason:", self.reason)
         self.buttons.button(self.buttons.StandardButton.Cancel).setText("&Keep it")
         self.finish_layout()
+        install_f1(self, "receipts")
         self.reason.setFocus()
 
     def validate(self) -> Mapping[str, str]:
@@ -111,6 +113,7 @@ class RefundDialog(FormDialog):
         f.add("reference", "&Reference:", self.reference)
         f.add("note", "N&ote:", self.note)
         self.finish_layout()
+        install_f1(self, "receipts")
         self.amount.setFocus()
 
     def validate(self) -> Mapping[str, str]:

@@ -22,6 +22,7 @@ from ispclient.store.queries import ClientDetail, SubscriptionView
 from ispclient.ui.context import AppContext
 from ispclient.ui.dialogs.form import FormDialog
 from ispclient.ui.dialogs.money_fields import MoneyFields
+from ispclient.ui.help import install_f1
 from ispclient.ui.widgets import Section
 from ispclient.ui.widgets.formatting import day
 
@@ -86,6 +87,7 @@ class PaymentDialog(FormDialog):
         self.use_credit.toggled.connect(lambda _on: self._update())
         self._update()
         self.finish_layout()
+        install_f1(self, "selling")
         self.money.amount.setFocus()
 
     @property

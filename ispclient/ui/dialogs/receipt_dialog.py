@@ -28,6 +28,7 @@ from ispclient.store import receipts
 from ispclient.store.receipts import Receipt
 from ispclient.ui import msgbox, ops, receipt_print
 from ispclient.ui.context import AppContext
+from ispclient.ui.help import install_f1
 from ispclient.ui.receipt_print import LAYOUT_LABELS, ReceiptPreview
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class ReceiptDialog(QDialog):
         self.preview_button.clicked.connect(self.preview)
         for key, slot in (("P", self.print_receipt), ("S", self.save_pdf), ("V", self.preview)):
             QShortcut(QKeySequence(key), self, slot)
+        install_f1(self, "receipts")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)

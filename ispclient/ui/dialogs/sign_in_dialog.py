@@ -18,6 +18,7 @@ from ispclient.domain.permissions import Actor
 from ispclient.logging_setup import register_secret
 from ispclient.store import staff
 from ispclient.ui.dialogs.form import FormDialog
+from ispclient.ui.help import install_f1
 
 
 def _password_field(placeholder: str = "") -> QLineEdit:
@@ -66,6 +67,7 @@ class SignInDialog(FormDialog):
         self._countdown.timeout.connect(self._tick)
         self._locked_left = 0
         self.finish_layout()
+        install_f1(self, "staff")
         (self.password if username else self.username).setFocus()
 
     def validate(self) -> Mapping[str, str]:
@@ -153,6 +155,7 @@ class FirstOwnerDialog(FormDialog):
         f.add("password", "&Password:", self.password, hint=f"At least {rules.MIN_PASSWORD} characters.")
         f.add("repeat", "&Again:", self.repeat)
         self.finish_layout()
+        install_f1(self, "staff")
         self.display_name.setFocus()
 
     def validate(self) -> Mapping[str, str]:
@@ -196,6 +199,7 @@ class ChangePasswordDialog(FormDialog):
         self.fields.add("new_password", "&New password:", self.new, hint=f"At least {rules.MIN_PASSWORD} characters.")
         self.fields.add("repeat", "&Again:", self.repeat)
         self.finish_layout()
+        install_f1(self, "staff")
 
     def validate(self) -> Mapping[str, str]:
         errors: dict[str, str] = {}
