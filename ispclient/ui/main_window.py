@@ -552,6 +552,13 @@ class MainWindow(WindowState, QMainWindow):
             if refusal is not None:
                 self.statusBar().showMessage(refusal, 8000)
                 return
+            if self.tabs.currentWidget() is not self.clients_page:
+                # On the Today page no client is in sight: the list's selection (or its first
+                # row) would be someone the person at the desk can't see. Find them first.
+                self.focus_search()
+                self.statusBar().showMessage(
+                    f"Find the client, then press {'Ctrl+P' if pay else 'Ctrl+R'} again.", 8000)
+                return
             client_id = self.selected_client_id()
             if client_id is None and self.model.rowCount():
                 client_id = self.model.client_id(0)
@@ -877,6 +884,8 @@ class MainWindow(WindowState, QMainWindow):
         self.filters.search.selectAll()
 
     def clear_search(self) -> None:
+        if self.tabs.currentWidget() is not self.clients_page:
+            return  # Esc on the Today page: nothing there to clear (the list's search is not in sight)
         self.filters.clear()
         self.filters.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
 

@@ -124,7 +124,7 @@ class TodayPage(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.4)
         self.heading.setFont(font)
         self.expiring = Tile("expiringTile", "Expiring soon")
-        self.expired = Tile("expiredTile", f"Expired, not renewed ({reports.WIN_BACK_DAYS} days)")
+        self.expired = Tile("expiredTile", f"Expired, last {reports.WIN_BACK_DAYS} days")
         self.owing = Tile("owingTile", "Owe money")
         self.takings = Tile("takingsTile", "Taken today")
         self.renewed = Tile("autoRenewTile", "Auto-renewed since midnight")
@@ -246,7 +246,7 @@ class TodayPage(QWidget):
                 widget.deleteLater()
         self.router_labels = {}
         if not t.routers:
-            grid.addWidget(QLabel("No routers yet (Manage → Servers)."), 0, 0)
+            grid.addWidget(QLabel("No routers yet (Manage ▸ Servers)."), 0, 0)
             return
         for col, head in enumerate(("Router", "State", "Last check", "Online", "Clients", "Changes waiting")):
             grid.addWidget(QLabel(f"<b>{head}</b>"), 0, col)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -177,3 +178,29 @@ def test_the_win_back_tile_shows_exactly_the_clients_it_counts(qtbot: QtBot, ctx
     assert _names(w) == ["Chen", "Dora"]
     w.filters.status.setCurrentIndex(w.filters.status.findText("Expired, last 30 days"))
     assert _names(w) == ["Chen"] and w.model.filter.ended_since == ctx.today() - timedelta(days=30)
+
+
+def test_ctrl_p_and_esc_on_the_today_page_never_act_on_a_client_out_of_sight(
+        qtbot: QtBot, ctx: AppContext, make: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl+P / Ctrl+R on the Today page took money from the list's selected (or first) client,
+    whom the person at the desk could not see; Esc cleared a search they could not see either."""
+    from ispclient.ui.client import counter
+
+    _shop(make)
+    opened: list[int] = []
+    monkeypatch.setattr(counter, "for_client", lambda _w, _ctx, client_id, _what: opened.append(client_id))
+    w = _window(qtbot, ctx)
+    w.filters.search.setText("Brian")
+    qtbot.waitUntil(lambda: w.model.rowCount() == 1)
+    w.show_today()
+    w.select_client(w.model.client_id(0))
+    w.activateWindow()
+    w.today_page.setFocus()
+    qtbot.keyClick(w.today_page, Qt.Key.Key_Escape)
+    assert w.filters.search.text() == "Brian" and w.tabs.currentWidget() is w.today_page
+    qtbot.keyClick(w.today_page, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert opened == []  # nobody's payment dialog
+    assert w.tabs.currentWidget() is w.clients_page and w.filters.search.hasFocus()
+    assert "Find the client, then press Ctrl+P again." in w.statusBar().currentMessage()
+    qtbot.keyClick(w.filters.search, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # now in sight
+    assert len(opened) == 1
