@@ -200,7 +200,8 @@ class ShiftsWindow(WindowState, QWidget):
         self._select_later: int | None = None
         self.model = ShiftsModel(self)
         self.table = list_view(self.model, "shifts")
-        self.day = QDateEdit(QDate.currentDate())
+        today = ctx.today()  # the business's day (its time zone), not this PC's clock
+        self.day = QDateEdit(QDate(today.year, today.month, today.day))
         self.day.setObjectName("day")
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("dd MMM yyyy")

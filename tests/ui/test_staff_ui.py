@@ -340,6 +340,8 @@ def test_a_cashier_closes_the_shift_and_saves_the_cash_up_as_pdf(
     window = ShiftsWindow(ctx)
     qtbot.addWidget(window)
     window.show()
+    today = ctx.today()  # the business's day (here 15 Jan 2026), not this PC's clock
+    assert window.day.date().toPython() == today != date.today()
     qtbot.waitUntil(lambda: window.report is not None, timeout=5000)
     assert window.report is not None and window.report.shift.is_open
     assert "Cash-up — Cate Cashier" in window.view.toPlainText()
