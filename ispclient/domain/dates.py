@@ -27,6 +27,17 @@ def check_day(value: object, field: str, label: str) -> date:
     return value
 
 
+MAX_RANGE_DAYS = 366 * 10  # a report over more than ten years is a mistyped year
+
+
+def check_range(first: date, last: date) -> None:
+    """A report's days ``first`` to ``last`` (both included), or a message for ``last``."""
+    if last < first:
+        raise ValidationError.single("last", "The end of the range is before its start.")
+    if (last - first).days > MAX_RANGE_DAYS:
+        raise ValidationError.single("last", "Choose at most ten years.")
+
+
 def format_moment(utc_naive: datetime, tz_name: str = "", today: date | None = None) -> str:
     """"10:42" today, "10:42 on 3 Mar 2026" another day — in the ISP's time zone."""
     local = clock.to_local(utc_naive, tz_name)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ispclient.domain import permissions
+from ispclient.domain import dates, permissions
 from ispclient.domain import shifts as till
 from ispclient.domain.permissions import Permission
 from ispclient.store import access, settings
@@ -475,20 +475,11 @@ def _debtors(today: date) -> list[tuple[Any, ...]]:
     return out
 
 
-def _check_range(first: date, last: date) -> None:
-    from ispclient.domain.errors import ValidationError
-
-    if last < first:
-        raise ValidationError.single("last", "The end of the range is before its start.")
-    if (last - first).days > 366 * 10:
-        raise ValidationError.single("last", "Choose at most ten years.")
-
-
 @access.requires(Permission.REPORTS)
 def report(kind: ReportKind, first: date, last: date, *, churn_days: int = CHURN_DAYS,
            today: date | None = None) -> Report:
     """One report over the days ``first`` to ``last`` (both included, the ISP's days)."""
-    _check_range(first, last)
+    dates.check_range(first, last)
     s = settings.load()
     tz, cur = s.timezone, s.currency
     today = today or settings.today()

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ispclient.domain import dates
+from ispclient.domain.errors import ValidationError
 from ispclient.store import reports
 from ispclient.store.changes import Changes
 from ispclient.store.reports import Report, ReportKind
@@ -140,6 +142,11 @@ class ReportsWindow(WindowState, QWidget):
         top.addWidget(_buddy("&To:", self.last))
         top.addWidget(self.last)
         top.addWidget(self.preset)
+        self.range_error = QLabel()  # beside the dates, not a dialog per click of the calendar's arrows
+        self.range_error.setObjectName("reportRangeError")
+        self.range_error.setStyleSheet("color: #c62828;")
+        self.range_error.hide()
+        top.addWidget(self.range_error)
         top.addStretch(1)
         self.heading = QLabel()
         self.heading.setObjectName("reportHeading")
@@ -231,9 +238,23 @@ class ReportsWindow(WindowState, QWidget):
     def reload(self) -> None:
         kind: ReportKind = self.kind.currentData()
         first, last = self.range()
+        try:
+            dates.check_range(first, last)
+        except ValidationError as e:
+            # Nothing is read; the report shown (or on its way) stays, its heading naming its range.
+            self.range_error.setText(next(iter(e.errors.values())))
+            self.range_error.show()
+            return
+        self.range_error.hide()
         self.heading.setText(f"<b>{kind.value}</b> — loading…")
         ops.Op(self, lambda: reports.report(kind, first, last), key="report") \
-            .on_success(self.show_report).run()
+            .on_success(self.show_report).on_failure(self._failed).run()
+
+    def _failed(self, error: BaseException) -> None:
+        """Said once, and the heading no longer says "loading…" for ever."""
+        shown = self.report
+        self.heading.setText(f"<b>{shown.title}</b> — {range_text(shown)}" if shown is not None else "")
+        ops.show_error(self, error)
 
     def show_report(self, report: Report) -> None:
         self.report = report

@@ -110,3 +110,51 @@ def test_presets() -> None:
     assert preset_range("Last month", today) == (date(2026, 2, 1), date(2026, 2, 28))
     assert preset_range("Last 12 months", today) == (date(2025, 4, 1), today)
     assert preset_range("This year", today) == (date(2026, 1, 1), today)
+
+
+def test_a_range_that_ends_before_it_starts_is_said_beside_the_dates_and_reads_nothing(
+        qtbot: QtBot, window: ReportsWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stepping From past To (the calendar's arrows, a day a click) popped an error box per click
+    and left the heading at "loading…"; now a line beside the dates says why, and nothing is read."""
+    from PySide6.QtCore import QDate
+
+    from ispclient.store import reports
+    from ispclient.ui import msgbox
+
+    qtbot.waitUntil(lambda: window.report is not None)
+    shown = window.report
+    heading = window.heading.text()
+    boxes: list[str] = []
+    monkeypatch.setattr(msgbox, "error", lambda *a, **k: boxes.append(str(a)))
+    reads: list[object] = []
+    real = reports.report
+    monkeypatch.setattr(reports, "report", lambda *a, **k: (reads.append(a), real(*a, **k))[1])
+    last = window.last.date()
+    for days in (1, 2, 3):
+        window.first.setDate(last.addDays(days))
+    settle(qtbot)
+    assert window.range_error.isVisibleTo(window)
+    assert window.range_error.text() == "The end of the range is before its start."
+    assert reads == [] and boxes == []
+    assert window.report is shown and window.heading.text() == heading  # the report shown stays, as it was
+    window.first.setDate(QDate(last.year(), last.month(), 1))
+    qtbot.waitUntil(lambda: window.report is not shown)
+    assert not window.range_error.isVisibleTo(window) and len(reads) == 1
+    assert "loading" not in window.heading.text()
+
+
+def test_a_report_that_fails_is_said_once_and_the_heading_does_not_stay_loading(
+        qtbot: QtBot, window: ReportsWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ispclient.store import reports
+
+    qtbot.waitUntil(lambda: window.report is not None)
+    errors: list[BaseException] = []
+    monkeypatch.setattr(ops, "show_error", lambda _parent, e: errors.append(e))
+
+    def broken(*_a: object, **_k: object) -> object:
+        raise RuntimeError("the disk is away")
+
+    monkeypatch.setattr(reports, "report", broken)
+    window.reload()
+    qtbot.waitUntil(lambda: bool(errors))
+    assert len(errors) == 1 and "loading" not in window.heading.text()
