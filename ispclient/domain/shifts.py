@@ -28,6 +28,7 @@ class TillEntry:
     voided: bool = False
     receipt: str = ""
     client: str = ""  # "Amina Wanjiru (C00012)"
+    reference: str = ""  # the mobile-money or bank reference typed with it (matched against the statement)
     taken_by: str = ""
     void_reason: str = ""
 

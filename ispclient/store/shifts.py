@@ -135,14 +135,15 @@ def _till_entries(shift_id: int) -> list[rules.TillEntry]:
     p = db.obj.param
     cursor = db.execute_sql(
         "SELECT y.id, y.kind, y.method, y.amount_minor, y.paid_at, y.receipt_no, c.name, c.client_code, y.taken_by, "
-        "y.voided_at, y.void_reason, s.closed_at FROM payment y JOIN client c ON c.id = y.client_id "
+        "y.voided_at, y.void_reason, s.closed_at, y.reference FROM payment y JOIN client c ON c.id = y.client_id "
         f"JOIN shift s ON s.id = y.shift_id WHERE y.shift_id = {p} ORDER BY y.paid_at, y.id", (shift_id,))
     entries = []
-    for pid, kind, method, amount, at, receipt, name, code, taken_by, voided_at, void_reason, closed_at in cursor:
+    for pid, kind, method, amount, at, receipt, name, code, taken_by, voided_at, void_reason, closed_at, reference \
+            in cursor:
         voided = voided_at is not None and (closed_at is None or _as_datetime(voided_at) <= _as_datetime(closed_at))
         entries.append(rules.TillEntry(pid, kind, method, int(amount), _as_datetime(at), voided=voided,
                                        receipt=receipt, client=f"{name} ({code})", taken_by=taken_by,
-                                       void_reason=void_reason if voided else ""))
+                                       void_reason=void_reason if voided else "", reference=reference or ""))
     return entries
 
 

@@ -78,11 +78,11 @@ def cashup_html(report: ShiftReport, printed_by: str = "") -> str:
                      f"<th class='n'>Amount</th><th>Reason</th></tr>{voids}</table>")
     entries = "".join(
         f"<tr><td>{escape(local_time(e.at, tz))}</td><td>{escape(e.client)}</td><td>{escape(e.method)}</td>"
-        f"<td>{escape(e.receipt)}</td><td class='n'>{money(e.amount_minor)}</td></tr>"
+        f"<td>{escape(e.receipt)}</td><td>{escape(e.reference)}</td><td class='n'>{money(e.amount_minor)}</td></tr>"
         for e in report.entries if not e.voided)
     if entries:
-        parts.append(f"<h2>Money taken</h2>{_TABLE}<tr><th>When</th><th>Client</th><th>Method</th><th>Reference</th>"
-                     f"<th class='n'>Amount</th></tr>{entries}</table>")
+        parts.append(f"<h2>Money taken</h2>{_TABLE}<tr><th>When</th><th>Client</th><th>Method</th><th>Receipt</th>"
+                     f"<th>Reference</th><th class='n'>Amount</th></tr>{entries}</table>")
     if s.closed_at:
         parts.append("<p class='muted'>A closed shift does not change: corrections are new entries in an open shift."
                      "</p>")
