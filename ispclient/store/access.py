@@ -27,6 +27,7 @@ from typing import ParamSpec, TypeVar
 
 from ispclient.domain import permissions
 from ispclient.domain.permissions import SYSTEM, Actor, Permission, PermissionDenied, Role
+from ispclient.store.memo import memo_scope
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -128,8 +129,9 @@ def requires(permission: Permission, *, fresh: bool = True) -> Callable[[Callabl
     def wrap(fn: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(fn)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-            check(permission, fresh=fresh)
-            return fn(*args, **kwargs)
+            with memo_scope():  # one action: the settings read once for all of it
+                check(permission, fresh=fresh)
+                return fn(*args, **kwargs)
 
         _register(guarded, Guard(permission, "permission"))
         return guarded
@@ -140,8 +142,9 @@ def signed_in(fn: Callable[P, R]) -> Callable[P, R]:
     """Anyone signed in (or the system): their own password, their own shift."""
     @functools.wraps(fn)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-        check_signed_in()
-        return fn(*args, **kwargs)
+        with memo_scope():
+            check_signed_in()
+            return fn(*args, **kwargs)
 
     _register(guarded, Guard(None, "signed_in"))
     return guarded

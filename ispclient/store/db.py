@@ -15,6 +15,7 @@ import peewee
 from ispclient.store import dbconfig, errors
 from ispclient.store.dbconfig import DbConfig, Target
 from ispclient.store.errors import DatabaseUnavailable, DiskFull
+from ispclient.store.memo import memo_scope, transaction_memo
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,17 @@ def atomic() -> Iterator[None]:
 
     A lost server connection or a full disk leaves it as :class:`DatabaseUnavailable` or
     :class:`DiskFull`, whichever statement (or raw cursor) met it."""
+    with memo_scope():
+        try:
+            yield from _atomic()
+        except BaseException:
+            memo = transaction_memo()
+            if memo is not None:
+                memo.clear()  # it may hold what the rolled-back transaction read of its own writes
+            raise
+
+
+def _atomic() -> Iterator[None]:
     obj = db.obj
     try:
         with obj.atomic("IMMEDIATE") if isinstance(obj, peewee.SqliteDatabase) else db.atomic():

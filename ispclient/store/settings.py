@@ -13,6 +13,7 @@ from ispclient.domain.money import minor_digits
 from ispclient.domain.permissions import Permission
 from ispclient.store import access, audit
 from ispclient.store.db import atomic, db, is_sqlite
+from ispclient.store.memo import transaction_memo
 from ispclient.store.models import Setting
 
 PAYMENT_METHODS = ("Cash", "Bank transfer", "Mobile money", "Card", "Cheque", "Other")
@@ -66,6 +67,9 @@ def ensure_defaults() -> None:
 
 def put(key: str, value: str) -> None:
     """Insert or update one row (``Model.replace`` is SQLite/MySQL only)."""
+    memo = transaction_memo()
+    if memo is not None:
+        memo.pop(_MEMO_KEY, None)  # read again after this write
     Setting.insert(key=key, value=value).on_conflict(conflict_target=[Setting.key],
                                                      update={Setting.value: value}).execute()
 
@@ -86,7 +90,21 @@ def _parse(text: str, default: object) -> object:
     return int(text) if isinstance(default, int) else str(text)
 
 
+_MEMO_KEY = "settings"
+
+
 def load() -> Settings:
+    """The settings as stored; inside a write transaction, read once for all of it."""
+    memo = transaction_memo()
+    if memo is not None:
+        known = memo.get(_MEMO_KEY)
+        if known is None:
+            known = memo[_MEMO_KEY] = _read()
+        return known  # type: ignore[no-any-return]
+    return _read()
+
+
+def _read() -> Settings:
     stored = {s.key: s.value for s in Setting.select()}
     values: dict[str, object] = {}
     for f in fields(Settings):
