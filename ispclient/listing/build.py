@@ -13,7 +13,9 @@ clients) go through the same columns (:meth:`IndexBuilder.add`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -21,7 +23,6 @@ import numpy as np
 import numpy.typing as npt
 
 from ispclient.listing import vectorized
-from ispclient.listing.ahead import ReadAhead
 from ispclient.listing.columns import SEP_CHAR, Bytes2D, Field, Strings, rows_of
 from ispclient.listing.index import HEADROOM, UNKNOWN, ClientIndex, Columns
 from ispclient.listing.keys import STATUS_RANK, natural
@@ -241,28 +242,83 @@ def from_rows(rows: Sequence[ClientRow], chunk_rows: int = 20_000) -> ClientInde
     return build(ordered[i:i + chunk_rows] for i in range(0, len(ordered), chunk_rows))
 
 
-def read(today: date, expiring_days: int, chunk_rows: int | None = None, ahead: ReadAhead | None = None) -> ClientIndex:
+def read(today: date, expiring_days: int, chunk_rows: int | None = None) -> ClientIndex:
     """Every client of the list from the database, a chunk at a time (run it off the GUI thread).
 
-    On SQLite the chunks are read by helper threads ahead of this one (:class:`ReadAhead`: the
-    database works without the GIL on the next chunks while this thread turns the last one into
-    arrays), started here (with the list's context) unless ``ahead`` (for ``today`` and
-    ``expiring_days``) was started already. It is closed before this returns."""
+    On SQLite the chunks are read by a helper thread one step ahead: the database works (without
+    the GIL) on the next chunk while this thread turns the last one into arrays, so the read
+    takes about as long as the longer of the two instead of their sum."""
     from ispclient.store import queries
 
-    chunks = ahead if ahead is not None else ReadAhead(today, expiring_days, chunk_rows)
-    try:
-        context = chunks.context
-        builder = IndexBuilder()
-        for first, stop, chunk in chunks:
-            try:
-                builder.add_chunk(chunk, context)
-            except ValueError:  # a value holds the separator: these clients as records instead
-                builder.add(queries.client_rows(today, expiring_days, id_range=(first, stop)))
-    finally:
-        chunks.close()
+    chunk_rows = chunk_rows or queries.CHUNK_ROWS
+    context = queries.list_context(today, expiring_days)
+    sql = queries.list_chunk_sql()
+    ranges = queries.list_id_ranges(chunk_rows)
+    builder = IndexBuilder()
+    chunks = _read_ahead(today, ranges, sql) if queries.reads_ahead() and len(ranges) > 1 else \
+        ((first, stop, queries.list_chunk(today, first, stop, sql)) for first, stop in ranges)
+    for first, stop, chunk in chunks:
+        try:
+            builder.add_chunk(chunk, context)
+        except ValueError:  # a value holds the separator: these clients as records instead
+            builder.add(queries.client_rows(today, expiring_days, id_range=(first, stop)))
     queries.release_read_memory()  # the whole table went through this connection's page cache
     index = builder.finish()
     del builder
     return_freed_memory()
     return index
+
+
+READERS = 2  # helper threads reading chunks ahead (each its own SQLite connection)
+
+
+def _read_ahead(today: date, ranges: list[tuple[int, int]], sql: str) -> Iterator[tuple[int, int, RowChunk]]:
+    """The chunks of ``ranges`` in order, read by helper threads (each its own connection, closed
+    when done; reader ``r`` takes ranges ``r``, ``r + READERS``…) at most two chunks ahead."""
+    from ispclient.store import queries
+
+    readers = max(1, min(READERS, len(ranges) - 1))
+    ready: list[queue.Queue[tuple[int, int, RowChunk] | BaseException | None]] = [
+        queue.Queue(maxsize=2) for _ in range(readers)]
+    stop_reading = threading.Event()
+
+    def reader(mine: int) -> None:
+        try:
+            for first, stop in ranges[mine::readers]:
+                if stop_reading.is_set():
+                    return
+                ready[mine].put((first, stop, queries.list_chunk(today, first, stop, sql)))
+            ready[mine].put(None)
+        except BaseException as error:  # noqa: B036 - handed to the reading thread, which raises it
+            ready[mine].put(error)
+        finally:
+            queries.release_read_memory()
+            _close_connection()
+
+    helpers = [threading.Thread(target=reader, args=(r,), name=f"ispclient-list-reader-{r}", daemon=True)
+               for r in range(readers)]
+    for helper in helpers:
+        helper.start()
+    try:
+        for turn in range(len(ranges)):
+            item = ready[turn % readers].get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop_reading.set()
+        for r, helper in enumerate(helpers):
+            while helper.is_alive():  # let it finish the chunk in hand and close its connection
+                try:
+                    ready[r].get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            helper.join()
+
+
+def _close_connection() -> None:
+    from ispclient.store import close_thread_connection
+
+    close_thread_connection()

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 
-from ispclient.listing.ahead import ReadAhead
 from ispclient.store import access, queries
 from ispclient.ui import ops
 from ispclient.ui.context import AppContext
@@ -44,10 +43,8 @@ def start(parent: QObject, model: ClientListModel, today: date, expiring_days: i
     and given the statuses of ``seen`` (``on_index``)."""
     # The whole read starts once expired auto-renewals are rolled over (before any row is read)
     # and the first page is in: the page alone takes ~50 ms, ~200 ms sharing the disk and both
-    # cores with the read's threads. The page's op starts the chunks' reading itself
-    # (ReadAhead: no numpy), so they are read while the read's thread imports numpy.
+    # cores with the read's threads.
     page_done = threading.Event()
-    started: list[ReadAhead] = []  # by the page's op, taken over by the read
     currency = model.currency
     flt, column = model.filter, model.sort_column
     descending = model.sort_order == Qt.SortOrder.DescendingOrder
@@ -60,11 +57,9 @@ def start(parent: QObject, model: ClientListModel, today: date, expiring_days: i
                 access.as_system(lambda: run_auto_renew(today))()  # the app's rule, not the member's act
             rows = [] if page_descending is None else \
                 queries.client_rows_page(today, expiring_days, PAGE_ROWS, page_descending)
-            texts = cell_texts(rows, currency) if rows else None
-            started.append(ReadAhead(today, expiring_days))
         finally:
             page_done.set()
-        return rows, texts
+        return rows, cell_texts(rows, currency) if rows else None
 
     def show_page(page: tuple[list[queries.ClientRow], CellTexts | None]) -> None:
         rows, texts = page
@@ -73,14 +68,10 @@ def start(parent: QObject, model: ClientListModel, today: date, expiring_days: i
             model.show_page(rows, texts)
 
     def read() -> ClientIndex:
-        try:
-            from ispclient.listing import build  # noqa: F401 - numpy's import (~0.15 s) overlaps the page's read
+        from ispclient.listing import build  # noqa: F401 - numpy's import (~0.15 s) overlaps the page's read
 
-            page_done.wait(60)
-            return read_index(today, expiring_days, seen, flt, column, descending, started[0] if started else None)
-        finally:
-            for ahead in started:
-                ahead.close()
+        page_done.wait(60)
+        return read_index(today, expiring_days, seen, flt, column, descending)
 
     if renew or page_descending is not None:
         ops.Op(parent, renew_then_page, key="list-page").on_success(show_page).on_failure(on_failure).run()
@@ -90,14 +81,13 @@ def start(parent: QObject, model: ClientListModel, today: date, expiring_days: i
 
 
 def read_index(today: date, expiring_days: int, seen: Snapshot, flt: ClientFilter, column: Column | None,
-               descending: bool, ahead: ReadAhead | None = None) -> ClientIndex:
-    """The whole list, indexed, off the GUI thread: read (its chunks from ``ahead`` when started
-    already), built, given the statuses known when the read began, filtered and sorted as the
-    window shows it, and every column's order worked out — so the first click on any header only
-    has to show an order."""
+               descending: bool) -> ClientIndex:
+    """The whole list, indexed, off the GUI thread: read, built, given the statuses known when the
+    read began, filtered and sorted as the window shows it, and every column's order worked out —
+    so the first click on any header only has to show an order."""
     from ispclient.listing import build, connections
 
-    index = build.read(today, expiring_days, ahead=ahead)
+    index = build.read(today, expiring_days)
     index.warm()
     connections.apply_snapshot(index, seen)
     index.sort_column, index.descending = column, descending

@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import peewee
-import pytest
 
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
 from ispclient.listing import build
-from ispclient.listing.ahead import READERS, ReadAhead
 from ispclient.listing.keys import Column
 from ispclient.listing.search import ClientFilter
 from ispclient.store import clients, queries
@@ -96,63 +94,3 @@ def test_each_routers_usernames_in_one_read(db: peewee.Database, make: Factory) 
                          ("am\x1fina", amina))
     users = queries.usernames_by_server()
     assert {sid: sorted(names) for sid, names in users.items()} == {north: ["am\x1fina", "brian"], south: ["chen"]}
-
-
-@pytest.mark.parametrize("threads", [True, False])
-def test_the_read_started_ahead_gives_every_chunk_in_order_and_the_context(
-        db: peewee.Database, make: Factory, threads: bool) -> None:
-    _people(make)
-    ahead = ReadAhead(TODAY, 7, chunk_rows=3, threads=threads)
-    context = ahead.context
-    assert context == queries.list_context(TODAY, 7)
-    chunks = list(ahead)
-    ranges = queries.list_id_ranges(3)
-    assert len(ranges) > READERS  # each reader reads more than one chunk
-    assert [(first, stop) for first, stop, _ in chunks] == ranges
-    assert [chunk for _, _, chunk in chunks] == [queries.list_chunk(TODAY, first, stop) for first, stop in ranges]
-    assert not ahead.reading  # the helpers are done, their connections closed
-    with pytest.raises(RuntimeError):
-        list(ahead)  # read once
-
-
-def test_a_read_started_ahead_builds_the_index_the_plain_read_builds(db: peewee.Database, make: Factory) -> None:
-    _people(make)
-    plain = build.read(TODAY, 7, chunk_rows=3)
-    ahead = ReadAhead(TODAY, 7, chunk_rows=3, threads=True)
-    index = build.read(TODAY, 7, ahead=ahead)
-    assert not ahead.reading
-    assert [index.row(s) for s in range(index.n)] == [plain.row(s) for s in range(plain.n)]
-
-
-def test_a_read_started_ahead_and_never_used_stops_when_closed(db: peewee.Database, make: Factory) -> None:
-    _people(make)
-    ahead = ReadAhead(TODAY, 7, chunk_rows=1, threads=True)  # more chunks than the helpers keep ready
-    ahead.close()
-    assert not ahead.reading
-    ahead.close()  # twice: nothing more
-
-
-def test_a_read_started_ahead_hands_its_helpers_failures_to_the_builder(
-        db: peewee.Database, make: Factory, monkeypatch: pytest.MonkeyPatch) -> None:
-    _people(make)
-
-    def broken(*_a: object, **_kw: object) -> object:
-        raise peewee.OperationalError("disk I/O error")
-
-    monkeypatch.setattr(queries, "list_context", broken)
-    ahead = ReadAhead(TODAY, 7, chunk_rows=3, threads=True)
-    with pytest.raises(peewee.OperationalError):
-        build.read(TODAY, 7, ahead=ahead)
-    assert not ahead.reading
-    monkeypatch.undo()
-    monkeypatch.setattr(queries, "list_id_ranges", broken)
-    ahead = ReadAhead(TODAY, 7, chunk_rows=3, threads=True)
-    with pytest.raises(peewee.OperationalError):
-        list(ahead)
-    assert not ahead.reading
-    monkeypatch.undo()
-    monkeypatch.setattr(queries, "list_chunk", broken)
-    ahead = ReadAhead(TODAY, 7, chunk_rows=3, threads=True)
-    with pytest.raises(peewee.OperationalError):
-        list(ahead)
-    assert not ahead.reading

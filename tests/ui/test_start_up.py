@@ -228,43 +228,6 @@ def test_the_first_page_is_read_before_the_whole_list(qtbot: QtBot, ctx: AppCont
     assert w.model.rowCount() == 4
 
 
-def test_the_page_s_op_starts_the_whole_read_that_the_builder_then_takes(
-        qtbot: QtBot, ctx: AppContext, clients: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The chunks are read (and the list's context) from the moment the page is in, while the
-    builder's thread still imports numpy; the builder takes that read over rather than starting one."""
-    from ispclient.listing import ahead as ahead_module
-    from ispclient.listing import build
-    from ispclient.store import queries
-
-    events: list[str] = []
-    taken: list[object] = []
-    page, read, made = queries.client_rows_page, build.read, ahead_module.ReadAhead
-
-    def logged_page(*a: object, **kw: object) -> object:
-        events.append("page")
-        return page(*a, **kw)  # type: ignore[arg-type]
-
-    class LoggedAhead(made):  # type: ignore[misc, valid-type]
-        def __init__(self, *a: object, **kw: object) -> None:
-            events.append("ahead")
-            super().__init__(*a, **kw)
-
-    def logged_read(*a: object, ahead: object = None, **kw: object) -> object:
-        events.append("read")
-        taken.append(ahead)
-        return read(*a, ahead=ahead, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(queries, "client_rows_page", logged_page)
-    monkeypatch.setattr("ispclient.ui.list_read.ReadAhead", LoggedAhead)
-    monkeypatch.setattr(build, "read", logged_read)
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    qtbot.waitUntil(lambda: w.list_ready)
-    assert events == ["page", "ahead", "read"]
-    assert isinstance(taken[0], LoggedAhead) and not taken[0].reading
-    assert w.model.rowCount() == 4
-
-
 def test_the_window_s_modules_leave_the_router_and_client_window_modules_for_later() -> None:
     """librouteros (with asyncio) and the client window's package are ~80 ms of imports on the
     GUI thread before the first paint: imported when first needed, in the background."""
