@@ -54,6 +54,25 @@ _ACCENTED = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_ACCENT
 _BASE = {chr(cp): base or "" for cp, base in _ACCENTS.items()}
 
 
+def _replace_order() -> dict[str, int]:
+    """When each accented character is replaced in a whole column, one character at a time: one
+    whose base holds another accented character ('ǿ' → 'ø') after that one ('ø' → 'o'), so
+    each character is replaced once, by its own base, as a single pass would."""
+    rank: dict[str, int] = {}
+
+    def visit(ch: str) -> int:
+        if ch not in rank:
+            rank[ch] = 1 + max((visit(c) for c in _BASE[ch] if c in _BASE and c != ch), default=-1)
+        return rank[ch]
+
+    for ch in _BASE:
+        visit(ch)
+    return rank
+
+
+_REPLACE_ORDER = _replace_order()
+
+
 def fold(text: str) -> str:
     """Lower-case without accents: 'José Müller' → 'jose muller'; non-Latin scripts stay."""
     if text.isascii():
@@ -67,7 +86,14 @@ def fold_joined(text: str) -> str:
     if text.isascii():
         return text.lower()
     folded = text.casefold()
-    return folded if folded.isascii() else _ACCENTED.sub(lambda m: _BASE[m.group()], folded)
+    if folded.isascii():
+        return folded
+    # Each accented character present, replaced all at once (str.replace, in C): a column holds a
+    # few dozen distinct ones among thousands of occurrences, and a replacement function called
+    # per occurrence was ~2/3 of the fold (~20 ms of the GIL per 100,000 names and e-mails).
+    for ch in sorted(set(_ACCENTED.findall(folded)), key=_REPLACE_ORDER.__getitem__):
+        folded = folded.replace(ch, _BASE[ch])
+    return folded
 
 
 def encode(text: str) -> bytes:

@@ -120,7 +120,11 @@ class StatusService(QObject):
             self._held = False
             if self._shut_down:
                 return
-            if self._helper_waiting:  # the list is in: the helper's start no longer delays it
+            # The list is in: the helper's start no longer delays it. Started now even when its
+            # HELPER_DELAY_MS has not passed yet (a list in sooner than that): the held refresh
+            # would otherwise be checked and parsed in this process's threads, holding the GIL
+            # while the list paints (30-100 ms stalls at 100,000 clients).
+            if self._helper_waiting or self._offload:
                 self._helper_waiting = False
                 self._start_helper()
             if self._refresh_waiting:

@@ -16,6 +16,7 @@ from ispclient.domain.connection import ClientConnection, ConnectionState, Route
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
 from ispclient.listing import columns
 from ispclient.listing import connections as conn
+from ispclient.listing import search as search_module
 from ispclient.listing.build import from_rows
 from ispclient.listing.index import ClientIndex
 from ispclient.listing.keys import Column, natural, sorted_rows
@@ -248,6 +249,21 @@ def test_router_answers_leave_each_row_as_the_book_says(rows: list[ClientRow],
 def test_folding_a_joined_column_is_joining_the_folded_values(values: list[str]) -> None:
     values = [v.replace(columns.SEP_CHAR, "") for v in values]
     assert fold_joined(columns.SEP_CHAR.join(values)) == columns.SEP_CHAR.join(map(fold, values))
+
+
+_ACCENTED_CHARS = "".join(sorted(search_module._BASE))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=_ACCENTED_CHARS + "aOø ǿßİ\u0301", max_size=8), max_size=20))
+def test_folding_a_joined_column_of_accented_letters_is_joining_the_folded_values(values: list[str]) -> None:
+    assert fold_joined(columns.SEP_CHAR.join(values)) == columns.SEP_CHAR.join(map(fold, values))
+
+
+def test_a_letter_whose_base_is_itself_accented_folds_once() -> None:
+    """'ǿ' is 'ø' with an acute: folded to 'ø' (then 'o' only where 'ø' stood, as fold does)."""
+    for text in ("ǿø", "øǿ", "Ǿø", _ACCENTED_CHARS, _ACCENTED_CHARS[::-1]):
+        assert fold_joined(text) == "".join(map(fold, text)) == fold(text)
 
 
 @settings(max_examples=200, deadline=None)

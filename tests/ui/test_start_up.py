@@ -96,6 +96,55 @@ def test_the_helper_process_starts_after_the_hold(qtbot: QtBot, ctx: AppContext,
         service.shutdown()
 
 
+def test_a_list_in_before_the_helper_s_delay_starts_the_helper_at_once(qtbot: QtBot, ctx: AppContext,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list in sooner than HELPER_DELAY_MS: the held refresh still goes through the helper
+    (started with it), not parsed in the app's threads as the list paints; the delay's own
+    timer starts no second one."""
+    events: list[str] = []
+
+    class Helper:
+        def close(self) -> None:
+            events.append("closed")
+
+    def start() -> Helper:
+        events.append("helper")
+        return Helper()
+
+    monkeypatch.setattr(service_module, "start_helper", start)
+    monkeypatch.setattr(service_module, "HELPER_DELAY_MS", 200)
+    service = StatusService(ctx)
+    monkeypatch.setattr(service.checker, "refresh", lambda: events.append("refresh"))
+    loaded = Loaded()
+    try:
+        service.hold_until(loaded.fired)
+        service.start()
+        qtbot.wait(20)
+        assert events == []
+        loaded.fired.emit()  # well before the helper's delay
+        assert events == ["helper", "refresh"]
+        qtbot.wait(400)  # the delay's timer fired meanwhile: the helper is there already
+        assert events == ["helper", "refresh"]
+    finally:
+        service.shutdown()
+
+
+def test_without_offloading_no_helper_starts_at_the_hold_s_end(qtbot: QtBot, ctx: AppContext,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(service_module, "start_helper", lambda: events.append("helper") or None)
+    service = StatusService(ctx, offload=False)
+    monkeypatch.setattr(service.checker, "refresh", lambda: events.append("refresh"))
+    loaded = Loaded()
+    try:
+        service.hold_until(loaded.fired)
+        service.start()
+        loaded.fired.emit()
+        assert events == ["refresh"]
+    finally:
+        service.shutdown()
+
+
 def test_the_session_holds_router_checks_until_the_list_is_in(qtbot: QtBot, ctx: AppContext, clients: list[int],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from ispclient.ui import application
