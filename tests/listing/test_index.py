@@ -188,6 +188,55 @@ def test_changed_rows_leave_the_index_as_a_fresh_build_would(widths: str, data: 
         assert index.visible_client_ids() == expected(list(current.values()), flt, state, column, descending)
 
 
+@SETTINGS
+@given(data=st.data(), first=st.sampled_from([None, *Column]), change=st.sampled_from(["none", "rows", "states"]))
+def test_orders_worked_out_in_the_background_are_kept_only_while_true(widths: str, data: st.DataObject,
+                                                                       first: Column | None, change: str) -> None:
+    """``warmed`` (a background thread, the list shown) works out every order not sorted yet and
+    the natural keys; ``adopt`` keeps them unless the rows (or, for the connection order, the
+    states) changed since. Either way every order is then the plain one."""
+    rows = data.draw(row_lists())
+    index = from_rows(rows, chunk_rows=4)
+    assert index.c.natural_key is None  # not made while the list is read
+    if first is not None:
+        index.sort(first)  # the order shown is worked out before, the others in the background
+    warmed = index.warmed()
+    assert set(warmed.orders) | index.sorted_columns() == set(Column)
+    current = {r.id: r for r in rows}
+    state = {r.id: ConnectionState.UNKNOWN for r in rows}
+    if change == "rows":
+        fresh = [data.draw(client_rows(i)) for i in data.draw(st.lists(st.integers(1, 2 * 10**6), unique=True,
+                                                                         min_size=1, max_size=3))]
+        index.apply([r.id for r in fresh], fresh)
+        current.update((r.id, r) for r in fresh)
+        state = {i: ConnectionState.UNKNOWN for i in current}
+    elif change == "states":
+        state = set_states(index, rows, data.draw(states))
+    index.adopt(warmed)
+    if change == "none":
+        assert index.sorted_columns() == set(Column)
+    elif change == "rows":
+        assert index.sorted_columns() <= ({first} if first is not None else set()) | {Column.NAME}
+    for column in Column:
+        index.sort(column)
+        assert index.visible_client_ids() == expected(list(current.values()), ClientFilter(), state, column)
+
+
+@SETTINGS
+@given(rows=row_lists())
+def test_natural_keys_made_from_the_folded_client_ids_are_the_plain_ones(widths: str, monkeypatch: pytest.MonkeyPatch,
+                                                                         rows: list[ClientRow]) -> None:
+    from ispclient.listing import index as index_module
+    from ispclient.listing.index import natural_field
+    from ispclient.listing.search import encode
+
+    monkeypatch.setattr(index_module, "NATURAL_CHUNK", 3)  # made a few rows at a time
+    index = from_rows(rows, chunk_rows=4)
+    field = natural_field(index.c.code_key, index.n)
+    assert field.capacity == index.capacity
+    assert [field.value(s) for s in range(index.n)] == [encode(natural(index.code(s))) for s in range(index.n)]
+
+
 def test_a_client_back_from_the_dead_keeps_their_slot() -> None:
     rows = [ClientRow(i, f"C{i}", f"N{i}", "", "", f"u{i}", 1, "R", "", NO_SUBSCRIPTION, None, None)
             for i in (1, 2, 3)]

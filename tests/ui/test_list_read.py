@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from pytestqt.qtbot import QtBot
 
 from ispclient.ui import list_read, main_window
@@ -161,3 +161,21 @@ def test_a_list_not_on_screen_settles_after_a_while(qtbot: QtBot, ctx: AppContex
     with qtbot.waitSignal(window.list_settled, timeout=5000):
         pass
     assert window.list_ready
+
+
+def test_the_other_columns_are_sorted_in_the_background_once_the_list_is_shown(
+        qtbot: QtBot, ctx: AppContext, clients: list[int]) -> None:
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.list_settled, timeout=5000):
+        pass
+    index = window.model.list_index
+    qtbot.waitUntil(lambda: index.sorted_columns() == set(Column), timeout=5000)  # type: ignore[union-attr]
+    assert index.c.natural_key is not None  # type: ignore[union-attr]
+    window.reload()  # a later read: warmed as soon as it is in
+    qtbot.waitUntil(lambda: window.model.list_index is not index, timeout=5000)
+    qtbot.waitUntil(lambda: window.model.list_index.sorted_columns() == set(Column),  # type: ignore[union-attr]
+                    timeout=5000)
+    window.table.sortByColumn(Column.CLIENT_ID, Qt.SortOrder.AscendingOrder)
+    assert _names(window.model) == list(NAMES)  # by Client ID: as made (the factory numbers them in order)
