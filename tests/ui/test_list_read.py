@@ -179,3 +179,14 @@ def test_the_other_columns_are_sorted_in_the_background_once_the_list_is_shown(
                     timeout=5000)
     window.table.sortByColumn(Column.CLIENT_ID, Qt.SortOrder.AscendingOrder)
     assert _names(window.model) == list(NAMES)  # by Client ID: as made (the factory numbers them in order)
+
+
+def test_a_read_works_out_the_name_order_whatever_order_it_was_started_with(ctx: AppContext,
+                                                                           clients: list[int]) -> None:
+    """The app's first read starts before the window restores its order (None then): the window
+    then sorts by name (or by another column, after name) without working that out itself."""
+    from ispclient.listing.search import ClientFilter
+
+    index = list_read.read_index(ctx.today(), 7, {}, ClientFilter(), None, False)
+    assert index.sorted_columns() == {Column.NAME}  # the others: once shown (list_read.warm)
+    assert index.visible_client_ids() == sorted(index.visible_client_ids())  # as it was asked: by id
