@@ -182,11 +182,13 @@ class IndexBuilder:
         fields["code_key"].append(rows_of(encode(fold_joined(codes)), n))  # its natural key: when first sorted by
         fields["name_key"].append(rows_of(encode(fold_joined(names)), n))
         fields["email_key"].append(rows_of(encode(fold_joined(emails)), n))
-        fields["username"].append(rows_of(encode(users), n))
+        username = rows_of(encode(users), n)
+        fields["username"].append(username)
         folded_users = fold_joined(users)
         if folded_users != users:
             self.username_folded = False
-        fields["username_key"].append(rows_of(encode(folded_users), n))
+            username = rows_of(encode(folded_users), n)
+        fields["username_key"].append(username)  # the same arrays when already folded (the usual)
         phone = rows_of(encode(phones), n)
         fields["phone"].append(phone)
         digits, national = vectorized.phone_forms(*phone, phone_forms)

@@ -51,6 +51,30 @@ _ACCENTS = _accent_table()
 # string calls the table once per character: ~0.6 s per million names).
 _ACCENTED = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_ACCENTS)) + "]")
 _BASE = {chr(cp): base or "" for cp, base in _ACCENTS.items()}
+_LOWEST = min(_ACCENTS)
+
+
+def _replace_order() -> list[int] | None:
+    """The accented letters in an order in which replacing each throughout, one after another,
+    is the same as replacing them all at once: a letter after those its base holds (None if the
+    bases went round in a circle, which they don't)."""
+    depth: dict[int, int] = {}
+
+    def of(cp: int, seen: frozenset[int]) -> int:
+        if cp in seen:
+            raise ValueError("circular")
+        if cp not in depth:
+            inner = [ord(c) for c in _ACCENTS[cp] or "" if ord(c) in _ACCENTS]
+            depth[cp] = 1 + max((of(c, seen | {cp}) for c in inner), default=-1)
+        return depth[cp]
+
+    try:
+        return sorted(_ACCENTS, key=lambda cp: (of(cp, frozenset()), cp))
+    except ValueError:
+        return None
+
+
+_REPLACE_ORDER = _replace_order()
 
 
 def fold(text: str) -> str:
@@ -66,7 +90,22 @@ def fold_joined(text: str) -> str:
     if text.isascii():
         return text.lower()
     folded = text.casefold()
-    return folded if folded.isascii() else _ACCENTED.sub(lambda m: _BASE[m.group()], folded)
+    if folded.isascii():
+        return folded
+    if _REPLACE_ORDER is None:
+        return _ACCENTED.sub(lambda m: _BASE[m.group()], folded)
+    # Each accented letter present replaced throughout by str.replace (a few dozen distinct ones
+    # in a chunk of names), found by numpy among the code points: ~10x faster than re.sub's
+    # Python callback per letter (~0.3 s per million names). In _REPLACE_ORDER, so a letter whose
+    # base holds another one (ǿ → ø) is replaced after it: the same as one pass (fold's translate).
+    import numpy as np  # not at import: the window's modules import this one before numpy is wanted
+
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    present = set(np.unique(codes[codes >= _LOWEST]).tolist())
+    for cp in _REPLACE_ORDER:
+        if cp in present:
+            folded = folded.replace(chr(cp), _ACCENTS[cp] or "")
+    return folded
 
 
 def encode(text: str) -> bytes:

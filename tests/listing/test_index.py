@@ -360,3 +360,11 @@ def test_the_first_page_shows_what_the_index_shows(rows: list[ClientRow], column
         other = index.live_slot(page.client_id(slot))
         assert other is not None and page.row(slot) == index.row(other)
         assert page.sort_key(column, slot) == index.sort_key(column, other)
+
+
+def test_folding_a_joined_column_replaces_every_accented_letter_as_fold_does() -> None:
+    """Every letter fold knows (and those around it), joined: the same as folding one by one —
+    ǿ becomes ø, not o (one pass, as fold's translate), whatever else the text holds."""
+    every = "".join(chr(cp) for cp in range(0x20, 0x2000) if not 0xD800 <= cp < 0xE000)
+    values = [every, "ǿø", "Ǿ", "øǿ", "José", "", "ı", "\ud800x"]
+    assert fold_joined(columns.SEP_CHAR.join(values)) == columns.SEP_CHAR.join(map(fold, values))
