@@ -284,6 +284,9 @@ class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
         if any(text.count(_WIRE) != max(len(values) - 1, 0) for text, (_, values) in zip(texts, joined, strict=True)):
             # a value holds the separator (never from RouterOS): the dicts as they are
             return ("dicts", self.server_id, self.checked_at, self.online, self.others, self._others_state)
+        if self._others_state is False:  # worked out here (the child) from the groups, not by the app
+            states = {conn.state for conn, _ in groups.values()}
+            self._others_state = states.pop() if len(states) == 1 else None
         return ("joined", self.server_id, self.checked_at, len(self.online), texts[0], texts[1],
                 [(conn, len(names), text) for (conn, names), text in zip(groups.values(), texts[2:], strict=True)],
                 self._others_state)

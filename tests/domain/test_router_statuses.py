@@ -19,7 +19,8 @@ names = st.text(alphabet="abé0_.\x1f", max_size=5)
 
 def _same(a: RouterStatuses, b: RouterStatuses) -> None:
     assert (a.server_id, a.checked_at, a.online, a.others) == (b.server_id, b.checked_at, b.online, b.others)
-    assert list(a.online) == list(b.online) and a.others_state() == b.others_state()
+    assert list(a.online) == list(b.online)
+    assert b.others_state() == RouterStatuses(a.server_id, a.online, a.others).others_state()  # as worked out here
     # the others still share one object per kind (a refresh names 100,000 of them)
     assert len({id(c) for c in b.others.values()}) == len({id(c) for c in a.others.values()})
 
@@ -46,3 +47,22 @@ def test_a_big_answer_goes_as_joined_strings() -> None:
     _same(sent, back)
     assert back[(2, "client3")].state is ConnectionState.ONLINE and back[(2, "client3")].address == "10.0.0.3"
     assert back.others_state() is ConnectionState.OFFLINE  # two kinds of offline, one state
+
+
+@settings(max_examples=100, deadline=None)
+@given(usernames=st.lists(names, max_size=8).map(tuple))
+def test_a_batch_survives_pickling(usernames: tuple[str, ...]) -> None:
+    from ispclient.routeros.status import RouterBatch
+
+    batch = RouterBatch(3, None, usernames, UnknownReason.NO_CREDENTIALS, "no password")
+    assert pickle.loads(pickle.dumps(batch)) == batch
+
+
+def test_a_big_batch_goes_as_one_joined_string() -> None:
+    from ispclient.routeros.status import RouterBatch
+
+    batch = RouterBatch(3, None, tuple(f"client{i}" for i in range(20_000)), UnknownReason.NO_CREDENTIALS)
+    count, joined = batch.__getstate__()["usernames"]
+    assert count == 20_000 and isinstance(joined, str)
+    back = pickle.loads(pickle.dumps(batch))
+    assert back == batch and back.usernames[-1] == "client19999"
