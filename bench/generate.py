@@ -123,6 +123,13 @@ def cached(size: Size, seed: int = 1, today: date | None = None, root: Path | No
     info_file = home / "data.json"
     if info_file.exists():
         info = DataInfo.load(info_file)
+        # The database beside this data.json, wherever it was made: a copy of the data folder
+        # (cp -a /work/bench-1m /work/bench-1m-NAME, --data-root of the copy) kept the original's
+        # absolute path here, and every run of the copy read and wrote the original instead.
+        here = str(home / Path(info.path).name)
+        if info.path != here:
+            info.path = here
+            info.save(info_file)
         made_for = date.fromisoformat(info.today)
         if made_for != today:
             shift_days(Path(info.path), (today - made_for).days)

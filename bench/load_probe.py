@@ -192,6 +192,15 @@ class StallMeter:
         self._tick()  # the gap up to now belongs to the phase that just ended
         self.phase = phase
 
+    def outside(self, step: Callable[[], Any]) -> Any:
+        """The probe's own blocking step (asking the runner to make a router hang): the window
+        waits for the probe then, not for the app, so the gap is not counted."""
+        self._tick()
+        try:
+            return step()
+        finally:
+            self._last = time.perf_counter()
+
     def stop(self) -> float:
         self._tick()
         self.timer.stop()
@@ -433,7 +442,7 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
     # One router hangs until its timeout while the others answer: the window must keep going.
     hang = config.get("hang_index")
     if hang is not None:
-        ask({"request": "fault", "index": hang, "fault": "hang"})
+        stalls.outside(lambda: ask({"request": "fault", "index": hang, "fault": "hang"}))
         stalls.enter("status_hung_router")
         t = time.perf_counter()
         status.refresh()
@@ -442,7 +451,7 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
         out["stall_refresh_s"] = time.perf_counter() - t
         out["stall_refresh_finished"] = finished
         out["unknown_during_hang"] = window.model.counts().unknown
-        ask({"request": "fault", "index": hang, "fault": "none"})
+        stalls.outside(lambda: ask({"request": "fault", "index": hang, "fault": "none"}))
         # Let the hung router's worker give up before going on (it holds its thread until then).
         spin_until(app, lambda: not status.checker.is_busy(config["hang_server_id"]), 30)
     stalls.enter("settle")

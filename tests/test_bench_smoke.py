@@ -121,6 +121,20 @@ def test_a_cached_data_set_moved_to_a_later_day_is_what_that_day_would_generate(
     assert rows(moved.path) == rows(fresh.path)
 
 
+def test_a_copied_data_folder_is_used_where_it_is_not_where_it_was_made(tmp_path: Path) -> None:
+    """Each engineer copies the data folder and passes --data-root of the copy: the runs must read
+    and write the copy (data.json holds the absolute path of the database it was made as)."""
+    import shutil
+
+    from bench.generate import cached
+
+    made = cached(SIZES["tiny"], root=tmp_path / "made", today=TODAY)
+    shutil.copytree(tmp_path / "made", tmp_path / "copy")
+    copy = cached(SIZES["tiny"], root=tmp_path / "copy", today=TODAY)
+    assert Path(copy.path) == tmp_path / "copy" / Path(made.path).parent.name / Path(made.path).name
+    assert Path(copy.path).exists() and Path(made.path).parent.parent == tmp_path / "made"
+
+
 def test_a_cached_data_set_of_an_older_schema_is_migrated_not_made_again(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from bench import generate

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from ispclient.listing import vectorized
 from ispclient.listing.columns import SEP_CHAR, Bytes2D, Field, Strings, rows_of
 from ispclient.listing.index import HEADROOM, UNKNOWN, ClientIndex, Columns
-from ispclient.listing.keys import STATUS_RANK, natural
+from ispclient.listing.keys import STATUS_RANK
 from ispclient.listing.search import NO_SERVER, encode, fold_joined, phone_forms
 from ispclient.memory import return_freed_memory
 from ispclient.store.queries import ClientRow, ListContext, RowChunk, describe_period
@@ -63,7 +63,7 @@ class IndexBuilder:
             k: [] for k in ("ids", "server", "package", "status", "starts", "ends", "balance")}
         self.texts: dict[str, list[tuple[str, npt.NDArray[np.int64]]]] = {"name": [], "code": [], "email": []}
         self.fields: dict[str, list[Chunk]] = {k: [] for k in (
-            "phone", "username", "name_key", "code_key", "natural_key", "email_key", "username_key", "digits",
+            "phone", "username", "name_key", "code_key", "email_key", "username_key", "digits",
             "national")}
         self.username_folded = True  # every username is its own fold (then one field serves both)
         self.servers: dict[int, str] = {}
@@ -179,16 +179,16 @@ class IndexBuilder:
              package: npt.NDArray[np.int32], status: npt.NDArray[np.uint8], starts: npt.NDArray[np.int32],
              ends: npt.NDArray[np.int32], balance: npt.NDArray[np.int64]) -> None:
         fields = self.fields
-        code_key = rows_of(encode(fold_joined(codes)), n)
-        fields["code_key"].append(code_key)
-        fields["natural_key"].append(vectorized.natural_keys(*code_key, natural))
+        fields["code_key"].append(rows_of(encode(fold_joined(codes)), n))  # its natural key: when first sorted by
         fields["name_key"].append(rows_of(encode(fold_joined(names)), n))
         fields["email_key"].append(rows_of(encode(fold_joined(emails)), n))
-        fields["username"].append(rows_of(encode(users), n))
+        username = rows_of(encode(users), n)
+        fields["username"].append(username)
         folded_users = fold_joined(users)
         if folded_users != users:
             self.username_folded = False
-        fields["username_key"].append(rows_of(encode(folded_users), n))
+            username = rows_of(encode(folded_users), n)
+        fields["username_key"].append(username)  # the same arrays when already folded (the usual)
         phone = rows_of(encode(phones), n)
         fields["phone"].append(phone)
         digits, national = vectorized.phone_forms(*phone, phone_forms)
@@ -224,7 +224,7 @@ class IndexBuilder:
             starts=column("starts", np.int32), ends=column("ends", np.int32),
             balance=column("balance", np.int64), state=state,
             name=Strings.build(self.texts["name"]), code=Strings.build(self.texts["code"]),
-            email=Strings.build(self.texts["email"]), **fields)
+            email=Strings.build(self.texts["email"]), natural_key=None, **fields)
         packages = sorted(self.packages, key=self.packages.__getitem__) or [""]
         return ClientIndex(columns, n, self.servers, packages)
 

@@ -24,7 +24,8 @@ import numpy.typing as npt
 from ispclient.domain.connection import ConnectionState
 from ispclient.domain.subscriptions import SubscriptionStatus
 from ispclient.listing import order as radix
-from ispclient.listing.columns import Bools, Field, Slots, Strings
+from ispclient.listing import vectorized
+from ispclient.listing.columns import SEP_CHAR, Bools, Field, Slots, Strings, rows_of
 from ispclient.listing.counts import ListCounts
 from ispclient.listing.keys import CONNECTION_RANK, CONNECTION_STATES, NO_END, STATUS_RANK, STATUSES, Column, natural
 from ispclient.listing.search import NO_SERVER, ClientFilter, encode, fold, phone_forms, refines
@@ -32,7 +33,8 @@ from ispclient.store.queries import ClientRow
 
 UNKNOWN = CONNECTION_RANK[ConnectionState.UNKNOWN]
 EXPIRING = STATUS_RANK[SubscriptionStatus.EXPIRING.value]
-FEW = 64  # fewer candidate rows than 1/FEW of all: compare only theirs (a gather costs ~30× a compare)
+FEW = 16  # fewer candidate rows than 1/FEW of all: compare only theirs (gathered in slot order; at 1M clients
+# 25,000-60,000 candidates took 10-13 ms as whole columns, 6-7 ms gathered; 64 here before)
 HEADROOM = 1 / 16  # spare slots allocated for clients added after the build
 
 
@@ -56,7 +58,7 @@ class Columns:
     username: Field  # as stored: shown, and what the routers' answers name
     name_key: Field  # folded: searched and sorted by
     code_key: Field  # folded: searched
-    natural_key: Field  # natural(Client ID): sorted by
+    natural_key: Field | None  # natural(Client ID): sorted by; made when first wanted (see ClientIndex.natural_key)
     email_key: Field
     username_key: Field  # folded: searched and sorted by (the same object as ``username`` when equal)
     digits: Field  # the phone's digits
@@ -70,11 +72,50 @@ class Columns:
         seen: dict[int, Field] = {}
         for f in (self.phone, self.username, self.name_key, self.code_key, self.natural_key, self.email_key,
                   self.username_key, self.digits, self.national):
-            seen[id(f)] = f
+            if f is not None:
+                seen[id(f)] = f
         return list(seen.values())
 
     def searched(self) -> list[Field]:
         return [self.name_key, self.code_key, self.email_key, self.username_key, self.digits, self.national]
+
+
+@dataclass(frozen=True)
+class Warmed:
+    """Orders and keys worked out in the background for an index as it was (its versions)."""
+
+    rows_version: int
+    states_version: int
+    natural_key: Field
+    orders: dict[Column, Slots]
+
+
+NATURAL_CHUNK = 65_536  # rows whose natural keys are worked out at once (bounds the temporaries)
+
+
+def natural_field(code_key: Field, n: int) -> Field:
+    """The natural key (keys.natural) of the first ``n`` slots' folded Client IDs, as a field of
+    the same capacity: what the list read made for every chunk, made from ``code_key`` instead."""
+    cols, long = code_key.cols, code_key.long
+    width = code_key.width
+    chunks: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]] = []
+    for first in range(0, n, NATURAL_CHUNK):
+        last = min(n, first + NATURAL_CHUNK)
+        matrix = np.ascontiguousarray(cols[:, first:last].T)
+        filled = matrix != 0
+        # the value's length: up to its last non-NUL byte (as Field.value strips the padding)
+        lengths = np.zeros(last - first, dtype=np.int64)
+        if width:
+            lengths[:] = np.where(filled.any(axis=1), width - np.argmax(filled[:, ::-1], axis=1), 0)
+        wide = [s for s in long if first <= s < last]
+        if wide:  # longer than the column: the whole value
+            values = [long[s] for s in wide]
+            matrix = np.pad(matrix, ((0, 0), (0, max(map(len, values)) - width)))
+            for s, value in zip(wide, values, strict=True):
+                matrix[s - first, :len(value)] = np.frombuffer(value, dtype=np.uint8)
+                lengths[s - first] = len(value)
+        chunks.append(vectorized.natural_keys(matrix, lengths, natural))
+    return Field.build(chunks, code_key.capacity)
 
 
 class ClientIndex:
@@ -98,6 +139,10 @@ class ClientIndex:
         self._row_of: npt.NDArray[np.int64] | None = None
         self._counts: tuple[int, int, int, int, int] | None = None  # online, offline, unknown, expiring, owing
         self._users: dict[int, tuple[npt.NDArray[np.bytes_], Slots, Slots]] = {}  # see _user_table
+        # Bumped by every change of the rows (apply) and of the connection states (set_states):
+        # work done in the background from an older index is dropped (adopt).
+        self._rows_version = 0
+        self._states_version = 0
         self._visible: Slots = self._live_slots()
 
     @property
@@ -317,9 +362,18 @@ class ClientIndex:
                 cached = self._sorted_by_field(self._by_id(), self.c.name_key)
             else:
                 base = self.ascending(Column.NAME)
-                cached = self._sorted_by(column, base)
+                cached = self._sorted_by(column, base, self.natural_key())
             self._ascending[column] = cached
         return cached
+
+    def natural_key(self) -> Field:
+        """The natural key of every Client ID (only the Client ID column sorts by it): made from
+        the folded Client IDs when first wanted — in the background by :meth:`warmed`, as a rule —
+        not while the list is read (it was a sixth of the read's work)."""
+        c = self.c
+        if c.natural_key is None:
+            c.natural_key = natural_field(c.code_key, self.n)
+        return c.natural_key
 
     def _by_id(self) -> Slots:
         live = self._live_slots()
@@ -331,10 +385,10 @@ class ClientIndex:
         ordered = radix.radix(base, field.digits(self.n))
         return radix.fix_long_values(ordered, field, field.value)
 
-    def _sorted_by(self, column: Column, base: Slots) -> Slots:
+    def _sorted_by(self, column: Column, base: Slots, natural_key: Field) -> Slots:
         c, n = self.c, self.n
         if column is Column.CLIENT_ID:
-            return self._sorted_by_field(base, c.natural_key)
+            return self._sorted_by_field(base, natural_key)
         if column is Column.PHONE:
             return self._sorted_by_field(base, c.phone)
         if column is Column.PPPOE_USERNAME:
@@ -373,7 +427,7 @@ class ClientIndex:
         definition: what :meth:`ascending` sorts by before name and client id)."""
         c = self.c
         if column is Column.CLIENT_ID:
-            return c.natural_key.value(slot)
+            return self.natural_key().value(slot)
         if column is Column.NAME:
             return c.name_key.value(slot)
         if column is Column.PHONE:
@@ -426,6 +480,7 @@ class ClientIndex:
             self._write(slot, row)
             changed.append(slot)
         if changed or removed:
+            self._rows_version += 1
             self._reorder(changed, removed)
             for server_id in routers:
                 self._users.pop(server_id, None)
@@ -486,7 +541,8 @@ class ClientIndex:
         c.username.set(slot, encode(row.pppoe_username))
         c.name_key.set(slot, encode(fold(row.name)))
         c.code_key.set(slot, encode(fold(row.client_code)))
-        c.natural_key.set(slot, encode(natural(row.client_code)))
+        if c.natural_key is not None:  # else made from code_key when wanted
+            c.natural_key.set(slot, encode(natural(row.client_code)))
         c.email_key.set(slot, encode(fold(row.email)))
         if c.username_key is not c.username:
             c.username_key.set(slot, encode(fold(row.pppoe_username)))
@@ -565,11 +621,44 @@ class ClientIndex:
 
     def warm(self) -> None:
         """Work out what the first clicks and status answers would otherwise work out on the GUI
-        thread: every column's order, every router's usernames (call it in the background)."""
-        for column in Column:
-            self.ascending(column)
+        thread: every column's order, every router's usernames (call it in the background, before
+        the index is shown; once it is, :meth:`warmed` and :meth:`adopt` instead)."""
+        self.warm_users()
+        self.adopt(self.warmed())
+
+    def warm_users(self) -> None:
+        """Every router's usernames sorted: what a router's answer is looked up in (the status
+        refresh that follows the list read would otherwise sort them on the GUI thread)."""
         for server_id in self.servers:
             self._user_table(server_id)
+
+    def warmed(self) -> Warmed:
+        """The orders of the columns not sorted yet and the Client IDs' natural key, worked out
+        without changing the index: safe in a background thread while the GUI thread uses and
+        changes the index; :meth:`adopt` (in the GUI thread) keeps what is still true."""
+        rows, states = self._rows_version, self._states_version
+        natural_key = self.c.natural_key or natural_field(self.c.code_key, self.n)
+        have = dict(self._ascending)  # a copy: the GUI thread may change the dict meanwhile
+        name = have.get(Column.NAME)
+        orders: dict[Column, Slots] = {}
+        if name is None:
+            name = orders[Column.NAME] = self._sorted_by_field(self._by_id(), self.c.name_key)
+        for column in Column:
+            if column is not Column.NAME and column not in have:
+                orders[column] = self._sorted_by(column, name, natural_key)
+        return Warmed(rows, states, natural_key, orders)
+
+    def adopt(self, warmed: Warmed) -> None:
+        """What :meth:`warmed` worked out, unless the rows changed since (the connection order:
+        unless the states changed); an order worked out meanwhile is kept."""
+        if warmed.rows_version != self._rows_version:
+            return
+        if self.c.natural_key is None:
+            self.c.natural_key = warmed.natural_key
+        for column, order in warmed.orders.items():
+            if column is Column.CONNECTION and warmed.states_version != self._states_version:
+                continue
+            self._ascending.setdefault(column, order)
 
     def set_states(self, slots: Slots, state: ConnectionState) -> bool:
         """These slots' connection state; whether any changed."""
@@ -581,6 +670,7 @@ class ClientIndex:
             return False
         states[slots] = rank
         self._counts = None
+        self._states_version += 1
         self._ascending.pop(Column.CONNECTION, None)  # sorted afresh when asked (~10 ms)
         return True
 
@@ -605,11 +695,15 @@ class ClientIndex:
 
 def _utf8_array(texts: Sequence[str], width: int) -> npt.NDArray[np.bytes_]:
     """``texts`` as UTF-8 (lone surrogates kept, as :func:`encode` does), each cut at ``width``
-    bytes: ASCII (the usual username) is cast in C, anything else encoded one by one."""
-    try:
-        return np.array(texts, dtype=f"U{width}").astype(f"S{width}")
-    except UnicodeEncodeError:
+    bytes: joined, encoded once and split into a matrix by whole-array operations (a router's
+    answer names 100,000+ usernames: made one string at a time, ~20 ms of the GUI thread)."""
+    joined = SEP_CHAR.join(texts)
+    if joined.count(SEP_CHAR) != len(texts) - 1:  # a name holds the separator: one by one
         return np.array([encode(t) for t in texts], dtype=f"S{width}")
+    matrix, _ = rows_of(encode(joined), len(texts))
+    if matrix.shape[1] < width:
+        matrix = np.pad(matrix, ((0, 0), (0, width - matrix.shape[1])))
+    return np.ascontiguousarray(matrix[:, :width]).view(f"S{width}").ravel()
 
 
 class _KeyedOrder(Sequence[Any]):

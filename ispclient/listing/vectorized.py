@@ -59,22 +59,26 @@ def phone_forms(raw: Bytes2D, lengths: Lengths, fallback: Callable[[str], tuple[
     e164 = (raw[:, 0] == _PLUS) if width else np.zeros(n, dtype=np.bool_)
     e164 &= (is_digit[:, 1:] | ~inside[:, 1:]).all(axis=1) & (lengths >= 4)
     empty = lengths == 0
-    digits = np.zeros((n, max(width - 1, 0)), dtype=np.uint8)
-    digits[e164] = raw[e164, 1:]
+    every = bool(e164.all())  # the usual: every phone in E.164 (then no row is picked out)
+    if every:
+        digits = np.ascontiguousarray(raw[:, 1:])
+    else:
+        digits = np.zeros((n, max(width - 1, 0)), dtype=np.uint8)
+        digits[e164] = raw[e164, 1:]
     digit_count = np.where(e164, lengths - 1, 0)
     national = np.zeros((n, max(width, 1)), dtype=np.uint8)
     national_count = np.zeros(n, dtype=np.int64)
     if e164.any():
-        d = digits[e164].astype(np.int64) - _ZERO
-        cc = _CC[d[:, 0] * 100 + d[:, 1] * 10 + d[:, 2]]
-        rest = np.arange(max(width - 1, 0))[None, :] + cc[:, None]
-        shifted = np.take_along_axis(np.pad(digits[e164], ((0, 0), (0, 3))), rest, axis=1)
-        known = cc > 0
-        block = np.zeros((len(cc), max(width, 1)), dtype=np.uint8)
-        block[known, 0] = _ZERO
-        block[known, 1:] = shifted[known]
-        national[e164] = block
-        national_count[e164] = np.where(known, digit_count[e164] - cc + 1, 0)
+        rows = np.arange(n) if every else np.flatnonzero(e164)
+        head = digits[rows, :3].astype(np.int64) - _ZERO
+        cc = _CC[head[:, 0] * 100 + head[:, 1] * 10 + head[:, 2]]
+        # The national form: a trunk 0, then the digits after the country code (1-3 of them).
+        for size in (1, 2, 3):
+            mine = rows[cc == size]
+            if len(mine):
+                national[mine, 0] = _ZERO
+                national[mine, 1:width - size] = digits[mine, size:]
+        national_count[rows] = np.where(cc > 0, digit_count[rows] - cc + 1, 0)
     other = np.flatnonzero(~e164 & ~empty).tolist()
     if other:
         forms = [fallback(raw[r, :lengths[r]].tobytes().decode("utf-8", "surrogatepass")) for r in other]

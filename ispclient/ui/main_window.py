@@ -712,9 +712,12 @@ class MainWindow(WindowState, QMainWindow):
             self._dirty = set()
         if first_install:
             _AfterPaint(self.table.viewport(), self._list_settled, SETTLE_WAIT_MS)
+        else:
+            list_read.warm(self, self.model)
         self.list_loaded.emit()
 
     def _list_settled(self) -> None:
+        list_read.warm(self, self.model)  # after the first paint: the other columns' orders
         self._preload_client_window()
         self.list_settled.emit()
 

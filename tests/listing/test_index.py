@@ -99,12 +99,23 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 
 # -- search and filters ---------------------------------------------------------------------------
 
+@pytest.fixture(params=["as-set", "candidates-alone"])
+def few(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """As set (a few dozen rows: whole columns, as a rule), and with every refining keystroke
+    comparing only the last hits' rows (what a million clients do after a letter or two)."""
+    if request.param == "candidates-alone":
+        from ispclient.listing import index as index_module
+
+        monkeypatch.setattr(index_module, "FEW", 1)  # any fewer than all
+    yield request.param
+
+
 @SETTINGS
 @given(rows=row_lists(), typed=st.lists(st.text(alphabet=TYPED, max_size=6), max_size=4), flt=filters,
        chosen=states)
-def test_search_and_filters_show_exactly_the_matching_rows(widths: str, rows: list[ClientRow], typed: list[str],
-                                                            flt: ClientFilter, chosen: dict[int, ConnectionState]
-                                                            ) -> None:
+def test_search_and_filters_show_exactly_the_matching_rows(widths: str, few: str, rows: list[ClientRow],
+                                                            typed: list[str], flt: ClientFilter,
+                                                            chosen: dict[int, ConnectionState]) -> None:
     index = from_rows(rows, chunk_rows=7)
     index.sort(Column.NAME)
     state = set_states(index, rows, chosen)
@@ -188,6 +199,55 @@ def test_changed_rows_leave_the_index_as_a_fresh_build_would(widths: str, data: 
         assert all(index.row(index.slot_of(i)) == r for i, r in current.items())  # type: ignore[arg-type]
         state = {i: ConnectionState.UNKNOWN for i in current}
         assert index.visible_client_ids() == expected(list(current.values()), flt, state, column, descending)
+
+
+@SETTINGS
+@given(data=st.data(), first=st.sampled_from([None, *Column]), change=st.sampled_from(["none", "rows", "states"]))
+def test_orders_worked_out_in_the_background_are_kept_only_while_true(widths: str, data: st.DataObject,
+                                                                       first: Column | None, change: str) -> None:
+    """``warmed`` (a background thread, the list shown) works out every order not sorted yet and
+    the natural keys; ``adopt`` keeps them unless the rows (or, for the connection order, the
+    states) changed since. Either way every order is then the plain one."""
+    rows = data.draw(row_lists())
+    index = from_rows(rows, chunk_rows=4)
+    assert index.c.natural_key is None  # not made while the list is read
+    if first is not None:
+        index.sort(first)  # the order shown is worked out before, the others in the background
+    warmed = index.warmed()
+    assert set(warmed.orders) | index.sorted_columns() == set(Column)
+    current = {r.id: r for r in rows}
+    state = {r.id: ConnectionState.UNKNOWN for r in rows}
+    if change == "rows":
+        fresh = [data.draw(client_rows(i)) for i in data.draw(st.lists(st.integers(1, 2 * 10**6), unique=True,
+                                                                         min_size=1, max_size=3))]
+        index.apply([r.id for r in fresh], fresh)
+        current.update((r.id, r) for r in fresh)
+        state = {i: ConnectionState.UNKNOWN for i in current}
+    elif change == "states":
+        state = set_states(index, rows, data.draw(states))
+    index.adopt(warmed)
+    if change == "none":
+        assert index.sorted_columns() == set(Column)
+    elif change == "rows":
+        assert index.sorted_columns() <= ({first} if first is not None else set()) | {Column.NAME}
+    for column in Column:
+        index.sort(column)
+        assert index.visible_client_ids() == expected(list(current.values()), ClientFilter(), state, column)
+
+
+@SETTINGS
+@given(rows=row_lists())
+def test_natural_keys_made_from_the_folded_client_ids_are_the_plain_ones(widths: str, monkeypatch: pytest.MonkeyPatch,
+                                                                         rows: list[ClientRow]) -> None:
+    from ispclient.listing import index as index_module
+    from ispclient.listing.index import natural_field
+    from ispclient.listing.search import encode
+
+    monkeypatch.setattr(index_module, "NATURAL_CHUNK", 3)  # made a few rows at a time
+    index = from_rows(rows, chunk_rows=4)
+    field = natural_field(index.c.code_key, index.n)
+    assert field.capacity == index.capacity
+    assert [field.value(s) for s in range(index.n)] == [encode(natural(index.code(s))) for s in range(index.n)]
 
 
 def test_a_client_back_from_the_dead_keeps_their_slot() -> None:
@@ -328,3 +388,11 @@ def test_the_first_page_shows_what_the_index_shows(rows: list[ClientRow], column
         other = index.live_slot(page.client_id(slot))
         assert other is not None and page.row(slot) == index.row(other)
         assert page.sort_key(column, slot) == index.sort_key(column, other)
+
+
+def test_folding_a_joined_column_replaces_every_accented_letter_as_fold_does() -> None:
+    """Every letter fold knows (and those around it), joined: the same as folding one by one —
+    ǿ becomes ø, not o (one pass, as fold's translate), whatever else the text holds."""
+    every = "".join(chr(cp) for cp in range(0x20, 0x2000) if not 0xD800 <= cp < 0xE000)
+    values = [every, "ǿø", "Ǿ", "øǿ", "José", "", "ı", "\ud800x"]
+    assert fold_joined(columns.SEP_CHAR.join(values)) == columns.SEP_CHAR.join(map(fold, values))

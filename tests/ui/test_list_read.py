@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from pytestqt.qtbot import QtBot
 
 from ispclient.ui import list_read, main_window
@@ -204,3 +204,32 @@ def test_the_first_page_is_read_in_the_order_the_window_restores(qtbot: QtBot, c
     list_read.FirstRead(ctx, by_id, (Column.CLIENT_ID, False))
     assert reads == [None]  # no quick page by Client ID: none read for nothing
     settle(qtbot)
+
+
+def test_the_other_columns_are_sorted_in_the_background_once_the_list_is_shown(
+        qtbot: QtBot, ctx: AppContext, clients: list[int]) -> None:
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.list_settled, timeout=5000):
+        pass
+    index = window.model.list_index
+    qtbot.waitUntil(lambda: index.sorted_columns() == set(Column), timeout=5000)  # type: ignore[union-attr]
+    assert index.c.natural_key is not None  # type: ignore[union-attr]
+    window.reload()  # a later read: warmed as soon as it is in
+    qtbot.waitUntil(lambda: window.model.list_index is not index, timeout=5000)
+    qtbot.waitUntil(lambda: window.model.list_index.sorted_columns() == set(Column),  # type: ignore[union-attr]
+                    timeout=5000)
+    window.table.sortByColumn(Column.CLIENT_ID, Qt.SortOrder.AscendingOrder)
+    assert _names(window.model) == list(NAMES)  # by Client ID: as made (the factory numbers them in order)
+
+
+def test_a_read_works_out_the_name_order_whatever_order_it_was_started_with(ctx: AppContext,
+                                                                           clients: list[int]) -> None:
+    """The app's first read starts before the window restores its order (None then): the window
+    then sorts by name (or by another column, after name) without working that out itself."""
+    from ispclient.listing.search import ClientFilter
+
+    index = list_read.read_index(ctx.today(), 7, {}, ClientFilter(), None, False)
+    assert index.sorted_columns() == {Column.NAME}  # the others: once shown (list_read.warm)
+    assert index.visible_client_ids() == sorted(index.visible_client_ids())  # as it was asked: by id
