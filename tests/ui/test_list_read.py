@@ -201,9 +201,15 @@ def test_the_first_page_is_read_in_the_order_the_window_restores(qtbot: QtBot, c
         real(*args, page_descending=page_descending, **kwargs)
 
     monkeypatch.setattr(list_read, "start", counted)
-    list_read.FirstRead(ctx, by_id, (Column.CLIENT_ID, False))
+    by_id_read = list_read.FirstRead(ctx, by_id, (Column.CLIENT_ID, True))
     assert reads == [None]  # no quick page by Client ID: none read for nothing
-    settle(qtbot)
+    landed: list[Any] = []
+    by_id_read.take_over(landed.append, lambda e: None)
+    qtbot.waitUntil(lambda: bool(landed))
+    index = landed[0]  # sorted as the window will restore it, in the read: not on the GUI thread
+    assert Column.CLIENT_ID in index.sorted_columns()
+    assert (index.sort_column, index.descending) == (Column.CLIENT_ID, True)
+    assert [index.code(s) for s in index.visible] == sorted((index.code(s) for s in index.visible), reverse=True)
 
 
 def test_the_other_columns_are_sorted_in_the_background_once_the_list_is_shown(
