@@ -868,6 +868,48 @@ def test_a_spare_is_made_a_piece_at_a_time_and_finished_if_taken_early(qtbot: Qt
     assert w.overview.basic.value("name") == "Amina Wanjiru"
 
 
+def test_the_first_spare_is_painted_off_screen_once_and_still_opens_painted_once(
+        qtbot: QtBot, ctx: AppContext, amina: Amina, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first window's paint did for the first time what later ones found cached (the style's
+    pixmaps, the fonts' glyphs): the first spare of the process is painted once onto an image, with
+    its tabs as a window with data shows them; it stays hidden, saying "Loading…", and opening it
+    paints it once, with its data."""
+    from ispclient.ui.client import window as window_module
+    from ispclient.ui.client.window import SpareWindow
+
+    monkeypatch.setattr(window_module, "_warmed", False)  # as in a new process
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    keeper = SpareWindow(ctx, owner)
+    keeper._make()
+    spare = keeper._window
+    assert spare is not None
+    spare.finish_building()  # (as the keeper's steps would)
+    tab_paints = _Paints(spare.overview)
+    qtbot.waitUntil(lambda: keeper.ready)
+    assert tab_paints.count == 1  # the Overview, painted off screen
+    assert not spare.isVisible() and spare.pages.currentWidget() is spare.loading
+
+    w = keeper.take(amina.client_id)
+    paints = _Paints(w)
+    w.present()
+    qtbot.waitUntil(lambda: w.detail is not None and w.isVisible())
+    qtbot.waitExposed(w)
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    assert paints.count == 1 and w.pages.currentWidget() is w.tabs
+    assert w.overview.basic.value("name") == "Amina Wanjiru"
+
+    # Later spares find it done.
+    keeper._make()
+    later = keeper._window
+    assert later is not None and later is not w
+    later.finish_building()
+    later_paints = _Paints(later.overview)
+    qtbot.waitUntil(lambda: keeper.ready)
+    assert later_paints.count == 0
+
+
 def test_the_spare_made_as_a_window_closes_is_whole_and_sized_as_that_window_was(qtbot: QtBot, ctx: AppContext,
                                                                                  amina: Amina) -> None:
     from PySide6.QtCore import QSize
