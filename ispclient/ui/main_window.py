@@ -783,24 +783,29 @@ class MainWindow(WindowState, QMainWindow):
         first open, on the GUI thread); the same for the first status check of a client, when
         there are routers (the keyring's imports held the GIL through the first open: 45 ms of
         stall on PostgreSQL). Only modules: no widget is made off the GUI thread; the
-        spare window is made back on it a second later (not on top of the start-up's last work)."""
+        spare window is made back on it a moment later (not on top of the start-up's last work)."""
         routers = bool(self.ctx.catalog().servers)
 
         def load() -> None:
             import importlib
 
             importlib.import_module("ispclient.ui.client.window")
-            if routers:  # what a client window's first status check would otherwise do first
-                try:
-                    from ispclient.routeros import credentials
 
-                    credentials.warm()  # the keyring, for the router's password
-                    "router.local".encode("idna")  # a host name's first lookup imports its codec (and stringprep)
-                except Exception as error:  # noqa: BLE001 - the check itself says what is wrong, later
-                    log.info("warming up the keyring failed: %r", error)
+        def warm_router_check() -> None:
+            from ispclient.routeros import credentials
+
+            credentials.warm()  # the keyring, for the router's password
+            "router.local".encode("idna")  # a host name's first lookup imports its codec (and stringprep)
+
+        def loaded() -> None:
+            self._client_spare().prepare_after_start()
+            if routers:  # what a client window's first status check would otherwise do first (its own
+                # op: the spare is not kept waiting for it)
+                ops.Op(self, warm_router_check, key="warm-router-check", lane=ops.Lane.SLOW) \
+                    .on_failure(lambda e: log.info("warming up the keyring failed: %r", e)).run()
 
         ops.Op(self, load, key="preload", lane=ops.Lane.SLOW) \
-            .on_success(lambda _none: self._client_spare().prepare_after_start()) \
+            .on_success(lambda _none: loaded()) \
             .on_failure(lambda e: log.warning("preloading the client window failed: %r", e)).run()
 
     @property
