@@ -829,6 +829,23 @@ def test_a_client_window_is_painted_once_when_it_opens(qtbot: QtBot, ctx: AppCon
         settle(qtbot)
 
 
+def test_a_window_is_filled_and_shown_in_two_turns_of_the_event_loop(qtbot: QtBot, ctx: AppContext,
+                                                                     amina: Amina) -> None:
+    """On a remote database the answer lands at any moment: filling the window with it and showing
+    (laying out, painting) it are two pieces of work, one turn of the event loop each, not one
+    freeze of both; the window is shown once, complete."""
+    w = ClientWindow(ctx, amina.client_id)
+    seen_at_fill: list[bool] = []
+    w.loaded.connect(lambda: seen_at_fill.append(w.isVisible()))
+    w.present()  # before the data is in: shown when it is
+    qtbot.waitUntil(lambda: bool(seen_at_fill))
+    assert seen_at_fill == [False] and w.overview.basic.value("name") == "Amina Wanjiru"
+    qtbot.waitUntil(w.isVisible)
+    assert w.pages.currentWidget() is w.tabs
+    w.close()
+    settle(qtbot)
+
+
 def test_a_spare_is_made_a_piece_at_a_time_and_finished_if_taken_early(qtbot: QtBot, ctx: AppContext,
                                                                        amina: Amina) -> None:
     from ispclient.ui.client.window import SpareWindow

@@ -290,7 +290,11 @@ class ClientWindow(MadeInSteps, WindowState, QWidget):
             self._bring_up()
             return
         self._present_pending = True
-        QTimer.singleShot(PRESENT_AFTER_MS, self, self._bring_up)
+        QTimer.singleShot(PRESENT_AFTER_MS, self, self._bring_up_if_pending)
+
+    def _bring_up_if_pending(self) -> None:
+        if self._present_pending:
+            self._bring_up()
 
     def _bring_up(self) -> None:
         self._present_pending = False
@@ -354,8 +358,10 @@ class ClientWindow(MadeInSteps, WindowState, QWidget):
         if first or (old_key is not None and old_key != self._conn_key):
             self.check_now()  # a window that opens shows a fresh status; so does an edited username
         self._focus_offer()
-        if self._present_pending:  # shown once everything above is in it: laid out and painted once
-            self._bring_up()
+        if self._present_pending:  # shown once everything above is in it: laid out and painted once,
+            # in the next turn of the event loop: filling it and painting it are two pieces of work,
+            # not one freeze of both (on a remote database the answer lands at any moment)
+            QTimer.singleShot(0, self, self._bring_up_if_pending)
         self.loaded.emit()
 
     def _show_detail_again(self) -> None:
