@@ -123,6 +123,9 @@ def cached(size: Size, seed: int = 1, today: date | None = None, root: Path | No
     info_file = home / "data.json"
     if info_file.exists():
         info = DataInfo.load(info_file)
+        # A folder copied elsewhere (a bench run writes into its data: router ports, window state)
+        # is used where it is, not where it was made (data.json names the database's full path).
+        info.path = str(home / Path(info.path).name)
         made_for = date.fromisoformat(info.today)
         if made_for != today:
             shift_days(Path(info.path), (today - made_for).days)

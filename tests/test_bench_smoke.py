@@ -121,6 +121,20 @@ def test_a_cached_data_set_moved_to_a_later_day_is_what_that_day_would_generate(
     assert rows(moved.path) == rows(fresh.path)
 
 
+def test_a_copied_data_set_is_used_where_it_is(tmp_path: Path) -> None:
+    """``cp -a`` of a data folder (each engineer's own, as the bench writes into its data): the
+    copy's database is used, not the one its data.json was written beside."""
+    import shutil
+
+    from bench.generate import cached
+
+    made = cached(SIZES["tiny"], root=tmp_path / "a", today=TODAY)
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    copied = cached(SIZES["tiny"], root=tmp_path / "b", today=TODAY)
+    assert Path(copied.path) == tmp_path / "b" / Path(made.path).parent.name / Path(made.path).name
+    assert Path(copied.path).exists() and Path(made.path).parent.parent == tmp_path / "a"
+
+
 def test_a_cached_data_set_of_an_older_schema_is_migrated_not_made_again(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from bench import generate
