@@ -94,6 +94,14 @@ class CredentialStore:
         log.warning("Keyring %s failed for server %s (%s)", action, server_id, type(error).__name__)
 
 
+def warm() -> None:
+    """Import keyring and pick its backend, as the first password read would: ~70 ms of imports
+    (keyring, its backends' entry points, importlib_metadata, email…) holding the GIL. Called in
+    the background once the client list is in, so that no client window's first status check
+    pays them while the window is being filled and painted."""
+    _keyring().get_keyring()
+
+
 def _keyring() -> ModuleType:
     import keyring
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import shiboken6
 from PySide6.QtCore import (
     QByteArray,
+    QCoreApplication,
     QEvent,
     QItemSelection,
     QItemSelectionModel,
@@ -27,6 +28,7 @@ from PySide6.QtGui import (
     QAction,
     QCloseEvent,
     QColor,
+    QFocusEvent,
     QIcon,
     QKeyEvent,
     QKeySequence,
@@ -34,6 +36,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPixmap,
+    QRegion,
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
@@ -249,6 +252,13 @@ class _AfterPaint(QObject):
         then()
 
 
+_ACTIVATION = (QEvent.Type.WindowActivate, QEvent.Type.WindowDeactivate)
+# The colours every cell is drawn with (the highlight is only the selected row's).
+_CELL_ROLES = (QPalette.ColorRole.Base, QPalette.ColorRole.AlternateBase, QPalette.ColorRole.Text,
+               QPalette.ColorRole.Window, QPalette.ColorRole.WindowText)
+_MARKED_ROWS_MAX = 64
+
+
 class ClientTable(QTableView):
     """The list itself: Enter opens the client, Delete deletes it."""
 
@@ -278,6 +288,73 @@ class ClientTable(QTableView):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.doubleClicked.connect(lambda _index: self.open_requested.emit())
         self.placeholder = ""  # said in the empty list (no client matches)
+
+    # -- the window losing or regaining activation (a client window opening over it, closing) ---
+    #
+    # Qt repaints the whole table then: QAbstractItemView updates the whole viewport on
+    # WindowActivate/WindowDeactivate and on every focus change, and QWidget updates the widget
+    # (which covers its children) on a focus change and, where the palette's active and inactive
+    # colours differ, on activation too — ~10 ms of the GUI thread, every row and column drawn
+    # again, between the click and the client window's first paint. What looks different in an
+    # inactive window is the selected row (the highlight), the current row (its focus frame) and
+    # the frame: those are repainted. Where the inactive palette changes the cells' own colours
+    # (background, text), Qt's whole repaint is kept.
+
+    def _repaint_on_activation_only_marked(self) -> bool:
+        palette = self.palette()
+        active, inactive = QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive
+        return all(palette.color(active, role) == palette.color(inactive, role) for role in _CELL_ROLES)
+
+    def repaint_marked_rows(self) -> None:
+        """Repaint the rows that look different when the window is (in)active, and the frame."""
+        viewport = self.viewport()
+        rows: set[int] = set()
+        selection = self.selectionModel()
+        if selection is not None:
+            chosen = selection.selection()
+            for part in (chosen.at(i) for i in range(chosen.size())):
+                if part.bottom() - part.top() > _MARKED_ROWS_MAX:  # (single selection: never)
+                    viewport.update()
+                    break
+                rows.update(range(part.top(), part.bottom() + 1))
+        current = self.currentIndex()
+        if current.isValid():
+            rows.add(current.row())
+        width, height = viewport.width(), viewport.height()
+        for row in rows:
+            y = self.rowViewportPosition(row)
+            if -self.rowHeight(row) < y < height:
+                viewport.update(0, y, width, self.rowHeight(row))
+        frame = QRegion(self.rect()) - QRegion(viewport.geometry())
+        self.update(frame)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() in _ACTIVATION and self._repaint_on_activation_only_marked():
+            # QWidget's own handling, without its whole repaint: its children get the event.
+            for child in self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+                if child.isVisible() and not child.isWindow():
+                    QCoreApplication.sendEvent(child, event)
+            self.repaint_marked_rows()
+            return True
+        return super().event(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in _ACTIVATION and self._repaint_on_activation_only_marked():
+            return True  # (repainted by event() above: what differs, not the whole viewport)
+        return super().viewportEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        if event.reason() == Qt.FocusReason.ActiveWindowFocusReason and self.currentIndex().isValid() \
+                and self._repaint_on_activation_only_marked():
+            self.repaint_marked_rows()  # (Qt's own would also pick a current row: there is one)
+            return
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        if event.reason() == Qt.FocusReason.ActiveWindowFocusReason and self._repaint_on_activation_only_marked():
+            self.repaint_marked_rows()
+            return
+        super().focusOutEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         super().paintEvent(event)
@@ -724,15 +801,32 @@ class MainWindow(WindowState, QMainWindow):
     def _preload_client_window(self) -> None:
         """Import the client window's modules in the background once the list is in, so the
         first client opened costs what every later one does (the imports were ~100 ms of the
-        first open, on the GUI thread). Only modules: no widget is made off the GUI thread; the
-        spare window is made back on it a second later (not on top of the start-up's last work)."""
+        first open, on the GUI thread); the same for the first status check of a client, when
+        there are routers (the keyring's imports held the GIL through the first open: 45 ms of
+        stall on PostgreSQL). Only modules: no widget is made off the GUI thread; the
+        spare window is made back on it a moment later (not on top of the start-up's last work)."""
+        routers = bool(self.ctx.catalog().servers)
+
         def load() -> None:
             import importlib
 
             importlib.import_module("ispclient.ui.client.window")
 
+        def warm_router_check() -> None:
+            from ispclient.routeros import credentials
+
+            credentials.warm()  # the keyring, for the router's password
+            "router.local".encode("idna")  # a host name's first lookup imports its codec (and stringprep)
+
+        def loaded() -> None:
+            self._client_spare().prepare_after_start()
+            if routers:  # what a client window's first status check would otherwise do first (its own
+                # op: the spare is not kept waiting for it)
+                ops.Op(self, warm_router_check, key="warm-router-check", lane=ops.Lane.SLOW) \
+                    .on_failure(lambda e: log.info("warming up the keyring failed: %r", e)).run()
+
         ops.Op(self, load, key="preload", lane=ops.Lane.SLOW) \
-            .on_success(lambda _none: self._client_spare().prepare_after_start()) \
+            .on_success(lambda _none: loaded()) \
             .on_failure(lambda e: log.warning("preloading the client window failed: %r", e)).run()
 
     @property

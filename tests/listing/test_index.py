@@ -396,3 +396,30 @@ def test_folding_a_joined_column_replaces_every_accented_letter_as_fold_does() -
     every = "".join(chr(cp) for cp in range(0x20, 0x2000) if not 0xD800 <= cp < 0xE000)
     values = [every, "ǿø", "Ǿ", "øǿ", "José", "", "ı", "\ud800x"]
     assert fold_joined(columns.SEP_CHAR.join(values)) == columns.SEP_CHAR.join(map(fold, values))
+
+
+# -- a client window's own check: one row changed, worked out for it alone ------------------------
+
+@SETTINGS
+@given(rows=row_lists(), flt=filters,
+       changes=st.lists(st.tuples(st.integers(0, 40), st.sampled_from(list(ConnectionState))), max_size=12))
+def test_a_few_rows_changing_state_keep_counts_and_rows_right(rows: list[ClientRow], flt: ClientFilter,
+                                                              changes: list[tuple[int, ConnectionState]]) -> None:
+    """The counts follow a few rows' changes row by row (not counted afresh), and a few slots'
+    rows are found without every slot's row worked out: both as counting and ranking say."""
+    index = from_rows(rows, chunk_rows=7)
+    index.sort(Column.END_DATE)
+    index.set_filter(ClientFilter(flt.search, flt.status, flt.server_id, None, flt.owes))
+    slots = [index.slot_of(r.id) for r in rows]
+    live = [s for s in slots if s is not None]
+    index.counts()  # worked out once: from here on they follow each change
+    position = {int(s): row for row, s in enumerate(index.visible)}  # (no connection filter: it stays)
+    for n, state in changes:
+        if n < len(live):
+            index.set_states(np.array([live[n], live[n]]), state)  # named twice: the row moves once
+        counts = index.counts()
+        assert (counts.online, counts.offline, counts.unknown) == tuple(
+            sum(1 for s in live if index.state(s) is want) for want in ConnectionState)
+        few = live[n % len(live):][:3] if live else []
+        assert index.rows_of_slots(few) == sorted(position[s] for s in few if s in position)
+    assert index.rows_of_slots(live) == sorted(position[s] for s in live if s in position)  # all: ranked once

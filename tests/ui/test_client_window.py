@@ -829,6 +829,23 @@ def test_a_client_window_is_painted_once_when_it_opens(qtbot: QtBot, ctx: AppCon
         settle(qtbot)
 
 
+def test_a_window_is_filled_and_shown_in_two_turns_of_the_event_loop(qtbot: QtBot, ctx: AppContext,
+                                                                     amina: Amina) -> None:
+    """On a remote database the answer lands at any moment: filling the window with it and showing
+    (laying out, painting) it are two pieces of work, one turn of the event loop each, not one
+    freeze of both; the window is shown once, complete."""
+    w = ClientWindow(ctx, amina.client_id)
+    seen_at_fill: list[bool] = []
+    w.loaded.connect(lambda: seen_at_fill.append(w.isVisible()))
+    w.present()  # before the data is in: shown when it is
+    qtbot.waitUntil(lambda: bool(seen_at_fill))
+    assert seen_at_fill == [False] and w.overview.basic.value("name") == "Amina Wanjiru"
+    qtbot.waitUntil(w.isVisible)
+    assert w.pages.currentWidget() is w.tabs
+    w.close()
+    settle(qtbot)
+
+
 def test_a_spare_is_made_a_piece_at_a_time_and_finished_if_taken_early(qtbot: QtBot, ctx: AppContext,
                                                                        amina: Amina) -> None:
     from ispclient.ui.client.window import SpareWindow
@@ -866,6 +883,48 @@ def test_a_spare_is_made_a_piece_at_a_time_and_finished_if_taken_early(qtbot: Qt
     assert second.overview.basic.value("name") == "Brian Otieno"
     assert second.windowTitle() == "Brian Otieno — C00043"
     assert w.overview.basic.value("name") == "Amina Wanjiru"
+
+
+def test_the_first_spare_is_painted_off_screen_once_and_still_opens_painted_once(
+        qtbot: QtBot, ctx: AppContext, amina: Amina, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first window's paint did for the first time what later ones found cached (the style's
+    pixmaps, the fonts' glyphs): the first spare of the process is painted once onto an image, with
+    its tabs as a window with data shows them; it stays hidden, saying "Loading…", and opening it
+    paints it once, with its data."""
+    from ispclient.ui.client import window as window_module
+    from ispclient.ui.client.window import SpareWindow
+
+    monkeypatch.setattr(window_module, "_warmed", False)  # as in a new process
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    keeper = SpareWindow(ctx, owner)
+    keeper._make()
+    spare = keeper._window
+    assert spare is not None
+    spare.finish_building()  # (as the keeper's steps would)
+    tab_paints = _Paints(spare.overview)
+    qtbot.waitUntil(lambda: keeper.ready)
+    assert tab_paints.count == 1  # the Overview, painted off screen
+    assert not spare.isVisible() and spare.pages.currentWidget() is spare.loading
+
+    w = keeper.take(amina.client_id)
+    paints = _Paints(w)
+    w.present()
+    qtbot.waitUntil(lambda: w.detail is not None and w.isVisible())
+    qtbot.waitExposed(w)
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    assert paints.count == 1 and w.pages.currentWidget() is w.tabs
+    assert w.overview.basic.value("name") == "Amina Wanjiru"
+
+    # Later spares find it done.
+    keeper._make()
+    later = keeper._window
+    assert later is not None and later is not w
+    later.finish_building()
+    later_paints = _Paints(later.overview)
+    qtbot.waitUntil(lambda: keeper.ready)
+    assert later_paints.count == 0
 
 
 def test_the_spare_made_as_a_window_closes_is_whole_and_sized_as_that_window_was(qtbot: QtBot, ctx: AppContext,

@@ -7,8 +7,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QPaintEvent, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from ispclient.domain.connection import ClientConnection, ConnectionState
@@ -17,7 +18,7 @@ from ispclient.simulator import RouterSim
 from ispclient.store import settings as store_settings
 from ispclient.ui import msgbox
 from ispclient.ui.context import AppContext
-from ispclient.ui.main_window import EMPTY_HINT, LOADING_HINT, NO_MATCH_HINT, MainWindow
+from ispclient.ui.main_window import EMPTY_HINT, LOADING_HINT, NO_MATCH_HINT, ClientTable, MainWindow
 from ispclient.ui.models import CLIENT_ID_ROLE, Column
 from ispclient.ui.status_service import StatusService, build_batches
 from ispclient.ui.style import CONNECTION_COLOURS
@@ -434,3 +435,115 @@ def test_the_first_page_shows_before_the_whole_list_is_in(qtbot: QtBot, ctx: App
         release.set()
     qtbot.waitUntil(lambda: w.list_ready)
     assert w.model.complete and w.shown_label.text() == "4 clients"
+
+
+# -- a client window opening over the list: the list is not drawn again ------------------------------
+
+
+class _ViewportPaints(QObject):
+    """The regions the table's viewport paints."""
+
+    def __init__(self, viewport: QWidget) -> None:
+        super().__init__(viewport)
+        self.rects: list[QRect] = []
+        viewport.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            assert isinstance(event, QPaintEvent)
+            self.rects.append(event.region().boundingRect())
+        return False
+
+
+def _table_with_rows(qtbot: QtBot) -> tuple[QMainWindow, ClientTable]:
+    model = QStandardItemModel(40, 4)
+    for row in range(40):
+        for column in range(4):
+            model.setItem(row, column, QStandardItem(f"{row}:{column}"))
+    main = QMainWindow()
+    table = ClientTable()
+    table.setModel(model)
+    main.setCentralWidget(table)
+    qtbot.addWidget(main)
+    main.resize(500, 500)
+    main.show()
+    main.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main)
+    table.setFocus()
+    table.selectRow(3)
+    qtbot.waitUntil(table.hasFocus)
+    return main, table
+
+
+def _activate_another_window(qtbot: QtBot) -> QWidget:
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.resize(200, 100)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is other)
+    return other
+
+
+def test_another_window_activated_repaints_only_the_lists_selected_row(qtbot: QtBot) -> None:
+    """Opening a client window deactivates the main window: Qt repainted every row and column of
+    the list then (~10 ms of each open); only the selected (and current) row looks different."""
+    main, table = _table_with_rows(qtbot)
+    qtbot.wait(50)  # shown and painted
+    paints = _ViewportPaints(table.viewport())
+    other = _activate_another_window(qtbot)
+    qtbot.wait(50)
+    row = QRect(0, table.rowViewportPosition(3), table.viewport().width(), table.rowHeight(3))
+    assert paints.rects, "the selected row is drawn again as an inactive window's"
+    assert all(row.contains(r) for r in paints.rects), paints.rects
+
+    # Back to the list: the same.
+    paints.rects.clear()
+    other.close()
+    main.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main)
+    qtbot.wait(50)
+    assert all(row.contains(r) for r in paints.rects), paints.rects
+
+
+def test_an_inactive_palette_that_changes_the_cells_repaints_the_whole_list(qtbot: QtBot) -> None:
+    main, table = _table_with_rows(qtbot)
+    palette = table.palette()
+    palette.setColor(QPalette.ColorGroup.Inactive, QPalette.ColorRole.Base, QColor("#eeeeee"))
+    table.setPalette(palette)
+    qtbot.wait(50)
+    paints = _ViewportPaints(table.viewport())
+    _activate_another_window(qtbot)
+    qtbot.wait(50)
+    assert any(r.contains(table.viewport().rect()) for r in paints.rects), paints.rects
+
+
+@pytest.mark.parametrize("with_routers", [True, False])
+def test_the_keyring_is_made_ready_in_the_background_once_the_list_is_in(
+        qtbot: QtBot, ctx: AppContext, make: Factory, monkeypatch: pytest.MonkeyPatch, with_routers: bool) -> None:
+    """A client window's first status check read the router's password through a keyring never
+    used yet: its imports held the GIL while that window was filled and painted. With routers to
+    check, the keyring is imported once the list is in, off the GUI thread, before any window opens."""
+    import threading
+
+    from ispclient.routeros import credentials
+
+    warmed: list[str] = []
+    monkeypatch.setattr(credentials, "warm", lambda: warmed.append(threading.current_thread().name))
+    if with_routers:
+        make.client("Amina Wanjiru", server_id=make.server("North tower"), pppoe_username="amina.w")
+    else:
+        make.client("Dora Müller")
+    ctx.store.refresh_now()
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.list_settled, timeout=5000):
+        pass
+    qtbot.waitUntil(lambda: w._client_spare().ready, timeout=5000)  # (not kept waiting for the keyring)
+    if with_routers:
+        qtbot.waitUntil(lambda: bool(warmed), timeout=5000)
+        assert len(warmed) == 1 and warmed[0] != threading.current_thread().name
+    else:
+        qtbot.wait(200)
+        assert warmed == []

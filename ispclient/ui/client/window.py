@@ -290,7 +290,11 @@ class ClientWindow(MadeInSteps, WindowState, QWidget):
             self._bring_up()
             return
         self._present_pending = True
-        QTimer.singleShot(PRESENT_AFTER_MS, self, self._bring_up)
+        QTimer.singleShot(PRESENT_AFTER_MS, self, self._bring_up_if_pending)
+
+    def _bring_up_if_pending(self) -> None:
+        if self._present_pending:
+            self._bring_up()
 
     def _bring_up(self) -> None:
         self._present_pending = False
@@ -354,8 +358,10 @@ class ClientWindow(MadeInSteps, WindowState, QWidget):
         if first or (old_key is not None and old_key != self._conn_key):
             self.check_now()  # a window that opens shows a fresh status; so does an edited username
         self._focus_offer()
-        if self._present_pending:  # shown once everything above is in it: laid out and painted once
-            self._bring_up()
+        if self._present_pending:  # shown once everything above is in it: laid out and painted once,
+            # in the next turn of the event loop: filling it and painting it are two pieces of work,
+            # not one freeze of both (on a remote database the answer lands at any moment)
+            QTimer.singleShot(0, self, self._bring_up_if_pending)
         self.loaded.emit()
 
     def _show_detail_again(self) -> None:
@@ -510,10 +516,11 @@ class ClientWindow(MadeInSteps, WindowState, QWidget):
 
 # A spare made again this long after one was taken: the window just opened has painted by then.
 SPARE_AFTER_OPEN_MS = 400
-# The first spare, this long after the list is in: start-up's last work (the first status
-# refresh, the list's first paints) goes first. Made in steps of a few milliseconds, it can
-# come soon: a client opened in the first second after start-up finds it ready.
-SPARE_AFTER_START_MS = 300
+# The first spare, this long after the list is in (painted) and the window's modules are imported:
+# start-up's last work goes first. Made in steps of a few milliseconds, it can come soon: a
+# client opened half a second after the list is in finds it ready (made from 300 ms, it was
+# ready ~450 ms after the list: the first open often finished it, and did the first-use work).
+SPARE_AFTER_START_MS = 100
 
 
 class SpareWindow(QObject):
@@ -568,7 +575,7 @@ class SpareWindow(QObject):
             self._steps.stop()
             window.ensurePolished()  # the style's work on every widget, done now rather than at show()
             window.restore_geometry()  # its saved size read now (the first read opens the state file)
-            warm_first_use(self._ctx)
+            warm_first_use(self._ctx, window)
 
     def take(self, client_id: int, title: str = "") -> ClientWindow:
         """This client's new window: the spare if there is one (finished now if still being
@@ -599,16 +606,67 @@ class SpareWindow(QObject):
 _warmed = False
 
 
-def warm_first_use(ctx: AppContext) -> None:
+# What a client window shows in any of its fonts: names (Latin letters, accented or not), codes,
+# dates, times, money, phone numbers, e-mails and its own words.
+GLYPHS = ("ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz 0123456789 .,:;!?'\"()[]/\\+-–—_@#%&*…•·"
+          " àáâäãåæçèéêëìíîïñòóôöõøœùúûüýÿßÀÁÂÄÇÈÉÊËÎÏÑÓÔÖØŒÙÚÛÜ")
+
+
+def warm_glyphs(window: QWidget) -> None:
+    """Draw the characters a client window may show in each of its widgets' fonts, on an image of
+    the format a window is painted on, so that their glyphs are in the fonts' caches: the client's
+    data (names, amounts, dates), which a window painted without data (:func:`paint_off_screen`)
+    does not draw. The first window otherwise rasterised each glyph it drew for the first time."""
+    from PySide6.QtGui import QFont, QImage, QPainter
+
+    fonts: dict[str, QFont] = {}
+    for widget in (window, *window.findChildren(QWidget)):
+        font = widget.font()
+        fonts.setdefault(font.key(), font)
+    image = QImage(16, 16, QImage.Format.Format_RGB32)  # opaque, as a window's backing store
+    painter = QPainter(image)
+    try:
+        for font in fonts.values():
+            painter.setFont(font)
+            painter.drawText(0, 12, GLYPHS)
+    finally:
+        painter.end()
+
+
+def paint_off_screen(window: ClientWindow) -> None:
+    """Paint the window's tabs (as a window with data shows them) once onto an image: what the first
+    window painted for the first time — the style's pixmaps of its buttons, tabs and frames at their
+    sizes, the group box titles' bold font — is then cached for it (measured: the first open's
+    paint cost about twice a later one's). The window stays as it was: hidden, saying "Loading…"."""
+    from PySide6.QtGui import QImage
+
+    shown = window.pages.currentWidget()
+    window.pages.setCurrentWidget(window.tabs)
+    try:
+        layout = window.layout()
+        if layout is not None:
+            layout.activate()
+        image = QImage(window.size(), QImage.Format.Format_RGB32)  # opaque, as a window's backing store
+        window.render(image)
+    finally:
+        if shown is not None:
+            window.pages.setCurrentWidget(shown)
+
+
+def warm_first_use(ctx: AppContext, window: ClientWindow | None = None) -> None:
     """Once per process, off screen, what the first client window would otherwise do for the first
     time between the click and its first paint (measured: its open cost twice a later one's): load
     and draw the fonts of a section like its own (the group box title, the semi-bold status and
-    notice titles), and format money, a phone number and a time as it shows them (Babel's and
-    phonenumbers' first calls load their data)."""
+    notice titles), every character it may show in the fonts of ``window`` (a spare, polished) and
+    that window's tabs painted off screen (:func:`paint_off_screen`), and format money, a phone
+    number and a time as it shows them (Babel's and phonenumbers' first calls load their data)."""
     global _warmed
     if _warmed:
         return
     _warmed = True
+    if window is not None:
+        warm_glyphs(window)
+        paint_off_screen(window)
     from datetime import UTC, datetime
 
     from PySide6.QtGui import QImage
@@ -632,7 +690,7 @@ def warm_first_use(ctx: AppContext) -> None:
     section.add_row("status", "Status:", badge)
     section.add_full_width(NoticeBox("Connection status unavailable", "Check the router"))
     section.resize(section.sizeHint())
-    image = QImage(section.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    image = QImage(section.size(), QImage.Format.Format_RGB32)  # opaque, as a window's backing store
     section.render(image)
     section.deleteLater()
 
