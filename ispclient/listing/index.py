@@ -96,14 +96,16 @@ class Warmed:
 NATURAL_CHUNK = 65_536  # rows whose natural keys are worked out at once (bounds the temporaries)
 
 
-def natural_field(code_key: Field, n: int) -> Field:
+def natural_field(code_key: Field, n: int, pause: Callable[[], object] = lambda: None,
+                  chunk_rows: int = NATURAL_CHUNK) -> Field:
     """The natural key (keys.natural) of the first ``n`` slots' folded Client IDs, as a field of
-    the same capacity: what the list read made for every chunk, made from ``code_key`` instead."""
+    the same capacity: what the list read made for every chunk, made from ``code_key`` instead
+    (``pause`` called between chunks)."""
     cols, long = code_key.cols, code_key.long
     width = code_key.width
     chunks: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]] = []
-    for first in range(0, n, NATURAL_CHUNK):
-        last = min(n, first + NATURAL_CHUNK)
+    for first in range(0, n, chunk_rows):
+        last = min(n, first + chunk_rows)
         matrix = np.ascontiguousarray(cols[:, first:last].T)
         filled = matrix != 0
         # the value's length: up to its last non-NUL byte (as Field.value strips the padding)
@@ -118,6 +120,7 @@ def natural_field(code_key: Field, n: int) -> Field:
                 matrix[s - first, :len(value)] = np.frombuffer(value, dtype=np.uint8)
                 lengths[s - first] = len(value)
         chunks.append(vectorized.natural_keys(matrix, lengths, natural))
+        pause()
     return Field.build(chunks, code_key.capacity)
 
 
@@ -646,12 +649,14 @@ class ClientIndex:
         for server_id in self.servers:
             self._user_table(server_id)
 
-    def warmed(self) -> Warmed:
+    def warmed(self, pause: Callable[[], object] = lambda: None) -> Warmed:
         """The orders of the columns not sorted yet and the Client IDs' natural key, worked out
         without changing the index: safe in a background thread while the GUI thread uses and
-        changes the index; :meth:`adopt` (in the GUI thread) keeps what is still true."""
+        changes the index; :meth:`adopt` (in the GUI thread) keeps what is still true. ``pause``
+        is called between steps (a Yielder: the GUI thread gets the GIL and a CPU meanwhile)."""
         rows, states = self._rows_version, self._states_version
-        natural_key = self.c.natural_key or natural_field(self.c.code_key, self.n)
+        # In smaller chunks: each holds the GIL through a few dozen numpy calls (~20 ms at 65,536).
+        natural_key = self.c.natural_key or natural_field(self.c.code_key, self.n, pause, NATURAL_CHUNK // 8)
         have = dict(self._ascending)  # a copy: the GUI thread may change the dict meanwhile
         name = have.get(Column.NAME)
         orders: dict[Column, Slots] = {}
@@ -659,6 +664,7 @@ class ClientIndex:
             name = orders[Column.NAME] = self._sorted_by_field(self._by_id(), self.c.name_key)
         for column in Column:
             if column is not Column.NAME and column not in have:
+                pause()
                 orders[column] = self._sorted_by(column, name, natural_key)
         return Warmed(rows, states, natural_key, orders)
 

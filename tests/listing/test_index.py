@@ -213,8 +213,10 @@ def test_orders_worked_out_in_the_background_are_kept_only_while_true(widths: st
     assert index.c.natural_key is None  # not made while the list is read
     if first is not None:
         index.sort(first)  # the order shown is worked out before, the others in the background
-    warmed = index.warmed()
+    pauses: list[int] = []
+    warmed = index.warmed(lambda: pauses.append(1))  # the GUI thread's turns between its steps
     assert set(warmed.orders) | index.sorted_columns() == set(Column)
+    assert len(pauses) >= len(set(warmed.orders) - {Column.NAME}) + 1  # a column, a chunk of natural keys
     current = {r.id: r for r in rows}
     state = {r.id: ConnectionState.UNKNOWN for r in rows}
     if change == "rows":
