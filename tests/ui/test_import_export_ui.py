@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -148,7 +149,16 @@ def test_cancel_during_the_import_keeps_whole_batches(qtbot: QtBot, ctx: AppCont
     real = apply.apply_import
 
     def small_batches(*args: Any, **kw: Any) -> Any:
-        return real(*args, **{**kw, "batch_rows": 5})
+        report, cancelled = kw["progress"], kw["cancelled"]
+
+        def progress(n: int, total: int) -> None:
+            report(n, total)
+            if n >= 10:  # the worker waits for the GUI's Cancel (a race it won when it was quicker)
+                deadline = time.monotonic() + 10
+                while not cancelled() and time.monotonic() < deadline:
+                    time.sleep(0.005)
+
+        return real(*args, **{**kw, "batch_rows": 5, "progress": progress})
 
     monkeypatch.setattr(import_wizard, "apply_import", small_batches)
     path = _csv(tmp_path / "c.csv", [HEADER, *_rows(40)])
