@@ -97,10 +97,11 @@ NATURAL_CHUNK = 65_536  # rows whose natural keys are worked out at once (bounds
 
 
 def natural_field(code_key: Field, n: int, pause: Callable[[], object] = lambda: None,
-                  chunk_rows: int = NATURAL_CHUNK) -> Field:
+                  chunk_rows: int | None = None) -> Field:
     """The natural key (keys.natural) of the first ``n`` slots' folded Client IDs, as a field of
     the same capacity: what the list read made for every chunk, made from ``code_key`` instead
-    (``pause`` called between chunks)."""
+    (``chunk_rows`` at a time, NATURAL_CHUNK unless said; ``pause`` called between chunks)."""
+    chunk_rows = chunk_rows or NATURAL_CHUNK
     cols, long = code_key.cols, code_key.long
     width = code_key.width
     chunks: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]] = []
@@ -379,7 +380,7 @@ class ClientIndex:
                 cached = self._sorted_by_field(self._by_id(), self.c.name_key)
             else:
                 base = self.ascending(Column.NAME)
-                cached = self._sorted_by(column, base, self.natural_key())
+                cached = self._sorted_by(column, base)
             self._ascending[column] = cached
         return cached
 
@@ -402,10 +403,12 @@ class ClientIndex:
         ordered = radix.radix(base, field.digits(self.n))
         return radix.fix_long_values(ordered, field, field.value)
 
-    def _sorted_by(self, column: Column, base: Slots, natural_key: Field) -> Slots:
+    def _sorted_by(self, column: Column, base: Slots, natural_key: Field | None = None) -> Slots:
+        """``base`` (the name order) ordered by ``column``; ``natural_key`` (Client ID only): the
+        one worked out in the background, else the index's own, made when first wanted."""
         c, n = self.c, self.n
         if column is Column.CLIENT_ID:
-            return self._sorted_by_field(base, natural_key)
+            return self._sorted_by_field(base, natural_key if natural_key is not None else self.natural_key())
         if column is Column.PHONE:
             return self._sorted_by_field(base, c.phone)
         if column is Column.PPPOE_USERNAME:
@@ -635,13 +638,6 @@ class ClientIndex:
         ordered = np.argsort(names, kind="stable")
         table = self._users[server_id] = (names[ordered], slots[ordered], every)
         return table
-
-    def warm(self) -> None:
-        """Work out what the first clicks and status answers would otherwise work out on the GUI
-        thread: every column's order, every router's usernames (call it in the background, before
-        the index is shown; once it is, :meth:`warmed` and :meth:`adopt` instead)."""
-        self.warm_users()
-        self.adopt(self.warmed())
 
     def warm_users(self) -> None:
         """Every router's usernames sorted: what a router's answer is looked up in (the status

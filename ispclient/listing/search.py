@@ -12,7 +12,6 @@ question for a million rows at once and is tested against it.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -47,37 +46,28 @@ def _accent_table() -> dict[int, str | None]:
 
 
 _ACCENTS = _accent_table()
-# The same table as one regular expression: folding a whole column at once replaces only the
-# few accented characters instead of looking up every character (str.translate on a non-ASCII
-# string calls the table once per character: ~0.6 s per million names).
-_ACCENTED = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_ACCENTS)) + "]")
 _BASE = {chr(cp): base or "" for cp, base in _ACCENTS.items()}
 _LOWEST = min(_ACCENTS)
 
 
-def _replace_order() -> list[int] | None:
+def _replace_order() -> list[int]:
     """The accented letters in an order in which replacing each throughout, one after another,
-    is the same as replacing them all at once: a letter after those its base holds (None if the
-    bases went round in a circle, which they don't)."""
+    is the same as replacing them all at once (one pass, as :func:`fold`'s translate): a letter
+    after those its base holds ('ǿ' → 'ø' after 'ø' → 'o')."""
     depth: dict[int, int] = {}
 
     def of(cp: int, seen: frozenset[int]) -> int:
-        if cp in seen:
-            raise ValueError("circular")
+        if cp in seen:  # the table is fixed: this would fail every test at import
+            raise ValueError(f"the accent table goes round in a circle at {chr(cp)!r}")
         if cp not in depth:
             inner = [ord(c) for c in _ACCENTS[cp] or "" if ord(c) in _ACCENTS]
             depth[cp] = 1 + max((of(c, seen | {cp}) for c in inner), default=-1)
         return depth[cp]
 
-    try:
-        return sorted(_ACCENTS, key=lambda cp: (of(cp, frozenset()), cp))
-    except ValueError:
-        return None
+    return sorted(_ACCENTS, key=lambda cp: (of(cp, frozenset()), cp))
 
 
 _REPLACE_ORDER = _replace_order()
-
-
 
 
 def fold(text: str) -> str:
@@ -95,12 +85,10 @@ def fold_joined(text: str) -> str:
     folded = text.casefold()
     if folded.isascii():
         return folded
-    if _REPLACE_ORDER is None:
-        return _ACCENTED.sub(lambda m: _BASE[m.group()], folded)
     # Each accented letter present replaced throughout by str.replace (a few dozen distinct ones
-    # in a chunk of names), found by numpy among the code points: ~10x faster than re.sub's
-    # Python callback per letter (~0.3 s per million names). In _REPLACE_ORDER, so a letter whose
-    # base holds another one (ǿ → ø) is replaced after it: the same as one pass (fold's translate).
+    # in a chunk of names), found by numpy among the code points: ~10x faster than a regular
+    # expression's Python callback per letter (~0.3 s per million names), and than str.translate
+    # (which looks up every character). In _REPLACE_ORDER: the same as one pass.
     import numpy as np  # not at import: the window's modules import this one before numpy is wanted
 
     codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)

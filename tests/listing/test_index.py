@@ -251,6 +251,12 @@ def test_natural_keys_made_from_the_folded_client_ids_are_the_plain_ones(widths:
     field = natural_field(index.c.code_key, index.n)
     assert field.capacity == index.capacity
     assert [field.value(s) for s in range(index.n)] == [encode(natural(index.code(s))) for s in range(index.n)]
+    for column in Column:  # only the Client ID column's order needs them: no other click makes them
+        if column is not Column.CLIENT_ID:
+            index.sort(column)
+    assert index.c.natural_key is None
+    index.sort(Column.CLIENT_ID)
+    assert index.c.natural_key is not None
 
 
 def test_a_client_back_from_the_dead_keeps_their_slot() -> None:
