@@ -144,7 +144,6 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
         # The list's first read (auto-renew first) starts in the background now, before the
         # window's modules are imported and its widgets built (~0.3 s of this thread that the
         # read overlaps); the window takes it over, and it lands once the event loop runs.
-
         model = ClientListModel(ctx.connections)
         first_read = FirstRead(ctx, model, saved_sort(app_paths, STATE_GROUP, STATE_TABLE))
         _preload_router_modules(model)

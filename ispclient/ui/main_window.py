@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -197,7 +197,10 @@ class FilterBar(QWidget):
         connection = self.connection.currentData()  # the combo hands the enum back as a plain str
         status, ended_since = self.status.currentData(), None
         if status == EXPIRED_LATELY:
-            status, ended_since = SubscriptionStatus.EXPIRED.value, self.today() - timedelta(days=WIN_BACK_DAYS)
+            from ispclient.ui.today_page import win_back_filter  # (the window's first paint doesn't need it)
+
+            lately = win_back_filter(self.today())
+            status, ended_since = lately.status, lately.ended_since
         return ClientFilter(self.search.text(), status, self.server.currentData(),
                             ConnectionState(connection) if connection else None, self.owes.isChecked(), ended_since)
 

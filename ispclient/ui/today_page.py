@@ -8,7 +8,7 @@ online come from the status checks already in the connection book (no router cal
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -40,6 +40,13 @@ log = logging.getLogger(__name__)
 
 REFRESH_MS = 60_000  # the clock moves on (expiring, today's takings) even when nothing changes here
 UP_COLOUR, DOWN_COLOUR, UNKNOWN_COLOUR = "#2e7d32", "#c62828", "#757575"
+TILE_SMALLEST = QSize(200, 96)
+
+
+def win_back_filter(today: date) -> ClientFilter:
+    """The win-back tile's clients: expired within WIN_BACK_DAYS of ``today``, nothing after."""
+    return ClientFilter(status=SubscriptionStatus.EXPIRED.value,
+                        ended_since=today - timedelta(days=reports.WIN_BACK_DAYS))
 
 
 class Tile(QPushButton):
@@ -73,25 +80,22 @@ class Tile(QPushButton):
     # A QPushButton sizes itself by its own text, not by a layout of labels inside it: without
     # these a detail that wraps to a third line (the takings by method at 150 %) was cut off.
     # (No setMinimumSize: an explicit minimum overrides minimumSizeHint in every layout.)
-    SMALLEST = QSize(200, 96)
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
-        return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
         layout = self.layout()
-        return max(self.SMALLEST.height(), layout.totalHeightForWidth(width)) if layout is not None else -1
+        return max(TILE_SMALLEST.height(), layout.totalHeightForWidth(width)) if layout is not None else -1
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         layout = self.layout()
-        return layout.totalSizeHint().expandedTo(self.SMALLEST) if layout is not None else super().sizeHint()
+        return layout.totalSizeHint().expandedTo(TILE_SMALLEST) if layout is not None else super().sizeHint()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         layout = self.layout()
         if layout is None:
             return super().minimumSizeHint()
         # As narrow as the tile's minimum width allows, as tall as its text then needs.
-        width = max(self.SMALLEST.width(), layout.totalMinimumSize().width())
-        return QSize(width, max(self.SMALLEST.height(), layout.totalHeightForWidth(width)))
+        width = max(TILE_SMALLEST.width(), layout.totalMinimumSize().width())
+        return QSize(width, max(TILE_SMALLEST.height(), layout.totalHeightForWidth(width)))
 
     def set(self, figure: str, detail: str = "", tip: str = "") -> None:
         self.figure.setText(figure)
@@ -131,8 +135,7 @@ class TodayPage(QWidget):
         self.failures = Tile("failuresTile", "Router changes refused")
         self.expiring.clicked.connect(lambda: self.show_clients.emit(
             ClientFilter(status=SubscriptionStatus.EXPIRING.value)))
-        self.expired.clicked.connect(lambda: self.show_clients.emit(ClientFilter(
-            status=SubscriptionStatus.EXPIRED.value, ended_since=ctx.today() - timedelta(days=reports.WIN_BACK_DAYS))))
+        self.expired.clicked.connect(lambda: self.show_clients.emit(win_back_filter(ctx.today())))
         self.owing.clicked.connect(lambda: self.show_clients.emit(ClientFilter(owes=True)))
         self.takings.clicked.connect(self.show_takings)
         self.failures.clicked.connect(self.show_router_sync)

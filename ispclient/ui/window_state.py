@@ -100,11 +100,15 @@ def forget_groups(path: str, groups: tuple[str, ...]) -> None:
     st.sync()
 
 
+def _header_key(group: str, table: str) -> str:
+    return f"{group}/{table}_header"
+
+
 def saved_sort(paths: AppPaths, group: str, table: str) -> tuple[int, bool] | None:
     """(column, descending) of the sort a table's saved header shows, read before its window
     is built (the list's first read starts first); None when nothing was saved. Reads the file,
     as :meth:`WindowState.restore_table` then does (~0.2 ms for a header without a model)."""
-    value = QSettings(str(paths.settings_file), QSettings.Format.IniFormat).value(f"{group}/{table}_header")
+    value = QSettings(str(paths.settings_file), QSettings.Format.IniFormat).value(_header_key(group, table))
     if not isinstance(value, QByteArray):
         return None
     header = QHeaderView(Qt.Orientation.Horizontal)
@@ -176,7 +180,7 @@ class WindowState:
     def restore_table(self, name: str, table: QTableView, settings: QSettings | None = None) -> bool:
         """One table's saved header (a table made after the window, e.g. a tab built when first
         shown); sets the table's ``widthsRestored`` property when there was one."""
-        saved = self._saved_value(f"{self.state_group}/{name}_header", settings)
+        saved = self._saved_value(_header_key(self.state_group, name), settings)
         header = table.horizontalHeader()
         if not (isinstance(saved, QByteArray) and header.restoreState(saved)):
             return False
@@ -189,7 +193,7 @@ class WindowState:
         widget = self._widget()
         values = {f"{self.state_group}/geometry": widget.saveGeometry()}
         for name, table in self.state_tables().items():
-            values[f"{self.state_group}/{name}_header"] = table.horizontalHeader().saveState()
+            values[_header_key(self.state_group, name)] = table.horizontalHeader().saveState()
         path = str(self.state_paths().settings_file)
         _saved.update({(path, key): value for key, value in values.items()})
         _absent.difference_update((path, key) for key in values)

@@ -74,17 +74,27 @@ def test_a_list_that_never_loads_holds_the_checks_up_for_a_while_only(qtbot: QtB
     assert service.asked == [1]  # type: ignore[attr-defined]
 
 
+def _held_service(ctx: AppContext, monkeypatch: pytest.MonkeyPatch, events: list[str], *,
+                  helper: object = None, delay_ms: int | None = None, offload: bool = True
+                  ) -> tuple[StatusService, Loaded]:
+    """A status service held until ``Loaded.fired`` and started; the helper's start ("helper",
+    giving ``helper``) and refreshes ("refresh") go into ``events``."""
+    monkeypatch.setattr(service_module, "start_helper", lambda: events.append("helper") or helper)
+    if delay_ms is not None:
+        monkeypatch.setattr(service_module, "HELPER_DELAY_MS", delay_ms)
+    service = StatusService(ctx, offload=offload)
+    monkeypatch.setattr(service.checker, "refresh", lambda: events.append("refresh"))
+    loaded = Loaded()
+    service.hold_until(loaded.fired)
+    service.start()
+    return service, loaded
+
+
 def test_the_helper_process_starts_after_the_hold(qtbot: QtBot, ctx: AppContext,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     events: list[str] = []
-    monkeypatch.setattr(service_module, "start_helper", lambda: events.append("helper") or None)
-    monkeypatch.setattr(service_module, "HELPER_DELAY_MS", 10)
-    service = StatusService(ctx)
-    monkeypatch.setattr(service.checker, "refresh", lambda: events.append("refresh"))
-    loaded = Loaded()
+    service, loaded = _held_service(ctx, monkeypatch, events, delay_ms=10)
     try:
-        service.hold_until(loaded.fired)
-        service.start()
         qtbot.wait(100)
         assert events == []  # its start-up would compete with the list's read
         loaded.fired.emit()
@@ -107,18 +117,8 @@ def test_a_list_in_before_the_helper_s_delay_starts_the_helper_at_once(qtbot: Qt
         def close(self) -> None:
             events.append("closed")
 
-    def start() -> Helper:
-        events.append("helper")
-        return Helper()
-
-    monkeypatch.setattr(service_module, "start_helper", start)
-    monkeypatch.setattr(service_module, "HELPER_DELAY_MS", 200)
-    service = StatusService(ctx)
-    monkeypatch.setattr(service.checker, "refresh", lambda: events.append("refresh"))
-    loaded = Loaded()
+    service, loaded = _held_service(ctx, monkeypatch, events, helper=Helper(), delay_ms=200)
     try:
-        service.hold_until(loaded.fired)
-        service.start()
         qtbot.wait(20)
         assert events == []
         loaded.fired.emit()  # well before the helper's delay
@@ -132,13 +132,8 @@ def test_a_list_in_before_the_helper_s_delay_starts_the_helper_at_once(qtbot: Qt
 def test_without_offloading_no_helper_starts_at_the_hold_s_end(qtbot: QtBot, ctx: AppContext,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     events: list[str] = []
-    monkeypatch.setattr(service_module, "start_helper", lambda: events.append("helper") or None)
-    service = StatusService(ctx, offload=False)
-    monkeypatch.setattr(service.checker, "refresh", lambda: events.append("refresh"))
-    loaded = Loaded()
+    service, loaded = _held_service(ctx, monkeypatch, events, offload=False)
     try:
-        service.hold_until(loaded.fired)
-        service.start()
         loaded.fired.emit()
         assert events == ["refresh"]
     finally:
