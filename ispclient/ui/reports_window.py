@@ -142,11 +142,13 @@ class ReportsWindow(WindowState, QWidget):
         top.addWidget(_buddy("&To:", self.last))
         top.addWidget(self.last)
         top.addWidget(self.preset)
-        self.range_error = QLabel()  # beside the dates, not a dialog per click of the calendar's arrows
+        # Under the dates, not a dialog per click of the calendar's arrows (nor in their row: at
+        # 150 % the row's minimum width grew past a 1366-wide screen with it).
+        self.range_error = QLabel()
         self.range_error.setObjectName("reportRangeError")
         self.range_error.setStyleSheet("color: #c62828;")
+        self.range_error.setWordWrap(True)
         self.range_error.hide()
-        top.addWidget(self.range_error)
         top.addStretch(1)
         self.heading = QLabel()
         self.heading.setObjectName("reportHeading")
@@ -174,6 +176,7 @@ class ReportsWindow(WindowState, QWidget):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.range_error)
         layout.addWidget(self.heading)
         layout.addWidget(splitter, 1)
         layout.addLayout(buttons)
