@@ -11,6 +11,8 @@ from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QWidget
 
 from ispclient.domain import shifts as rules
+from ispclient.domain.clock import to_local
+from ispclient.domain.dates import format_moment
 from ispclient.domain.money import format_money
 from ispclient.store.shifts import ShiftReport
 from ispclient.ui.widgets.formatting import local_time
@@ -24,6 +26,7 @@ h1 { font-size: 15pt; margin: 0 0 2pt 0; }
 h2 { font-size: 11pt; margin: 10pt 0 3pt 0; }
 th { text-align: left; border-bottom: 1px solid #888; }
 td.n, th.n { text-align: right; }
+td.code { white-space: nowrap; }
 tr.total td { border-top: 1px solid #888; font-weight: bold; }
 .muted { color: #666; }
 .short { color: #b3261e; font-weight: bold; }
@@ -76,9 +79,13 @@ def cashup_html(report: ShiftReport, printed_by: str = "") -> str:
                         f"<td>{escape(e.void_reason)}</td></tr>" for e in up.voided)
         parts.append(f"<h2>Voided (not in the totals)</h2>{_TABLE}<tr><th>When</th><th>Client</th><th>Method</th>"
                      f"<th class='n'>Amount</th><th>Reason</th></tr>{voids}</table>")
+    # The time alone on the shift's own day (the date only for an entry on another), and a
+    # receipt number or reference never broken inside: the report is read in a narrow pane.
+    shift_day = to_local(s.opened_at, tz).date()
     entries = "".join(
-        f"<tr><td>{escape(local_time(e.at, tz))}</td><td>{escape(e.client)}</td><td>{escape(e.method)}</td>"
-        f"<td>{escape(e.receipt)}</td><td>{escape(e.reference)}</td><td class='n'>{money(e.amount_minor)}</td></tr>"
+        f"<tr><td>{escape(format_moment(e.at, tz, shift_day))}</td><td>{escape(e.client)}</td>"
+        f"<td>{escape(e.method)}</td><td class='code'>{escape(e.receipt)}</td>"
+        f"<td class='code'>{escape(e.reference)}</td><td class='n'>{money(e.amount_minor)}</td></tr>"
         for e in report.entries if not e.voided)
     if entries:
         parts.append(f"<h2>Money taken</h2>{_TABLE}<tr><th>When</th><th>Client</th><th>Method</th><th>Receipt</th>"
