@@ -217,7 +217,7 @@ class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
     garbage collector, so a refresh no longer feeds it 60,000 objects to scan.
     """
 
-    __slots__ = ("server_id", "checked_at", "online", "others", "_made", "_others_state")
+    __slots__ = ("server_id", "checked_at", "online", "others", "_made", "_others_state", "prepared")
 
     def __init__(self, server_id: int, online: dict[str, str], others: dict[str, ClientConnection],
                  checked_at: datetime | None = None) -> None:
@@ -227,6 +227,9 @@ class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
         self.others = others  # every other asked username → its (shared) status
         self._made: dict[str, ClientConnection] = {}
         self._others_state: ConnectionState | None | bool = False  # False: not worked out yet
+        # What a reader of the answer worked out from it in the background, before it reached the
+        # GUI thread (the client list's lookups: ispclient.listing.connections.resolve); opaque here.
+        self.prepared: object = None
 
     @classmethod
     def failed(cls, server_id: int, usernames: Iterable[str], conn: ClientConnection) -> RouterStatuses:
@@ -293,6 +296,7 @@ class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self._made = {}
+        self.prepared = None
         if state[0] == "dicts":
             _, self.server_id, self.checked_at, self.online, self.others, self._others_state = state
             return

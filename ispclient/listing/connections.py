@@ -7,56 +7,108 @@ router's usernames sorted once, looked up with ``searchsorted``), never a Python
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
 from ispclient.domain.connection import ClientConnection, ConnectionState, RouterStatuses
-from ispclient.listing.index import ClientIndex
+from ispclient.listing.columns import Slots
+from ispclient.listing.index import ClientIndex, UserTable
 
 BookState = Callable[[int, str], ConnectionState]  # (server id, username) → state, as the book has it
 
 
-def apply_router(index: ClientIndex, statuses: RouterStatuses, before: RouterStatuses | None,
-                 book_state: BookState) -> bool:
-    """One router's answer; ``before`` is the answer last applied to the same clients (then only
-    the usernames that went on- or offline since are looked up). Whether any state changed."""
+@dataclass(frozen=True)
+class Resolved:
+    """A router's answer looked up in an index ahead of time, in the background (:func:`resolve`):
+    which slots take which state, and the router's clients the answer does not name. Good for
+    that index only while its rows are as they were (:attr:`ClientIndex.rows_version`)."""
+
+    index: weakref.ref[ClientIndex]
+    rows_version: int
+    groups: tuple[tuple[ConnectionState, Slots], ...]
+    unnamed: Slots  # clients added since the router was asked
+    table: UserTable | None  # the router's usernames table, made for the lookups (the index had none)
+
+    def fits(self, index: ClientIndex) -> bool:
+        return self.index() is index and self.rows_version == index.rows_version
+
+
+def resolve(index: ClientIndex, statuses: RouterStatuses) -> Resolved | None:
+    """:func:`apply_router`'s lookups for a whole answer (at a million clients, 30-40 ms of
+    encoding and binary searches per router; as much again to sort the router's usernames after
+    a change to its clients) done in the calling thread, while the GUI thread may be changing
+    the index. None when the rows changed meanwhile (then :func:`apply_router` looks them up
+    itself): what was read may be torn, but the version tells."""
     server_id = statuses.server_id
+    version = index.rows_version
+    try:
+        table, own = index.user_table(server_id)
+        groups = _groups(index, statuses, statuses.others_state(), table)
+        covered = sum(len(slots) for _, slots in groups)
+        mine = table[2]
+        unnamed = np.setdiff1d(mine, np.concatenate([s for _, s in groups])) if covered < len(mine) \
+            else np.zeros(0, dtype=np.int64)
+    except (RuntimeError, ValueError, IndexError):  # the columns changed under us (the rows did, then)
+        return None
+    if index.rows_version != version:
+        return None
+    return Resolved(weakref.ref(index), version, groups, unnamed, None if own else table)
+
+
+def apply_router(index: ClientIndex, statuses: RouterStatuses, before: RouterStatuses | None,
+                 book_state: BookState, resolved: Resolved | None = None) -> bool:
+    """One router's answer; ``before`` is the answer last applied to the same clients (then only
+    the usernames that went on- or offline since are looked up); ``resolved``: its lookups made
+    already (:func:`resolve`), used if they still fit the index. Whether any state changed."""
+    server_id = statuses.server_id
+    if resolved is not None and not resolved.fits(index):
+        resolved = None
+    if resolved is not None and resolved.table is not None:  # not sorted again here
+        index.adopt_user_table(server_id, resolved.table, resolved.rows_version)
     if not len(index.server_slots(server_id)):
         return False
     others_state = statuses.others_state()
     if (before is not None and len(before) == len(statuses)  # the same clients asked, as a rule
             and others_state is not None and before.others_state() is others_state):
         return _apply_differences(index, statuses, before, others_state, book_state)
-    return _apply_whole(index, statuses, others_state, book_state)
+    if resolved is not None:
+        return _apply_groups(index, server_id, resolved.groups, resolved.unnamed, book_state)
+    groups = _groups(index, statuses, others_state)
+    mine = index.server_slots(server_id)
+    unnamed = np.zeros(0, dtype=np.int64)
+    if sum(len(slots) for _, slots in groups) < len(mine):  # clients added since the router was asked
+        unnamed = np.setdiff1d(mine, np.concatenate([slots for _, slots in groups]))
+    return _apply_groups(index, server_id, groups, unnamed, book_state)
 
 
-def _apply_whole(index: ClientIndex, statuses: RouterStatuses, others_state: ConnectionState | None,
-                 book_state: BookState) -> bool:
+def _groups(index: ClientIndex, statuses: RouterStatuses, others_state: ConnectionState | None,
+            table: UserTable | None = None) -> tuple[tuple[ConnectionState, Slots], ...]:
+    """The slots the answer names, by the state it gives them."""
     server_id = statuses.server_id
-    changed = False
-    covered = []
+    groups = []
     if others_state is not None:  # the usual: all Offline, or all Unknown (the router failed)
-        slots = index.user_slots(server_id, list(statuses.others))
-        changed |= index.set_states(slots, others_state)
-        covered.append(slots)
+        groups.append((others_state, index.user_slots(server_id, list(statuses.others), table)))
     else:
         by_state: dict[ConnectionState, list[str]] = defaultdict(list)
         for name, conn in statuses.others.items():
             by_state[conn.state].append(name)
         for state, names in by_state.items():
-            slots = index.user_slots(server_id, names)
-            changed |= index.set_states(slots, state)
-            covered.append(slots)
-    online = index.user_slots(server_id, list(statuses.online))
-    changed |= index.set_states(online, ConnectionState.ONLINE)
-    covered.append(online)
-    mine = index.server_slots(server_id)
-    if sum(len(s) for s in covered) < len(mine):  # clients added since the router was asked
-        asked = np.concatenate(covered)
-        for slot in np.setdiff1d(mine, asked).tolist():
-            changed |= index.set_states(np.array([slot]), book_state(server_id, index.username(slot)))
+            groups.append((state, index.user_slots(server_id, names, table)))
+    groups.append((ConnectionState.ONLINE, index.user_slots(server_id, list(statuses.online), table)))
+    return tuple(groups)
+
+
+def _apply_groups(index: ClientIndex, server_id: int, groups: Iterable[tuple[ConnectionState, Slots]],
+                  unnamed: Slots, book_state: BookState) -> bool:
+    changed = False
+    for state, slots in groups:
+        changed |= index.set_states(slots, state)
+    for slot in unnamed.tolist():
+        changed |= index.set_states(np.array([slot]), book_state(server_id, index.username(slot)))
     return changed
 
 

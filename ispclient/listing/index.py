@@ -39,6 +39,9 @@ FEW = 16  # fewer candidate rows than 1/FEW of all: compare only theirs (gathere
 # counts), not by a pass over the whole index.
 FEW_SLOTS = 8
 HEADROOM = 1 / 16  # spare slots allocated for clients added after the build
+# A router's usernames (those that fit the column) sorted as UTF-8 bytes, their slots, and all its
+# slots that have a username (see ClientIndex._user_table).
+UserTable = tuple[npt.NDArray[np.bytes_], Slots, Slots]
 
 
 @dataclass
@@ -145,7 +148,7 @@ class ClientIndex:
         self._hits: tuple[tuple[str, ...], Bools] | None = None
         self._row_of: npt.NDArray[np.int64] | None = None
         self._counts: tuple[int, int, int, int, int] | None = None  # online, offline, unknown, expiring, owing
-        self._users: dict[int, tuple[npt.NDArray[np.bytes_], Slots, Slots]] = {}  # see _user_table
+        self._users: dict[int, UserTable] = {}  # see _user_table
         # Bumped by every change of the rows (apply) and of the connection states (set_states):
         # work done in the background from an older index is dropped (adopt).
         self._rows_version = 0
@@ -500,10 +503,10 @@ class ClientIndex:
             self._write(slot, row)
             changed.append(slot)
         if changed or removed:
+            for server_id in routers:  # before the version moves on (see user_table)
+                self._users.pop(server_id, None)
             self._rows_version += 1
             self._reorder(changed, removed)
-            for server_id in routers:
-                self._users.pop(server_id, None)
             self._changed()
         return changed, removed
 
@@ -589,12 +592,18 @@ class ClientIndex:
 
     # -- connection states ----------------------------------------------------------------------
 
-    def user_slots(self, server_id: int, usernames: Sequence[str]) -> Slots:
+    @property
+    def rows_version(self) -> int:
+        """Changes with every change to the rows (not to their connection states)."""
+        return self._rows_version
+
+    def user_slots(self, server_id: int, usernames: Sequence[str], table: UserTable | None = None) -> Slots:
         """The live slots of these usernames on this router (the ones the index has): one
-        array made of the names (no Python line per name) and a binary search of the router's."""
+        array made of the names (no Python line per name) and a binary search of the router's
+        (``table``: the router's :meth:`user_table`, in a background thread)."""
         if not usernames:
             return np.zeros(0, dtype=np.int64)
-        names, slots, _ = self._user_table(server_id)
+        names, slots, _ = table or self._user_table(server_id)
         found: Slots = np.zeros(0, dtype=np.int64)
         if len(names):
             # One byte wider than any name kept: a longer name is cut there and never equal.
@@ -614,13 +623,33 @@ class ClientIndex:
         """The live slots on this router that have a PPPoE username."""
         return self._user_table(server_id)[2]
 
-    def _user_table(self, server_id: int) -> tuple[npt.NDArray[np.bytes_], Slots, Slots]:
+    def user_table(self, server_id: int) -> tuple[UserTable, bool]:
+        """This router's usernames table, and whether it is the index's own: made here if the
+        index has none, but not kept (a background thread may call this while the GUI thread
+        changes the index: see :meth:`adopt_user_table`). A change to the rows drops a router's
+        table before :attr:`rows_version` moves on: a table got after reading the version is as
+        new as that version, or the version has moved on by the time it is used."""
+        table = self._users.get(server_id)
+        if table is not None:
+            return table, True
+        return self._made_user_table(server_id), False
+
+    def adopt_user_table(self, server_id: int, table: UserTable, rows_version: int) -> None:
+        """A table :meth:`user_table` made (in the background) at ``rows_version``, kept if the
+        rows are still as they were then and the index has made none meanwhile."""
+        if rows_version == self._rows_version:
+            self._users.setdefault(server_id, table)
+
+    def _user_table(self, server_id: int) -> UserTable:
         """This router's usernames sorted (those that fit the column), their slots, and all its
         slots with a username; made when first asked (in the background, by the list read), again
         after a change to its clients."""
         table = self._users.get(server_id)
-        if table is not None:
-            return table
+        if table is None:
+            table = self._users[server_id] = self._made_user_table(server_id)
+        return table
+
+    def _made_user_table(self, server_id: int) -> UserTable:
         c, n = self.c, self.n
         mine = c.live[:n] & (c.server[:n] == server_id)
         if c.username.width:
@@ -636,8 +665,7 @@ class ClientIndex:
         # no decoding into str (a Python call per name: ~10 ms of the GIL per router).
         names = np.ascontiguousarray(c.username.cols[:, slots].T).view(f"S{width}").ravel()
         ordered = np.argsort(names, kind="stable")
-        table = self._users[server_id] = (names[ordered], slots[ordered], every)
-        return table
+        return names[ordered], slots[ordered], every
 
     def warm_users(self) -> None:
         """Every router's usernames sorted: what a router's answer is looked up in (the status

@@ -3,7 +3,9 @@ the settings and catalog as last read, and the book of connection statuses. No g
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -17,6 +19,8 @@ from ispclient.store.changes import Changes
 from ispclient.store.queries import Catalog
 from ispclient.store.settings import Settings
 from ispclient.ui import ops
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ispclient.routeros.credentials import CredentialStore
@@ -107,6 +111,24 @@ class ConnectionBook(QObject):
         super().__init__(parent)
         self._routers: dict[int, RouterStatuses] = {}
         self._single: dict[int, dict[str, ClientConnection]] = {}  # newer than the router's answer
+        self._preparers: tuple[weakref.WeakMethod[Callable[[RouterStatuses], None]], ...] = ()
+
+    def add_preparer(self, method: Callable[[RouterStatuses], None]) -> None:
+        """A bound method that works out, in the status checker's thread, what its owner will
+        want from each router's answer (kept weakly: its owner may go first)."""
+        self._preparers = (*self._preparers, weakref.WeakMethod(method))
+
+    def prepare(self, statuses: RouterStatuses) -> None:
+        """Called in the thread that got a router's answer, before it is handed to :meth:`update`
+        (any thread: the preparers only read)."""
+        for ref in self._preparers:
+            method = ref()
+            if method is None:
+                continue
+            try:
+                method(statuses)
+            except Exception:  # only a head start is lost: the answer is applied all the same
+                log.exception("Preparing a router's statuses failed")
 
     def get(self, server_id: int | None, username: str) -> ClientConnection:
         if server_id is None:

@@ -70,6 +70,8 @@ class StatusChecker(QObject):
         # Where whole routers are checked: a helper process when set (the GIL stays free for
         # the window), else the pool thread itself.
         self.helper: StatusHelper | None = None
+        # Called with each router's answer in the thread that got it (ConnectionBook.prepare).
+        self.prepare: Callable[[RouterStatuses], None] | None = None
 
     # -- timer ----------------------------------------------------------------------------
 
@@ -168,8 +170,8 @@ class StatusChecker(QObject):
             return lambda: _run_one(batch, ticket)
         if server_id in self._waiting_batch:
             generation, batch = self._waiting_batch.pop(server_id)
-            helper = self.helper
-            return lambda: _run_batch(batch, generation, helper)
+            helper, prepare = self.helper, self.prepare
+            return lambda: _run_batch(batch, generation, helper, prepare)
         return None
 
     def _on_outcome(self, outcome: _Outcome) -> None:
@@ -218,7 +220,8 @@ def check_one(batch: RouterBatch) -> ClientConnection:
 
 # Run on the router lane: plain data in, plain data out, and never an exception.
 
-def _run_batch(batch: RouterBatch, generation: int, helper: StatusHelper | None = None) -> _Outcome:
+def _run_batch(batch: RouterBatch, generation: int, helper: StatusHelper | None = None,
+               prepare: Callable[[RouterStatuses], None] | None = None) -> _Outcome:
     try:
         results = _in_helper(batch, helper) if helper is not None and batch.target is not None else None
         if results is None:
@@ -227,6 +230,8 @@ def _run_batch(batch: RouterBatch, generation: int, helper: StatusHelper | None 
         log.exception("Status check of server %s failed", batch.server_id)
         unknown = ClientConnection.unknown(UnknownReason.NOT_CHECKED, "The check failed (see the log).")
         results = RouterStatuses.failed(batch.server_id, batch.usernames, unknown)
+    if prepare is not None:
+        prepare(results)  # never raises (the book logs a preparer's failure)
     return _Outcome(batch.server_id, generation, batch=results)
 
 

@@ -92,6 +92,7 @@ class StatusService(QObject):
         self._held = False  # hold_until
         self._refresh_waiting = False
         self._helper_waiting = False
+        self.checker.prepare = ctx.connections.prepare  # the list's lookups of an answer, in the background
         self.checker.router_done.connect(self._router_done)
         self.checker.client_status.connect(self._client_status)
         self.checker.refresh_finished.connect(self._finished)

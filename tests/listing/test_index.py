@@ -311,6 +311,58 @@ def test_router_answers_leave_each_row_as_the_book_says(rows: list[ClientRow],
             assert index.state(index.slot_of(r.id)) is want  # type: ignore[arg-type]
 
 
+@SETTINGS
+@given(rows=row_lists(), seed=st.integers(0, 2 ** 30), failed=st.booleans(), warm=st.booleans(),
+       change=st.none() | st.tuples(st.integers(0, 29), st.sampled_from([1, 2]), st.sampled_from(["", "u1", "zz"])))
+def test_an_answer_looked_up_ahead_is_applied_as_one_looked_up_then(
+        rows: list[ClientRow], seed: int, failed: bool, warm: bool, change: tuple[int, int, str] | None) -> None:
+    """The status checker's thread looks a router's answer up in the index before the GUI thread
+    applies it (conn.resolve); a client changed in between makes those lookups stale, and then
+    they are not used. Either way the states are what looking the answer up afresh gives."""
+    index, reference = from_rows(rows), from_rows(rows)
+    if warm:
+        index.warm_users()
+    names = [r.pppoe_username for r in rows if r.server_id == 1 and r.pppoe_username]
+    if failed:
+        statuses = RouterStatuses.failed(1, names, ClientConnection.unknown(UnknownReason.TIMED_OUT))
+    else:
+        online = {n: session_fields("10.0.0.1", "1h", "") for i, n in enumerate(names) if (seed >> i) & 1}
+        statuses = RouterStatuses(1, online, {n: ClientConnection.offline() for n in names if n not in online})
+    had_table = index.user_table(1)[1]  # warm_users makes the tables of the routers with clients
+    resolved = conn.resolve(index, statuses)
+    assert resolved is not None and resolved.fits(index)
+    assert (resolved.table is None) is had_table  # a table made for the lookups only when the index had none
+    if change is not None and rows:
+        at, server, username = change
+        row = rows[at % len(rows)]._replace(server_id=server, pppoe_username=username)
+        for i in (index, reference):
+            i.apply([row.id], [row])
+        assert not resolved.fits(index)
+    book = lambda s, u: ConnectionState.OFFLINE if u == "u1" else ConnectionState.UNKNOWN  # noqa: E731
+    changed = conn.apply_router(index, statuses, None, book, resolved)
+    assert changed == conn.apply_router(reference, statuses, None, book)
+    assert [index.state(s) for s in range(index.n)] == [reference.state(s) for s in range(reference.n)]
+    if change is None and not had_table:
+        assert index.user_table(1)[0] is resolved.table  # the table made ahead was kept, not made again
+
+
+def test_lookups_made_while_the_rows_change_are_not_kept() -> None:
+    rows = [ClientRow(i, f"C{i}", f"N{i}", "", "", f"u{i}", 1, "R", "", NO_SUBSCRIPTION, None, None)
+            for i in (1, 2, 3)]
+    index = from_rows(rows)
+    statuses = RouterStatuses(1, {"u1": session_fields("10.0.0.1", "1h", "")},
+                              {"u2": ClientConnection.offline(), "u3": ClientConnection.offline()})
+    made = index.user_table
+
+    def changed_meanwhile(server_id: int) -> object:  # the GUI thread changes a client mid-lookup
+        table = made(server_id)
+        index.apply([2], [rows[1]._replace(pppoe_username="u2-new")])
+        return table
+
+    index.user_table = changed_meanwhile  # type: ignore[method-assign]
+    assert conn.resolve(index, statuses) is None
+
+
 # -- the whole-chunk helpers against their per-row rules -------------------------------------------
 
 @settings(max_examples=300, deadline=None)

@@ -375,10 +375,14 @@ def test_a_big_status_update_is_applied_in_slices(qtbot: QtBot, book: Connection
     assert all(m.data(m.index(r, Column.CONNECTION)) == "Online" for r in range(0, n, 997))
 
 
-def test_whole_router_answers_show_as_a_fresh_load_would(qtbot: QtBot, book: ConnectionBook) -> None:
+@pytest.mark.parametrize("ahead", [False, True], ids=["looked-up-here", "looked-up-ahead"])
+def test_whole_router_answers_show_as_a_fresh_load_would(qtbot: QtBot, book: ConnectionBook, ahead: bool) -> None:
     """A router's answer is applied whole the first time and as differences afterwards (and
-    after a failure); the list must always read as if loaded from the book afresh."""
+    after a failure); the list must always read as if loaded from the book afresh. ``ahead``: each
+    answer goes through the book's preparers first, as the status checker's thread does (the
+    list looks its usernames up there), and once a client changes between the two."""
     from ispclient.domain.connection import RouterStatuses, UnknownReason, session_fields
+    from ispclient.listing.connections import Resolved
 
     source = Source(make_rows(300))
     m = SourcedModel(book, source)
@@ -387,15 +391,31 @@ def test_whole_router_answers_show_as_a_fresh_load_would(qtbot: QtBot, book: Con
     rng = random.Random(5)
     offline = ClientConnection.offline()
     never = ClientConnection.offline(never_connected=True)
+
+    def arrive(statuses: RouterStatuses, server: int, turn: int) -> None:
+        if ahead:
+            book.prepare(statuses)
+            assert statuses.prepared is not None  # the list's lookups, made before it arrives
+            if turn == 0 and server == 1:  # a client moves to this router meanwhile: the lookups are stale
+                moved = next(r for r in source.rows.values() if r.server_id == 2 and r.pppoe_username)
+                source.rows[moved.id] = moved._replace(server_id=1, pppoe_username="moved-here")
+                resolved = statuses.prepared
+                assert isinstance(resolved, Resolved) and resolved.fits(m.list_index)  # type: ignore[arg-type]
+                m.refresh_clients([moved.id])
+                assert not resolved.fits(m.list_index)  # type: ignore[arg-type]
+        book.update(statuses)
+        assert statuses.prepared is None  # used (or found stale) and let go: the book keeps no slots
+
     for turn in range(6):
         for server in (1, 2):
-            names = [r.pppoe_username for r in source.rows.values() if r.server_id == server]
+            names = [r.pppoe_username for r in source.rows.values() if r.server_id == server and r.pppoe_username]
             if turn == 3 and server == 2:
-                book.update(RouterStatuses.failed(server, names, ClientConnection.unknown(UnknownReason.TIMED_OUT)))
+                arrive(RouterStatuses.failed(server, names, ClientConnection.unknown(UnknownReason.TIMED_OUT)),
+                       server, turn)
                 continue
             online = {n: session_fields("10.0.0.1", "1h", "") for n in names if rng.random() < 0.5}
-            book.update(RouterStatuses(server, online, {n: rng.choice([offline, never]) for n in names
-                                                        if n not in online}))
+            arrive(RouterStatuses(server, online, {n: rng.choice([offline, never]) for n in names
+                                                   if n not in online}), server, turn)
         if turn == 4:  # a client window's own lookup lands between two refreshes
             row = next(r for r in source.rows.values() if r.server_id == 1)
             book.update({(1, row.pppoe_username): ClientConnection.online("10.9.9.9")})

@@ -117,6 +117,38 @@ def test_results_arrive_by_signal_keyed_by_server_and_username(qtbot: QtBot, mak
     assert results[(3, "zed")].reason is UnknownReason.NO_CREDENTIALS
 
 
+def test_each_answer_is_prepared_in_the_thread_that_got_it_before_it_is_reported(
+        qtbot: QtBot, make_checker, north: RouterSim, south: RouterSim) -> None:
+    """The checker hands each router's answer to ``prepare`` (the list's lookups) off the GUI
+    thread, before the GUI thread hears of it; a preparer that fails costs nothing but its head start."""
+    checker = make_checker(lambda: [batch(1, north, "alice", "bob"), batch(2, south, "alice")])
+    prepared: dict[int, threading.Thread] = {}
+
+    def prepare(statuses: object) -> None:
+        prepared[statuses.server_id] = threading.current_thread()  # type: ignore[attr-defined]
+        if statuses.server_id == 2:  # type: ignore[attr-defined]
+            raise RuntimeError("a preparer's bug")
+
+    from ispclient.ui.context import ConnectionBook
+
+    class Preparer:
+        def __init__(self) -> None:
+            self.book = ConnectionBook()
+            self.book.add_preparer(self.prepare)
+
+        def prepare(self, statuses: object) -> None:
+            prepare(statuses)
+
+    owner = Preparer()
+    checker.prepare = owner.book.prepare
+    reported: list[tuple[int, bool]] = []
+    checker.router_done.connect(lambda sid, _r: reported.append((sid, sid in prepared)))
+    with qtbot.waitSignal(checker.refresh_finished, timeout=5000):
+        checker.refresh()
+    assert sorted(reported) == [(1, True), (2, True)]  # prepared first, both reported (2's preparer failed)
+    assert all(t is not threading.main_thread() for t in prepared.values())
+
+
 def test_an_empty_provider_still_finishes(qtbot: QtBot, make_checker) -> None:
     checker = make_checker(lambda: [])
     with qtbot.waitSignal(checker.refresh_finished, timeout=1000):
