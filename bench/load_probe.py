@@ -326,6 +326,7 @@ def main(config: dict[str, Any]) -> int:
     busy.enter()  # counted from here, as the stalls are
     spin_until(app, lambda: painted.paints > 0 and window.model.rowCount() > 0, 120)
     t_rows = time.perf_counter()
+    stall_trace.mark("first rows painted")
     send({"event": "first_rows", "rows": window.model.rowCount(), "probe_imports_s": t_imports - _T0,
           "probe_session_s": t_session - t_imports, "probe_show_to_rows_s": t_rows - t_shown,
           "probe_gui_cpu_to_rows_s": time.thread_time()})
@@ -333,6 +334,7 @@ def main(config: dict[str, Any]) -> int:
     before = painted.paints
     spin_until(app, lambda: painted.paints > before, 2)  # the whole list painted
     t_complete = time.perf_counter()
+    stall_trace.mark("list complete")
     # CPU against wall: on a shared machine a slow start is either our work or a wait for a CPU.
     send({"event": "complete", "rows": window.model.rowCount(), "probe_show_to_complete_s": t_complete - t_shown,
           "probe_cpu_s": time.process_time(), "probe_gui_cpu_s": time.thread_time(),
@@ -373,6 +375,7 @@ def measure_all(app: Any, session: Any, painted: Any, config: dict[str, Any], ou
     # The refresh application.run started with the window: it lands after the list is shown.
     if status.refreshing:
         wait_for_signal(status.refreshed, timeout)
+    stall_trace.mark("the first status refresh landed")
     stalls.enter("settle")
     memory.settle(app, "after_load")
     counts = window.model.counts()

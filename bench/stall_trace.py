@@ -40,6 +40,7 @@ Sample = dict[int, tuple[int, int]]
 
 _stalls: deque[tuple[float, float, str, Sample, Sample, int, str]] = deque()
 _tracing = False
+_started = 0.0  # perf_counter() when the trace started: each stall says when it began, from then
 
 
 class _Counters:
@@ -142,13 +143,23 @@ def start(last_tick: Callable[[], float], phase: Callable[[], str]) -> None:
     trace = os.environ.get("ISPCLIENT_BENCH_STALL_TRACE")
     if not trace:
         return
-    global _tracing
+    global _tracing, _started
+    _started = time.perf_counter()
     gui = threading.main_thread().ident
     _note_long_collections(Path(trace))
     count()
     _tracing = True
     threading.Thread(target=_watch, args=(Path(trace), gui, last_tick, phase), name="stall-trace",
                      daemon=True).start()
+
+
+def mark(label: str) -> None:
+    """A moment of the run (the first rows painted, the list complete) in the trace, for
+    telling which stalls came before it."""
+    trace = os.environ.get("ISPCLIENT_BENCH_STALL_TRACE")
+    if trace and _tracing:
+        with Path(trace).open("a", encoding="utf-8") as out:
+            out.write(f"*** {label} (at {time.perf_counter() - _started:.2f} s)\n")
 
 
 def note(began: float, ended: float, label: str) -> None:
@@ -299,7 +310,7 @@ def _watch(path: Path, gui: int | None, last_tick: Callable[[], float], phase: C
             late = (now - last) * 1000
             if late > LATE_MS and last != seen:
                 frames = sys._current_frames()
-                out.write(f"--- {phase()}, {late:.0f} ms late, still going\n")
+                out.write(f"--- {phase()}, {late:.0f} ms late, still going (at {last - _started:.2f} s)\n")
                 out.write(attribute(around(last), counters, gui_native, _names(), late) + "\n")
                 # The other threads too: a GUI thread stuck in exec() may be waiting for the GIL
                 # that one of them holds through a long C call (this sample comes just after it).
@@ -314,7 +325,8 @@ def _watch(path: Path, gui: int | None, last_tick: Callable[[], float], phase: C
             while _stalls:  # the counters the timer read at the stall's two ends
                 began, ended, label, at_start, at_end, stolen, stacks = _stalls.popleft()
                 stall = (ended - began) * 1000
-                out.write(f"=== {label}: a {stall - 10:.0f} ms stall, whole (the ticks {stall:.0f} ms apart)\n")
+                out.write(f"=== {label}: a {stall - 10:.0f} ms stall, whole (the ticks {stall:.0f} ms apart;"
+                          f" at {began - _started:.2f} s)\n")
                 out.write(attribute(at_start, at_end, gui_native, _names(), stall, stolen) + "\n" + stacks)
                 out.flush()
 

@@ -345,6 +345,46 @@ def today_figures(today: date | None = None) -> TodayFigures:
                         _routers(), auto, failures, failed)
 
 
+@dataclass(frozen=True)
+class AutoRenewal:
+    """A subscription auto-renew made (the Today page's tile, opened): who to ask for the money."""
+
+    client_id: int
+    client_code: str
+    client_name: str
+    phone: str
+    package: str
+    starts_on: date
+    ends_on: date
+    price_minor: int
+    balance_minor: int  # the client's balance now (what they owe, all told)
+
+
+@dataclass(frozen=True)
+class AutoRenewals:
+    day: date
+    currency: str
+    renewals: tuple[AutoRenewal, ...]  # the latest first
+
+
+def auto_renewals(today: date | None = None) -> AutoRenewals:
+    """The renewals auto-renew made since the business's midnight (those the Today page counts),
+    the latest first; a client deleted since is left out."""
+    s = settings.load()
+    today = today or settings.today()
+    lo, _ = day_bounds(today, s.timezone)
+    p = db.obj.param
+    rows = db.execute_sql(
+        "SELECT c.id, c.client_code, c.name, c.phone, s.package_name, s.starts_on, s.ends_on, s.price_minor, "
+        "c.balance_minor FROM audit_event e JOIN subscription s ON s.id = e.entity_id "
+        f"JOIN client c ON c.id = s.client_id WHERE e.action = {p} AND e.entity = 'subscription' AND e.at >= {p} "
+        "AND c.deleted_at IS NULL ORDER BY e.at DESC, e.id DESC", [AUTO_RENEW_ACTION, _stamp(lo)]).fetchall()
+    return AutoRenewals(today, s.currency, tuple(
+        AutoRenewal(int(cid), code or "", name or "", phone or "", package or "", _as_date(start), _as_date(end),
+                    int(price or 0), int(balance or 0))
+        for cid, code, name, phone, package, start, end, price, balance in rows))
+
+
 # -- the reports -----------------------------------------------------------------------------------
 
 _MONEY_HEAD = ("Payments", "Count", "Refunds", "Refund count", "Revenue")

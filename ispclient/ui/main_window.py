@@ -730,6 +730,7 @@ class MainWindow(WindowState, QMainWindow):
         self.today_page.show_clients.connect(self.show_clients)
         self.today_page.show_takings.connect(self.show_shifts)
         self.today_page.show_router_sync.connect(self.show_router_sync)
+        self.today_page.show_auto_renewals.connect(self.show_auto_renewals)
         self.ctx.connections.changed.connect(lambda _keys: self._show_router_banner())
         self.ctx.store.catalog_changed.connect(self._show_router_banner)
         if self.status_service is not None:
@@ -1095,6 +1096,17 @@ class MainWindow(WindowState, QMainWindow):
         from ispclient.ui.staff_window import StaffWindow
 
         return self._show_tool_window("staff", lambda: StaffWindow(self.ctx, self))
+
+    def show_auto_renewals(self) -> QWidget:
+        """The Today page's auto-renew tile, opened: the renewals made since midnight."""
+        from ispclient.ui.renewals_window import RenewalsWindow
+
+        def make() -> QWidget:
+            window = RenewalsWindow(self.ctx, self)
+            window.open_client.connect(self.open_client)
+            return window
+
+        return self._show_tool_window("renewals", make)
 
     def show_shifts(self) -> QWidget:
         from ispclient.ui.shifts_window import ShiftsWindow

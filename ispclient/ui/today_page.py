@@ -114,6 +114,7 @@ class TodayPage(QWidget):
     show_clients = Signal(object)  # a ClientFilter
     show_takings = Signal()
     show_router_sync = Signal()
+    show_auto_renewals = Signal()
     loaded = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -139,7 +140,7 @@ class TodayPage(QWidget):
         self.owing.clicked.connect(lambda: self.show_clients.emit(ClientFilter(owes=True)))
         self.takings.clicked.connect(self.show_takings)
         self.failures.clicked.connect(self.show_router_sync)
-        self.renewed.clicked.connect(self.show_router_sync)
+        self.renewed.clicked.connect(self.show_auto_renewals)
         grid = QGridLayout()
         grid.setSpacing(12)
         for i, tile in enumerate((self.expiring, self.expired, self.owing, self.takings, self.renewed, self.failures)):

@@ -220,6 +220,13 @@ def test_auto_renewals_and_provisioning_failures_show_today(make: Factory, clock
     RouterChange.create(server=server, username="k2", status="pending")
     t = reports.today_figures()
     assert t.auto_renewed == 1
+    renewed = reports.auto_renewals()  # what the tile opens: the same renewals, whom to ask for the money
+    assert len(renewed.renewals) == t.auto_renewed and renewed.day == TODAY
+    r = renewed.renewals[0]
+    new = Subscription.select().where(Subscription.client == cid).order_by(Subscription.ends_on.desc()).get()
+    assert (r.client_id, r.client_name, r.package, r.starts_on, r.ends_on, r.price_minor) == (
+        cid, "K", "Home", new.starts_on, new.ends_on, 1500 * U)
+    assert r.starts_on <= TODAY < r.ends_on and r.balance_minor == Client.get_by_id(cid).balance_minor > 0
     assert t.failed_changes == 1 and t.failures[0].error == "no such profile 'gold'"
     core = next(r for r in t.routers if r.name == "Core")
     assert (core.pending_changes, core.failed_changes, core.last_error) == (2, 1, "no such profile 'gold'")

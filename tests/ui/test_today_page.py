@@ -204,3 +204,38 @@ def test_ctrl_p_and_esc_on_the_today_page_never_act_on_a_client_out_of_sight(
     assert "Find the client, then press Ctrl+P again." in w.statusBar().currentMessage()
     qtbot.keyClick(w.filters.search, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)  # now in sight
     assert len(opened) == 1
+
+
+def test_the_auto_renew_tile_lists_the_renewals_and_opens_their_clients(qtbot: QtBot, ctx: AppContext,
+                                                                      make: Factory) -> None:
+    """The tile counted auto-renew's renewals since midnight but opened Router sync; it lists
+    them — whom to ask for the money — and Enter opens the client, to take the payment."""
+    from ispclient.store import subscriptions as subs
+    from ispclient.ui.renewals_window import Column as RenewalColumn
+    from ispclient.ui.renewals_window import RenewalsWindow
+
+    ids = _shop(make)
+    pkg = make.package("Auto", "1200")
+    make.subscription(ids["Dora"], pkg, date(2025, 12, 1), auto_renew=True)
+    assert [s.client_id for s in subs.run_auto_renew(ctx.today())] == [ids["Dora"]]
+    w = _window(qtbot, ctx)
+    assert w.today_page.renewed.figure.text() == "1"
+    qtbot.mouseClick(w.today_page.renewed, Qt.MouseButton.LeftButton)
+    window = w._tool_windows["renewals"]
+    assert isinstance(window, RenewalsWindow) and window.isVisible()
+    qtbot.waitUntil(lambda: window.found is not None)
+    m = window.model
+    assert m.rowCount() == 1 and m.data(m.index(0, RenewalColumn.NAME)) == "Dora"
+    assert m.data(m.index(0, RenewalColumn.PRICE)) == "KES 1,200.00"
+    assert m.data(m.index(0, RenewalColumn.OWES)) == "KES 2,400.00"  # the first period, unpaid, and the renewal
+    assert "1 of these clients owe" in window.summary.text()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ids["Dora"] in w.client_windows)
+    # A payment taken meanwhile (elsewhere): the window reads again, Dora owes less.
+    from ispclient.store import money
+    from ispclient.store.changes import Changes
+
+    money.record_payment(ids["Dora"], money.PaymentInput("1200"))
+    ctx.events.changed.emit(Changes(clients=frozenset({ids["Dora"]}), payments=True))
+    qtbot.waitUntil(lambda: m.data(m.index(0, RenewalColumn.OWES)) == "KES 1,200.00")
