@@ -34,11 +34,30 @@ def _label(value: Any) -> str:
     return value.strftime("%d %b") if isinstance(value, date) else str(value)
 
 
+def _month(value: Any) -> date | None:
+    """A month as the reports write it ("2026-01"), or None."""
+    text = str(value)
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
+        return date(int(text[:4]), int(text[5:]), 1)
+    return None
+
+
+def labels_of(report: Report) -> list[str]:
+    """The categories under the chart. Months as their short names, with the year under the first
+    and under each January ("2026-01" twelve times over was cut to "2026…" at 150 %: the axis
+    elides what does not fit its category)."""
+    months = [_month(r[0]) for r in report.rows]
+    if report.rows and all(months):
+        return [m.strftime("%b") + (f"<br>{m.year}" if i == 0 or m.month == 1 else "")  # type: ignore[union-attr]
+                for i, m in enumerate(months)]
+    return [_label(r[0]) for r in report.rows]
+
+
 def values(report: Report) -> tuple[list[str], list[float]]:
     """The chart's labels and values (money in whole units, as the axis reads)."""
     col = report.chart_column
     scale = 10 ** minor_digits(report.currency) if col in report.money_columns else 1
-    return [_label(r[0]) for r in report.rows], [float(r[col]) / scale for r in report.rows]
+    return labels_of(report), [float(r[col]) / scale for r in report.rows]
 
 
 def make_chart_view(report: Report) -> QWidget:

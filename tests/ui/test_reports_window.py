@@ -158,3 +158,21 @@ def test_a_report_that_fails_is_said_once_and_the_heading_does_not_stay_loading(
     window.reload()
     qtbot.waitUntil(lambda: bool(errors))
     assert len(errors) == 1 and "loading" not in window.heading.text()
+
+
+def test_month_labels_under_a_chart_are_short_with_the_year_at_each_turn() -> None:
+    """Twelve "2026-01" labels were cut to "2026…" at 150 % (seen under X11): months show as
+    their short names, the year under the first and under each January."""
+    from datetime import date
+
+    from ispclient.store.reports import ChartKind, Report, ReportKind
+    from ispclient.ui.report_chart import labels_of
+
+    def report(firsts: list[object]) -> Report:
+        return Report(ReportKind.REVENUE_BY_MONTH, date(2025, 11, 1), date(2026, 2, 28), "KES", ("Month", "Revenue"),
+                      tuple((f, 100) for f in firsts), frozenset({1}), ChartKind.BARS)
+
+    assert labels_of(report(["2025-11", "2025-12", "2026-01", "2026-02"])) == [
+        "Nov<br>2025", "Dec", "Jan<br>2026", "Feb"]
+    assert labels_of(report([date(2026, 1, 5), date(2026, 1, 6)])) == ["05 Jan", "06 Jan"]  # days as before
+    assert labels_of(report(["Home 10M", "2026-13"])) == ["Home 10M", "2026-13"]  # not months: as they are
