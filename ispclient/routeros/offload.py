@@ -49,6 +49,9 @@ class _Child:
         child.close()
         self.futures: dict[int, Future[RouterStatuses]] = {}
         self.lock = threading.Lock()  # guards futures (the reader thread pops from it)
+        # One message at a time down the pipe. Held through a send, which blocks while the pipe is
+        # full: nothing else is held meanwhile (see StatusHelper.submit and stop below).
+        self.send_lock = threading.Lock()
         self._on_gone = on_gone
         self.reader = threading.Thread(target=self._read, name="status-helper-reader", daemon=True)
         self.reader.start()
@@ -85,18 +88,31 @@ class _Child:
                 future.set_exception(HelperUnavailable(why))
 
     def stop(self) -> None:
-        """Ask the child to exit; kill it if it does not at once."""
-        try:
-            self.conn.send(None)
-        except (OSError, ValueError):
-            pass
+        """Ask the child to exit; kill it if it does not at once. Never waits on the pipe: a child
+        that stopped reading with the pipe full would hold a send (and whoever made it) for ever,
+        and quitting the app with it — the word to stop goes from a thread of its own, and the
+        kill ends the sends that were stuck."""
+        threading.Thread(target=self._ask_to_stop, name="status-helper-stop", daemon=True).start()
         self.process.join(JOIN_S)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(JOIN_S)
-        self.conn.close()
+        # The pipe is closed once no send is under way (those stuck end as the child dies): a
+        # handle closed under a send could be reused by the next file opened, and written to.
+        if self.send_lock.acquire(timeout=JOIN_S):
+            try:
+                self.conn.close()
+            finally:
+                self.send_lock.release()
         if self.reader is not threading.current_thread():
             self.reader.join(JOIN_S)
+
+    def _ask_to_stop(self) -> None:
+        try:
+            with self.send_lock:
+                self.conn.send(None)
+        except (OSError, ValueError):
+            pass  # gone already, or closed by stop()
 
 
 class StatusHelper:
@@ -142,12 +158,16 @@ class StatusHelper:
             child = self._child
             with child.lock:
                 child.futures[job] = future
-            try:
+        # Sent without holding the helper's lock: a send waits while the pipe is full, and close()
+        # (quitting) or abandon() must never wait for it. A child stopped or replaced meanwhile
+        # fails the send, or this future (fail_all): either way the caller hears of it.
+        try:
+            with child.send_lock:
                 child.conn.send((job, batch))
-            except (OSError, ValueError) as e:  # the child is gone
-                with child.lock:
-                    child.futures.pop(job, None)
-                raise HelperUnavailable(f"the status helper is gone: {e}") from e
+        except (OSError, ValueError) as e:  # the child is gone, or its pipe closed by stop()
+            with child.lock:
+                child.futures.pop(job, None)
+            raise HelperUnavailable(f"the status helper is gone: {e}") from e
         return future
 
     def abandon(self, future: Future[RouterStatuses]) -> None:

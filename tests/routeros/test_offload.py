@@ -3,6 +3,10 @@ fallback signal when the helper is gone."""
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -63,3 +67,34 @@ def test_a_closed_or_lost_helper_says_so(clients: RouterSim, target: RouterTarge
         lost.submit(RouterBatch(7, target, ("alice",)))
     lost.close()
     assert lost.stopping
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="stops the child with SIGSTOP (POSIX)")
+def test_closing_never_waits_on_a_child_that_stopped_reading(target: RouterTarget) -> None:
+    """A child that stops reading lets the pipe fill: the sends of the checks under way block.
+    Quitting (close) must not wait for them — it used to wait for ever, the helper's lock held
+    through a blocked send — and the blocked checks hear the helper is gone."""
+    helper = StatusHelper()
+    os.kill(helper._process.pid, signal.SIGSTOP)  # type: ignore[arg-type]
+    names = tuple(f"user{i:06d}@example" for i in range(60_000))  # ~1 MB a batch: more than the pipe holds
+    outcomes: list[str] = []
+
+    def check() -> None:
+        try:
+            helper.submit(RouterBatch(7, target, names)).result(timeout=30)
+            outcomes.append("answered")
+        except HelperUnavailable:
+            outcomes.append("unavailable")
+
+    threads = [threading.Thread(target=check, daemon=True) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)  # the sends are stuck on the full pipe by now
+    assert not outcomes
+    closing = threading.Thread(target=helper.close, daemon=True)
+    closing.start()
+    closing.join(10)  # a second or so (JOIN_S twice); before, it never returned
+    assert not closing.is_alive()
+    for t in threads:
+        t.join(10)
+    assert outcomes == ["unavailable"] * 3 and helper.stopping
