@@ -227,9 +227,9 @@ class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
         self.others = others  # every other asked username → its (shared) status
         self._made: dict[str, ClientConnection] = {}
         self._others_state: ConnectionState | None | bool = False  # False: not worked out yet
-        # What a reader of the answer worked out from it in the background, before it reached the
-        # GUI thread (the client list's lookups: ispclient.listing.connections.resolve); opaque here.
-        self.prepared: object = None
+        # What readers of the answer worked out from it in the background, before it reached the
+        # GUI thread (each client list's lookups: ispclient.listing.connections.resolve); opaque here.
+        self.prepared: tuple[object, ...] = ()
 
     @classmethod
     def failed(cls, server_id: int, usernames: Iterable[str], conn: ClientConnection) -> RouterStatuses:
@@ -296,7 +296,7 @@ class RouterStatuses(Mapping[tuple[int, str], ClientConnection]):
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self._made = {}
-        self.prepared = None
+        self.prepared = ()
         if state[0] == "dicts":
             _, self.server_id, self.checked_at, self.online, self.others, self._others_state = state
             return

@@ -24,65 +24,78 @@ BookState = Callable[[int, str], ConnectionState]  # (server id, username) → s
 @dataclass(frozen=True)
 class Resolved:
     """A router's answer looked up in an index ahead of time, in the background (:func:`resolve`):
-    which slots take which state, and the router's clients the answer does not name. Good for
-    that index only while its rows are as they were (:attr:`ClientIndex.rows_version`)."""
+    which slots take which state, and the slots whose state the book decides (clients added since
+    the router was asked, or no longer asked). Good for that index only while its rows are as
+    they were (:attr:`ClientIndex.rows_version`), and against the same answer before it."""
 
     index: weakref.ref[ClientIndex]
     rows_version: int
+    before: RouterStatuses | None  # the answer it was compared with (None: the answer taken whole)
     groups: tuple[tuple[ConnectionState, Slots], ...]
-    unnamed: Slots  # clients added since the router was asked
+    unnamed: Slots
     table: UserTable | None  # the router's usernames table, made for the lookups (the index had none)
 
-    def fits(self, index: ClientIndex) -> bool:
-        return self.index() is index and self.rows_version == index.rows_version
+    def fits(self, index: ClientIndex, before: RouterStatuses | None) -> bool:
+        return self.index() is index and self.rows_version == index.rows_version and self.before is before
 
 
-def resolve(index: ClientIndex, statuses: RouterStatuses) -> Resolved | None:
-    """:func:`apply_router`'s lookups for a whole answer (at a million clients, 30-40 ms of
-    encoding and binary searches per router; as much again to sort the router's usernames after
-    a change to its clients) done in the calling thread, while the GUI thread may be changing
-    the index. None when the rows changed meanwhile (then :func:`apply_router` looks them up
-    itself): what was read may be torn, but the version tells."""
+def resolve(index: ClientIndex, statuses: RouterStatuses, before: RouterStatuses | None = None) -> Resolved | None:
+    """:func:`apply_router`'s lookups (at a million clients, 30-40 ms of encoding and binary
+    searches per router for a whole answer; ~10 ms to compare one with ``before``; as much again
+    to sort the router's usernames after a change to its clients) done in the calling thread,
+    while the GUI thread may be changing the index. None when the rows changed meanwhile (then
+    :func:`apply_router` looks them up itself): what was read may be torn, but the version tells."""
     server_id = statuses.server_id
     version = index.rows_version
     try:
         table, own = index.user_table(server_id)
-        groups = _groups(index, statuses, statuses.others_state(), table)
-        covered = sum(len(slots) for _, slots in groups)
-        mine = table[2]
-        unnamed = np.setdiff1d(mine, np.concatenate([s for _, s in groups])) if covered < len(mine) \
-            else np.zeros(0, dtype=np.int64)
+        if _comparable(statuses, before):
+            assert before is not None
+            groups, gone = _differences(statuses, before)
+            looked_up = tuple((state, index.user_slots(server_id, names, table)) for state, names in groups)
+            unnamed = index.user_slots(server_id, gone, table)
+        else:
+            before = None
+            looked_up = _groups(index, statuses, statuses.others_state(), table)
+            unnamed = _unnamed(table[2], looked_up)
     except (RuntimeError, ValueError, IndexError):  # the columns changed under us (the rows did, then)
         return None
     if index.rows_version != version:
         return None
-    return Resolved(weakref.ref(index), version, groups, unnamed, None if own else table)
+    return Resolved(weakref.ref(index), version, before, looked_up, unnamed, None if own else table)
 
 
 def apply_router(index: ClientIndex, statuses: RouterStatuses, before: RouterStatuses | None,
                  book_state: BookState, resolved: Resolved | None = None) -> bool:
     """One router's answer; ``before`` is the answer last applied to the same clients (then only
     the usernames that went on- or offline since are looked up); ``resolved``: its lookups made
-    already (:func:`resolve`), used if they still fit the index. Whether any state changed."""
+    already (:func:`resolve`), used if they still fit. Whether any state changed."""
     server_id = statuses.server_id
-    if resolved is not None and not resolved.fits(index):
+    comparable = _comparable(statuses, before)
+    if resolved is not None and not resolved.fits(index, before if comparable else None):
         resolved = None
     if resolved is not None and resolved.table is not None:  # not sorted again here
         index.adopt_user_table(server_id, resolved.table, resolved.rows_version)
     if not len(index.server_slots(server_id)):
         return False
-    others_state = statuses.others_state()
-    if (before is not None and len(before) == len(statuses)  # the same clients asked, as a rule
-            and others_state is not None and before.others_state() is others_state):
-        return _apply_differences(index, statuses, before, others_state, book_state)
     if resolved is not None:
         return _apply_groups(index, server_id, resolved.groups, resolved.unnamed, book_state)
-    groups = _groups(index, statuses, others_state)
-    mine = index.server_slots(server_id)
-    unnamed = np.zeros(0, dtype=np.int64)
-    if sum(len(slots) for _, slots in groups) < len(mine):  # clients added since the router was asked
-        unnamed = np.setdiff1d(mine, np.concatenate([slots for _, slots in groups]))
-    return _apply_groups(index, server_id, groups, unnamed, book_state)
+    if comparable:
+        assert before is not None
+        groups, gone = _differences(statuses, before)
+        looked_up = tuple((state, index.user_slots(server_id, names)) for state, names in groups)
+        return _apply_groups(index, server_id, looked_up, index.user_slots(server_id, gone), book_state)
+    looked_up = _groups(index, statuses, statuses.others_state())
+    return _apply_groups(index, server_id, looked_up, _unnamed(index.server_slots(server_id), looked_up), book_state)
+
+
+def _comparable(statuses: RouterStatuses, before: RouterStatuses | None) -> bool:
+    """Whether only what changed since ``before`` need be applied: the same clients asked, as a
+    rule, and everyone not online in the same (shared) state in both."""
+    if before is None or len(before) != len(statuses):
+        return False
+    others_state = statuses.others_state()
+    return others_state is not None and before.others_state() is others_state
 
 
 def _groups(index: ClientIndex, statuses: RouterStatuses, others_state: ConnectionState | None,
@@ -102,6 +115,26 @@ def _groups(index: ClientIndex, statuses: RouterStatuses, others_state: Connecti
     return tuple(groups)
 
 
+def _unnamed(mine: Slots, groups: tuple[tuple[ConnectionState, Slots], ...]) -> Slots:
+    """The router's clients the answer does not name (added since the router was asked)."""
+    if sum(len(slots) for _, slots in groups) >= len(mine):
+        return np.zeros(0, dtype=np.int64)
+    return np.setdiff1d(mine, np.concatenate([slots for _, slots in groups]))
+
+
+def _differences(statuses: RouterStatuses, before: RouterStatuses
+                 ) -> tuple[tuple[tuple[ConnectionState, list[str]], ...], list[str]]:
+    """The usernames that went online, and those that went offline (or unknown), since ``before``;
+    and those no longer asked (the book decides their state)."""
+    flipped = statuses.online.keys() ^ before.online.keys()
+    others_state = statuses.others_state()
+    assert others_state is not None
+    online = [name for name in flipped if name in statuses.online]
+    others = [name for name in flipped if name in statuses.others]
+    gone = [name for name in flipped if name not in statuses.online and name not in statuses.others]
+    return ((ConnectionState.ONLINE, online), (others_state, others)), gone
+
+
 def _apply_groups(index: ClientIndex, server_id: int, groups: Iterable[tuple[ConnectionState, Slots]],
                   unnamed: Slots, book_state: BookState) -> bool:
     changed = False
@@ -109,21 +142,6 @@ def _apply_groups(index: ClientIndex, server_id: int, groups: Iterable[tuple[Con
         changed |= index.set_states(slots, state)
     for slot in unnamed.tolist():
         changed |= index.set_states(np.array([slot]), book_state(server_id, index.username(slot)))
-    return changed
-
-
-def _apply_differences(index: ClientIndex, statuses: RouterStatuses, before: RouterStatuses,
-                       others_state: ConnectionState, book_state: BookState) -> bool:
-    server_id = statuses.server_id
-    flipped = statuses.online.keys() ^ before.online.keys()
-    if not flipped:
-        return False
-    online = [name for name in flipped if name in statuses.online]
-    others = [name for name in flipped if name in statuses.others]
-    changed = index.set_states(index.user_slots(server_id, online), ConnectionState.ONLINE)
-    changed |= index.set_states(index.user_slots(server_id, others), others_state)
-    for name in flipped - statuses.online.keys() - statuses.others.keys():  # no longer asked
-        changed |= index.set_states(index.user_slots(server_id, [name]), book_state(server_id, name))
     return changed
 
 

@@ -330,20 +330,48 @@ def test_an_answer_looked_up_ahead_is_applied_as_one_looked_up_then(
         statuses = RouterStatuses(1, online, {n: ClientConnection.offline() for n in names if n not in online})
     had_table = index.user_table(1)[1]  # warm_users makes the tables of the routers with clients
     resolved = conn.resolve(index, statuses)
-    assert resolved is not None and resolved.fits(index)
+    assert resolved is not None and resolved.fits(index, None)
     assert (resolved.table is None) is had_table  # a table made for the lookups only when the index had none
     if change is not None and rows:
         at, server, username = change
         row = rows[at % len(rows)]._replace(server_id=server, pppoe_username=username)
         for i in (index, reference):
             i.apply([row.id], [row])
-        assert not resolved.fits(index)
+        assert not resolved.fits(index, None)
     book = lambda s, u: ConnectionState.OFFLINE if u == "u1" else ConnectionState.UNKNOWN  # noqa: E731
     changed = conn.apply_router(index, statuses, None, book, resolved)
     assert changed == conn.apply_router(reference, statuses, None, book)
     assert [index.state(s) for s in range(index.n)] == [reference.state(s) for s in range(reference.n)]
     if change is None and not had_table:
         assert index.user_table(1)[0] is resolved.table  # the table made ahead was kept, not made again
+
+
+@SETTINGS
+@given(rows=row_lists(), seeds=st.tuples(st.integers(0, 2 ** 30), st.integers(0, 2 ** 30)),
+       fewer=st.booleans(), stale_before=st.booleans())
+def test_differences_looked_up_ahead_are_applied_as_ones_looked_up_then(
+        rows: list[ClientRow], seeds: tuple[int, int], fewer: bool, stale_before: bool) -> None:
+    """A second answer is applied as its differences from the first; looked up ahead against the
+    first, it gives what looking them up then gives — and lookups made against another answer
+    (stale_before) are not used."""
+    index, reference = from_rows(rows), from_rows(rows)
+    names = [r.pppoe_username for r in rows if r.server_id == 1 and r.pppoe_username]
+
+    def answer(seed: int, asked: list[str]) -> RouterStatuses:
+        online = {n: session_fields("10.0.0.1", "1h", "") for i, n in enumerate(asked) if (seed >> i) & 1}
+        return RouterStatuses(1, online, {n: ClientConnection.offline() for n in asked if n not in online})
+
+    book = lambda s, u: ConnectionState.UNKNOWN  # noqa: E731
+    first = answer(seeds[0], names)
+    for i in (index, reference):
+        conn.apply_router(i, first, None, book)
+    second = answer(seeds[1], names[1:] + ["someone-new"] if fewer and names else names)
+    against = answer(seeds[0], names) if stale_before else first  # equal, but not the answer applied
+    resolved = conn.resolve(index, second, against)
+    assert resolved is not None
+    changed = conn.apply_router(index, second, first, book, resolved)
+    assert changed == conn.apply_router(reference, second, first, book)
+    assert [index.state(s) for s in range(index.n)] == [reference.state(s) for s in range(reference.n)]
 
 
 def test_lookups_made_while_the_rows_change_are_not_kept() -> None:

@@ -391,20 +391,32 @@ def test_whole_router_answers_show_as_a_fresh_load_would(qtbot: QtBot, book: Con
     rng = random.Random(5)
     offline = ClientConnection.offline()
     never = ClientConnection.offline(never_connected=True)
+    fresh: SourcedModel | None = None
 
     def arrive(statuses: RouterStatuses, server: int, turn: int) -> None:
         if ahead:
-            book.prepare(statuses)
-            assert statuses.prepared is not None  # the list's lookups, made before it arrives
+            book.prepare(statuses)  # every list reading the book looks it up (m, and the fresh ones)
+            lists = [r.index() for r in statuses.prepared]  # type: ignore[attr-defined]
+            assert m.list_index in lists and (fresh is None or fresh.list_index in lists)
             if turn == 0 and server == 1:  # a client moves to this router meanwhile: the lookups are stale
                 moved = next(r for r in source.rows.values() if r.server_id == 2 and r.pppoe_username)
                 source.rows[moved.id] = moved._replace(server_id=1, pppoe_username="moved-here")
-                resolved = statuses.prepared
-                assert isinstance(resolved, Resolved) and resolved.fits(m.list_index)  # type: ignore[arg-type]
+                resolved = next(r for r in statuses.prepared if r.index() is m.list_index)  # type: ignore[attr-defined]
+                assert isinstance(resolved, Resolved) and resolved.fits(m.list_index, None)  # type: ignore[arg-type]
                 m.refresh_clients([moved.id])
-                assert not resolved.fits(m.list_index)  # type: ignore[arg-type]
-        book.update(statuses)
-        assert statuses.prepared is None  # used (or found stale) and let go: the book keeps no slots
+                assert not resolved.fits(m.list_index, None)  # type: ignore[arg-type]
+        index = m.list_index
+        lookups: list[int] = []
+        real = index.user_slots
+        index.user_slots = lambda *a: lookups.append(1) or real(*a)  # type: ignore[method-assign, func-returns-value]
+        try:
+            book.update(statuses)
+        finally:
+            del index.user_slots  # type: ignore[method-assign]
+        assert not [r for r in statuses.prepared if r.index() is m.list_index]  # type: ignore[attr-defined]
+        # (used, or found stale, and let go: the book keeps no slots of m's)
+        if ahead and turn > 0:  # the GUI thread looked nothing up: whole answers and differences came ready
+            assert not lookups
 
     for turn in range(6):
         for server in (1, 2):

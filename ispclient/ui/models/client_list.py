@@ -405,13 +405,17 @@ class ClientListModel(QAbstractTableModel):
 
     def prepare_router(self, statuses: RouterStatuses) -> None:
         """A router's answer looked up in the list's index in the status checker's thread, before
-        it arrives here (at a million clients, 30-40 ms per router the GUI thread no longer
-        spends). Only reads the index; the lookups are used if they still fit it when applied."""
+        it arrives here (at a million clients, 10-40 ms per router the GUI thread no longer
+        spends). Only reads the index; the lookups are used if they still fit it when applied
+        (the same rows, compared with the same answer before it)."""
         from ispclient.listing import connections as listing_connections
 
         index = self._index  # whichever is shown now: the GUI thread may swap it meanwhile
         if not isinstance(index, PageIndex):
-            statuses.prepared = listing_connections.resolve(index, statuses)
+            before = self._applied.get(statuses.server_id)  # what it will be compared with, as a rule
+            resolved = listing_connections.resolve(index, statuses, before)
+            if resolved is not None:  # beside those of other lists reading the same book
+                statuses.prepared = (*statuses.prepared, resolved)
 
     def _apply_router(self, statuses: RouterStatuses) -> None:
         from ispclient.listing import connections as listing_connections
@@ -420,10 +424,10 @@ class ClientListModel(QAbstractTableModel):
         assert not isinstance(index, PageIndex)
         before = self._applied.get(statuses.server_id)
         self._applied[statuses.server_id] = statuses
-        resolved, statuses.prepared = statuses.prepared, None  # its slot arrays not kept in the book
-        moved = listing_connections.apply_router(
-            index, statuses, before, self._book.state,
-            resolved if isinstance(resolved, listing_connections.Resolved) else None)
+        mine = [r for r in statuses.prepared if isinstance(r, listing_connections.Resolved) and r.index() is index]
+        if mine:  # its slot arrays not kept in the book
+            statuses.prepared = tuple(r for r in statuses.prepared if r not in mine)
+        moved = listing_connections.apply_router(index, statuses, before, self._book.state, mine[0] if mine else None)
         if moved:
             self._cells.clear()
         self._states_moved(moved)
