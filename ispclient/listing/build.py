@@ -90,8 +90,8 @@ class IndexBuilder:
     # -- what the database read ----------------------------------------------------------------
 
     def add_chunk(self, chunk: RowChunk, context: ListContext) -> None:
-        """A chunk as the list query reads it (ValueError if a value holds the separator: read
-        those clients as rows instead)."""
+        """A chunk as the list query reads it (ValueError if a value holds the separator, or the
+        chunk is not in id order: read those clients as rows instead)."""
         n = chunk.count
         if not n:
             return
@@ -99,6 +99,8 @@ class IndexBuilder:
             if text.count(SEP_CHAR) != n - 1:
                 raise ValueError("a value holds the separator")
         ids = _ints(chunk.ids, n)
+        if not bool((ids[1:] > ids[:-1]).all()):
+            raise ValueError("the chunk is not in id order")
         server = _ints(chunk.server_ids, n)
         balance = _ints(chunk.balances, n)
         texts = {key: Strings.joined(text, n) for key, text in (

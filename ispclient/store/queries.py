@@ -197,17 +197,26 @@ LIST_SEP = "\x1f"  # joins a chunk's texts (a control character no field may hol
 # One statement per chunk of clients (by id range): every column of the chunk comes back as one
 # joined text, made by the database. Python then never holds an object per client — at a
 # million clients the per-row tuples were most of the read's time and all of its garbage.
-_CHUNK_SQL = """
+# On SQLite the aggregates read the client table directly, in the order of its rowid range
+# search (id order: the builder checks it, and reads a chunk out of order as rows instead); a
+# sub-select ordered by id ran as a co-routine handing each row over, ~20 % more of the read's
+# CPU at a million clients. PostgreSQL orders each aggregate itself.
+_CHUNK_SQL_SQLITE = """
+SELECT count(*), {ids}, {codes}, {names}, {phones}, {emails}, {usernames}, {server_ids}, {periods}, {balances}
+FROM client c
+WHERE +c.deleted_at IS NULL AND c.id >= {p} AND c.id < {p}
+"""
+_CHUNK_SQL_POSTGRES = """
 SELECT count(*), {ids}, {codes}, {names}, {phones}, {emails}, {usernames}, {server_ids}, {periods}, {balances}
 FROM (SELECT c.id, c.client_code, c.name, c.phone, c.email, c.pppoe_username, COALESCE(c.server_id, -1) AS server_id,
-             COALESCE((SELECT {period} FROM subscription s
-                       WHERE s.client_id = c.id AND s.cancelled_at IS NULL AND s.starts_on <= {p}
-                       ORDER BY s.ends_on DESC LIMIT 1), '') AS period,
-             COALESCE({balance}, 0) AS balance
+             {period} AS period, {balance} AS balance
       FROM client c
-      WHERE {live} AND c.id >= {p} AND c.id < {p}
-      ORDER BY c.id) x
+      WHERE c.deleted_at IS NULL AND c.id >= {p} AND c.id < {p}) x
 """
+# The subscription that describes the client today, or '' (the period of _ROWS_SQL).
+_CHUNK_PERIOD = """COALESCE((SELECT {period} FROM subscription s
+                   WHERE s.client_id = c.id AND s.cancelled_at IS NULL AND s.starts_on <= {p}
+                   ORDER BY s.ends_on DESC LIMIT 1), '')"""
 
 
 @dataclass(frozen=True)
@@ -240,20 +249,34 @@ class ListContext:
 def list_chunk_sql() -> str:
     from ispclient.store.balances import client_balance_sql
 
-    sqlite = is_sqlite()
+    p = db.obj.param
+    balance = f"COALESCE({client_balance_sql('c')}, 0)"
+    if is_sqlite():
+        period = _CHUNK_PERIOD.format(period=_PERIOD_SQLITE, p=p)
 
-    def text(column: str) -> str:
-        return f"group_concat(x.{column}, char(31))" if sqlite else f"string_agg(x.{column}, chr(31) ORDER BY x.id)"
+        def text(column: str) -> str:
+            return f"group_concat({column}, char(31))"
 
-    def number(column: str) -> str:
-        return f"group_concat(x.{column}, ',')" if sqlite else f"string_agg(x.{column}::text, ',' ORDER BY x.id)"
+        def number(column: str) -> str:
+            return f"group_concat({column}, ',')"
 
-    return _CHUNK_SQL.format(
-        ids=number("id"), codes=text("client_code"), names=text("name"), phones=text("phone"), emails=text("email"),
-        usernames=text("pppoe_username"), server_ids=number("server_id"), periods=text("period"),
-        balances=number("balance"), p=db.obj.param, period=_PERIOD_SQLITE if sqlite else _PERIOD_POSTGRES,
-        balance=client_balance_sql("c"),
-        live="+c.deleted_at IS NULL" if sqlite else "c.deleted_at IS NULL")  # "+": by id range, not deleted_at
+        return _CHUNK_SQL_SQLITE.format(
+            ids=number("c.id"), codes=text("c.client_code"), names=text("c.name"), phones=text("c.phone"),
+            emails=text("c.email"), usernames=text("c.pppoe_username"),
+            server_ids=number("COALESCE(c.server_id, -1)"), periods=text(period), balances=number(balance),
+            p=p)  # "+c.deleted_at": by the id range, not the index on deleted_at
+
+    def pg_text(column: str) -> str:
+        return f"string_agg(x.{column}, chr(31) ORDER BY x.id)"
+
+    def pg_number(column: str) -> str:
+        return f"string_agg(x.{column}::text, ',' ORDER BY x.id)"
+
+    return _CHUNK_SQL_POSTGRES.format(
+        ids=pg_number("id"), codes=pg_text("client_code"), names=pg_text("name"), phones=pg_text("phone"),
+        emails=pg_text("email"), usernames=pg_text("pppoe_username"), server_ids=pg_number("server_id"),
+        periods=pg_text("period"), balances=pg_number("balance"), p=p,
+        period=_CHUNK_PERIOD.format(period=_PERIOD_POSTGRES, p=p), balance=balance)
 
 
 def list_context(today: date, expiring_days: int) -> ListContext:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import peewee
+import pytest
 
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
 from ispclient.listing import build
@@ -63,6 +64,27 @@ def test_a_value_holding_the_separator_is_read_as_a_row_instead(db: peewee.Datab
     index = build.read(TODAY, 7, chunk_rows=4)
     assert index.row(index.slot_of(odd)).name == "Odd\ufffdName"  # type: ignore[arg-type]
     assert len({index.row(s).id for s in range(index.n)}) == index.n == len(queries.client_rows(TODAY, 7))
+
+
+def test_a_chunk_out_of_id_order_is_read_as_rows_instead(db: peewee.Database, make: Factory,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The SQLite statement relies on the id range search handing the rows over in id order; if a
+    # plan ever did otherwise, the builder must notice rather than misplace the clients.
+    _people(make)
+    chunk = queries.list_chunk
+
+    def reversed_chunk(*args: object, **kwargs: object) -> queries.RowChunk:
+        read = chunk(*args, **kwargs)  # type: ignore[arg-type]
+        return queries.RowChunk(read.count, *(
+            sep.join(reversed(text.split(sep))) for text, sep in (
+                (read.ids, ","), (read.codes, "\x1f"), (read.names, "\x1f"), (read.phones, "\x1f"),
+                (read.emails, "\x1f"), (read.usernames, "\x1f"), (read.server_ids, ","), (read.periods, "\x1f"),
+                (read.balances, ","))))
+
+    monkeypatch.setattr(queries, "list_chunk", reversed_chunk)
+    index = build.read(TODAY, 7, chunk_rows=4)
+    rows = queries.client_rows(TODAY, 7)
+    assert [index.row(s) for s in range(index.n)] == sorted(rows, key=lambda r: r.id)
 
 
 def test_the_first_page_is_in_name_order(db: peewee.Database, make: Factory) -> None:
