@@ -72,7 +72,7 @@ _PERIOD_POSTGRES = "to_char(s.starts_on, 'YYYY-MM-DD') || to_char(s.ends_on, 'YY
 _SCHEDULED_SQL = """
 SELECT s.client_id, s.package_name, s.starts_on, s.ends_on FROM subscription s
 WHERE s.cancelled_at IS NULL AND s.starts_on > {p} {extra}
-ORDER BY s.starts_on
+ORDER BY s.starts_on, s.id
 """
 CHUNK_ROWS = 20_000  # rows turned into records at a time: few objects alive at once (see client_row_chunks)
 PAGE_ORDER = "lower(c.name), c.id"  # near the list's name order (fold), for the first page
@@ -237,13 +237,37 @@ class RowChunk:
 
 
 @dataclass(frozen=True)
+class Upcoming:
+    """The subscriptions sold to start after today, earliest first (the first of a client is
+    their next one): client ids comma-joined, and the period of each, "start end package"."""
+
+    count: int
+    client_ids: str
+    periods: list[str]
+
+
+@dataclass(frozen=True)
 class ListContext:
     """What turning chunks into list rows needs besides the chunks (read once per list read)."""
 
     today: date
     expiring_days: int
-    scheduled: dict[int, Described]  # client id → their next subscription, when one is sold
+    upcoming: Upcoming  # who has their next subscription sold already, and which
     servers: dict[int, str]  # server id → name
+
+
+# Every subscription to come in one row, as _SCHEDULED_SQL orders them (start, then id: the one
+# subscription_upcoming lists first); not a tuple per subscription (tens of thousands of them).
+_UPCOMING_SQL_SQLITE = """
+SELECT count(*), group_concat(x.client_id, ','), group_concat(x.period, char(31))
+FROM (SELECT s.client_id, {period} AS period FROM subscription s
+      WHERE s.cancelled_at IS NULL AND s.starts_on > {p} ORDER BY s.starts_on, s.id) x
+"""
+_UPCOMING_SQL_POSTGRES = """
+SELECT count(*), string_agg(s.client_id::text, ',' ORDER BY s.starts_on, s.id),
+       string_agg({period}, chr(31) ORDER BY s.starts_on, s.id)
+FROM subscription s WHERE s.cancelled_at IS NULL AND s.starts_on > {p}
+"""
 
 
 def list_chunk_sql() -> str:
@@ -281,7 +305,22 @@ def list_chunk_sql() -> str:
 
 def list_context(today: date, expiring_days: int) -> ListContext:
     servers = {int(sid): name for sid, name in db.execute_sql("SELECT id, name FROM server")}
-    return ListContext(today, expiring_days, _scheduled(today), servers)
+    return ListContext(today, expiring_days, list_upcoming(today), servers)
+
+
+def list_upcoming(today: date) -> Upcoming:
+    """The subscriptions to come (:class:`Upcoming`)."""
+    sqlite = is_sqlite()
+    sql = _UPCOMING_SQL_SQLITE if sqlite else _UPCOMING_SQL_POSTGRES
+    row = db.execute_sql(sql.format(period=_PERIOD_SQLITE if sqlite else _PERIOD_POSTGRES, p=db.obj.param),
+                         [today]).fetchone()
+    count = int(row[0] or 0)
+    periods = row[2].split(LIST_SEP) if count else []
+    if len(periods) != count:  # a package's name holds the separator: each client's next one instead
+        scheduled = _scheduled(today)
+        return Upcoming(len(scheduled), ",".join(map(str, scheduled)), [
+            f"{start}{end}{pkg}" for pkg, _, start, end in scheduled.values()])
+    return Upcoming(count, row[1] or "", periods)
 
 
 def list_id_ranges(chunk_rows: int = CHUNK_ROWS) -> list[tuple[int, int]]:

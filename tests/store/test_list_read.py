@@ -66,6 +66,32 @@ def test_a_value_holding_the_separator_is_read_as_a_row_instead(db: peewee.Datab
     assert len({index.row(s).id for s in range(index.n)}) == index.n == len(queries.client_rows(TODAY, 7))
 
 
+def test_a_package_name_holding_the_separator_in_a_subscription_to_come(db: peewee.Database, make: Factory,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = _people(make)
+    database.execute_sql(f"UPDATE subscription SET package_name = {database.obj.param} WHERE client_id = "
+                         f"{database.obj.param} AND starts_on > {database.obj.param}",
+                         ("Home\x1f10M", ids["renewed"], TODAY))  # written by something other than the app
+    rows = {r.id: r for r in queries.client_rows(TODAY, 7)}
+    assert rows[ids["renewed"]].package_name == "Home\x1f10M"
+    monkeypatch.setattr(queries, "client_rows", None)  # the chunks are read as chunks all the same
+    index = build.read(TODAY, 7, chunk_rows=3)
+    assert {index.row(s) for s in range(index.n)} == set(rows.values())
+
+
+def test_a_clients_next_subscription_is_the_first_to_start(db: peewee.Database, make: Factory) -> None:
+    ids = _people(make)
+    later = make.package("Later 20M", "2500", 30)
+    make.subscription(ids["renewed"], later, TODAY + timedelta(days=40))  # after the one sold for in 5 days
+    make.subscription(ids["none"], later, TODAY + timedelta(days=40))
+    rows = {r.id: r for r in queries.client_rows(TODAY, 7)}
+    renewed = rows[ids["renewed"]]
+    assert (renewed.package_name, renewed.starts_on) == ("Home 10M", TODAY + timedelta(days=5))
+    assert (rows[ids["none"]].status, rows[ids["none"]].package_name) == (SubscriptionStatus.SCHEDULED, "Later 20M")
+    index = build.read(TODAY, 7, chunk_rows=3)
+    assert {index.row(s) for s in range(index.n)} == set(rows.values())
+
+
 def test_a_chunk_out_of_id_order_is_read_as_rows_instead(db: peewee.Database, make: Factory,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # The SQLite statement relies on the id range search handing the rows over in id order; if a
