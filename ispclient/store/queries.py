@@ -324,13 +324,23 @@ def list_upcoming(today: date) -> Upcoming:
 
 
 def list_id_ranges(chunk_rows: int = CHUNK_ROWS) -> list[tuple[int, int]]:
-    """[first, stop) id ranges of about ``chunk_rows`` live clients each, covering them all."""
-    low, high, count = db.execute_sql("SELECT min(id), max(id), count(*) FROM client WHERE deleted_at IS NULL"
-                                      ).fetchone()
-    if not count:
+    """[first, stop) id ranges of about ``chunk_rows`` live clients each, covering them all.
+
+    Ids are given in turn, so each range is ``chunk_rows`` ids wide (fewer live clients where some
+    were deleted): the ends of the id range cost nothing to read, where counting the live clients
+    cost ~75 ms at a million, before the first chunk. Only ids spread far apart are counted."""
+    low, high = db.execute_sql("SELECT (SELECT min(id) FROM client), (SELECT max(id) FROM client)").fetchone()
+    if low is None:
         return []
-    span = max(1, (int(high) - int(low) + 1) * chunk_rows // int(count))
-    return [(first, min(first + span, int(high) + 1)) for first in range(int(low), int(high) + 1, span)]
+    low, high = int(low), int(high)
+    span = chunk_rows
+    if (high - low + 1) // chunk_rows > SPREAD_CHUNKS:
+        count = int(db.execute_sql("SELECT count(*) FROM client WHERE deleted_at IS NULL").fetchone()[0])
+        span = max(1, (high - low + 1) * chunk_rows // max(1, count))
+    return [(first, min(first + span, high + 1)) for first in range(low, high + 1, span)]
+
+
+SPREAD_CHUNKS = 1000  # more id ranges than this: the ids are spread out, the live clients counted
 
 
 def list_chunk(today: date, first: int, stop: int, sql: str | None = None) -> RowChunk:

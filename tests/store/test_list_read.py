@@ -113,6 +113,18 @@ def test_a_chunk_out_of_id_order_is_read_as_rows_instead(db: peewee.Database, ma
     assert [index.row(s) for s in range(index.n)] == sorted(rows, key=lambda r: r.id)
 
 
+def test_ids_spread_far_apart_are_read_in_few_chunks(db: peewee.Database, make: Factory) -> None:
+    _people(make)
+    far = make.client("Far Away")
+    database.execute_sql(f"UPDATE client SET id = 50000000 WHERE id = {database.obj.param}", (far,))
+    ranges = queries.list_id_ranges(3)
+    live = len(queries.client_rows(TODAY, 7))
+    assert len(ranges) <= live  # about three clients each, not 16 million ranges of three ids
+    assert ranges[0][0] <= 1 and ranges[-1][1] == 50000001
+    index = build.read(TODAY, 7, chunk_rows=3)
+    assert {index.row(s) for s in range(index.n)} == set(queries.client_rows(TODAY, 7))
+
+
 def test_the_first_page_is_in_name_order(db: peewee.Database, make: Factory) -> None:
     _people(make)
     page = queries.client_rows_page(TODAY, 7, 4)
