@@ -17,6 +17,7 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -97,9 +98,8 @@ class IndexBuilder:
         n = chunk.count
         if not n:
             return
-        for text in (chunk.codes, chunk.names, chunk.phones, chunk.emails, chunk.usernames, chunk.periods):
-            if text.count(SEP_CHAR) != n - 1:
-                raise ValueError("a value holds the separator")
+        # Each column's values are counted as it is split (here, Strings.joined, rows_of in _add),
+        # all before anything is kept: a chunk refused leaves the builder as it was.
         ids = _ints(chunk.ids, n)
         if not bool((ids[1:] > ids[:-1]).all()):
             raise ValueError("the chunk is not in id order")
@@ -107,7 +107,10 @@ class IndexBuilder:
         balance = _ints(chunk.balances, n)
         texts = {key: Strings.joined(text, n) for key, text in (
             ("name", chunk.names), ("code", chunk.codes), ("email", chunk.emails))}
-        package, status, starts, ends = self._describe(chunk.periods.split(SEP_CHAR), ids, context)
+        periods = chunk.periods.split(SEP_CHAR)
+        if len(periods) != n:
+            raise ValueError("a value holds the separator")
+        package, status, starts, ends = self._describe(periods, ids, context)  # (what it learns stays true)
         self.servers.update(context.servers)
         self._add(n, ids, chunk.codes, chunk.names, chunk.phones, chunk.emails, chunk.usernames, texts, server,
                   package, status, starts, ends, balance)
@@ -116,18 +119,25 @@ class IndexBuilder:
         """The number of each period ("start end package", or '' for none) in the table of those
         seen, each distinct one worked out once."""
         memo, parts = self._periods, self._period_parts
-        new = set(periods) - memo.keys()
-        for period in new:
-            memo[period] = len(parts)
-            if not period:
-                parts.append((self._package(""), _NONE, 0, 0))
-                continue
-            pkg, state, start, end = describe_period(period, context.today, context.expiring_days)
-            parts.append((self._package(pkg), _ENDED if state is None else STATUS_RANK[state], self._ordinal(start),
-                          self._ordinal(end)))
-        if new:
+        which = np.fromiter(map(memo.get, periods, repeat(-1)), dtype=np.int64, count=len(periods))
+        unknown = np.flatnonzero(which < 0)
+        if len(unknown):  # the first chunks only: a few thousand periods in all
+            for i in unknown.tolist():
+                period = periods[i]
+                number = memo.get(period)
+                if number is None:
+                    number = memo[period] = len(parts)
+                    parts.append(self._period_part(period, context))
+                which[i] = number
             self._period_arrays = None  # made again when next wanted
-        return np.fromiter(map(memo.__getitem__, periods), dtype=np.int64, count=len(periods))
+        return which
+
+    def _period_part(self, period: str, context: ListContext) -> tuple[int, int, int, int]:
+        if not period:
+            return self._package(""), _NONE, 0, 0
+        pkg, state, start, end = describe_period(period, context.today, context.expiring_days)
+        return self._package(pkg), _ENDED if state is None else STATUS_RANK[state], self._ordinal(start), \
+            self._ordinal(end)
 
     def _table(self) -> npt.NDArray[np.int64]:
         """Package, status, start and end of each period seen (by its number)."""
@@ -199,22 +209,21 @@ class IndexBuilder:
              texts: dict[str, tuple[str, npt.NDArray[np.int64]]], server: npt.NDArray[np.int64],
              package: npt.NDArray[np.int32], status: npt.NDArray[np.uint8], starts: npt.NDArray[np.int32],
              ends: npt.NDArray[np.int32], balance: npt.NDArray[np.int64]) -> None:
-        fields = self.fields
-        fields["code_key"].append(rows_of(encode(fold_joined(codes)), n))  # its natural key: when first sorted by
-        fields["name_key"].append(rows_of(encode(fold_joined(names)), n))
-        fields["email_key"].append(rows_of(encode(fold_joined(emails)), n))
+        code_key = rows_of(encode(fold_joined(codes)), n)  # its natural key: when first sorted by
+        name_key = rows_of(encode(fold_joined(names)), n)
+        email_key = rows_of(encode(fold_joined(emails)), n)
         username = rows_of(encode(users), n)
-        fields["username"].append(username)
         folded_users = fold_joined(users)
-        if folded_users != users:
-            self.username_folded = False
-            username = rows_of(encode(folded_users), n)
-        fields["username_key"].append(username)  # the same arrays when already folded (the usual)
+        # the same arrays when already folded (the usual)
+        username_key = username if folded_users == users else rows_of(encode(folded_users), n)
         phone = rows_of(encode(phones), n)
-        fields["phone"].append(phone)
         digits, national = vectorized.phone_forms(*phone, phone_forms)
-        fields["digits"].append(digits)
-        fields["national"].append(national)
+        if username_key is not username:
+            self.username_folded = False
+        for key, field in (("code_key", code_key), ("name_key", name_key), ("email_key", email_key),
+                           ("username", username), ("username_key", username_key), ("phone", phone),
+                           ("digits", digits), ("national", national)):
+            self.fields[key].append(field)
         for key, text in texts.items():
             self.texts[key].append(text)
         for key, values in (("ids", ids), ("server", server), ("package", package), ("status", status),
