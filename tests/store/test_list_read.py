@@ -11,7 +11,7 @@ import pytest
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, SubscriptionStatus
 from ispclient.listing import build
 from ispclient.listing.keys import Column
-from ispclient.listing.search import ClientFilter
+from ispclient.listing.search import ClientFilter, search_fields
 from ispclient.store import clients, queries
 from ispclient.store import subscriptions as subs
 from ispclient.store.db import db as database
@@ -56,14 +56,22 @@ def test_the_chunked_read_gives_the_rows_of_the_plain_read(db: peewee.Database, 
     assert set(index.visible_client_ids()) == {i for i, r in rows.items() if r.balance_minor > 0}
 
 
-def test_a_value_holding_the_separator_is_read_as_a_row_instead(db: peewee.Database, make: Factory) -> None:
-    _people(make)
-    odd = make.client("Plain Name")
-    database.execute_sql(f"UPDATE client SET name = {database.obj.param} WHERE id = {database.obj.param}",
-                         ("Odd\x1fName", odd))  # written by something other than the app
+@pytest.mark.parametrize("column", ["name", "phone", "pppoe_username"])
+def test_a_value_holding_the_separator_is_read_as_a_row_instead(db: peewee.Database, make: Factory,
+                                                               column: str) -> None:
+    odd = _people(make)["expiring"]  # in a chunk followed by others
+    database.execute_sql(f"UPDATE client SET {column} = {database.obj.param} WHERE id = {database.obj.param}",
+                         ("Odd\x1fValue", odd))  # written by something other than the app
     index = build.read(TODAY, 7, chunk_rows=4)
-    assert index.row(index.slot_of(odd)).name == "Odd\ufffdName"  # type: ignore[arg-type]
-    assert len({index.row(s).id for s in range(index.n)}) == index.n == len(queries.client_rows(TODAY, 7))
+    assert getattr(index.row(index.slot_of(odd)), column) == "Odd\ufffdValue"  # type: ignore[arg-type]
+    rows = {r.id: r for r in queries.client_rows(TODAY, 7)}
+    assert index.n == len(rows)
+    c = index.c
+    for slot in range(index.n):  # every client whole, and searched by their own values
+        row = index.row(slot)
+        assert row.id == odd or row == rows[row.id]
+        searched = (c.name_key, c.code_key, c.email_key, c.username_key, c.digits, c.national)
+        assert tuple(field.value(slot).decode() for field in searched) == search_fields(row)
 
 
 def test_a_package_name_holding_the_separator_in_a_subscription_to_come(db: peewee.Database, make: Factory,
