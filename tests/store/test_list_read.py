@@ -74,6 +74,28 @@ def test_a_value_holding_the_separator_is_read_as_a_row_instead(db: peewee.Datab
         assert tuple(field.value(slot).decode() for field in searched) == search_fields(row)
 
 
+def test_the_chunked_read_folds_every_searched_column_as_the_plain_read(db: peewee.Database, make: Factory) -> None:
+    _people(make)
+    north = make.server("Nord")
+    for code, name, email, user in (("ÅB0001", "Ørjan STRAßE", "Ørjan@Exämple.com", "Ørjan"),
+                                    ("cd0002", "ANNA", "ANNA@EXAMPLE.COM", "ANNA"),
+                                    ("Ef0003", "İlkay Çelik", "ilkay@example.com", "ilkay")):
+        made = make.client(name, email=email, server_id=north, pppoe_username="placeholder")
+        p = database.obj.param  # beyond the app's rules (from before them, or from outside): read all the same
+        database.execute_sql(f"UPDATE client SET client_code = {p}, pppoe_username = {p} WHERE id = {p}",
+                             (code, user, made))
+    rows = {r.id: r for r in queries.client_rows(TODAY, 7)}
+    index = build.read(TODAY, 7, chunk_rows=3)
+    c = index.c
+    assert index.n == len(rows)
+    for slot in range(index.n):
+        row = index.row(slot)
+        assert row == rows[row.id]
+        searched = (c.name_key, c.code_key, c.email_key, c.username_key, c.digits, c.national)
+        assert tuple(field.value(slot).decode() for field in searched) == search_fields(row)
+        assert c.username.value(slot).decode() == row.pppoe_username
+
+
 def test_a_package_name_holding_the_separator_in_a_subscription_to_come(db: peewee.Database, make: Factory,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     ids = _people(make)
