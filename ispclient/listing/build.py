@@ -275,9 +275,9 @@ def from_rows(rows: Sequence[ClientRow], chunk_rows: int = 20_000) -> ClientInde
 def read(today: date, expiring_days: int, chunk_rows: int | None = None) -> ClientIndex:
     """Every client of the list from the database, a chunk at a time (run it off the GUI thread).
 
-    On SQLite the chunks are read by a helper thread one step ahead: the database works (without
-    the GIL) on the next chunk while this thread turns the last one into arrays, so the read
-    takes about as long as the longer of the two instead of their sum."""
+    On SQLite the chunks are read by helper threads ahead (:func:`queries.read_ahead_threads`):
+    the database works (without the GIL) on the next chunks while this thread turns the last one
+    into arrays, so the read takes about as long as the longer of the two instead of their sum."""
     from ispclient.store import queries
 
     chunk_rows = chunk_rows or queries.CHUNK_ROWS
@@ -285,7 +285,8 @@ def read(today: date, expiring_days: int, chunk_rows: int | None = None) -> Clie
     ranges = queries.list_id_ranges(chunk_rows)
     # The readers start first: what the chunks need besides (the subscriptions to come) is read
     # here meanwhile, instead of before the first chunk.
-    ahead = _ReadAhead(today, ranges, sql) if queries.reads_ahead() and len(ranges) > 1 else None
+    readers = queries.read_ahead_threads()
+    ahead = _ReadAhead(today, ranges, sql, readers) if readers and len(ranges) > 1 else None
     try:
         context = queries.list_context(today, expiring_days)
         builder = IndexBuilder()
@@ -306,25 +307,18 @@ def read(today: date, expiring_days: int, chunk_rows: int | None = None) -> Clie
     return index
 
 
-# Helper threads reading chunks ahead, each its own SQLite connection. One: two SQLite
-# connections reading at once in one process each took nearly twice the CPU per chunk (measured on
-# 2 cores, SQLite 3.40 as Debian builds it, also with plain sqlite3 connections: they contend inside
-# SQLite), so a second reader bought no time and cost ~0.7 s of CPU at a million clients, taken
-# from the window and the building thread.
-READERS = 1
-
-
 class _ReadAhead:
-    """The chunks of ``ranges`` in order, read by helper threads (each its own connection, closed
-    when done; reader ``r`` takes ranges ``r``, ``r + READERS``…) at most two chunks ahead. The
-    threads start at once, before the first chunk is asked for; :meth:`stop` (also when the
-    chunks' loop ends, however it ends) lets them finish the chunk in hand and waits for them."""
+    """The chunks of ``ranges`` in order, read by ``readers`` helper threads (each its own
+    connection, closed when done; reader ``r`` takes ranges ``r``, ``r + readers``…) at most two
+    chunks ahead each. The threads start at once, before the first chunk is asked for;
+    :meth:`stop` (also when the chunks' loop ends, however it ends) lets them finish the chunk
+    in hand and waits for them."""
 
-    def __init__(self, today: date, ranges: list[tuple[int, int]], sql: str) -> None:
+    def __init__(self, today: date, ranges: list[tuple[int, int]], sql: str, readers: int) -> None:
         from ispclient.store import queries
 
         self.ranges = ranges
-        readers = max(1, min(READERS, len(ranges) - 1))
+        readers = max(1, min(readers, len(ranges) - 1))
         self.ready: list[queue.Queue[tuple[int, int, RowChunk] | BaseException | None]] = [
             queue.Queue(maxsize=2) for _ in range(readers)]
         self.stop_reading = threading.Event()

@@ -359,6 +359,17 @@ def reads_ahead() -> bool:
     return is_sqlite()
 
 
+def read_ahead_threads() -> int:
+    """How many threads read the list's chunks ahead (:func:`reads_ahead`): two where SQLite keeps
+    no memory statistics (they share the work), else one — two connections reading at once then
+    contend inside SQLite and took twice the CPU for nothing (see store/sqlite_library.py)."""
+    from ispclient.store import sqlite_library
+
+    if not reads_ahead():
+        return 0
+    return 2 if sqlite_library.memory_statistics_off() else 1
+
+
 def release_read_memory() -> None:
     """Give back the page cache this thread's SQLite connection filled reading the whole list
     (up to 32 MB a connection; the list is read once, its pages aren't wanted again)."""
