@@ -283,6 +283,9 @@ def main(config: dict[str, Any]) -> int:
     os.environ["PYTHON_KEYRING_BACKEND"] = "bench.bench_keyring.BenchKeyring"
     app_paths = paths.under(config["data_dir"]).ensure()
     (Path(config["data_dir"]) / "ui-state.ini").unlink(missing_ok=True)  # every run starts as the first
+    from ispclient.store import sqlite_library
+
+    sqlite_library.without_memory_statistics()  # as app.main does, before any connection
     log_file = cli._configure_logging(app_paths)  # what app.main does first
     from ispclient.ui.crash import install_excepthook
 

@@ -107,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(transfer.before + [transfer.command] if transfer else argv)
     if args.screenshot and not args.demo:
         parser.error("--screenshot works with --demo (it renders the demo data)")
+    if args.command is None:  # the window's reads run on several threads (before any connection opens)
+        from ispclient.store import sqlite_library
+
+        sqlite_library.without_memory_statistics()
     demo = args.demo
     if args.run_or_demo and not demo:
         own = paths.resolve(args.data_dir)

@@ -17,6 +17,7 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from ispclient.listing.index import HEADROOM, UNKNOWN, ClientIndex, Columns
 from ispclient.listing.keys import STATUS_RANK
 from ispclient.listing.search import NO_SERVER, encode, fold_joined, phone_forms
 from ispclient.memory import return_freed_memory
-from ispclient.store.queries import ClientRow, ListContext, RowChunk, describe_period
+from ispclient.store.queries import ClientRow, ListContext, RowChunk, Upcoming, describe_period
 
 Chunk = tuple[Bytes2D, npt.NDArray[np.int64]]
 # package, status, start, end of each client
@@ -36,6 +37,7 @@ Described = tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8], npt.NDArray[np.i
 _ENDED, _NONE = 254, 253  # a period's status while the next subscription is looked for
 _EXPIRED = STATUS_RANK["Expired"]
 _NO_SUBSCRIPTION = STATUS_RANK["No subscription"]
+_SCHEDULED = STATUS_RANK["Scheduled"]
 
 
 def _ints(text: str, count: int) -> npt.NDArray[np.int64]:
@@ -73,7 +75,8 @@ class IndexBuilder:
         self._periods: dict[str, int] = {}
         self._period_parts: list[tuple[int, int, int, int]] = []  # package, status, start, end
         self._period_arrays: npt.NDArray[np.int64] | None = None
-        self._scheduled_ids: npt.NDArray[np.int64] | None = None
+        self._next: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None  # see _upcoming
+        self._next_of: Upcoming | None = None
 
     def _package(self, name: str) -> int:
         code = self.packages.get(name)
@@ -90,61 +93,89 @@ class IndexBuilder:
     # -- what the database read ----------------------------------------------------------------
 
     def add_chunk(self, chunk: RowChunk, context: ListContext) -> None:
-        """A chunk as the list query reads it (ValueError if a value holds the separator: read
-        those clients as rows instead)."""
+        """A chunk as the list query reads it (ValueError if a value holds the separator, or the
+        chunk is not in id order: read those clients as rows instead)."""
         n = chunk.count
         if not n:
             return
-        for text in (chunk.codes, chunk.names, chunk.phones, chunk.emails, chunk.usernames, chunk.periods):
-            if text.count(SEP_CHAR) != n - 1:
-                raise ValueError("a value holds the separator")
+        # Each column's values are counted as it is split (here, Strings.joined, rows_of in _add),
+        # all before anything is kept: a chunk refused leaves the builder as it was.
         ids = _ints(chunk.ids, n)
+        if not bool((ids[1:] > ids[:-1]).all()):
+            raise ValueError("the chunk is not in id order")
         server = _ints(chunk.server_ids, n)
         balance = _ints(chunk.balances, n)
         texts = {key: Strings.joined(text, n) for key, text in (
             ("name", chunk.names), ("code", chunk.codes), ("email", chunk.emails))}
-        package, status, starts, ends = self._describe(chunk.periods.split(SEP_CHAR), ids, context)
+        periods = chunk.periods.split(SEP_CHAR)
+        if len(periods) != n:
+            raise ValueError("a value holds the separator")
+        package, status, starts, ends = self._describe(periods, ids, context)  # (what it learns stays true)
         self.servers.update(context.servers)
         self._add(n, ids, chunk.codes, chunk.names, chunk.phones, chunk.emails, chunk.usernames, texts, server,
                   package, status, starts, ends, balance)
 
+    def _period_numbers(self, periods: list[str], context: ListContext) -> npt.NDArray[np.int64]:
+        """The number of each period ("start end package", or '' for none) in the table of those
+        seen, each distinct one worked out once."""
+        memo, parts = self._periods, self._period_parts
+        which = np.fromiter(map(memo.get, periods, repeat(-1)), dtype=np.int64, count=len(periods))
+        unknown = np.flatnonzero(which < 0)
+        if len(unknown):  # the first chunks only: a few thousand periods in all
+            for i in unknown.tolist():
+                period = periods[i]
+                number = memo.get(period)
+                if number is None:
+                    number = memo[period] = len(parts)
+                    parts.append(self._period_part(period, context))
+                which[i] = number
+            self._period_arrays = None  # made again when next wanted
+        return which
+
+    def _period_part(self, period: str, context: ListContext) -> tuple[int, int, int, int]:
+        if not period:
+            return self._package(""), _NONE, 0, 0
+        pkg, state, start, end = describe_period(period, context.today, context.expiring_days)
+        return self._package(pkg), _ENDED if state is None else STATUS_RANK[state], self._ordinal(start), \
+            self._ordinal(end)
+
+    def _table(self) -> npt.NDArray[np.int64]:
+        """Package, status, start and end of each period seen (by its number)."""
+        if self._period_arrays is None:
+            self._period_arrays = np.array(self._period_parts, dtype=np.int64).reshape(-1, 4)
+        return self._period_arrays
+
+    def _upcoming(self, context: ListContext) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The clients with a subscription to come (sorted ids) and the period number of their
+        next one (the first listed)."""
+        if self._next is None or self._next_of is not context.upcoming:
+            upcoming = context.upcoming
+            ids = _ints(upcoming.client_ids, upcoming.count)
+            numbers = self._period_numbers(upcoming.periods, context)
+            clients, first = np.unique(ids, return_index=True)
+            self._next, self._next_of = (clients, numbers[first]), upcoming
+        return self._next
+
     def _describe(self, periods: list[str], ids: npt.NDArray[np.int64], context: ListContext) -> Described:
         """Package, status, start and end of each client, from the subscription that describes
         them today — or, when that one has ended or there is none, the next one sold."""
-        memo, parts = self._periods, self._period_parts
-        new = set(periods) - memo.keys()
-        for period in new:
-            memo[period] = len(parts)
-            if not period:
-                parts.append((self._package(""), _NONE, 0, 0))
-                continue
-            pkg, state, start, end = describe_period(period, context.today, context.expiring_days)
-            parts.append((self._package(pkg), _ENDED if state is None else STATUS_RANK[state], self._ordinal(start),
-                          self._ordinal(end)))
-        if new or self._period_arrays is None:
-            self._period_arrays = np.array(parts, dtype=np.int64).reshape(-1, 4)
-        which = np.fromiter(map(memo.__getitem__, periods), dtype=np.int64, count=len(periods))
-        table = self._period_arrays[which]
+        which = self._period_numbers(periods, context)
+        waiting = np.flatnonzero(self._table()[which, 1] >= _NONE)
+        if len(waiting):
+            clients, numbers = self._upcoming(context)
+            if len(clients):
+                wanted = ids[waiting]
+                at = np.minimum(np.searchsorted(clients, wanted), len(clients) - 1)
+                found = clients[at] == wanted  # those with a subscription to come
+                which[waiting[found]] = numbers[at[found]]
+                scheduled = waiting[found]
+            else:
+                scheduled = waiting[:0]
+        table = self._table()[which]  # after _upcoming, which may have added periods
         package, status = table[:, 0].astype(np.int32), table[:, 1].astype(np.uint8)
         starts, ends = table[:, 2].astype(np.int32), table[:, 3].astype(np.int32)
-        waiting = np.flatnonzero(status >= _NONE)
         if len(waiting):
-            scheduled = context.scheduled
-            if self._scheduled_ids is None or len(self._scheduled_ids) != len(scheduled):
-                self._scheduled_ids = np.sort(np.fromiter(scheduled, dtype=np.int64, count=len(scheduled)))
-            known = self._scheduled_ids
-            if len(known):
-                wanted = ids[waiting]
-                at = np.minimum(np.searchsorted(known, wanted), len(known) - 1)
-                waiting = waiting[known[at] == wanted]  # those with a subscription to come
-            else:
-                waiting = waiting[:0]
-            for i in waiting.tolist():
-                upcoming = scheduled.get(int(ids[i]))
-                if upcoming is not None:
-                    pkg, state, start, end = upcoming
-                    package[i], status[i] = self._package(pkg), STATUS_RANK[state or "Scheduled"]
-                    starts[i], ends[i] = self._ordinal(start), self._ordinal(end)
+            status[scheduled] = _SCHEDULED
         status[status == _ENDED] = _EXPIRED  # nothing to come: the ended one describes them
         none = status == _NONE
         status[none] = _NO_SUBSCRIPTION
@@ -178,22 +209,21 @@ class IndexBuilder:
              texts: dict[str, tuple[str, npt.NDArray[np.int64]]], server: npt.NDArray[np.int64],
              package: npt.NDArray[np.int32], status: npt.NDArray[np.uint8], starts: npt.NDArray[np.int32],
              ends: npt.NDArray[np.int32], balance: npt.NDArray[np.int64]) -> None:
-        fields = self.fields
-        fields["code_key"].append(rows_of(encode(fold_joined(codes)), n))  # its natural key: when first sorted by
-        fields["name_key"].append(rows_of(encode(fold_joined(names)), n))
-        fields["email_key"].append(rows_of(encode(fold_joined(emails)), n))
+        code_key = rows_of(encode(fold_joined(codes)), n)  # its natural key: when first sorted by
+        name_key = rows_of(encode(fold_joined(names)), n)
+        email_key = rows_of(encode(fold_joined(emails)), n)
         username = rows_of(encode(users), n)
-        fields["username"].append(username)
         folded_users = fold_joined(users)
-        if folded_users != users:
-            self.username_folded = False
-            username = rows_of(encode(folded_users), n)
-        fields["username_key"].append(username)  # the same arrays when already folded (the usual)
+        # the same arrays when already folded (the usual)
+        username_key = username if folded_users == users else rows_of(encode(folded_users), n)
         phone = rows_of(encode(phones), n)
-        fields["phone"].append(phone)
         digits, national = vectorized.phone_forms(*phone, phone_forms)
-        fields["digits"].append(digits)
-        fields["national"].append(national)
+        if username_key is not username:
+            self.username_folded = False
+        for key, field in (("code_key", code_key), ("name_key", name_key), ("email_key", email_key),
+                           ("username", username), ("username_key", username_key), ("phone", phone),
+                           ("digits", digits), ("national", national)):
+            self.fields[key].append(field)
         for key, text in texts.items():
             self.texts[key].append(text)
         for key, values in (("ids", ids), ("server", server), ("package", package), ("status", status),
@@ -245,23 +275,31 @@ def from_rows(rows: Sequence[ClientRow], chunk_rows: int = 20_000) -> ClientInde
 def read(today: date, expiring_days: int, chunk_rows: int | None = None) -> ClientIndex:
     """Every client of the list from the database, a chunk at a time (run it off the GUI thread).
 
-    On SQLite the chunks are read by a helper thread one step ahead: the database works (without
-    the GIL) on the next chunk while this thread turns the last one into arrays, so the read
-    takes about as long as the longer of the two instead of their sum."""
+    On SQLite the chunks are read by helper threads ahead (:func:`queries.read_ahead_threads`):
+    the database works (without the GIL) on the next chunks while this thread turns the last one
+    into arrays, so the read takes about as long as the longer of the two instead of their sum."""
     from ispclient.store import queries
 
     chunk_rows = chunk_rows or queries.CHUNK_ROWS
-    context = queries.list_context(today, expiring_days)
     sql = queries.list_chunk_sql()
     ranges = queries.list_id_ranges(chunk_rows)
-    builder = IndexBuilder()
-    chunks = _read_ahead(today, ranges, sql) if queries.reads_ahead() and len(ranges) > 1 else \
-        ((first, stop, queries.list_chunk(today, first, stop, sql)) for first, stop in ranges)
-    for first, stop, chunk in chunks:
-        try:
-            builder.add_chunk(chunk, context)
-        except ValueError:  # a value holds the separator: these clients as records instead
-            builder.add(queries.client_rows(today, expiring_days, id_range=(first, stop)))
+    # The readers start first: what the chunks need besides (the subscriptions to come) is read
+    # here meanwhile, instead of before the first chunk.
+    readers = queries.read_ahead_threads()
+    ahead = _ReadAhead(today, ranges, sql, readers) if readers and len(ranges) > 1 else None
+    try:
+        context = queries.list_context(today, expiring_days)
+        builder = IndexBuilder()
+        chunks = ahead if ahead is not None else \
+            ((first, stop, queries.list_chunk(today, first, stop, sql)) for first, stop in ranges)
+        for first, stop, chunk in chunks:
+            try:
+                builder.add_chunk(chunk, context)
+            except ValueError:  # a value holds the separator: these clients as records instead
+                builder.add(queries.client_rows(today, expiring_days, id_range=(first, stop)))
+    finally:
+        if ahead is not None:
+            ahead.stop()
     queries.release_read_memory()  # the whole table went through this connection's page cache
     index = builder.finish()
     del builder
@@ -269,50 +307,59 @@ def read(today: date, expiring_days: int, chunk_rows: int | None = None) -> Clie
     return index
 
 
-READERS = 2  # helper threads reading chunks ahead (each its own SQLite connection)
+class _ReadAhead:
+    """The chunks of ``ranges`` in order, read by ``readers`` helper threads (each its own
+    connection, closed when done; reader ``r`` takes ranges ``r``, ``r + readers``…) at most two
+    chunks ahead each. The threads start at once, before the first chunk is asked for;
+    :meth:`stop` (also when the chunks' loop ends, however it ends) lets them finish the chunk
+    in hand and waits for them."""
 
+    def __init__(self, today: date, ranges: list[tuple[int, int]], sql: str, readers: int) -> None:
+        from ispclient.store import queries
 
-def _read_ahead(today: date, ranges: list[tuple[int, int]], sql: str) -> Iterator[tuple[int, int, RowChunk]]:
-    """The chunks of ``ranges`` in order, read by helper threads (each its own connection, closed
-    when done; reader ``r`` takes ranges ``r``, ``r + READERS``…) at most two chunks ahead."""
-    from ispclient.store import queries
+        self.ranges = ranges
+        readers = max(1, min(readers, len(ranges) - 1))
+        self.ready: list[queue.Queue[tuple[int, int, RowChunk] | BaseException | None]] = [
+            queue.Queue(maxsize=2) for _ in range(readers)]
+        self.stop_reading = threading.Event()
 
-    readers = max(1, min(READERS, len(ranges) - 1))
-    ready: list[queue.Queue[tuple[int, int, RowChunk] | BaseException | None]] = [
-        queue.Queue(maxsize=2) for _ in range(readers)]
-    stop_reading = threading.Event()
+        def reader(mine: int) -> None:
+            try:
+                for first, stop in ranges[mine::readers]:
+                    if self.stop_reading.is_set():
+                        return
+                    self.ready[mine].put((first, stop, queries.list_chunk(today, first, stop, sql)))
+                self.ready[mine].put(None)
+            except BaseException as error:  # noqa: B036 - handed to the reading thread, which raises it
+                self.ready[mine].put(error)
+            finally:
+                queries.release_read_memory()
+                _close_connection()
 
-    def reader(mine: int) -> None:
+        self.helpers = [threading.Thread(target=reader, args=(r,), name=f"ispclient-list-reader-{r}", daemon=True)
+                        for r in range(readers)]
+        for helper in self.helpers:
+            helper.start()
+
+    def __iter__(self) -> Iterator[tuple[int, int, RowChunk]]:
+        readers = len(self.helpers)
         try:
-            for first, stop in ranges[mine::readers]:
-                if stop_reading.is_set():
+            for turn in range(len(self.ranges)):
+                item = self.ready[turn % readers].get()
+                if item is None:
                     return
-                ready[mine].put((first, stop, queries.list_chunk(today, first, stop, sql)))
-            ready[mine].put(None)
-        except BaseException as error:  # noqa: B036 - handed to the reading thread, which raises it
-            ready[mine].put(error)
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
         finally:
-            queries.release_read_memory()
-            _close_connection()
+            self.stop()
 
-    helpers = [threading.Thread(target=reader, args=(r,), name=f"ispclient-list-reader-{r}", daemon=True)
-               for r in range(readers)]
-    for helper in helpers:
-        helper.start()
-    try:
-        for turn in range(len(ranges)):
-            item = ready[turn % readers].get()
-            if item is None:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop_reading.set()
-        for r, helper in enumerate(helpers):
+    def stop(self) -> None:
+        self.stop_reading.set()
+        for r, helper in enumerate(self.helpers):
             while helper.is_alive():  # let it finish the chunk in hand and close its connection
                 try:
-                    ready[r].get(timeout=0.05)
+                    self.ready[r].get(timeout=0.05)
                 except queue.Empty:
                     pass
             helper.join()

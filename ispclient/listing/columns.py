@@ -48,16 +48,25 @@ def _pieces(marks: Bools, count: int) -> tuple[npt.NDArray[np.int64], npt.NDArra
 
 def rows_of(buffer: bytes, count: int) -> tuple[Bytes2D, npt.NDArray[np.int64]]:
     """``count`` values joined by SEP as a row-major (count × longest) matrix, NUL-padded, and
-    their lengths in bytes."""
+    their lengths in bytes.
+
+    Each row is copied whole from a sliding window over the bytes (a row at a time, not an index
+    per byte), then what follows the value in it (the separator and the next values) is masked
+    off: about a quarter of the time of a gather through a (count × longest) index matrix."""
     if count == 0:
         return np.zeros((0, 0), dtype=np.uint8), np.zeros(0, dtype=np.int64)
-    raw = np.frombuffer(buffer + b"\0", dtype=np.uint8)  # a NUL at the end to point the padding at
-    starts, lengths = _pieces(raw[:-1] == SEP, count)
+    raw = np.frombuffer(buffer, dtype=np.uint8)
+    starts, lengths = _pieces(raw == SEP, count)
     width = int(lengths.max())
-    kind = np.int32 if len(raw) < 2**31 else np.int64  # the index matrix is the build's biggest transient
-    index = np.add.outer(starts.astype(kind), np.arange(width, dtype=kind))
-    index[np.arange(width)[None, :] >= lengths[:, None]] = len(raw) - 1
-    return raw[index], lengths
+    padded = np.zeros(len(raw) + width, dtype=np.uint8)  # every window whole, the last value's too
+    padded[:len(raw)] = raw
+    rows = np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
+    if width < count:  # one mask per length, each row's taken by its length
+        masks = (np.arange(width)[None, :] < np.arange(width + 1)[:, None]).view(np.uint8) * np.uint8(0xFF)
+        rows &= masks[lengths]
+    else:
+        rows[np.arange(width)[None, :] >= lengths[:, None]] = 0
+    return rows, lengths
 
 
 def _char_lengths(text: str, count: int) -> npt.NDArray[np.int64]:
