@@ -31,6 +31,7 @@ def _same(a: RouterStatuses, b: RouterStatuses) -> None:
 def test_an_answer_survives_pickling(monkeypatch: pytest.MonkeyPatch, online: dict[str, tuple[str, str, str]],
                                      others: dict[str, ClientConnection]) -> None:
     monkeypatch.setattr(connection, "_SLICE", 2)  # rebuilt a few names at a time
+    monkeypatch.setattr(connection, "_SPLIT_CHARS", 3)  # split a few characters at a time (cut anywhere)
     others = {k: v for k, v in others.items() if k not in online}
     sent = RouterStatuses(4, {k: session_fields(*v) for k, v in online.items()}, others,
                           connection.now_utc())
