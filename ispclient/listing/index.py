@@ -606,8 +606,14 @@ class ClientIndex:
         names, slots, _ = table or self._user_table(server_id)
         found: Slots = np.zeros(0, dtype=np.int64)
         if len(names):
-            # One byte wider than any name kept: a longer name is cut there and never equal.
-            wanted = _utf8_array(usernames, names.dtype.itemsize + 1)
+            # Made one byte wider than any name kept: a longer name is cut there, and left out.
+            # The rest searched at the names' own width: searching the wider array made numpy
+            # copy all the router's names to that width first (~2 ms at 200,000 names, even
+            # for the one name a client window's check looks up).
+            width = names.dtype.itemsize
+            wider = _utf8_array(usernames, width + 1)
+            fits = wider.view(np.uint8).reshape(len(wider), width + 1)[:, width] == 0
+            wanted = wider.astype(names.dtype) if fits.all() else wider[fits].astype(names.dtype)
             at = np.searchsorted(names, wanted)
             at[at >= len(names)] = 0
             found = slots[at[names[at] == wanted]]
