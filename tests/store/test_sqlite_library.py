@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import peewee
-import pytest
 
 from ispclient.listing import build
 from ispclient.store import queries, sqlite_library
@@ -23,26 +22,30 @@ from datetime import date
 from ispclient.store import open_database, queries, sqlite_library
 from ispclient.store import clients
 assert not sqlite_library.memory_statistics_off()
-assert sqlite_library.without_memory_statistics()
+off = sqlite_library.without_memory_statistics()
 open_database(sys.argv[1])
 for n in range(50):
     clients.create_client(clients.ClientInput(client_code=f"C{n:04d}", name=f"Client {n}"))
 from ispclient.listing import build
-assert queries.read_ahead_threads() == 2  # they no longer contend
-index = build.read(date(2026, 1, 15), 7, chunk_rows=7)  # 8 chunks, two readers
+assert queries.read_ahead_threads() == (2 if off else 1)  # two only where they no longer contend
+index = build.read(date(2026, 1, 15), 7, chunk_rows=7)  # 8 chunks
 assert sorted(index.row(s).client_code for s in range(index.n)) == [f"C{n:04d}" for n in range(50)]
-library = sqlite_library._library()
-library.sqlite3_memory_used.restype = ctypes.c_int64
-assert library.sqlite3_memory_used() == 0, library.sqlite3_memory_used()  # nothing counted
-print("ok")
+if off:
+    library = sqlite_library._library()
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    assert library.sqlite3_memory_used() == 0, library.sqlite3_memory_used()  # nothing counted
+print("ok", "off" if off else "kept")
 """
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="the library is reached as on Linux")
 def test_sqlite_without_memory_statistics_reads_the_list_with_two_threads(tmp_path: Path) -> None:
+    """Everywhere (the Windows workflow included: the library reached through ctypes) the list
+    reads right; on Linux the statistics are off and two threads read it."""
     done = subprocess.run([sys.executable, "-c", _FRESH, str(tmp_path / "fresh.sqlite3")], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert done.returncode == 0 and done.stdout.startswith("ok"), done.stderr
+    if sys.platform == "linux":
+        assert done.stdout.strip() == "ok off"
 
 
 def test_too_late_once_a_database_is_open(db: peewee.Database, make: Factory) -> None:
