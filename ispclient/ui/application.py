@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 # Styles that follow the OS light/dark colour scheme (Qt 6.5+); Windows 10's default
 # "windowsvista" stays light on a dark desktop, so there we switch to Fusion.
 _SCHEME_AWARE_STYLES = {"fusion", "windows11", "macos"}
-GUI_SWITCH_INTERVAL_S = 0.001  # see make_app
+GUI_SWITCH_INTERVAL_S = 0.001  # see create_app
 
 
 def create_app(argv: Sequence[str] | None = None) -> QApplication:
@@ -191,8 +191,9 @@ def start_session(app_paths: AppPaths, *, db_url: str | None = None, demo: bool 
 
 def _preload_router_modules(parent: QObject) -> None:
     """The router modules (librouteros, asyncio: ~50 ms of imports) loaded in the background
-    while the database opens and the window is built: neither on the GUI thread before its first paint nor by the first
-    status refresh after it (a background import then holds the GIL while the window paints)."""
+    while the database opens and the window is built: neither on the GUI thread before its first
+    paint nor by the first status refresh after it (a background import then holds the GIL while
+    the window paints)."""
     import importlib
 
     from ispclient.ui import ops

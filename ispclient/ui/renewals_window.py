@@ -136,7 +136,7 @@ class RenewalsWindow(WindowState, QWidget):
                 f"{unpaid} of these clients owe money now. Enter opens a client, to take the payment.")
         self.table.resizeColumnsToContents()
         rows = [i for i, r in enumerate(found.renewals) if r.client_id == chosen]
-        if rows or n:
+        if n:  # the one chosen before a reload, if still there, else the latest
             self.table.selectRow(rows[0] if rows else 0)
 
     def _selected(self) -> int | None:
