@@ -33,7 +33,7 @@ from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bench import stall_trace  # noqa: E402
+from bench import open_trace, stall_trace  # noqa: E402
 
 SETTLE_S = 0.3  # idle time before a steady-state memory sample
 
@@ -501,6 +501,7 @@ def measure_opens(app: Any, window: Any, config: dict[str, Any], out: dict[str, 
                   counter: StatementCounter, prefix: str, runs: int) -> None:
     """Open each configured client ``runs`` times, the first open included (the window fills
     from one background read: done when ``window.detail`` is there, the window shown and painted)."""
+    open_trace.install()
     for key, client_id in (("6", config.get("client_6")), ("100", config.get("big_client_id"))):
         if client_id is None:
             continue
@@ -509,15 +510,17 @@ def measure_opens(app: Any, window: Any, config: dict[str, Any], out: dict[str, 
         cpu: list[float] = []  # the GUI thread's own CPU time: what the open costs it, whatever the load
         counts: list[int] = []
         wire: list[int] = []
-        for _ in range(runs):
+        for run in range(runs):
             on_wire = int(ask({"request": "queries"})) if config.get("db_url") else 0
             counter.count, counter.counting = 0, True
+            open_trace.begin()
             t, t_cpu = time.perf_counter(), time.thread_time()
             client_window = window.open_client(client_id)
             spin_until(app, lambda w=client_window: w.detail is not None and w.isVisible(), 10)  # type: ignore[misc]
             app.processEvents()  # the tabs painted with it
             times.append((time.perf_counter() - t) * 1000)
             cpu.append((time.thread_time() - t_cpu) * 1000)
+            open_trace.end(f"{prefix}open_{key} #{run + 1}", times[-1], cpu[-1])
             counter.counting = False
             counts.append(counter.count)
             if config.get("db_url"):  # what reached the server, BEGIN and COMMIT included

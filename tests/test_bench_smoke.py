@@ -211,7 +211,9 @@ def test_the_latency_proxy_delays_each_round_trip_and_counts_queries() -> None:
 @pytest.mark.slow
 def test_tiny_run_writes_every_figure_as_a_number(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    opens = tmp_path / "opens.jsonl"  # the open tracer (bench/open_trace.py) rides along
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT),
+           "ISPCLIENT_BENCH_OPEN_TRACE": str(opens)}
     started = time.perf_counter()
     # The runner takes ~10 s on a quiet 2-core machine; the timeout only catches a hang.
     done = subprocess.run([sys.executable, "-m", "bench", "--tiny", "--out", str(out),
@@ -229,5 +231,13 @@ def test_tiny_run_writes_every_figure_as_a_number(tmp_path: Path) -> None:
     assert results["sql_statements_per_open"] == 1  # the client window is one read
     assert results["first_rows_s"] <= results["list_complete_s"]
     assert results["online_after_refresh"] == SIZES["tiny"].sessions
+    assert results["routers_answered"] is True
+    traced = [json.loads(line) for line in opens.read_text(encoding="utf-8").splitlines()]
+    assert len(traced) == len(results["client_open_6_runs_ms"]) + len(results["client_open_100_runs_ms"])
+    for record in traced:  # every open's steps, in the order they happen, within the open's time
+        steps = {name: (start, end) for name, _thread, start, end in record["steps"]}
+        assert {"adopt", "read", "show_detail", "bring_up"} <= steps.keys(), record
+        assert steps["adopt"][0] <= steps["read"][0] <= steps["read"][1] <= steps["show_detail"][0] \
+            <= steps["bring_up"][1] <= record["ms"], record
     assert "status_batch_vs_per_client_ratio" in done.stdout  # the table was printed
     print(f"tiny bench run: {elapsed:.1f} s")

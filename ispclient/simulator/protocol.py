@@ -146,8 +146,13 @@ class Session:
             raise CommandError(str(error)) from None
         if "count-only" in cmd.args:
             return Reply(self.done(cmd.tag, [("ret", str(self.state.count(table, query)))]).data, True)
-        rows = self.state.print_rows(table, query, cmd.proplist)
-        return Reply(self._encode_rows(rows, cmd.tag), is_print=True)
+        def encode() -> bytes:
+            return self._encode_rows(self.state.print_rows(table, query, cmd.proplist), cmd.tag)
+
+        if table is self.state.active and query.is_empty:
+            key = (tuple(cmd.proplist) if cmd.proplist is not None else None, cmd.tag, self.encoding, self.send_empty)
+            return Reply(self.state.whole_print(key, encode), is_print=True)
+        return Reply(encode(), is_print=True)
 
     def _print_single(self, row: dict[str, str], cmd: Command) -> Reply:
         items = list(row.items())

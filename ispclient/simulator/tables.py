@@ -32,6 +32,7 @@ class Table:
     rows: dict[str, Row] = field(default_factory=dict)
     by_name: dict[str, str] = field(default_factory=dict)
     _next: int = 0
+    generation: int = 0  # moves on with every insert, update and delete: what a cached print keys on
 
     def new_id(self) -> str:
         self._next += 1
@@ -39,6 +40,7 @@ class Table:
 
     def insert(self, row: Row, row_id: str | None = None) -> str:
         row_id = row_id or self.new_id()
+        self.generation += 1
         self.rows[row_id] = {".id": row_id, **row}
         if "name" in row:
             self.by_name[row["name"]] = row_id
@@ -80,6 +82,7 @@ class Table:
 
     def update(self, row_id: str, props: Mapping[str, str]) -> None:
         row = self.rows[row_id]
+        self.generation += 1
         if "name" in props and props["name"] != row.get("name"):
             self.by_name.pop(row.get("name", ""), None)
             self.by_name[props["name"]] = row_id
@@ -91,6 +94,7 @@ class Table:
 
     def delete(self, row_id: str) -> Row:
         row = self.rows.pop(row_id)
+        self.generation += 1
         if self.by_name.get(row.get("name", "")) == row_id:
             del self.by_name[row["name"]]
         return row

@@ -239,3 +239,43 @@ def test_legacy_challenge_login() -> None:
         with pytest.raises(TrapError, match="not logged in"):
             list(api.path("/ppp/secret"))
         api.close()
+
+
+def test_routers_whose_sessions_do_not_age_answer_a_whole_print_again_from_its_bytes(sim: RouterSim) -> None:
+    """The benchmark's routers (sessions_age False): uptimes stay as given, and the list of every
+    session is encoded once per change of the sessions, each query and tag answered as its own."""
+    sim.state.sessions_age = False
+    sim.populate(clients=6, online_ratio=0.5, seed=3)
+    api = connect(sim)
+    try:
+        active = api.path("ppp", "active")
+        first = list(active.select(NAME, Key("uptime")))
+        encoded = sim.state._whole_print
+        assert len(first) == 3 and encoded is not None
+        time.sleep(1.1)
+        assert list(active.select(NAME, Key("uptime"))) == first  # the same uptimes, not aged
+        assert sim.state._whole_print is encoded  # the same reply, not encoded again
+        everything = list(active)  # another property list: its own reply
+        assert len(everything) == 3 and "address" in everything[0]
+        assert [r["name"] for r in active.select(NAME).where(NAME == first[0]["name"])] == [first[0]["name"]]
+        sim.disconnect(first[0]["name"])
+        assert list(active.select(NAME, Key("uptime"))) == first[1:]
+        sim.connect(first[0]["name"], uptime="5m")
+        again = {r["name"]: r["uptime"] for r in active.select(NAME, Key("uptime"))}
+        assert again[first[0]["name"]] == "5m" and len(again) == 3
+    finally:
+        api.close()
+
+
+def test_routers_whose_sessions_age_encode_every_whole_print_afresh(sim: RouterSim) -> None:
+    sim.populate(clients=6, online_ratio=0.5, seed=3)
+    api = connect(sim)
+    try:
+        active = api.path("ppp", "active")
+        before = {r["name"]: r["uptime"] for r in active.select(NAME, Key("uptime"))}
+        time.sleep(1.1)
+        after = {r["name"]: r["uptime"] for r in active.select(NAME, Key("uptime"))}
+        assert before.keys() == after.keys() and before != after  # a second later: every uptime grew
+        assert sim.state._whole_print is None
+    finally:
+        api.close()
