@@ -73,27 +73,71 @@ def _timed(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 
 def _processes() -> dict[str, int]:
-    """Every process's CPU time so far (clock ticks), by "pid name"."""
+    """Every process's CPU time so far (ns, its threads' schedstat summed), by "pid name"."""
     got: dict[str, int] = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            got[f"{entry.name} {stat[stat.index('(') + 1:stat.rindex(')')]}"] = int(fields[11]) + int(fields[12])
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+            total = 0
+            for task in (entry / "task").iterdir():
+                total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        got[f"{entry.name} {name}"] = total
     return got
 
 
 _procs: dict[str, int] = {}
 
 
+class _EventLog:
+    """The GUI thread's events during an open (an application-wide event filter): each with the
+    time from the previous one — what the previous event's handling took, roughly."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QCoreApplication, QEvent, QObject
+
+        log = self
+
+        class Filter(QObject):
+            def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+                if _t0:
+                    log.events.append((time.perf_counter(), type(watched).__name__, watched.objectName(),
+                                       event.type().name))
+                return False
+
+        self.events: list[tuple[float, str, str, str]] = []
+        self.filter = Filter()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.filter)
+
+    def take(self, end: float) -> list[tuple[float, float, str]]:
+        """(ms from the click, ms until the next event, what) for the events followed by a gap of
+        over 0.3 ms: where the GUI thread's time went, event by event."""
+        events, self.events = self.events, []
+        out = []
+        for i, (t, kind, name, what) in enumerate(events):
+            following = events[i + 1][0] if i + 1 < len(events) else end
+            if following - t > 0.0003:
+                out.append((round((t - _t0) * 1000, 2), round((following - t) * 1000, 2), f"{kind}({name}) {what}"))
+        return out
+
+
+_events: _EventLog | None = None
+
+
 def begin() -> None:
-    global _t0, _before, _procs
+    global _t0, _before, _procs, _events
     if _file is None:
         return
     _steps.clear()
+    if _events is None and os.environ.get("ISPCLIENT_BENCH_OPEN_EVENTS"):
+        _events = _EventLog()
+    if _events is not None:
+        _events.events.clear()
     if _counters is not None:
         _procs = _processes()
     if _counters is not None:
@@ -115,11 +159,12 @@ def end(label: str, took_ms: float, gui_cpu_ms: float) -> None:
             if ran - ran0 > 100_000 or waited - waited0 > 100_000:  # more than 0.1 ms either way
                 threads[names.get(tid, str(tid))] = {"ran_ms": round((ran - ran0) / 1e6, 2),
                                                      "waited_ms": round((waited - waited0) / 1e6, 2)}
-    others: dict[str, int] = {}
+    others: dict[str, Any] = {}
     if _counters is not None:
-        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
-        others = {name: round((ticks - _procs.get(name, 0)) * tick_ms) for name, ticks in _processes().items()
-                  if ticks - _procs.get(name, 0) > 0}
+        others = {name: round((ns - _procs.get(name, 0)) / 1e6, 2) for name, ns in _processes().items()
+                  if ns - _procs.get(name, 0) > 100_000}
+    if _events is not None:
+        others["events"] = _events.take(time.perf_counter())  # type: ignore[assignment]
     record = {"open": label, "processes_ms": others, "ms": round(took_ms, 2), "gui_cpu_ms": round(gui_cpu_ms, 2),
               "steps": [(n, th, round(a, 2), round(b, 2)) for n, th, a, b in _steps], "threads": threads}
     with _file.open("a") as out:

@@ -149,9 +149,9 @@ class Session:
         def encode() -> bytes:
             return self._encode_rows(self.state.print_rows(table, query, cmd.proplist), cmd.tag)
 
-        if table is self.state.active and query.is_empty:
+        if query.is_empty:
             key = (tuple(cmd.proplist) if cmd.proplist is not None else None, cmd.tag, self.encoding, self.send_empty)
-            return Reply(self.state.whole_print(key, encode), is_print=True)
+            return Reply(self.state.whole_print(table, key, encode), is_print=True)
         return Reply(encode(), is_print=True)
 
     def _print_single(self, row: dict[str, str], cmd: Command) -> Reply:

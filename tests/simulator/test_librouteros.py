@@ -242,19 +242,19 @@ def test_legacy_challenge_login() -> None:
 
 
 def test_routers_whose_sessions_do_not_age_answer_a_whole_print_again_from_its_bytes(sim: RouterSim) -> None:
-    """The benchmark's routers (sessions_age False): uptimes stay as given, and the list of every
-    session is encoded once per change of the sessions, each query and tag answered as its own."""
+    """The benchmark's routers (sessions_age False): uptimes stay as given, and a whole table is
+    encoded once per change of it, each query and property list answered as its own."""
     sim.state.sessions_age = False
     sim.populate(clients=6, online_ratio=0.5, seed=3)
     api = connect(sim)
     try:
         active = api.path("ppp", "active")
         first = list(active.select(NAME, Key("uptime")))
-        encoded = sim.state._whole_print
-        assert len(first) == 3 and encoded is not None
+        encoded = sim.state._whole_prints["active"]
+        assert len(first) == 3
         time.sleep(1.1)
         assert list(active.select(NAME, Key("uptime"))) == first  # the same uptimes, not aged
-        assert sim.state._whole_print is encoded  # the same reply, not encoded again
+        assert sim.state._whole_prints["active"] is encoded  # the same reply, not encoded again
         everything = list(active)  # another property list: its own reply
         assert len(everything) == 3 and "address" in everything[0]
         assert [r["name"] for r in active.select(NAME).where(NAME == first[0]["name"])] == [first[0]["name"]]
@@ -263,6 +263,16 @@ def test_routers_whose_sessions_do_not_age_answer_a_whole_print_again_from_its_b
         sim.connect(first[0]["name"], uptime="5m")
         again = {r["name"]: r["uptime"] for r in active.select(NAME, Key("uptime"))}
         assert again[first[0]["name"]] == "5m" and len(again) == 3
+        secrets = api.path("ppp", "secret")
+        profiles = {r["name"]: r["profile"] for r in secrets.select(NAME, Key("profile"))}
+        assert set(profiles.values()) == {"default"}
+        api.path("ppp", "profile").add(name="fast")
+        secrets.update(**{".id": next(iter(secrets.select(Key(".id"))))[".id"], "profile": "fast"})
+        changed = {r["name"]: r["profile"] for r in secrets.select(NAME, Key("profile"))}
+        assert sorted(changed.values()) == ["default"] * 5 + ["fast"]
+        profile_id = next(r[".id"] for r in api.path("ppp", "profile").select(Key(".id"), NAME) if r["name"] == "fast")
+        api.path("ppp", "profile").update(**{".id": profile_id, "name": "faster"})  # renames it on the secrets
+        assert sorted(r["profile"] for r in secrets.select(NAME, Key("profile"))) == ["default"] * 5 + ["faster"]
     finally:
         api.close()
 
@@ -276,6 +286,6 @@ def test_routers_whose_sessions_age_encode_every_whole_print_afresh(sim: RouterS
         time.sleep(1.1)
         after = {r["name"]: r["uptime"] for r in active.select(NAME, Key("uptime"))}
         assert before.keys() == after.keys() and before != after  # a second later: every uptime grew
-        assert sim.state._whole_print is None
+        assert sim.state._whole_prints == {}
     finally:
         api.close()
