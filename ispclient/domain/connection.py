@@ -188,20 +188,24 @@ _SPLIT_CHARS = 262_144  # characters of joined names split per step while unpick
 
 
 def _split(text: str, count: int) -> list[str]:
-    """``text`` split at each _WIRE, a stretch at a time: one split of a router's 200,000 names
-    was one C call holding the GIL ~10 ms (the window waited for it)."""
-    if not count:
-        return []
+    """``text`` split at each _WIRE (see :func:`split_in_stretches`); ``count`` 0: no names."""
+    return split_in_stretches(text, _WIRE) if count else []
+
+
+def split_in_stretches(text: str, sep: str) -> list[str]:
+    """``text.split(sep)``, a stretch at a time (~1 ms of the GIL each): one split of a router's
+    200,000 names is one C call holding the GIL ~10 ms, which the window's thread waits out each
+    time it needs the GIL back meanwhile."""
     if len(text) <= _SPLIT_CHARS:
-        return text.split(_WIRE)
+        return text.split(sep)
     out: list[str] = []
     start = 0
     while True:
-        cut = text.find(_WIRE, start + _SPLIT_CHARS)
+        cut = text.find(sep, start + _SPLIT_CHARS)
         if cut < 0:
-            out.extend(text[start:].split(_WIRE))
+            out.extend(text[start:].split(sep))
             return out
-        out.extend(text[start:cut].split(_WIRE))
+        out.extend(text[start:cut].split(sep))
         start = cut + 1
 
 

@@ -17,6 +17,7 @@ import peewee
 from ispclient.domain import ledger
 from ispclient.domain import subscriptions as rules
 from ispclient.domain.clients import QuickStats, delete_blocker, delete_refusal, quick_stats
+from ispclient.domain.connection import split_in_stretches
 from ispclient.domain.subscriptions import NO_SUBSCRIPTION, Period
 from ispclient.store.db import db, is_sqlite
 from ispclient.store.models import Client, Package, RouterChange, Server
@@ -747,7 +748,7 @@ def usernames_by_server() -> dict[int, tuple[str, ...]]:
     out: dict[int, tuple[str, ...]] = {}
     for server_id, count, text in db.execute_sql(
             f"SELECT server_id, count(*), {joined} FROM client {hint}{where} GROUP BY server_id").fetchall():
-        names = tuple(text.split(sep))
+        names = tuple(split_in_stretches(text, sep))
         if len(names) != count:
             names = tuple(u for (u,) in db.execute_sql(
                 f"SELECT pppoe_username FROM client {hint}{where} AND server_id = {db.obj.param}", [server_id]))

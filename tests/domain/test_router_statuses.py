@@ -67,3 +67,13 @@ def test_a_big_batch_goes_as_one_joined_string() -> None:
     assert count == 20_000 and isinstance(joined, str)
     back = pickle.loads(pickle.dumps(batch))
     assert back == batch and back.usernames[-1] == "client19999"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet="ab\x1f,", max_size=40), stretch=st.integers(1, 6), sep=st.sampled_from(["\x1f", ","]))
+def test_a_split_in_stretches_is_the_whole_split(monkeypatch: pytest.MonkeyPatch, text: str, stretch: int,
+                                                 sep: str) -> None:
+    """The usernames of a router (one joined text from the database) split a stretch at a time,
+    whatever the stretch: cut inside a name, at a separator, or with empty names around it."""
+    monkeypatch.setattr(connection, "_SPLIT_CHARS", stretch)
+    assert connection.split_in_stretches(text, sep) == text.split(sep)
