@@ -208,9 +208,9 @@ class RouterState:
     def whole_print(self, table: Table, key: Hashable, encode: Callable[[], bytes]) -> bytes:
         """The reply to a print of every row of ``table``, made by ``encode`` or (sessions not
         ageing, the table unchanged since, the same ``key``) the last one's again."""
+        if self.sessions_age:
+            return encode()
         with self.lock:
-            if self.sessions_age:
-                return encode()
             key = (table.item, table.generation, key)
             cached = self._whole_prints.get(table.item)
             if cached is None or cached[0] != key:
