@@ -756,17 +756,6 @@ def usernames_by_server() -> dict[int, tuple[str, ...]]:
     return out
 
 
-def usernames_of(client_ids: Sequence[int]) -> list[tuple[int, int, str]]:
-    """(client id, router id, PPPoE username) of these clients, when not deleted and assigned."""
-    if not client_ids:
-        return []
-    marks = ",".join([db.obj.param] * len(client_ids))
-    cursor = db.execute_sql(
-        f"SELECT id, server_id, pppoe_username FROM client WHERE id IN ({marks}) AND deleted_at IS NULL "
-        "AND server_id IS NOT NULL AND pppoe_username <> ''", list(client_ids))
-    return [(int(cid), int(sid), str(user)) for cid, sid, user in cursor]
-
-
 @dataclass(frozen=True)
 class QueuedChange:
     """One router change for the client window ("pending on router since …") and the sync view."""
