@@ -134,6 +134,10 @@ STORIES = (
     ("active", 52), ("expiring", 7), ("expired", 13), ("scheduled", 5), ("renewed-ahead", 4),
     ("cancelled", 6), ("new", 5), ("no-server", 3), ("former", 3),
 )
+# One client in RENEWS_TODAY_EVERY has auto-renew on and a period ending today: renewed as the demo
+# is made, so the Today page's auto-renew tile has the morning's renewals to show (unpaid, as
+# auto-renew leaves them). Every so many, not drawn: a small demo has some too.
+RENEWS_TODAY_EVERY = 50
 
 
 _STROKES = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
@@ -237,10 +241,12 @@ class _Builder:
             self.packages = packages
             stories = [s for s, w in STORIES for _ in range(w)]
             for made in range(count):
-                self.client(self.rng.choice(stories), servers)
+                due = made % RENEWS_TODAY_EVERY == RENEWS_TODAY_EVERY // 2
+                self.client("renews-today" if due else self.rng.choice(stories), servers)
                 if self.progress is not None and made % 10 == 9:
                     self.progress(made + 1, count)
             self.backdate()
+            subscription_service.run_auto_renew(self.today)  # what the app's start would do (renews-today)
             for pkg, (*_, active) in zip(packages, DEMO_PACKAGES, strict=True):
                 if not active:
                     edit_package(pkg.id, PackageInput(pkg.name, str(pkg.price_minor // 100), pkg.validity_days,
@@ -314,6 +320,8 @@ class _Builder:
                 current_start = today - timedelta(days=days - rng.randrange(2, 7))
         elif story == "expiring":
             current_start = today - timedelta(days=days - rng.randrange(1, 8))
+        elif story == "renews-today":
+            current_start = today - timedelta(days=days)
         elif story == "scheduled":
             current_start = today + timedelta(days=rng.randrange(1, 10))
         elif story == "cancelled":
@@ -329,7 +337,8 @@ class _Builder:
         for i, package in enumerate(periods):
             current = i == past
             sub = self.subscription(client_id, package, start, actor,
-                                    auto_renew=current and story == "active" and rng.random() < 0.4,
+                                    auto_renew=current and (story == "renews-today"
+                                                            or story == "active" and rng.random() < 0.4),
                                     paid=self.paid_share(current, story))
             if current and story == "cancelled":
                 self.cancel(sub, actor)

@@ -68,6 +68,22 @@ def test_every_status_and_realistic_people(opened: AppPaths) -> None:
     assert {s.host for s in Server.select()} == {"127.0.0.1"} and len({s.port for s in Server.select()}) == 3
 
 
+def test_the_morning_has_auto_renewals_to_show(opened: AppPaths) -> None:
+    """The Today page's auto-renew tile (and its list) has this morning's renewals: unpaid new
+    periods starting today, their clients' old periods ending today."""
+    from ispclient.store import reports
+
+    renewed = reports.auto_renewals()
+    assert len(renewed.renewals) == CLIENTS // demo.RENEWS_TODAY_EVERY
+    today = settings.today()
+    for r in renewed.renewals:
+        assert r.starts_on == today and r.price_minor > 0
+        assert r.balance_minor >= r.price_minor  # nobody has paid for it yet
+        new = Subscription.get((Subscription.client == r.client_id) & (Subscription.starts_on == today))
+        assert new.renewed_from is not None
+        assert new.renewed_from.ends_on == today and new.renewed_from.auto_renew
+
+
 def test_money_looks_like_a_live_isps(opened: AppPaths) -> None:
     """Most people have paid; the few who owe, owe on their current period; credit is what someone
     who cancelled left with the ISP; those who left with a reason got their money back."""
