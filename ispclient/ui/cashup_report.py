@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 from ispclient.domain import shifts as rules
 from ispclient.domain.clock import to_local
 from ispclient.domain.dates import format_moment
-from ispclient.domain.money import format_money
+from ispclient.domain.money import format_amount, format_money
 from ispclient.store.shifts import ShiftReport
 from ispclient.ui.widgets.formatting import local_time
 
@@ -26,7 +26,7 @@ h1 { font-size: 15pt; margin: 0 0 2pt 0; }
 h2 { font-size: 11pt; margin: 10pt 0 3pt 0; }
 th { text-align: left; border-bottom: 1px solid #888; }
 td.n, th.n { text-align: right; }
-td.code { white-space: nowrap; }
+td.code, td.n { white-space: nowrap; }  /* an amount or a code never broken across lines */
 tr.total td { border-top: 1px solid #888; font-weight: bold; }
 .muted { color: #666; }
 .short { color: #b3261e; font-weight: bold; }
@@ -40,22 +40,25 @@ def cashup_html(report: ShiftReport, printed_by: str = "") -> str:
     def money(minor: int | None) -> str:
         return "—" if minor is None else escape(format_money(minor, cur))
 
+    def amount(minor: int) -> str:  # in the tables, whose headings name the currency: "KES" in every
+        return escape(format_amount(minor, cur))  # cell left names broken mid-word in a narrow pane
+
     state = (f"Closed {escape(local_time(s.closed_at, tz))} on {escape(s.closed_pc or '?')}"
              if s.closed_at else "Open — figures as they stand now")
     rows = "".join(
-        f"<tr><td>{escape(m.method)}</td><td class='n'>{m.payment_count}</td><td class='n'>{money(m.payments_minor)}"
-        f"</td><td class='n'>{money(m.refunds_minor) if m.refund_count else '—'}</td>"
-        f"<td class='n'>{money(m.voided_minor) if m.voided_count else '—'}</td>"
-        f"<td class='n'><b>{money(m.expected_minor)}</b></td></tr>" for m in up.methods)
+        f"<tr><td>{escape(m.method)}</td><td class='n'>{m.payment_count}</td><td class='n'>{amount(m.payments_minor)}"
+        f"</td><td class='n'>{amount(m.refunds_minor) if m.refund_count else '—'}</td>"
+        f"<td class='n'>{amount(m.voided_minor) if m.voided_count else '—'}</td>"
+        f"<td class='n'><b>{amount(m.expected_minor)}</b></td></tr>" for m in up.methods)
     rows = rows or "<tr><td colspan='6' class='muted'>No money taken in this shift.</td></tr>"
     total = (f"<tr class='total'><td>Total</td><td></td><td></td><td></td><td></td>"
-             f"<td class='n'>{money(up.expected_total_minor)}</td></tr>")
+             f"<td class='n'>{amount(up.expected_total_minor)}</td></tr>")
     parts = [
         f"<style>{_STYLE}</style>",
         f"<h1>Cash-up — {escape(s.staff_name)}</h1>",
         (f"<p class='muted'>{escape(report.isp_name) + ' · ' if report.isp_name else ''}Shift {s.id}: opened "
          f"{escape(local_time(s.opened_at, tz))} on {escape(s.opened_pc or '?')}. {state}.</p>"),
-        "<h2>Expected per payment method</h2>",
+        f"<h2>Expected per payment method ({escape(cur.upper())})</h2>",
         f"{_TABLE}<tr><th>Method</th><th class='n'>Payments</th><th class='n'>Taken</th><th class='n'>Refunded</th>"
         f"<th class='n'>Voided</th><th class='n'>Expected</th></tr>{rows}{total}</table>",
         f"<h2>Cash in the drawer</h2>{_TABLE_HALF}",
@@ -75,9 +78,10 @@ def cashup_html(report: ShiftReport, printed_by: str = "") -> str:
         parts.append(f"<p><b>Note:</b> {escape(s.note)}</p>")
     if up.voided:
         voids = "".join(f"<tr><td>{escape(local_time(e.at, tz))}</td><td>{escape(e.client)}</td>"
-                        f"<td>{escape(e.method)}</td><td class='n'>{money(abs(e.amount_minor))}</td>"
+                        f"<td>{escape(e.method)}</td><td class='n'>{amount(abs(e.amount_minor))}</td>"
                         f"<td>{escape(e.void_reason)}</td></tr>" for e in up.voided)
-        parts.append(f"<h2>Voided (not in the totals)</h2>{_TABLE}<tr><th>When</th><th>Client</th><th>Method</th>"
+        parts.append(f"<h2>Voided (not in the totals, {escape(cur.upper())})</h2>{_TABLE}"
+                     f"<tr><th>When</th><th>Client</th><th>Method</th>"
                      f"<th class='n'>Amount</th><th>Reason</th></tr>{voids}</table>")
     # The time alone on the shift's own day (the date only for an entry on another), and a
     # receipt number or reference never broken inside: the report is read in a narrow pane.
@@ -85,10 +89,11 @@ def cashup_html(report: ShiftReport, printed_by: str = "") -> str:
     entries = "".join(
         f"<tr><td>{escape(format_moment(e.at, tz, shift_day))}</td><td>{escape(e.client)}</td>"
         f"<td>{escape(e.method)}</td><td class='code'>{escape(e.receipt)}</td>"
-        f"<td class='code'>{escape(e.reference)}</td><td class='n'>{money(e.amount_minor)}</td></tr>"
+        f"<td class='code'>{escape(e.reference)}</td><td class='n'>{amount(e.amount_minor)}</td></tr>"
         for e in report.entries if not e.voided)
     if entries:
-        parts.append(f"<h2>Money taken</h2>{_TABLE}<tr><th>When</th><th>Client</th><th>Method</th><th>Receipt</th>"
+        parts.append(f"<h2>Money taken ({escape(cur.upper())})</h2>{_TABLE}"
+                     f"<tr><th>When</th><th>Client</th><th>Method</th><th>Receipt</th>"
                      f"<th>Reference</th><th class='n'>Amount</th></tr>{entries}</table>")
     if s.closed_at:
         parts.append("<p class='muted'>A closed shift does not change: corrections are new entries in an open shift."

@@ -346,7 +346,8 @@ def test_a_cashier_closes_the_shift_and_saves_the_cash_up_as_pdf(
     assert window.report is not None and window.report.shift.is_open
     assert "Cash-up — Cate Cashier" in window.view.toPlainText()
     # Each entry with its receipt and the reference typed with it (matched against the M-Pesa statement).
-    assert "R-000002\nQK1\nUSD 700.00" in window.view.toPlainText().replace("\t", "\n")
+    assert "R-000002\nQK1\n700.00" in window.view.toPlainText().replace("\t", "\n")
+    assert "Money taken (USD)" in window.view.toPlainText()
     assert window.close_button.isEnabled() and not window.open_button.isEnabled()  # her shift is open
 
     dialog = CloseShiftDialog(window.report, window)
