@@ -30,10 +30,6 @@ _before: stall_trace.Sample = {}
 _counters: Any = None
 
 
-def enabled() -> bool:
-    return bool(os.environ.get("ISPCLIENT_BENCH_OPEN_TRACE"))
-
-
 def install() -> None:
     """Wrap the steps of an open (only when the trace is asked for)."""
     global _file, _counters
