@@ -7,7 +7,7 @@ a note) where the add-on is missing, and start-up never pays for it.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QMargins, Qt
@@ -36,10 +36,10 @@ def _label(value: Any) -> str:
 
 def _month(value: Any) -> date | None:
     """A month as the reports write it ("2026-01"), or None."""
-    text = str(value)
-    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
-        return date(int(text[:4]), int(text[5:]), 1)
-    return None
+    try:
+        return datetime.strptime(str(value), "%Y-%m").date()
+    except ValueError:
+        return None
 
 
 def labels_of(report: Report) -> list[str]:
